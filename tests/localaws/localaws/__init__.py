@@ -1,0 +1,1 @@
+"""inspectorlink's local AWS: moto's server with fidelity patches and an Inspector Classic backend."""

@@ -1,0 +1,47 @@
+"""Fixtures for tests against the local AWS: one instance per test run, reached as any account.
+
+Account N is reached by sts:AssumeRole into arn:aws:iam::N:role/<any> with the static keys;
+the static keys alone land in moto's default account 123456789012.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from localaws import control  # noqa: E402
+from localaws.accounts import Accounts  # noqa: E402
+
+SECURITY_ACCOUNT = "111111111111"
+MEMBER_ACCOUNTS = ("222222222222", "333333333333")
+
+
+@pytest.fixture(scope="session")
+def endpoint() -> str:
+    info = control.up()
+    return f"http://{control.HOST}:{info['port']}"
+
+
+@pytest.fixture(scope="session")
+def accounts(endpoint: str) -> Accounts:
+    return Accounts(endpoint)
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short random suffix: tests share one local AWS, so names must not collide."""
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(autouse=True)
+def _no_caller_aws_profile(monkeypatch):
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "MOTO_ACCOUNT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    os.environ.setdefault("AWS_DEFAULT_REGION", control.DEFAULT_REGION)

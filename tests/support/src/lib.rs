@@ -1,0 +1,169 @@
+//! The local AWS for Rust tests: one instance per test run (started or reused through
+//! `python -m localaws up`, the same launcher `make localaws-up` uses), SDK configs for
+//! any account and region, and a terraform runner that never uses the machine's CLI config.
+//!
+//! Accounts: account N is reached by `sts:AssumeRole` into `arn:aws:iam::N:role/<any>`.
+
+mod terraform;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use aws_config::retry::RetryConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+
+pub use terraform::{Terraform, TerraformOutput};
+
+/// The security account of every test estate.
+pub const SECURITY_ACCOUNT: &str = "111111111111";
+/// Member accounts of every test estate.
+pub const MEMBER_ACCOUNTS: [&str; 2] = ["222222222222", "333333333333"];
+/// The primary region, and the second region of multi-region tests.
+pub const REGIONS: [&str; 2] = ["us-east-1", "us-west-2"];
+
+/// The root of the repository (tests/support is two levels down).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("tests/support sits two levels below the repository root")
+        .to_path_buf()
+}
+
+/// A running local AWS, as described by the env file `localaws up` writes.
+#[derive(Debug)]
+pub struct LocalAws {
+    env: BTreeMap<String, String>,
+}
+
+impl LocalAws {
+    /// Starts the local AWS, or reuses the healthy one this or an earlier run started.
+    ///
+    /// Panics with the launcher's own message when it cannot start (e.g. `make setup`
+    /// was not run): tests cannot do anything useful without it.
+    pub fn shared() -> &'static LocalAws {
+        static SHARED: OnceLock<LocalAws> = OnceLock::new();
+        SHARED.get_or_init(|| {
+            let root = repo_root();
+            let python = root.join(".venv/bin/python");
+            assert!(
+                python.exists(),
+                "{} is missing: run `make setup` first (it creates the project virtualenv)",
+                python.display()
+            );
+            let output = Command::new(&python)
+                .args(["-m", "localaws", "up"])
+                .current_dir(root.join("tests/localaws"))
+                .env_remove("MOTO_ACCOUNT_ID")
+                .output()
+                .expect("running the localaws launcher");
+            assert!(
+                output.status.success(),
+                "`python -m localaws up` failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+            let state_dir = std::env::var_os("LOCALAWS_STATE_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| root.join(".localaws"));
+            let env_file = state_dir.join("env");
+            let text = std::fs::read_to_string(&env_file)
+                .unwrap_or_else(|err| panic!("reading {}: {err}", env_file.display()));
+            LocalAws {
+                env: parse_env_file(&text),
+            }
+        })
+    }
+
+    /// `http://127.0.0.1:<port>`: the one endpoint for every service.
+    pub fn endpoint(&self) -> &str {
+        &self.env["AWS_ENDPOINT_URL"]
+    }
+
+    /// The variables child processes (terraform, Lambda binaries) need to reach it.
+    pub fn env(&self) -> &BTreeMap<String, String> {
+        &self.env
+    }
+
+    /// An SDK config with credentials of `account_id` (assumed role) in `region`.
+    pub async fn sdk_config(&self, account_id: &str, region: &str) -> SdkConfig {
+        let base = self.base_config(region).await;
+        let role = AssumeRoleProvider::builder(format!(
+            "arn:aws:iam::{account_id}:role/inspectorlink-test"
+        ))
+        .session_name("test-support")
+        .configure(&base)
+        .build()
+        .await;
+        self.loader(region).credentials_provider(role).load().await
+    }
+
+    /// An SDK config with the static keys, which land in moto's default account.
+    pub async fn base_config(&self, region: &str) -> SdkConfig {
+        let keys = Credentials::new(
+            &self.env["AWS_ACCESS_KEY_ID"],
+            &self.env["AWS_SECRET_ACCESS_KEY"],
+            None,
+            None,
+            "localaws",
+        );
+        self.loader(region).credentials_provider(keys).load().await
+    }
+
+    fn loader(&self, region: &str) -> aws_config::ConfigLoader {
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region.to_owned()))
+            .endpoint_url(self.endpoint())
+            // moto answers 500 for operations it lacks: fail fast instead of retrying.
+            .retry_config(RetryConfig::standard().with_max_attempts(2))
+    }
+
+    /// A terraform working copy of `root` (a path relative to the repository root).
+    pub fn terraform(&self, root: &str) -> Terraform {
+        Terraform::new(&repo_root(), root, &self.env)
+    }
+}
+
+fn parse_env_file(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|line| line.strip_prefix("export "))
+        .filter_map(|assignment| assignment.split_once('='))
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .collect()
+}
+
+/// A short random suffix: tests share one local AWS, so names must not collide.
+pub fn unique_suffix() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    format!("{:08x}", hasher.finish() as u32)
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn env_file_lines_become_variables_and_other_lines_are_ignored() {
+        let env = parse_env_file(
+            "# comment\nexport AWS_ENDPOINT_URL=http://127.0.0.1:1234\nexport TF_CLI_CONFIG_FILE=/x/terraform.rc\nunset AWS_PROFILE\n",
+        );
+        assert_eq!(env.len(), 2);
+        assert_eq!(env["AWS_ENDPOINT_URL"], "http://127.0.0.1:1234");
+        assert_eq!(env["TF_CLI_CONFIG_FILE"], "/x/terraform.rc");
+    }
+
+    #[test]
+    fn unique_suffixes_differ() {
+        assert_ne!(unique_suffix(), unique_suffix());
+    }
+}
