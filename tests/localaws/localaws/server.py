@@ -53,7 +53,7 @@ class HealthMiddleware:
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") == HEALTH_PATH:
-            start_response("200 OK", [("Content-Type", "application/json")])
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(self.body)))])
             return [self.body]
         return self.app(environ, start_response)
 
@@ -64,12 +64,13 @@ def serve(state_dir: Path, host: str, port: int) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from . import patches
+    from .inspector.admin import AdminMiddleware as InspectorAdminMiddleware
 
     patches.apply_all()
     services = register_extra_services()
 
     started = time.time()
-    app = HealthMiddleware(DomainDispatcherApplication(create_backend_app), started)
+    app = HealthMiddleware(InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app)), started)
     try:
         server = make_server(host, port, app, threaded=True)
     except OSError as err:

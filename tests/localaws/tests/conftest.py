@@ -34,6 +34,18 @@ def accounts(endpoint: str) -> Accounts:
 
 
 @pytest.fixture
+def ins(accounts):
+    """Inspector Classic in the first member account, us-east-1."""
+    return accounts.client("inspector", MEMBER_ACCOUNTS[0])
+
+
+@pytest.fixture
+def ec2(accounts):
+    """EC2 in the first member account, us-east-1."""
+    return accounts.client("ec2", MEMBER_ACCOUNTS[0])
+
+
+@pytest.fixture
 def unique() -> str:
     """A short random suffix: tests share one local AWS, so names must not collide."""
     return uuid.uuid4().hex[:8]

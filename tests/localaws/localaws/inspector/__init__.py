@@ -1,0 +1,3 @@
+"""Amazon Inspector Classic for the local AWS, laid out like a moto service (models, responses, urls)."""
+
+from .models import inspector_backends  # noqa: F401
