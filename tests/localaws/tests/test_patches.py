@@ -5,6 +5,7 @@ moto has fixed the gap and the patch (and both tests) can go.
 """
 
 import json
+import os
 
 import boto3
 import pytest
@@ -16,7 +17,11 @@ REGION = "us-east-1"
 
 
 @pytest.fixture
-def stock():
+def stock(monkeypatch):
+    # `make test` exports AWS_ENDPOINT_URL; botocore would send these clients to the
+    # patched server instead of moto's in-process mock.
+    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
+        monkeypatch.delenv(name)
     with mock_aws():
         yield lambda service: boto3.client(
             service, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"

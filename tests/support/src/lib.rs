@@ -121,6 +121,33 @@ impl LocalAws {
             .retry_config(RetryConfig::standard().with_max_attempts(2))
     }
 
+    /// POSTs JSON to one of the local AWS's own admin routes (e.g.
+    /// `/_localaws/inspector/config`) and returns the JSON answer.
+    pub fn admin(&self, path: &str, body: &serde_json::Value) -> serde_json::Value {
+        use std::io::{Read, Write};
+        let authority = self.endpoint().trim_start_matches("http://");
+        let payload = body.to_string();
+        let mut stream =
+            std::net::TcpStream::connect(authority).expect("connecting to the local AWS");
+        write!(
+            stream,
+            "POST {path} HTTP/1.0\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+            payload.len()
+        )
+        .expect("sending the admin request");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .expect("reading the admin answer");
+        let (head, json) = response.split_once("\r\n\r\n").expect("an HTTP response");
+        assert!(
+            head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
+            "admin {path}: {head}\n{json}"
+        );
+        serde_json::from_str(json)
+            .unwrap_or_else(|err| panic!("admin {path} answered non-JSON ({err}): {json}"))
+    }
+
     /// A terraform working copy of `root` (a path relative to the repository root).
     pub fn terraform(&self, root: &str) -> Terraform {
         Terraform::new(&repo_root(), root, &self.env)

@@ -13,7 +13,15 @@ async fn foundation_applies_delivers_plans_clean_and_destroys_without_leftovers(
     let tf = aws.terraform("tests/terraform/foundation");
     tf.set_vars(&json!({ "name_suffix": suffix }));
 
-    tf.init().assert_success();
+    let init = tf.init().assert_success();
+    // This machine's TF_CLI_CONFIG_FILE names a missing file; ours must win, offline.
+    assert!(
+        !init
+            .stderr
+            .contains("Unable to open CLI configuration file"),
+        "{init}"
+    );
+    assert!(init.stdout.contains("hashicorp/aws v5.100.0"), "{init}");
     tf.apply().assert_success();
     let plan = tf.plan();
     assert_eq!(plan.code, 0, "a second plan must show no drift:\n{plan}");
