@@ -4,6 +4,7 @@
 //!
 //! Accounts: account N is reached by `sts:AssumeRole` into `arn:aws:iam::N:role/<any>`.
 
+pub mod classic;
 mod terraform;
 
 use std::collections::BTreeMap;

@@ -7,252 +7,18 @@ use aws_sdk_inspector::error::ProvideErrorMetadata;
 use aws_sdk_inspector::operation::subscribe_to_event::SubscribeToEventError;
 use aws_sdk_inspector::types::{
     AccessDeniedErrorCode, AssessmentRunFilter, AssessmentRunNotificationSnsStatusCode,
-    AssessmentRunState, Attribute, FindingFilter, InspectorEvent, Locale, ResourceGroupTag,
-    Severity, StopAction, Tag,
+    AssessmentRunState, Attribute, FindingFilter, InspectorEvent, Locale, Severity, StopAction,
+    Tag,
 };
 use aws_sdk_inspector::Client as Inspector;
-use serde_json::{json, Value};
-use test_support::{unique_suffix, LocalAws, MEMBER_ACCOUNTS, SECURITY_ACCOUNT};
+use serde_json::json;
+use test_support::classic::{rules_package_arns, run_instances, SecurityTopic, TaggedTemplate};
+use test_support::{unique_suffix, LocalAws, MEMBER_ACCOUNTS};
 
 const REGION: &str = "us-east-1";
-const AMI: &str = "ami-12c6146b"; // one of moto's built-in images
-
-fn facts() -> &'static inspector_facts::ClassicRegion {
-    inspector_facts::classic_region(REGION).unwrap()
-}
-
-fn rules_package_arns() -> Vec<String> {
-    facts()
-        .rules_packages
-        .iter()
-        .map(|p| p.arn.clone())
-        .collect()
-}
 
 async fn inspector(account: &str) -> Inspector {
     Inspector::new(&LocalAws::shared().sdk_config(account, REGION).await)
-}
-
-/// A resource group selecting tag Inspect=<suffix>, its target and a template. The target
-/// is deleted on drop: an account may have at most 50, and the members are shared.
-struct TaggedTemplate {
-    client: Inspector,
-    group: String,
-    target: String,
-    template: String,
-}
-
-impl TaggedTemplate {
-    async fn create(client: &Inspector, suffix: &str) -> Self {
-        let group = client
-            .create_resource_group()
-            .resource_group_tags(
-                ResourceGroupTag::builder()
-                    .key("Inspect")
-                    .value(suffix)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap()
-            .resource_group_arn;
-        let target = client
-            .create_assessment_target()
-            .assessment_target_name(format!("target-{suffix}"))
-            .resource_group_arn(&group)
-            .send()
-            .await
-            .unwrap()
-            .assessment_target_arn;
-        let template = client
-            .create_assessment_template()
-            .assessment_target_arn(&target)
-            .assessment_template_name(format!("template-{suffix}"))
-            .duration_in_seconds(3600)
-            .set_rules_package_arns(Some(rules_package_arns()))
-            .user_attributes_for_findings(
-                Attribute::builder()
-                    .key("Team")
-                    .value("platform")
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap()
-            .assessment_template_arn;
-        TaggedTemplate {
-            client: client.clone(),
-            group,
-            target,
-            template,
-        }
-    }
-}
-
-impl Drop for TaggedTemplate {
-    fn drop(&mut self) {
-        let (client, target) = (self.client.clone(), self.target.clone());
-        // Drop cannot be async; a short runtime of its own deletes the target (and template).
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                client
-                    .delete_assessment_target()
-                    .assessment_target_arn(target)
-                    .send()
-                    .await
-                    .ok()
-            });
-        })
-        .join()
-        .unwrap();
-    }
-}
-
-/// An SNS topic in the security account whose policy lets Inspector publish (or not), and
-/// an SQS queue subscribed to it.
-struct SecurityTopic {
-    sns: aws_sdk_sns::Client,
-    sqs: aws_sdk_sqs::Client,
-    topic: String,
-    queue_url: String,
-}
-
-impl SecurityTopic {
-    async fn create(suffix: &str) -> Self {
-        let config = LocalAws::shared()
-            .sdk_config(SECURITY_ACCOUNT, REGION)
-            .await;
-        let (sns, sqs) = (
-            aws_sdk_sns::Client::new(&config),
-            aws_sdk_sqs::Client::new(&config),
-        );
-        let name = format!("classic-{suffix}");
-        let topic = sns
-            .create_topic()
-            .name(&name)
-            .send()
-            .await
-            .unwrap()
-            .topic_arn
-            .unwrap();
-        let queue_url = sqs
-            .create_queue()
-            .queue_name(&name)
-            .send()
-            .await
-            .unwrap()
-            .queue_url
-            .unwrap();
-        let queue_arn = sqs
-            .get_queue_attributes()
-            .queue_url(&queue_url)
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .unwrap()
-            .attributes
-            .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
-            .clone();
-        sns.subscribe()
-            .topic_arn(&topic)
-            .protocol("sqs")
-            .endpoint(queue_arn)
-            .send()
-            .await
-            .unwrap();
-        let topic = SecurityTopic {
-            sns,
-            sqs,
-            topic,
-            queue_url,
-        };
-        topic.let_publish(&facts().service_principal_arn()).await;
-        topic
-    }
-
-    async fn let_publish(&self, principal: &str) {
-        let policy = json!({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Principal": {"AWS": principal},
-                "Action": "SNS:Publish",
-                "Resource": self.topic,
-            }]
-        });
-        self.sns
-            .set_topic_attributes()
-            .topic_arn(&self.topic)
-            .attribute_name("Policy")
-            .attribute_value(policy.to_string())
-            .send()
-            .await
-            .unwrap();
-    }
-
-    /// The `Message` of every notification in the queue (SNS delivers in-process).
-    async fn drain(&self) -> Vec<Value> {
-        let mut messages = Vec::new();
-        loop {
-            let batch = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.queue_url)
-                .max_number_of_messages(10)
-                .send()
-                .await
-                .unwrap();
-            let batch = batch.messages.unwrap_or_default();
-            if batch.is_empty() {
-                return messages;
-            }
-            for message in batch {
-                let envelope: Value = serde_json::from_str(message.body().unwrap()).unwrap();
-                messages.push(serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap());
-                self.sqs
-                    .delete_message()
-                    .queue_url(&self.queue_url)
-                    .receipt_handle(message.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .unwrap();
-            }
-        }
-    }
-}
-
-async fn run_instances(account: &str, count: i32, inspect_tag: Option<&str>) -> Vec<String> {
-    let ec2 = aws_sdk_ec2::Client::new(&LocalAws::shared().sdk_config(account, REGION).await);
-    let mut request = ec2
-        .run_instances()
-        .image_id(AMI)
-        .min_count(count)
-        .max_count(count);
-    if let Some(value) = inspect_tag {
-        request = request.tag_specifications(
-            aws_sdk_ec2::types::TagSpecification::builder()
-                .resource_type(aws_sdk_ec2::types::ResourceType::Instance)
-                .tags(
-                    aws_sdk_ec2::types::Tag::builder()
-                        .key("Inspect")
-                        .value(value)
-                        .build(),
-                )
-                .build(),
-        );
-    }
-    let reservation = request.send().await.unwrap();
-    reservation
-        .instances()
-        .iter()
-        .map(|i| i.instance_id().unwrap().to_owned())
-        .collect()
 }
 
 /// The event names the template is subscribed to, over every topic.
@@ -348,7 +114,7 @@ async fn rules_packages_are_the_documented_ones_of_each_region() {
 async fn resource_group_target_and_template_lifecycle_with_tags() {
     let suffix = unique_suffix();
     let client = inspector(MEMBER_ACCOUNTS[0]).await;
-    let setup = TaggedTemplate::create(&client, &suffix).await;
+    let setup = TaggedTemplate::create(&client, &suffix, REGION).await;
 
     let groups = client
         .describe_resource_groups()
@@ -416,7 +182,7 @@ async fn resource_group_target_and_template_lifecycle_with_tags() {
     assert_eq!(template.assessment_target_arn(), setup.target);
     assert_eq!(
         template.rules_package_arns().len(),
-        rules_package_arns().len()
+        rules_package_arns(REGION).len()
     );
     assert_eq!(template.user_attributes_for_findings()[0].key(), "Team");
 
@@ -489,8 +255,8 @@ async fn resource_group_target_and_template_lifecycle_with_tags() {
 async fn event_subscriptions_follow_subscribe_and_unsubscribe() {
     let suffix = unique_suffix();
     let client = inspector(MEMBER_ACCOUNTS[0]).await;
-    let setup = TaggedTemplate::create(&client, &suffix).await;
-    let topic = SecurityTopic::create(&suffix).await;
+    let setup = TaggedTemplate::create(&client, &suffix, REGION).await;
+    let topic = SecurityTopic::create(&suffix, REGION).await;
 
     for event in [
         InspectorEvent::FindingReported,
@@ -560,8 +326,8 @@ async fn a_run_reports_each_finding_of_the_tagged_instances_to_the_security_acco
     let suffix = unique_suffix();
     let member = MEMBER_ACCOUNTS[0];
     let client = inspector(member).await;
-    let setup = TaggedTemplate::create(&client, &suffix).await;
-    let topic = SecurityTopic::create(&suffix).await;
+    let setup = TaggedTemplate::create(&client, &suffix, REGION).await;
+    let topic = SecurityTopic::create(&suffix, REGION).await;
     client
         .subscribe_to_event()
         .resource_arn(&setup.template)
@@ -570,11 +336,11 @@ async fn a_run_reports_each_finding_of_the_tagged_instances_to_the_security_acco
         .send()
         .await
         .unwrap();
-    let tagged: BTreeSet<String> = run_instances(member, 2, Some(&suffix))
+    let tagged: BTreeSet<String> = run_instances(member, REGION, 2, Some(&suffix))
         .await
         .into_iter()
         .collect();
-    let untagged = run_instances(member, 1, None).await;
+    let untagged = run_instances(member, REGION, 1, None).await;
 
     let run = client
         .start_assessment_run()
@@ -744,8 +510,8 @@ async fn a_topic_policy_that_stops_inspector_gets_no_findings_and_the_run_record
     let suffix = unique_suffix();
     let member = MEMBER_ACCOUNTS[1];
     let client = inspector(member).await;
-    let setup = TaggedTemplate::create(&client, &suffix).await;
-    let topic = SecurityTopic::create(&suffix).await;
+    let setup = TaggedTemplate::create(&client, &suffix, REGION).await;
+    let topic = SecurityTopic::create(&suffix, REGION).await;
     client
         .subscribe_to_event()
         .resource_arn(&setup.template)
@@ -754,7 +520,7 @@ async fn a_topic_policy_that_stops_inspector_gets_no_findings_and_the_run_record
         .send()
         .await
         .unwrap();
-    run_instances(member, 1, Some(&suffix)).await;
+    run_instances(member, REGION, 1, Some(&suffix)).await;
     // The policy changes after subscribing: Inspector only finds out when it publishes.
     topic.let_publish("arn:aws:iam::999999999999:root").await;
 
@@ -800,8 +566,8 @@ async fn stop_assessment_run_ends_a_run_in_progress() {
     );
     let client = inspector(&account).await;
     let suffix = unique_suffix();
-    let setup = TaggedTemplate::create(&client, &suffix).await;
-    run_instances(&account, 1, Some(&suffix)).await;
+    let setup = TaggedTemplate::create(&client, &suffix, REGION).await;
+    run_instances(&account, REGION, 1, Some(&suffix)).await;
 
     let run = client
         .start_assessment_run()
