@@ -1,0 +1,306 @@
+//! The OpenSearch sink: `_bulk` index actions with `_id` = finding id (a redelivery
+//! overwrites), signed with SigV4 (`es` for domains, `aoss` for Serverless), TLS verified.
+//! Throttling and server errors are retried with jittered backoff; what still fails is
+//! reported per document.
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_sigv4::http_request::{
+    sign, PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings,
+};
+use aws_sigv4::sign::v4;
+use serde::Deserialize;
+use tracing::{instrument, warn};
+
+use crate::config::OpenSearchConfig;
+use crate::finding::Finding;
+
+/// Attempts per document before it is reported as failed (the record is then retried by SQS).
+const MAX_ATTEMPTS: u32 = 3;
+const BASE_BACKOFF: Duration = Duration::from_millis(200);
+
+/// The index template shipped with the code; `ensure_index_template` applies it.
+pub const INDEX_TEMPLATE: &str = include_str!("../opensearch/index-template.json");
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenSearchError {
+    #[error("getting credentials to sign OpenSearch requests: {0}")]
+    Credentials(String),
+    #[error("signing the OpenSearch request: {0}")]
+    Signing(String),
+    #[error("OpenSearch request to {url} failed: {cause}")]
+    Transport { url: String, cause: String },
+    #[error("OpenSearch answered {status} to {url}: {body}")]
+    Status {
+        url: String,
+        status: u16,
+        body: String,
+    },
+}
+
+pub struct OpenSearchSink {
+    http: reqwest::Client,
+    config: OpenSearchConfig,
+    credentials: SharedCredentialsProvider,
+    /// Set once the index template is in place in this execution environment.
+    template_applied: tokio::sync::OnceCell<()>,
+}
+
+#[derive(Deserialize)]
+struct BulkResponse {
+    #[serde(default)]
+    items: Vec<HashMap<String, BulkItem>>,
+}
+
+#[derive(Deserialize)]
+struct BulkItem {
+    #[serde(rename = "_id")]
+    id: Option<String>,
+    status: u16,
+    error: Option<serde_json::Value>,
+}
+
+impl OpenSearchSink {
+    pub fn new(config: OpenSearchConfig, credentials: SharedCredentialsProvider) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("building the HTTP client (TLS roots)");
+        OpenSearchSink {
+            http,
+            config,
+            credentials,
+            template_applied: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// Puts the index template (`PUT _index_template/<index>`) before the first documents
+    /// of each execution environment; idempotent, and retried next time if it fails.
+    pub async fn ensure_index_template(&self) -> Result<(), OpenSearchError> {
+        self.template_applied
+            .get_or_try_init(|| self.put_index_template())
+            .await
+            .map(|_| ())
+    }
+
+    async fn put_index_template(&self) -> Result<(), OpenSearchError> {
+        let template: serde_json::Value =
+            serde_json::from_str(INDEX_TEMPLATE).expect("the shipped index template is JSON");
+        let mut template = template;
+        template["index_patterns"] = serde_json::json!([format!("{}*", self.config.index)]);
+        let path = format!("/_index_template/{}", self.config.index);
+        self.send(
+            "PUT",
+            &path,
+            "application/json",
+            template.to_string().into_bytes(),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Indexes `findings`; returns the ids that still failed after retries, with the reason.
+    #[instrument(skip_all, fields(documents = findings.len(), index = %self.config.index))]
+    pub async fn index(&self, findings: &[&Finding]) -> HashMap<String, String> {
+        if findings.is_empty() {
+            return HashMap::new();
+        }
+        if let Err(err) = self.ensure_index_template().await {
+            let reason = format!("applying the index template: {err}");
+            return findings
+                .iter()
+                .map(|f| (f.id.clone(), reason.clone()))
+                .collect();
+        }
+        let mut pending: Vec<&Finding> = findings.to_vec();
+        let mut failed = HashMap::new();
+        for attempt in 1..=MAX_ATTEMPTS {
+            failed.clear();
+            match self.bulk(&pending).await {
+                Ok(item_failures) => failed = item_failures,
+                Err(err) => {
+                    for finding in &pending {
+                        failed.insert(finding.id.clone(), err.to_string());
+                    }
+                }
+            }
+            if failed.is_empty() || attempt == MAX_ATTEMPTS {
+                break;
+            }
+            warn!(
+                attempt,
+                failed = failed.len(),
+                "retrying OpenSearch documents"
+            );
+            tokio::time::sleep(backoff(attempt)).await;
+            pending.retain(|f| failed.contains_key(&f.id));
+        }
+        failed
+    }
+
+    /// One `_bulk` call; Ok holds the per-document failures.
+    async fn bulk(
+        &self,
+        findings: &[&Finding],
+    ) -> Result<HashMap<String, String>, OpenSearchError> {
+        let mut body = Vec::new();
+        for finding in findings {
+            let action =
+                serde_json::json!({"index": {"_index": self.config.index, "_id": finding.id}});
+            serde_json::to_writer(&mut body, &action).expect("JSON");
+            body.push(b'\n');
+            serde_json::to_writer(&mut body, finding).expect("JSON");
+            body.push(b'\n');
+        }
+        let answer = self
+            .send("POST", "/_bulk", "application/x-ndjson", body)
+            .await?;
+        let parsed: BulkResponse =
+            serde_json::from_str(&answer).map_err(|e| OpenSearchError::Status {
+                url: self.url("/_bulk"),
+                status: 200,
+                body: format!("not a _bulk response ({e}): {answer}"),
+            })?;
+        let mut failures = HashMap::new();
+        let mut indexed = std::collections::HashSet::new();
+        for item in parsed
+            .items
+            .into_iter()
+            .flat_map(|action| action.into_values())
+        {
+            let id = item.id.unwrap_or_default();
+            if item.status < 300 {
+                indexed.insert(id);
+            } else {
+                let reason = item
+                    .error
+                    .map(|e| e.to_string())
+                    .unwrap_or_else(|| format!("status {}", item.status));
+                failures.insert(
+                    id,
+                    format!(
+                        "OpenSearch rejected the document ({}): {reason}",
+                        item.status
+                    ),
+                );
+            }
+        }
+        // A document the response does not mention was not indexed either.
+        for finding in findings {
+            if !indexed.contains(&finding.id) && !failures.contains_key(&finding.id) {
+                failures.insert(
+                    finding.id.clone(),
+                    "OpenSearch's _bulk answer does not mention the document".to_owned(),
+                );
+            }
+        }
+        Ok(failures)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.config.endpoint)
+    }
+
+    /// Sends a signed request; retries throttling and 5xx answers; returns the body.
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<String, OpenSearchError> {
+        let url = self.url(path);
+        let mut attempt = 1;
+        loop {
+            let request = self.signed(method, &url, content_type, &body).await?;
+            let result = self.http.execute(request).await;
+            let retryable = match &result {
+                Ok(response) => {
+                    response.status().as_u16() == 429 || response.status().is_server_error()
+                }
+                Err(err) => err.is_timeout() || err.is_connect(),
+            };
+            if retryable && attempt < MAX_ATTEMPTS {
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt += 1;
+                continue;
+            }
+            let response = result.map_err(|e| OpenSearchError::Transport {
+                url: url.clone(),
+                cause: e.to_string(),
+            })?;
+            let status = response.status().as_u16();
+            let text = response
+                .text()
+                .await
+                .map_err(|e| OpenSearchError::Transport {
+                    url: url.clone(),
+                    cause: e.to_string(),
+                })?;
+            if status >= 300 {
+                return Err(OpenSearchError::Status {
+                    url,
+                    status,
+                    body: text,
+                });
+            }
+            return Ok(text);
+        }
+    }
+
+    async fn signed(
+        &self,
+        method: &str,
+        url: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<reqwest::Request, OpenSearchError> {
+        let credentials = self
+            .credentials
+            .provide_credentials()
+            .await
+            .map_err(|e| OpenSearchError::Credentials(e.to_string()))?;
+        let identity = credentials.into();
+        let mut settings = SigningSettings::default();
+        if self.config.service == "aoss" {
+            // Serverless requires the payload hash as a header.
+            settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        }
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&self.config.region)
+            .name(&self.config.service)
+            .time(SystemTime::now())
+            .settings(settings)
+            .build()
+            .map_err(|e| OpenSearchError::Signing(e.to_string()))?
+            .into();
+        let headers = [("content-type", content_type)];
+        let signable =
+            SignableRequest::new(method, url, headers.into_iter(), SignableBody::Bytes(body))
+                .map_err(|e| OpenSearchError::Signing(e.to_string()))?;
+        let (instructions, _signature) = sign(signable, &params)
+            .map_err(|e| OpenSearchError::Signing(e.to_string()))?
+            .into_parts();
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri(url)
+            .header("content-type", content_type)
+            .body(body.to_vec())
+            .map_err(|e| OpenSearchError::Signing(e.to_string()))?;
+        instructions.apply_to_request_http1x(&mut request);
+        reqwest::Request::try_from(request).map_err(|e| OpenSearchError::Signing(e.to_string()))
+    }
+}
+
+/// Exponential backoff with jitter (0.5x to 1.5x), so retries from many Lambdas spread out.
+fn backoff(attempt: u32) -> Duration {
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let jitter = 0.5 + f64::from(nanos % 1000) / 1000.0;
+    BASE_BACKOFF.mul_f64(f64::from(2u32.pow(attempt - 1)) * jitter)
+}

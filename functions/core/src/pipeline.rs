@@ -1,0 +1,304 @@
+//! send-findings' work on one SQS batch: parse every record, group the findings by member
+//! account and region, describe them in batches, enrich them from EC2, write each to S3
+//! and OpenSearch, and report exactly the records that failed.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_smithy_types::error::display::DisplayErrorContext;
+use futures::future::join_all;
+use tracing::{error, info, warn};
+
+use aws_config::SdkConfig;
+
+use crate::accounts::MemberAccounts;
+use crate::classic::ClassicFinding;
+use crate::config::SendFindingsConfig;
+use crate::enrich::{describe_findings, describe_instances};
+use crate::finding::{Enrichment, EnrichmentStatus, Finding};
+use crate::message::{parse_record_body, Notification};
+use crate::metrics;
+use crate::opensearch::OpenSearchSink;
+use crate::s3::S3Sink;
+
+/// How many S3 writes run at once.
+const S3_CONCURRENCY: usize = 16;
+
+pub struct SendFindings {
+    pub members: MemberAccounts,
+    pub s3: S3Sink,
+    pub opensearch: Option<OpenSearchSink>,
+}
+
+/// What happened to the records of one batch (the response, plus counts for metrics and tests).
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    /// message id → why it failed (it is returned to SQS, and after maxReceiveCount lands in the DLQ).
+    pub failed: BTreeMap<String, String>,
+    pub stored: Vec<Finding>,
+    pub ignored: usize,
+    pub gone: usize,
+}
+
+impl BatchOutcome {
+    pub fn response(&self) -> SqsBatchResponse {
+        let mut response = SqsBatchResponse::default();
+        response.batch_item_failures = self
+            .failed
+            .keys()
+            .map(|id| {
+                let mut failure = BatchItemFailure::default();
+                failure.item_identifier = id.clone();
+                failure
+            })
+            .collect();
+        response
+    }
+}
+
+/// The records of one account and region: finding ARN → the message ids that reported it
+/// (a redelivery can put the same finding twice in one batch).
+type Group = BTreeMap<String, Vec<String>>;
+
+impl SendFindings {
+    /// Builds the pipeline from its configuration and the Lambda's own SDK config.
+    pub fn new(config: SendFindingsConfig, aws: &SdkConfig) -> Self {
+        let credentials = aws
+            .credentials_provider()
+            .expect("the SDK config has a credentials provider");
+        SendFindings {
+            members: MemberAccounts::new(
+                aws.clone(),
+                config.member_role_name,
+                config.member_role_external_id,
+                "inspectorlink-send-findings",
+            ),
+            s3: S3Sink::new(
+                aws_sdk_s3::Client::new(aws),
+                config.bucket,
+                config.prefix,
+                config.kms_key_arn,
+            ),
+            opensearch: config
+                .opensearch
+                .map(|search| OpenSearchSink::new(search, credentials)),
+        }
+    }
+
+    pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
+        let outcome = self.process(event).await;
+        metrics::emit_counts(
+            "send-findings",
+            &[
+                ("FindingsStored", outcome.stored.len() as u64),
+                ("RecordsFailed", outcome.failed.len() as u64),
+                ("RecordsIgnored", outcome.ignored as u64),
+                ("FindingsGone", outcome.gone as u64),
+            ],
+        );
+        outcome.response()
+    }
+
+    pub async fn process(&self, event: SqsEvent) -> BatchOutcome {
+        let mut outcome = BatchOutcome::default();
+        let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
+        for record in event.records {
+            let Some(message_id) = record.message_id else {
+                error!("an SQS record without messageId cannot be reported as failed; skipping it");
+                continue;
+            };
+            match parse_record_body(record.body.as_deref().unwrap_or_default()) {
+                Ok(Notification::ClassicFinding { finding_arn }) => {
+                    let key = (finding_arn.account.clone(), finding_arn.region.clone());
+                    groups
+                        .entry(key)
+                        .or_default()
+                        .entry(finding_arn.to_string())
+                        .or_default()
+                        .push(message_id);
+                }
+                Ok(Notification::ClassicOther {
+                    event,
+                    template_arn,
+                }) => {
+                    info!(%message_id, %event, template_arn, "not a finding; acknowledged");
+                    outcome.ignored += 1;
+                }
+                Err(reason) => {
+                    warn!(%message_id, %reason, "unusable record; it will reach the dead-letter queue");
+                    outcome.failed.insert(message_id, reason.to_string());
+                }
+            }
+        }
+
+        let mut documents: Vec<(Finding, Vec<String>)> = Vec::new();
+        let group_results = join_all(
+            groups
+                .into_iter()
+                .map(|((account, region), group)| self.describe_group(account, region, group)),
+        )
+        .await;
+        for result in group_results {
+            documents.extend(result.documents);
+            outcome.failed.extend(result.failed);
+            outcome.gone += result.gone;
+        }
+        self.store(documents, &mut outcome).await;
+        outcome
+    }
+
+    async fn describe_group(&self, account: String, region: String, group: Group) -> GroupResult {
+        let mut result = GroupResult::default();
+        let fail_all = |result: &mut GroupResult, reason: String| {
+            for ids in group.values() {
+                for id in ids {
+                    result.failed.insert(id.clone(), reason.clone());
+                }
+            }
+        };
+        let config = self.members.config(&account, &region).await;
+        let inspector = aws_sdk_inspector::Client::new(&config);
+        let arns: Vec<String> = group.keys().cloned().collect();
+        let described = match describe_findings(&inspector, &arns).await {
+            Ok(described) => described,
+            Err(err) => {
+                let reason = format!(
+                    "describing findings in account {account} {region} as {}: {}",
+                    self.members.role_arn(&account, &region),
+                    DisplayErrorContext(&err)
+                );
+                error!(%account, %region, %reason, "findings of this account and region failed");
+                fail_all(&mut result, reason);
+                return result;
+            }
+        };
+        let instance_ids: Vec<String> = {
+            let mut ids: Vec<String> = described
+                .found
+                .values()
+                .filter_map(|f| f.instance_id().map(str::to_owned))
+                .collect();
+            ids.sort();
+            ids.dedup();
+            ids
+        };
+        let ec2 = aws_sdk_ec2::Client::new(&config);
+        let (instances, lookup_error) = match describe_instances(&ec2, &instance_ids).await {
+            Ok(instances) => (instances, None),
+            // Findings are still worth storing without enrichment; say why in the document.
+            Err(err) => (
+                BTreeMap::new(),
+                Some(format!(
+                    "ec2:DescribeInstances failed: {}",
+                    DisplayErrorContext(&err)
+                )),
+            ),
+        };
+
+        for (arn, message_ids) in group {
+            if let Some(missing) = described.missing.get(&arn) {
+                if missing.retryable {
+                    for id in message_ids {
+                        result.failed.insert(
+                            id,
+                            format!(
+                                "Inspector could not describe {arn} yet ({}); retrying",
+                                missing.code
+                            ),
+                        );
+                    }
+                } else {
+                    info!(%arn, code = %missing.code, "finding no longer exists in Inspector; acknowledged");
+                    result.gone += 1;
+                }
+                continue;
+            }
+            let Some(classic) = described.found.get(&arn) else {
+                for id in message_ids {
+                    result.failed.insert(
+                        id,
+                        format!("Inspector returned neither the finding nor a failure for {arn}"),
+                    );
+                }
+                continue;
+            };
+            match normalise(classic, &instances, lookup_error.as_deref()) {
+                Ok(finding) => result.documents.push((finding, message_ids)),
+                Err(reason) => {
+                    warn!(%arn, %reason, "finding cannot be normalised");
+                    for id in message_ids {
+                        result.failed.insert(id, reason.clone());
+                    }
+                }
+            }
+        }
+        result
+    }
+
+    async fn store(&self, documents: Vec<(Finding, Vec<String>)>, outcome: &mut BatchOutcome) {
+        let mut failures: HashMap<String, String> = HashMap::new();
+        for chunk in documents.chunks(S3_CONCURRENCY) {
+            let writes = join_all(chunk.iter().map(|(finding, _)| self.s3.put(finding))).await;
+            for ((finding, _), written) in chunk.iter().zip(writes) {
+                if let Err(err) = written {
+                    failures.insert(
+                        finding.id.clone(),
+                        format!("writing to S3: {}", DisplayErrorContext(&err)),
+                    );
+                }
+            }
+        }
+        if let Some(opensearch) = &self.opensearch {
+            let to_index: Vec<&Finding> = documents.iter().map(|(f, _)| f).collect();
+            for (id, reason) in opensearch.index(&to_index).await {
+                failures.entry(id).or_insert(reason);
+            }
+        }
+        for (finding, message_ids) in documents {
+            match failures.get(&finding.id) {
+                Some(reason) => {
+                    warn!(finding_id = %finding.id, account = %finding.account_id, region = %finding.region, %reason, "finding not stored");
+                    for id in message_ids {
+                        outcome.failed.insert(id, reason.clone());
+                    }
+                }
+                None => {
+                    info!(finding_id = %finding.id, account = %finding.account_id, region = %finding.region, severity = finding.severity.as_str(), "finding stored");
+                    outcome.stored.push(finding);
+                }
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct GroupResult {
+    documents: Vec<(Finding, Vec<String>)>,
+    failed: BTreeMap<String, String>,
+    gone: usize,
+}
+
+fn normalise(
+    classic: &ClassicFinding,
+    instances: &BTreeMap<String, crate::classic::InstanceDetails>,
+    lookup_error: Option<&str>,
+) -> Result<Finding, String> {
+    let instance = classic.instance_id().and_then(|id| instances.get(id));
+    let enrichment = match (instance, lookup_error) {
+        (Some(_), _) => Enrichment {
+            status: EnrichmentStatus::Enriched,
+            detail: None,
+        },
+        (None, Some(error)) => Enrichment {
+            status: EnrichmentStatus::InstanceNotFound,
+            detail: Some(error.to_owned()),
+        },
+        (None, None) => Enrichment {
+            status: EnrichmentStatus::InstanceNotFound,
+            detail: Some("the instance is terminated or no longer exists; resource fields come from the finding".to_owned()),
+        },
+    };
+    classic
+        .normalise(instance, enrichment)
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,483 @@
+//! send-findings' pipeline against the local AWS: findings produced by the Classic
+//! emulator in two member accounts and two regions, delivered through SNS and SQS, then
+//! processed in-process; S3, the OpenSearch test endpoint and EC2 are the real local ones.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_sdk_inspector::types::InspectorEvent;
+use inspectorlink_core::config::{Env, SendFindingsConfig};
+use inspectorlink_core::finding::{EnrichmentStatus, Finding};
+use inspectorlink_core::pipeline::{BatchOutcome, SendFindings};
+use serde_json::{json, Value};
+use test_support::classic::{run_instances, SecurityTopic, TaggedTemplate};
+use test_support::{unique_suffix, LocalAws, MEMBER_ACCOUNTS, REGIONS, SECURITY_ACCOUNT};
+
+const PRIMARY: &str = "us-east-1";
+
+/// A bucket and an OpenSearch test domain in the security account, and the pipeline over them.
+struct Sinks {
+    suffix: String,
+    bucket: String,
+    domain: String,
+    s3: aws_sdk_s3::Client,
+    pipeline: SendFindings,
+}
+
+impl Sinks {
+    async fn new() -> Self {
+        let aws = LocalAws::shared();
+        let suffix = unique_suffix();
+        let security = aws.sdk_config(SECURITY_ACCOUNT, PRIMARY).await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&security)
+                .force_path_style(true)
+                .build(),
+        );
+        let bucket = format!("findings-{suffix}");
+        s3.create_bucket().bucket(&bucket).send().await.unwrap();
+        let domain = format!("send-{suffix}");
+        let endpoint = format!("{}/_localaws/opensearch/{domain}", aws.endpoint());
+        let vars = BTreeMap::from([
+            ("FINDINGS_BUCKET", bucket.clone()),
+            ("MEMBER_ROLE_NAME", "inspectorlink-read".to_owned()),
+            ("OPENSEARCH_ENDPOINT", endpoint),
+            ("AWS_REGION", PRIMARY.to_owned()),
+        ]);
+        let config =
+            SendFindingsConfig::from_env(&Env::new(|name: &str| vars.get(name).cloned())).unwrap();
+        // The pipeline's S3 client must use path-style addressing against the local AWS.
+        let mut pipeline = SendFindings::new(config, &security);
+        pipeline.s3 = inspectorlink_core::s3::S3Sink::new(
+            s3.clone(),
+            bucket.clone(),
+            "findings".into(),
+            None,
+        );
+        Sinks {
+            suffix,
+            bucket,
+            domain,
+            s3,
+            pipeline,
+        }
+    }
+
+    /// Every finding object in the bucket, by key.
+    async fn objects(&self) -> BTreeMap<String, Finding> {
+        let mut objects = BTreeMap::new();
+        let mut pages = self
+            .s3
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            for object in page.unwrap().contents() {
+                let key = object.key().unwrap().to_owned();
+                let body = self
+                    .s3
+                    .get_object()
+                    .bucket(&self.bucket)
+                    .key(&key)
+                    .send()
+                    .await
+                    .unwrap()
+                    .body
+                    .collect()
+                    .await
+                    .unwrap();
+                objects.insert(key, serde_json::from_slice(&body.into_bytes()).unwrap());
+            }
+        }
+        objects
+    }
+
+    /// The OpenSearch test domain's state: documents, attempts, requests.
+    fn opensearch(&self, body: Value) -> Value {
+        LocalAws::shared().admin(
+            &format!("/_localaws/opensearch-admin/{}", self.domain),
+            &body,
+        )
+    }
+
+    fn indexed_ids(&self) -> BTreeSet<String> {
+        let state = self.opensearch(json!({}));
+        state["documents"]["inspector-findings"]
+            .as_object()
+            .map(|docs| docs.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+fn event(bodies: &[(String, String)]) -> SqsEvent {
+    let mut event = SqsEvent::default();
+    event.records = bodies
+        .iter()
+        .map(|(id, body)| {
+            let mut message = SqsMessage::default();
+            message.message_id = Some(id.clone());
+            message.body = Some(body.clone());
+            message
+        })
+        .collect();
+    event
+}
+
+/// Runs a tagged template in `account`/`region` whose findings reach `topic`; returns the
+/// instance ids it assessed.
+async fn scan(
+    account: &str,
+    region: &str,
+    topic: &SecurityTopic,
+    suffix: &str,
+    instances: i32,
+) -> (TaggedTemplate, Vec<String>) {
+    let client =
+        aws_sdk_inspector::Client::new(&LocalAws::shared().sdk_config(account, region).await);
+    let template = TaggedTemplate::create(&client, suffix, region).await;
+    client
+        .subscribe_to_event()
+        .resource_arn(&template.template)
+        .event(InspectorEvent::FindingReported)
+        .topic_arn(&topic.topic)
+        .send()
+        .await
+        .unwrap();
+    let ids = run_instances(account, region, instances, Some(suffix)).await;
+    client
+        .start_assessment_run()
+        .assessment_template_arn(&template.template)
+        .send()
+        .await
+        .unwrap();
+    (template, ids)
+}
+
+/// Every SQS message body in the topic's queue, with its message id.
+async fn queued(topic: &SecurityTopic) -> Vec<(String, String)> {
+    let mut bodies = Vec::new();
+    loop {
+        let batch = topic
+            .sqs
+            .receive_message()
+            .queue_url(&topic.queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        let messages = batch.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return bodies;
+        }
+        for message in messages {
+            bodies.push((
+                message.message_id().unwrap().to_owned(),
+                message.body().unwrap().to_owned(),
+            ));
+            topic
+                .sqs
+                .delete_message()
+                .queue_url(&topic.queue_url)
+                .receipt_handle(message.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
+
+async fn process_in_batches(pipeline: &SendFindings, records: &[(String, String)]) -> BatchOutcome {
+    let mut all = BatchOutcome::default();
+    for batch in records.chunks(10) {
+        let outcome = pipeline.process(event(batch)).await;
+        all.failed.extend(outcome.failed);
+        all.stored.extend(outcome.stored);
+        all.ignored += outcome.ignored;
+        all.gone += outcome.gone;
+    }
+    all
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn findings_from_two_accounts_and_two_regions_land_enriched_in_s3_and_opensearch_once() {
+    let sinks = Sinks::new().await;
+    let mut records = Vec::new();
+    let mut instances_by_account_region = BTreeMap::new();
+    let mut templates = Vec::new();
+    for region in REGIONS {
+        let topic = SecurityTopic::create(&format!("{}-{region}", sinks.suffix), region).await;
+        for account in MEMBER_ACCOUNTS {
+            let (template, ids) = scan(account, region, &topic, &sinks.suffix, 2).await;
+            templates.push(template);
+            instances_by_account_region.insert((account, region), ids);
+        }
+        records.extend(queued(&topic).await);
+    }
+    assert_eq!(
+        records.len(),
+        4 * 2 * 4,
+        "4 findings for each of 2 instances in 4 account-regions"
+    );
+
+    let outcome = process_in_batches(&sinks.pipeline, &records).await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    assert_eq!(outcome.stored.len(), records.len());
+
+    let objects = sinks.objects().await;
+    assert_eq!(objects.len(), records.len(), "one object per finding");
+    for (key, finding) in &objects {
+        assert_eq!(key, &finding.s3_key("findings"));
+        assert_eq!(
+            finding.enrichment.status,
+            EnrichmentStatus::Enriched,
+            "{key}"
+        );
+        let ids =
+            &instances_by_account_region[&(finding.account_id.as_str(), finding.region.as_str())];
+        assert!(
+            ids.contains(&finding.resource.id),
+            "{key}: {} not among {ids:?}",
+            finding.resource.id
+        );
+        // Enrichment matches what EC2 says of the instance now.
+        let ec2 = aws_sdk_ec2::Client::new(
+            &LocalAws::shared()
+                .sdk_config(&finding.account_id, &finding.region)
+                .await,
+        );
+        let described = ec2
+            .describe_instances()
+            .instance_ids(&finding.resource.id)
+            .send()
+            .await
+            .unwrap();
+        let instance = &described.reservations()[0].instances()[0];
+        assert_eq!(finding.resource.vpc_id.as_deref(), instance.vpc_id());
+        assert_eq!(
+            finding.resource.subnet_ids,
+            [instance.subnet_id().unwrap().to_owned()]
+        );
+        // EC2 lists groups on the instance and on its interfaces (moto only on the latter).
+        let groups: BTreeSet<String> = instance
+            .security_groups()
+            .iter()
+            .filter_map(|g| g.group_id())
+            .chain(
+                instance
+                    .network_interfaces()
+                    .iter()
+                    .flat_map(|n| n.groups())
+                    .filter_map(|g| g.group_id()),
+            )
+            .map(str::to_owned)
+            .collect();
+        assert!(!groups.is_empty());
+        assert_eq!(
+            finding.resource.security_group_ids,
+            groups.into_iter().collect::<Vec<_>>()
+        );
+        assert!(finding
+            .resource
+            .private_ips
+            .contains(&instance.private_ip_address().unwrap().to_owned()));
+        assert_eq!(finding.resource.tags["Inspect"], sinks.suffix);
+    }
+    let ids: BTreeSet<String> = objects.values().map(|f| f.id.clone()).collect();
+    assert_eq!(
+        sinks.indexed_ids(),
+        ids,
+        "OpenSearch holds the same documents as S3"
+    );
+
+    // Delivered again: the same keys and ids, nothing new.
+    let again = process_in_batches(&sinks.pipeline, &records).await;
+    assert!(again.failed.is_empty(), "{:?}", again.failed);
+    assert_eq!(
+        sinks.objects().await.keys().collect::<Vec<_>>(),
+        objects.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(sinks.indexed_ids(), ids);
+    let state = sinks.opensearch(json!({}));
+    let versions: BTreeSet<u64> = state["documents"]["inspector-findings"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|d| d["_version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        versions,
+        BTreeSet::from([2]),
+        "redelivery overwrote each document once"
+    );
+    // The index template shipped with the code was applied before the first document.
+    assert!(
+        state["index_templates"]["inspector-findings"].is_object(),
+        "{}",
+        state["index_templates"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_bad_record_fails_alone_and_the_rest_of_the_batch_is_stored() {
+    let sinks = Sinks::new().await;
+    let topic = SecurityTopic::create(&sinks.suffix, PRIMARY).await;
+    let (_template, _) = scan(MEMBER_ACCOUNTS[0], PRIMARY, &topic, &sinks.suffix, 1).await;
+    let mut records = queued(&topic).await;
+    let good = records.len();
+    let (_, sample) = records[0].clone();
+    let envelope: Value = serde_json::from_str(&sample).unwrap();
+    let message: Value = serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap();
+    let wrap = |message: Value| {
+        let mut e = envelope.clone();
+        e["Message"] = Value::String(message.to_string());
+        e.to_string()
+    };
+    let finding = message["finding"].as_str().unwrap();
+    let unknown_finding = format!(
+        "{}/finding/0-gone0000",
+        finding.rsplit_once("/finding/").unwrap().0
+    );
+    records.extend([
+        ("not-json".to_owned(), "{not json".to_owned()),
+        ("bad-envelope".to_owned(), {
+            let mut e = envelope.clone();
+            e["Message"] = Value::String("{broken".into());
+            e.to_string()
+        }),
+        ("unknown-event".to_owned(), wrap(json!({"event": "FINDING_DELETED", "finding": finding}))),
+        ("bad-arn".to_owned(), wrap(json!({"event": "FINDING_REPORTED", "finding": "arn:aws:inspector:us-east-1:222222222222:target/0-x"}))),
+        ("run-completed".to_owned(), wrap(json!({"event": "ASSESSMENT_RUN_COMPLETED", "template": message["template"]}))),
+        ("gone".to_owned(), wrap(json!({"event": "FINDING_REPORTED", "finding": unknown_finding}))),
+    ]);
+
+    let outcome = sinks.pipeline.process(event(&records)).await;
+    let failed: BTreeSet<&str> = outcome.failed.keys().map(String::as_str).collect();
+    assert_eq!(
+        failed,
+        BTreeSet::from(["not-json", "bad-envelope", "unknown-event", "bad-arn"]),
+        "{:#?}",
+        outcome.failed
+    );
+    assert!(outcome.failed["unknown-event"].contains("FINDING_DELETED"));
+    assert!(outcome.failed["bad-arn"].contains("expected a finding"));
+    assert_eq!(
+        outcome.ignored, 1,
+        "ASSESSMENT_RUN_COMPLETED is acknowledged"
+    );
+    assert_eq!(
+        outcome.gone, 1,
+        "a finding Inspector no longer has is acknowledged"
+    );
+    assert_eq!(outcome.stored.len(), good);
+    let response = outcome.response();
+    let reported: BTreeSet<&str> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(reported, failed);
+    assert_eq!(sinks.objects().await.len(), good);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_terminated_instance_is_stored_from_the_finding_and_says_so() {
+    let sinks = Sinks::new().await;
+    let topic = SecurityTopic::create(&sinks.suffix, PRIMARY).await;
+    let (_template, ids) = scan(MEMBER_ACCOUNTS[1], PRIMARY, &topic, &sinks.suffix, 1).await;
+    let ec2 = aws_sdk_ec2::Client::new(
+        &LocalAws::shared()
+            .sdk_config(MEMBER_ACCOUNTS[1], PRIMARY)
+            .await,
+    );
+    ec2.terminate_instances()
+        .instance_ids(&ids[0])
+        .send()
+        .await
+        .unwrap();
+
+    let records = queued(&topic).await;
+    let outcome = sinks.pipeline.process(event(&records)).await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    for finding in sinks.objects().await.values() {
+        assert_eq!(
+            finding.enrichment.status,
+            EnrichmentStatus::InstanceNotFound
+        );
+        assert!(finding
+            .enrichment
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("terminated"));
+        assert_eq!(finding.resource.id, ids[0]);
+        assert!(
+            finding.resource.vpc_id.is_some(),
+            "the finding's own asset attributes still describe the network"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_opensearch_429_on_one_document_fails_only_its_record() {
+    let sinks = Sinks::new().await;
+    let topic = SecurityTopic::create(&sinks.suffix, PRIMARY).await;
+    let (_template, _) = scan(MEMBER_ACCOUNTS[0], PRIMARY, &topic, &sinks.suffix, 1).await;
+    let records = queued(&topic).await;
+    let message: Value = serde_json::from_str(&records[0].1).unwrap();
+    let inner: Value = serde_json::from_str(message["Message"].as_str().unwrap()).unwrap();
+    let throttled = inspectorlink_core::finding_id(inner["finding"].as_str().unwrap());
+    // More refusals than the sink's attempts: the document fails for this invocation.
+    sinks.opensearch(json!({"fail_documents": [{"id": throttled, "status": 429, "times": 10}]}));
+
+    let outcome = sinks.pipeline.process(event(&records)).await;
+    assert_eq!(
+        outcome.failed.keys().collect::<Vec<_>>(),
+        [&records[0].0],
+        "{:?}",
+        outcome.failed
+    );
+    assert!(
+        outcome.failed[&records[0].0].contains("429"),
+        "{}",
+        outcome.failed[&records[0].0]
+    );
+    assert_eq!(outcome.stored.len(), records.len() - 1);
+    let attempts =
+        &sinks.opensearch(json!({}))["document_attempts"]["inspector-findings"][&throttled];
+    assert_eq!(
+        attempts.as_u64(),
+        Some(3),
+        "retried within the invocation before giving up"
+    );
+
+    // One refusal only: the retry inside the invocation succeeds.
+    sinks.opensearch(json!({"fail_documents": [{"id": throttled, "status": 429, "times": 1}]}));
+    let outcome = sinks.pipeline.process(event(&records)).await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_s3_write_that_fails_fails_its_records() {
+    let mut sinks = Sinks::new().await;
+    let topic = SecurityTopic::create(&sinks.suffix, PRIMARY).await;
+    let (_template, _) = scan(MEMBER_ACCOUNTS[0], PRIMARY, &topic, &sinks.suffix, 1).await;
+    let records = queued(&topic).await;
+    sinks.pipeline.s3 = inspectorlink_core::s3::S3Sink::new(
+        sinks.s3.clone(),
+        format!("missing-{}", sinks.suffix),
+        "findings".into(),
+        None,
+    );
+
+    let outcome = sinks.pipeline.process(event(&records)).await;
+    assert_eq!(outcome.failed.len(), records.len());
+    assert!(
+        outcome
+            .failed
+            .values()
+            .all(|reason| reason.contains("writing to S3") && reason.contains("NoSuchBucket")),
+        "{:?}",
+        outcome.failed
+    );
+}
