@@ -17,7 +17,10 @@ async fn main() -> Result<(), Error> {
         .with_current_span(false)
         .without_time()
         .init();
-    let config = SendFindingsConfig::from_env(&Env::process())?;
+    let Ok(config) = SendFindingsConfig::from_env(&Env::process()).inspect_err(|error| tracing::error!(%error, "send-findings cannot start: fix the function's environment variables")) else {
+        // Lambda reports the exit as Runtime.ExitError; the log line above says what to fix.
+        std::process::exit(1);
+    };
     // Adaptive retries back off on throttling across all calls of the execution environment.
     let aws = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::adaptive().with_max_attempts(5))

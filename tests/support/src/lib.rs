@@ -5,6 +5,7 @@
 //! Accounts: account N is reached by `sts:AssumeRole` into `arn:aws:iam::N:role/<any>`.
 
 pub mod classic;
+pub mod lambda_runtime;
 mod terraform;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,234 @@
+//! A local Lambda Runtime API (the 2018-06-01 interface a `provided.al2023` bootstrap talks
+//! to), enough to run a real Lambda binary on one event and read back what it answered.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const REQUEST_ID: &str = "00000000-0000-4000-8000-000000000001";
+const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:111111111111:function:inspectorlink-test";
+
+/// How one invocation ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Invocation {
+    /// The handler's response (`POST /runtime/invocation/<id>/response`).
+    Response(serde_json::Value),
+    /// The handler failed (`POST /runtime/invocation/<id>/error`).
+    Error(serde_json::Value),
+    /// Start-up failed before the first event (`POST /runtime/init/error`).
+    InitError(serde_json::Value),
+    /// The process exited without answering (Lambda reports Runtime.ExitError).
+    Exited(Option<i32>),
+}
+
+/// What the runtime API saw, plus the binary's stdout/stderr (its logs).
+pub struct RuntimeRun {
+    pub invocation: Invocation,
+    pub started_to_first_next: Duration,
+    pub logs: String,
+}
+
+/// Runs `binary` as a Lambda with `env`, hands it `event`, and returns its answer.
+/// Panics (with the binary's logs) if it answers nothing within `timeout`.
+pub fn invoke(
+    binary: &Path,
+    env: &BTreeMap<String, String>,
+    event: &serde_json::Value,
+    timeout: Duration,
+) -> RuntimeRun {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binding the runtime API");
+    let address = listener.local_addr().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let started = Instant::now();
+    let mut child = Command::new(binary)
+        .env_clear()
+        .envs(env)
+        .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "inspectorlink-test")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env(
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            "/aws/lambda/inspectorlink-test",
+        )
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
+
+    let mut first_next = None;
+    let mut event_sent = false;
+    let outcome = loop {
+        if started.elapsed() > timeout {
+            break None;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            // Give a last chance to requests already queued, then stop.
+            let answered =
+                serve_pending(&listener, event, &mut event_sent, &mut first_next, started);
+            break Some(answered.unwrap_or(Invocation::Exited(status.code())));
+        }
+        if let Some(found) =
+            serve_pending(&listener, event, &mut event_sent, &mut first_next, started)
+        {
+            break Some(found);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let _ = child.kill();
+    let logs = finish(child);
+    let invocation = outcome.unwrap_or_else(|| {
+        panic!(
+            "{} answered nothing within {timeout:?}:\n{logs}",
+            binary.display()
+        )
+    });
+    RuntimeRun {
+        invocation,
+        started_to_first_next: first_next.unwrap_or_default(),
+        logs,
+    }
+}
+
+fn finish(mut child: Child) -> String {
+    let _ = child.wait();
+    let mut logs = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        let _ = out.read_to_string(&mut logs);
+    }
+    if let Some(mut err) = child.stderr.take() {
+        let _ = err.read_to_string(&mut logs);
+    }
+    logs
+}
+
+/// Serves every connection waiting on the listener; returns the outcome once posted.
+fn serve_pending(
+    listener: &TcpListener,
+    event: &serde_json::Value,
+    event_sent: &mut bool,
+    first_next: &mut Option<Duration>,
+    started: Instant,
+) -> Option<Invocation> {
+    while let Ok((stream, _)) = listener.accept() {
+        stream.set_nonblocking(false).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        if let Some(outcome) = serve_connection(stream, event, event_sent, first_next, started) {
+            return Some(outcome);
+        }
+    }
+    None
+}
+
+/// Serves requests on one keep-alive connection until the client closes it, or until it
+/// asks for a second event (the test is over then: the request is left unanswered).
+fn serve_connection(
+    stream: TcpStream,
+    event: &serde_json::Value,
+    event_sent: &mut bool,
+    first_next: &mut Option<Duration>,
+    started: Instant,
+) -> Option<Invocation> {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    loop {
+        let (method, path, body) = read_request(&mut reader)?;
+        let parsed = || {
+            serde_json::from_slice::<serde_json::Value>(&body).unwrap_or(serde_json::Value::Null)
+        };
+        match (method.as_str(), path.as_str()) {
+            ("GET", "/2018-06-01/runtime/invocation/next") => {
+                if *event_sent {
+                    return None;
+                }
+                first_next.get_or_insert(started.elapsed());
+                *event_sent = true;
+                let deadline = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_millis()
+                    + 60_000;
+                let payload = event.to_string();
+                let headers = format!(
+                    "Lambda-Runtime-Aws-Request-Id: {REQUEST_ID}\r\nLambda-Runtime-Deadline-Ms: {deadline}\r\nLambda-Runtime-Invoked-Function-Arn: {FUNCTION_ARN}\r\nLambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000\r\n"
+                );
+                respond(&mut writer, "200 OK", &headers, payload.as_bytes());
+            }
+            ("POST", path)
+                if path == format!("/2018-06-01/runtime/invocation/{REQUEST_ID}/response") =>
+            {
+                respond(&mut writer, "202 Accepted", "", b"{}");
+                return Some(Invocation::Response(parsed()));
+            }
+            ("POST", path)
+                if path == format!("/2018-06-01/runtime/invocation/{REQUEST_ID}/error") =>
+            {
+                respond(&mut writer, "202 Accepted", "", b"{}");
+                return Some(Invocation::Error(parsed()));
+            }
+            ("POST", "/2018-06-01/runtime/init/error") => {
+                respond(&mut writer, "202 Accepted", "", b"{}");
+                return Some(Invocation::InitError(parsed()));
+            }
+            _ => respond(&mut writer, "404 Not Found", "", b"{}"),
+        }
+    }
+}
+
+fn respond(writer: &mut TcpStream, status: &str, headers: &str, body: &[u8]) {
+    let head = format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\n\r\n", body.len());
+    let _ = writer
+        .write_all(head.as_bytes())
+        .and_then(|_| writer.write_all(body))
+        .and_then(|_| writer.flush());
+}
+
+/// One HTTP/1.1 request: method, path, body (Content-Length or chunked).
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, String, Vec<u8>)> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let (method, path) = (parts.next()?.to_owned(), parts.next()?.to_owned());
+    let mut length = 0usize;
+    let mut chunked = false;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':')?;
+        match name.trim().to_ascii_lowercase().as_str() {
+            "content-length" => length = value.trim().parse().ok()?,
+            "transfer-encoding" => chunked = value.trim().eq_ignore_ascii_case("chunked"),
+            _ => {}
+        }
+    }
+    let mut body = Vec::new();
+    if chunked {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size).ok()?;
+            let size = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
+            let mut chunk = vec![0; size + 2];
+            reader.read_exact(&mut chunk).ok()?;
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..size]);
+        }
+    } else {
+        body.resize(length, 0);
+        reader.read_exact(&mut body).ok()?;
+    }
+    Some((method, path, body))
+}
