@@ -481,3 +481,71 @@ async fn an_s3_write_that_fails_fails_its_records() {
         outcome.failed
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_role_that_cannot_be_assumed_fails_its_records_and_says_which_role() {
+    let sinks = Sinks::new().await;
+    let member = MEMBER_ACCOUNTS[1];
+    let topic = SecurityTopic::create(&sinks.suffix, PRIMARY).await;
+    let (_template, _) = scan(member, PRIMARY, &topic, &sinks.suffix, 1).await;
+    let records = queued(&topic).await;
+
+    // A member role that trusts the pipeline's own role, only with the external id.
+    let role_name = format!("inspectorlink-read-{}", sinks.suffix);
+    let external_id = format!("ext-{}", sinks.suffix);
+    let trust = json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{SECURITY_ACCOUNT}:role/inspectorlink-test")},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": external_id}}
+    }]});
+    let iam = aws_sdk_iam::Client::new(&LocalAws::shared().sdk_config(member, PRIMARY).await);
+    iam.create_role()
+        .role_name(&role_name)
+        .assume_role_policy_document(trust.to_string())
+        .send()
+        .await
+        .unwrap();
+
+    let security = LocalAws::shared()
+        .sdk_config(SECURITY_ACCOUNT, PRIMARY)
+        .await;
+    let pipeline_with = |external_id: Option<String>| {
+        let mut pipeline = SendFindings::new(
+            SendFindingsConfig {
+                bucket: sinks.bucket.clone(),
+                prefix: "findings".into(),
+                kms_key_arn: None,
+                member_role_name: role_name.clone(),
+                member_role_external_id: external_id,
+                opensearch: None,
+            },
+            &security,
+        );
+        pipeline.s3 = inspectorlink_core::s3::S3Sink::new(
+            sinks.s3.clone(),
+            sinks.bucket.clone(),
+            "findings".into(),
+            None,
+        );
+        pipeline
+    };
+
+    let refused = pipeline_with(None).process(event(&records)).await;
+    assert_eq!(refused.failed.len(), records.len());
+    let role_arn = format!("arn:aws:iam::{member}:role/{role_name}");
+    for reason in refused.failed.values() {
+        assert!(
+            reason.contains(&role_arn)
+                && reason.contains("not authorized to perform: sts:AssumeRole"),
+            "{reason}"
+        );
+    }
+    assert!(sinks.objects().await.is_empty(), "nothing may be stored");
+
+    let allowed = pipeline_with(Some(external_id))
+        .process(event(&records))
+        .await;
+    assert!(allowed.failed.is_empty(), "{:?}", allowed.failed);
+    assert_eq!(sinks.objects().await.len(), records.len());
+}

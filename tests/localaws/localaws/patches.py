@@ -1,14 +1,16 @@
 """Fidelity patches for moto 5.2.1, applied before the server handles a request.
 
-Each patch closes one gap between stock moto and real AWS that hashicorp/aws 5.100
-trips over. Every entry in PATCHES names the gap; tests/localaws/tests/test_patches.py
-has, for each, a test against the running local AWS (fails without the patch) and a
-test that stock moto still has the gap (fails once moto fixes it, so the patch can go).
+Each patch closes one gap between stock moto and real AWS that hashicorp/aws 5.100 or
+our pipeline trips over. Every entry in PATCHES names the gap;
+tests/localaws/tests/test_patches.py has, for each, a test against the running local AWS
+(fails without the patch) and a test that stock moto still has the gap (fails once moto
+fixes it, so the patch can go).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 
 
@@ -150,12 +152,98 @@ def sns_cross_account_sqs_delivery() -> None:
     Subscription.publish = publish
 
 
+_IAM_ROLE_ARN = re.compile(r"arn:(?P<partition>aws[a-z-]*):iam::(?P<account>\d{12}):role/.+")
+
+
+def sts_trust_policy() -> None:
+    """STS AssumeRole ignores the trust policy of the role it is asked to assume.
+
+    AWS hands out credentials only if the role's trust policy allows the caller (its
+    principal, and conditions such as sts:ExternalId); moto hands them out for any role
+    ARN, so a member role that trusts another principal or wants an external id never
+    refuses our pipeline. Only roles that exist in IAM are checked: assuming
+    arn:aws:iam::N:role/<any> that does not exist stays the way tests reach account N.
+    The caller's own identity policies are not evaluated (moto evaluates none).
+    """
+    from moto.core.responses import ActionResult
+    from moto.iam.exceptions import NotFoundException
+    from moto.iam.models import Role, iam_backends
+    from moto.organizations.models import organizations_backends
+    from moto.sts.exceptions import STSClientError
+    from moto.sts.responses import TokenResponse
+    from moto.utilities.utils import PARTITION_NAMES
+
+    from . import policy
+
+    def existing_role(role_arn: str) -> Role | None:
+        parsed = _IAM_ROLE_ARN.fullmatch(role_arn or "")
+        if parsed is None or parsed["partition"] not in PARTITION_NAMES:
+            return None
+        try:
+            return iam_backends[parsed["account"]][parsed["partition"]].get_role_by_arn(role_arn)
+        except NotFoundException:
+            return None
+
+    def organization_id(account_id: str, partition: str) -> str | None:
+        # moto maps member accounts to their management account, which holds the organisation.
+        management_account_id, management_partition = organizations_backends.master_accounts.get(
+            account_id, (account_id, partition)
+        )
+        organization = organizations_backends[management_account_id][management_partition].org
+        return organization.id if organization else None
+
+    def caller_of(response: TokenResponse) -> tuple[str, policy.Principal, dict[str, str]]:
+        """The caller's ARN as GetCallerIdentity reports it, its principal and request context."""
+        access_key_id = response.get_access_key()
+        _, caller_arn, account_id = response.backend.get_caller_identity(access_key_id, response.region)
+        session = response.backend.get_assumed_role_from_access_key(access_key_id)
+        # A Principal element names a role session by its session ARN or its role's ARN;
+        # its aws:PrincipalArn is the role's ARN (IAM User Guide, "AWS global condition
+        # context keys").
+        principal_arn = session.role_arn if session else caller_arn
+        arns = (caller_arn, session.role_arn) if session else (caller_arn,)
+        principal = policy.Principal(account_id=account_id, arns=arns)
+        context = {
+            "aws:PrincipalAccount": account_id,
+            "aws:PrincipalArn": principal_arn,
+            "aws:PrincipalIsAWSService": "false",
+            # Keys AWS sets only when the caller has the value: an organisation, a parameter.
+            "aws:PrincipalOrgID": organization_id(account_id, response.partition),
+            "sts:ExternalId": response._get_param("ExternalId"),
+            "sts:RoleSessionName": response._get_param("RoleSessionName"),
+            "sts:SourceIdentity": response._get_param("SourceIdentity"),
+        }
+        return caller_arn, principal, {key: value for key, value in context.items() if value is not None}
+
+    original = TokenResponse.assume_role
+
+    def assume_role(self: TokenResponse):
+        role_arn = self._get_param("RoleArn")
+        role = existing_role(role_arn)
+        if role is None:
+            return original(self)
+        caller_arn, principal, context = caller_of(self)
+        decision = policy.evaluate(role.assume_role_policy_document, principal, "sts:AssumeRole", role_arn, context)
+        if decision is policy.Decision.ALLOW:
+            return original(self)
+        refusal = STSClientError(
+            "AccessDenied", f"User: {caller_arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+        )
+        _, headers, body = self.serialized(ActionResult(refusal))
+        # AccessDenied is not in STS's service model, so moto's serializer would answer 400.
+        headers["status"] = 403
+        return body, headers
+
+    TokenResponse.assume_role = assume_role
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "securityhub_update_configuration": securityhub_update_configuration,
     "sqs_redrive_allow_policy": sqs_redrive_allow_policy,
     "sqs_compact_redrive_policy": sqs_compact_redrive_policy,
     "inspector2_disable_delegated_admin": inspector2_disable_delegated_admin,
     "sns_cross_account_sqs_delivery": sns_cross_account_sqs_delivery,
+    "sts_trust_policy": sts_trust_policy,
 }
 
 

@@ -9,9 +9,12 @@ import os
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from conftest import MEMBER_ACCOUNTS, SECURITY_ACCOUNT
+from localaws import control
+from localaws.accounts import CLIENT_CONFIG
 
 REGION = "us-east-1"
 
@@ -141,3 +144,174 @@ def test_sns_cross_account_delivery_gap_in_stock_moto(stock):
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=f"arn:aws:sqs:{REGION}:{SECURITY_ACCOUNT}:q")
     sns.publish(TopicArn=topic, Message="misrouted")
     assert sqs.receive_message(QueueUrl=wrong_account_queue)["Messages"][0]["Body"]
+
+
+# --- sts_trust_policy ------------------------------------------------------------------
+
+SESSION_NAME = "trust-test"
+MEMBER = MEMBER_ACCOUNTS[0]
+ORGANIZATION_ACCOUNT = "555555555555"  # an account of its own: it becomes an organisation's management account
+
+
+def _trust(*statements):
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def _allow(principal, **fields):
+    return {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", **fields}
+
+
+def _sts(endpoint, credentials=None):
+    """STS as the static keys (moto's default account), or as the holder of AssumeRole credentials."""
+    if credentials is None:
+        keys = {"aws_access_key_id": control.ACCESS_KEY, "aws_secret_access_key": control.SECRET_KEY}
+    else:
+        keys = {
+            "aws_access_key_id": credentials["AccessKeyId"],
+            "aws_secret_access_key": credentials["SecretAccessKey"],
+            "aws_session_token": credentials["SessionToken"],
+        }
+    return boto3.client("sts", region_name=REGION, endpoint_url=endpoint, config=CLIENT_CONFIG, **keys)
+
+
+def _session_of(accounts, role_arn):
+    """STS as a session of a role that does not exist in IAM: the convention lets the static keys in."""
+    credentials = _sts(accounts.endpoint).assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME)["Credentials"]
+    return _sts(accounts.endpoint, credentials)
+
+
+def _session_arn(role_arn):
+    account, name = role_arn.split(":")[4], role_arn.split("/")[-1]
+    return f"arn:aws:sts::{account}:assumed-role/{name}/{SESSION_NAME}"
+
+
+@pytest.fixture
+def member_role(accounts, unique):
+    """Creates roles with a trust policy in the first member account; deletes them afterwards."""
+    iam = accounts.client("iam", MEMBER)
+    created = []
+
+    def create(name, trust):
+        created.append(f"{name}-{unique}")
+        return iam.create_role(RoleName=created[-1], AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+
+    yield create
+    for name in created:
+        iam.delete_role(RoleName=name)
+
+
+def _assert_refused(sts, role_arn, caller_arn, **params):
+    with pytest.raises(ClientError) as refused:
+        sts.assume_role(**{"RoleArn": role_arn, "RoleSessionName": SESSION_NAME, **params})
+    response = refused.value.response
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert response["Error"] == {
+        "Type": "Sender",
+        "Code": "AccessDenied",
+        "Message": f"User: {caller_arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+    }
+
+
+def _assert_assumed(sts, role_arn, **params):
+    """The caller gets credentials that act as a session of the role, in the role's account."""
+    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME, **params)["Credentials"]
+    identity = _sts(sts.meta.endpoint_url, credentials).get_caller_identity()
+    assert (identity["Account"], identity["Arn"]) == (role_arn.split(":")[4], _session_arn(role_arn))
+
+
+def test_sts_trust_policy_requires_the_trusted_role_and_its_external_id(accounts, unique, member_role):
+    pipeline = f"arn:aws:iam::{SECURITY_ACCOUNT}:role/pipeline-{unique}"
+    other = f"arn:aws:iam::{SECURITY_ACCOUNT}:role/other-{unique}"
+    external_id = f"external-{unique}"
+    role = member_role("trusts-pipeline", _trust(_allow({"AWS": pipeline}, Condition={"StringEquals": {"sts:ExternalId": external_id}})))
+
+    as_pipeline = _session_of(accounts, pipeline)
+    _assert_refused(as_pipeline, role, _session_arn(pipeline))
+    _assert_refused(as_pipeline, role, _session_arn(pipeline), ExternalId="wrong")
+    _assert_assumed(as_pipeline, role, ExternalId=external_id)
+    _assert_refused(_session_of(accounts, other), role, _session_arn(other), ExternalId=external_id)
+
+
+@pytest.mark.parametrize("principal", [f"arn:aws:iam::{SECURITY_ACCOUNT}:root", SECURITY_ACCOUNT])
+def test_sts_trust_policy_of_an_account_admits_any_principal_of_it(accounts, unique, member_role, principal):
+    role = member_role("trusts-account", _trust(_allow({"AWS": principal})))
+    _assert_assumed(_session_of(accounts, f"arn:aws:iam::{SECURITY_ACCOUNT}:role/one-{unique}"), role)
+    _assert_assumed(_session_of(accounts, f"arn:aws:iam::{SECURITY_ACCOUNT}:role/another-{unique}"), role)
+    stranger = f"arn:aws:iam::{MEMBER_ACCOUNTS[1]}:role/one-{unique}"
+    _assert_refused(_session_of(accounts, stranger), role, _session_arn(stranger))
+    # The static keys are moto's default account, whose caller moto reports as user/moto.
+    _assert_refused(_sts(accounts.endpoint), role, "arn:aws:sts::123456789012:user/moto")
+
+
+def test_sts_trust_policy_for_a_service_refuses_iam_callers(accounts, unique, member_role):
+    role = member_role("trusts-inspector", _trust(_allow({"Service": "inspector.amazonaws.com"})))
+    pipeline = f"arn:aws:iam::{MEMBER}:role/pipeline-{unique}"  # even a session of the role's own account
+    _assert_refused(_session_of(accounts, pipeline), role, _session_arn(pipeline))
+    _assert_refused(_sts(accounts.endpoint), role, "arn:aws:sts::123456789012:user/moto")
+
+
+def test_sts_trust_policy_explicit_deny_wins(accounts, unique, member_role):
+    denied = f"arn:aws:iam::{SECURITY_ACCOUNT}:role/denied-{unique}"
+    role = member_role(
+        "denies-one",
+        _trust(
+            _allow({"AWS": SECURITY_ACCOUNT}),
+            {"Effect": "Deny", "Principal": {"AWS": denied}, "Action": "sts:AssumeRole"},
+        ),
+    )
+    _assert_refused(_session_of(accounts, denied), role, _session_arn(denied))
+    _assert_assumed(_session_of(accounts, f"arn:aws:iam::{SECURITY_ACCOUNT}:role/allowed-{unique}"), role)
+
+
+def test_sts_trust_policy_sees_the_principal_and_session_context_keys(accounts, unique, member_role):
+    pipeline = f"arn:aws:iam::{SECURITY_ACCOUNT}:role/pipeline-{unique}"
+    role = member_role(
+        "trusts-by-condition",
+        _trust(
+            _allow(
+                {"AWS": SECURITY_ACCOUNT},
+                Condition={
+                    "ArnEquals": {"aws:PrincipalArn": pipeline},  # the role's ARN, not the session's
+                    "StringEquals": {"aws:PrincipalAccount": SECURITY_ACCOUNT, "sts:RoleSessionName": SESSION_NAME},
+                },
+            )
+        ),
+    )
+    _assert_assumed(_session_of(accounts, pipeline), role)
+    other = f"arn:aws:iam::{SECURITY_ACCOUNT}:role/other-{unique}"
+    _assert_refused(_session_of(accounts, other), role, _session_arn(other))
+    _assert_refused(_session_of(accounts, pipeline), role, _session_arn(pipeline), RoleSessionName="another-session")
+
+
+def test_sts_trust_policy_sees_the_callers_organisation(accounts, unique, member_role):
+    organizations = accounts.client("organizations", ORGANIZATION_ACCOUNT)
+    try:
+        organization_id = organizations.describe_organization()["Organization"]["Id"]
+    except organizations.exceptions.AWSOrganizationsNotInUseException:
+        organization_id = organizations.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    role = member_role("trusts-organisation", _trust(_allow("*", Condition={"StringEquals": {"aws:PrincipalOrgID": organization_id}})))
+    _assert_assumed(_session_of(accounts, f"arn:aws:iam::{ORGANIZATION_ACCOUNT}:role/pipeline-{unique}"), role)
+    outsider = f"arn:aws:iam::{SECURITY_ACCOUNT}:role/pipeline-{unique}"
+    _assert_refused(_session_of(accounts, outsider), role, _session_arn(outsider))
+
+
+def test_sts_roles_that_do_not_exist_keep_the_convention(accounts, unique):
+    role = f"arn:aws:iam::{MEMBER}:role/absent-{unique}"
+    _assert_assumed(_sts(accounts.endpoint), role)
+    _assert_assumed(_session_of(accounts, f"arn:aws:iam::{SECURITY_ACCOUNT}:role/pipeline-{unique}"), role)
+
+
+@pytest.mark.parametrize(
+    "trust",
+    [
+        _trust(_allow({"AWS": f"arn:aws:iam::{SECURITY_ACCOUNT}:role/pipeline"}, Condition={"StringEquals": {"sts:ExternalId": "e"}})),
+        _trust(_allow({"AWS": f"arn:aws:iam::{SECURITY_ACCOUNT}:root"})),
+        _trust(_allow({"Service": "inspector.amazonaws.com"})),
+        _trust({"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole"}),
+    ],
+)
+def test_sts_trust_policy_gap_in_stock_moto(stock, trust):
+    # Stock moto's static keys are neither the trusted role nor of the trusted account, have
+    # no external id, and are explicitly denied: AWS would refuse every one of these.
+    role = stock("iam").create_role(RoleName="member", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    assert stock("sts").assume_role(RoleArn=role, RoleSessionName=SESSION_NAME)["Credentials"]["AccessKeyId"]

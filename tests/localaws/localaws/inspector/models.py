@@ -15,7 +15,8 @@ from moto.ec2.models import ec2_backends
 from moto.iam.exceptions import NotFoundException as IAMRoleNotFound
 from moto.iam.models import iam_backends
 
-from . import arns, notifications, policy
+from .. import policy
+from . import arns, notifications
 from .arns import Kind
 from .exceptions import (
     AccessDeniedException,

@@ -24,7 +24,8 @@ from typing import Any
 from moto.core.exceptions import ServiceException
 from moto.sns.models import Topic, sns_backends
 
-from . import arns, policy
+from .. import policy
+from . import arns
 
 PUBLISH_ACTION = "sns:Publish"
 

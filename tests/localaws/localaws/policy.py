@@ -1,13 +1,19 @@
-"""Evaluation of a resource-based policy (an SNS topic policy, a role trust policy) for one request.
+"""Evaluation of one policy (an SNS topic policy, a role trust policy, a role's permissions) for one request.
 
-Only what the local AWS needs to decide whether Inspector may act on a resource, following
-the IAM policy evaluation rules (docs: IAM User Guide, "Policy evaluation logic", "Condition
-operators", "AWS global condition context keys"):
+Only what the local AWS needs to decide whether a principal may act on a resource: Inspector
+publishing to a topic or assuming a role, a caller assuming a role with sts:AssumeRole.
+It follows the IAM policy evaluation rules (docs: IAM User Guide, "Policy evaluation
+logic", "AWS JSON policy elements: Principal", "Condition operators", "AWS global condition
+context keys"):
 
 - An explicit Deny in any matching statement wins; otherwise any matching Allow allows;
   otherwise the request is implicitly denied.
-- Principal: "*", {"AWS": "*"}, {"AWS": "<account id>" | "arn:<partition>:iam::<id>:root"}
-  (any principal of that account), {"Service": "<service>.amazonaws.com"}; NotPrincipal.
+- Principal: "*" matches every principal, {"AWS": "*"} every one but a service principal;
+  {"AWS": "<account id>" | "arn:<partition>:iam::<id>:root"} any principal of that account;
+  {"AWS": "<principal ARN>"} the principal with that ARN: an assumed-role session matches
+  its session ARN and its role's ARN. IAM allows no wildcards in a principal ARN, so a
+  "*" inside one matches nothing. {"Service": "<service>.amazonaws.com"} matches only that
+  service principal; NotPrincipal is the negation.
 - Action / NotAction: case-insensitive, with * and ? wildcards ("SNS:Publish", "sns:*", "*").
 - Resource / NotResource: case-sensitive, with wildcards; a statement without either
   (a trust policy) applies to the resource the policy is attached to.
@@ -38,9 +44,14 @@ class Decision(Enum):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who makes the request: an IAM principal of an account, or a service principal."""
+    """Who makes the request: an IAM principal of an account, or a service principal.
+
+    `arns` are the ARNs a Principal element may name it by: an IAM user's ARN, or an
+    assumed-role session's ARN and its role's ARN. Without any, only the account matches.
+    """
 
     account_id: str | None = None
+    arns: tuple[str, ...] = ()
     service: str | None = None
 
 
@@ -92,11 +103,20 @@ def _principal_matches(value: Any, principal: Principal) -> bool:
         return False
     if principal.service is not None:
         return principal.service in _as_list(value.get("Service", []))
-    return any(_names_account(entry, principal.account_id) for entry in _as_list(value.get("AWS", [])))
+    return any(_names_principal(entry, principal) for entry in _as_list(value.get("AWS", [])))
 
 
-def _names_account(entry: str, account_id: str | None) -> bool:
-    return entry == "*" or entry == account_id or re.fullmatch(rf"arn:aws[a-z-]*:iam::{account_id}:root", entry) is not None
+_ACCOUNT_PRINCIPAL = re.compile(r"(?P<bare>\d{12})|arn:aws[a-z-]*:iam::(?P<root>\d{12}):root")
+
+
+def _names_principal(entry: str, principal: Principal) -> bool:
+    if entry == "*":
+        return True
+    account = _ACCOUNT_PRINCIPAL.fullmatch(entry)
+    if account is not None:
+        return (account["bare"] or account["root"]) == principal.account_id
+    # Compared literally: IAM allows no wildcards in a principal ARN.
+    return entry in principal.arns
 
 
 @lru_cache(maxsize=1024)

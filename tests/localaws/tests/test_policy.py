@@ -1,10 +1,10 @@
-"""Unit tests of the resource-policy evaluation that decides whether Inspector may publish."""
+"""Unit tests of the policy evaluation: topic policies for Inspector's publishes, role trust policies."""
 
 import json
 
 import pytest
 
-from localaws.inspector.policy import Decision, Principal, evaluate
+from localaws.policy import Decision, Principal, evaluate
 
 INSPECTOR = Principal(account_id="316112463485")
 TOPIC = "arn:aws:sns:us-east-1:111111111111:findings"
@@ -160,3 +160,68 @@ def test_identity_policies_without_principal_or_resource_apply_to_the_caller():
     identity = policy({"Effect": "Allow", "Action": "ec2:Describe*"})
     assert evaluate(identity, Principal(account_id="1"), "ec2:DescribeInstances", "*", {}) is Decision.ALLOW
     assert evaluate(identity, Principal(account_id="1"), "ec2:RunInstances", "*", {}) is Decision.IMPLICIT_DENY
+
+
+ROLE = "arn:aws:iam::222222222222:role/member"
+# A session of the security account's pipeline role, as the trust policy of ROLE sees it.
+PIPELINE_SESSION = Principal(
+    account_id="111111111111",
+    arns=("arn:aws:sts::111111111111:assumed-role/pipeline/run-1", "arn:aws:iam::111111111111:role/pipeline"),
+)
+
+
+def trusting(principal, **fields):
+    return policy({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", **fields})
+
+
+def assume(document, principal=PIPELINE_SESSION, context=None):
+    return evaluate(document, principal, "sts:AssumeRole", ROLE, context or {})
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        {"AWS": "arn:aws:iam::111111111111:role/pipeline"},  # the session's role
+        {"AWS": "arn:aws:sts::111111111111:assumed-role/pipeline/run-1"},  # the session itself
+        {"AWS": "arn:aws:iam::111111111111:root"},
+        {"AWS": "111111111111"},
+        {"AWS": ["arn:aws:iam::111111111111:role/other", "arn:aws:iam::111111111111:role/pipeline"]},
+        "*",
+        {"AWS": "*"},
+    ],
+)
+def test_a_role_session_is_named_by_its_role_its_session_or_its_account(principal):
+    assert assume(trusting(principal)) is Decision.ALLOW
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        {"AWS": "arn:aws:iam::111111111111:role/other"},
+        {"AWS": "arn:aws:sts::111111111111:assumed-role/pipeline/run-2"},  # another session of the role
+        {"AWS": "arn:aws:iam::333333333333:role/pipeline"},  # the same name in another account
+        {"AWS": "arn:aws:iam::333333333333:root"},
+        {"AWS": "arn:aws:iam::111111111111:role/*"},  # IAM allows no wildcards in a principal ARN
+        {"AWS": "arn:aws:iam::111111111111:role/pipe*"},
+        {"Service": "inspector.amazonaws.com"},
+    ],
+)
+def test_other_principals_do_not_name_the_session(principal):
+    assert assume(trusting(principal)) is Decision.IMPLICIT_DENY
+
+
+def test_an_external_id_condition_needs_the_external_id():
+    document = trusting({"AWS": "arn:aws:iam::111111111111:role/pipeline"}, Condition={"StringEquals": {"sts:ExternalId": "e-1"}})
+    assert assume(document) is Decision.IMPLICIT_DENY
+    assert assume(document, context={"sts:ExternalId": "e-2"}) is Decision.IMPLICIT_DENY
+    assert assume(document, context={"sts:ExternalId": "e-1"}) is Decision.ALLOW
+
+
+def test_a_deny_of_the_session_role_beats_an_allow_of_its_account():
+    document = policy(
+        {"Effect": "Allow", "Principal": {"AWS": "111111111111"}, "Action": "sts:AssumeRole"},
+        {"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::111111111111:role/pipeline"}, "Action": "sts:AssumeRole"},
+    )
+    assert assume(document) is Decision.EXPLICIT_DENY
+    other_role_session = Principal(account_id="111111111111", arns=("arn:aws:sts::111111111111:assumed-role/other/run-1", "arn:aws:iam::111111111111:role/other"))
+    assert assume(document, principal=other_role_session) is Decision.ALLOW
