@@ -26,9 +26,14 @@ struct Sinks {
 
 impl Sinks {
     async fn new() -> Self {
+        Self::in_account(SECURITY_ACCOUNT).await
+    }
+
+    /// The sinks and the pipeline acting as `security_account` (the Lambda's account).
+    async fn in_account(security_account: &str) -> Self {
         let aws = LocalAws::shared();
         let suffix = unique_suffix();
-        let security = aws.sdk_config(SECURITY_ACCOUNT, PRIMARY).await;
+        let security = aws.sdk_config(security_account, PRIMARY).await;
         let s3 = aws_sdk_s3::Client::from_conf(
             aws_sdk_s3::config::Builder::from(&security)
                 .force_path_style(true)
@@ -548,4 +553,83 @@ async fn a_member_role_that_cannot_be_assumed_fails_its_records_and_says_which_r
         .await;
     assert!(allowed.failed.is_empty(), "{:?}", allowed.failed);
     assert_eq!(sinks.objects().await.len(), records.len());
+}
+
+/// AWS API calls the local AWS answered for `account`, by "service:action".
+fn calls_of(account: &str) -> BTreeMap<String, u64> {
+    let counts = LocalAws::shared().get(&format!("/_localaws/requests?account={account}"));
+    serde_json::from_value(counts["calls"].clone()).unwrap()
+}
+
+fn calls_since(before: &BTreeMap<String, u64>, account: &str) -> BTreeMap<String, u64> {
+    calls_of(account)
+        .into_iter()
+        .filter_map(|(call, n)| {
+            let new = n - before.get(&call).copied().unwrap_or(0);
+            (new > 0).then_some((call, new))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ten_finding_batch_from_one_account_costs_at_most_one_and_a_half_api_calls_per_finding() {
+    // Accounts of this test's own, so the counts hold only the pipeline's calls.
+    let n = u32::from_str_radix(&unique_suffix(), 16).unwrap();
+    let (security, member) = (format!("72{n:010}"), format!("73{n:010}"));
+    LocalAws::shared().admin(
+        "/_localaws/inspector/config",
+        &json!({"account_id": member, "findings_per_instance": 10}),
+    );
+    let sinks = Sinks::in_account(&security).await;
+    let topic = SecurityTopic::create(&sinks.suffix, PRIMARY).await;
+    let (_template, _) = scan(&member, PRIMARY, &topic, &sinks.suffix, 1).await;
+    let records = queued(&topic).await;
+    assert_eq!(records.len(), 10);
+
+    let mut per_batch = Vec::new();
+    for _ in ["cold", "warm"] {
+        let (security_before, member_before) = (calls_of(&security), calls_of(&member));
+        let outcome = sinks.pipeline.process(event(&records)).await;
+        assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+        let mut calls = calls_since(&security_before, &security);
+        calls.extend(calls_since(&member_before, &member));
+        per_batch.push(calls);
+    }
+    let [cold, warm] = &per_batch[..] else {
+        unreachable!()
+    };
+    let total = |calls: &BTreeMap<String, u64>| calls.values().sum::<u64>();
+    // Cold: AssumeRole + DescribeFindings + DescribeInstances + 10 PutObject + index template + _bulk.
+    assert_eq!(cold["sts:AssumeRole"], 1, "{cold:?}");
+    assert_eq!(cold["inspector:DescribeFindings"], 1, "{cold:?}");
+    assert_eq!(cold["ec2:DescribeInstances"], 1, "{cold:?}");
+    assert_eq!(cold["s3:PUT object"], 10, "{cold:?}");
+    assert_eq!(cold["es:POST _bulk"], 1, "{cold:?}");
+    assert!(
+        total(cold) <= 15,
+        "cold batch: {} calls for 10 findings: {cold:?}",
+        total(cold)
+    );
+    // Warm: the role's credentials and the index template are reused.
+    assert!(
+        !warm.contains_key("sts:AssumeRole") && !warm.contains_key("es:PUT _index_template"),
+        "{warm:?}"
+    );
+    assert!(
+        total(warm) <= 13,
+        "warm batch: {} calls for 10 findings: {warm:?}",
+        total(warm)
+    );
+    println!(
+        "BENCH send_findings_api_calls_per_finding_cold {:.1} calls/finding",
+        total(cold) as f64 / 10.0
+    );
+    println!(
+        "BENCH send_findings_api_calls_per_finding_warm {:.1} calls/finding",
+        total(warm) as f64 / 10.0
+    );
+    LocalAws::shared().admin(
+        "/_localaws/inspector/config",
+        &json!({"account_id": member, "reset": true}),
+    );
 }

@@ -66,13 +66,15 @@ def serve(state_dir: Path, host: str, port: int) -> None:
     from . import patches
     from .inspector.admin import AdminMiddleware as InspectorAdminMiddleware
     from .opensearch.middleware import OpenSearchMiddleware
+    from .request_counts import RequestCounter
 
     patches.apply_all()
     services = register_extra_services()
 
     started = time.time()
     app = HealthMiddleware(
-        OpenSearchMiddleware(InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app))), started
+        RequestCounter(OpenSearchMiddleware(InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app)))),
+        started,
     )
     try:
         server = make_server(host, port, app, threaded=True)

@@ -126,14 +126,22 @@ impl LocalAws {
     /// POSTs JSON to one of the local AWS's own admin routes (e.g.
     /// `/_localaws/inspector/config`) and returns the JSON answer.
     pub fn admin(&self, path: &str, body: &serde_json::Value) -> serde_json::Value {
+        self.request("POST", path, &body.to_string())
+    }
+
+    /// GETs one of the local AWS's own routes (e.g. `/_localaws/requests?account=...`).
+    pub fn get(&self, path: &str) -> serde_json::Value {
+        self.request("GET", path, "")
+    }
+
+    fn request(&self, method: &str, path: &str, payload: &str) -> serde_json::Value {
         use std::io::{Read, Write};
         let authority = self.endpoint().trim_start_matches("http://");
-        let payload = body.to_string();
         let mut stream =
             std::net::TcpStream::connect(authority).expect("connecting to the local AWS");
         write!(
             stream,
-            "POST {path} HTTP/1.0\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+            "{method} {path} HTTP/1.0\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
             payload.len()
         )
         .expect("sending the admin request");

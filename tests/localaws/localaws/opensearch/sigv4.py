@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote
 
 from botocore.utils import normalize_url_path
 
-from .credentials import Caller, find_caller
+from ..credentials import Caller, find_caller
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"

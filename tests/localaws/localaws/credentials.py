@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from .. import control
+from . import control
 
 
 @dataclass(frozen=True)

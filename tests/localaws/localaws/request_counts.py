@@ -1,0 +1,90 @@
+"""Counts the AWS API calls the local AWS answers, per caller account, service and action,
+so tests and benchmarks can count a component's calls instead of estimating them.
+
+GET /_localaws/requests?account=<12 digits> answers {"account": ..., "total": n,
+"calls": {"<service>:<action>": n, ...}} for the calls signed with that account's keys
+(static keys: moto's default account; assumed-role keys: the role's account). Counts only
+grow: read them before and after what you measure.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from urllib.parse import parse_qs
+
+from .credentials import find_caller
+
+COUNTS_PATH = "/_localaws/requests"
+OPENSEARCH_PREFIX = "/_localaws/opensearch/"
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/[^/]+/([^/]+)/aws4_request")
+
+
+class RequestCounter:
+    def __init__(self, app: Callable):
+        self.app = app
+        self.lock = threading.Lock()
+        self.counts: dict[str, Counter] = {}
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == COUNTS_PATH:
+            return self._answer(environ, start_response)
+        if not path.startswith("/_localaws/") or path.startswith(OPENSEARCH_PREFIX):
+            self._count(environ)
+        return self.app(environ, start_response)
+
+    def _count(self, environ: dict) -> None:
+        match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if not match:
+            return
+        access_key_id, service = match.groups()
+        caller = find_caller(access_key_id)
+        account = caller.account_id if caller else "unknown"
+        key = f"{service}:{_action(environ)}"
+        with self.lock:
+            self.counts.setdefault(account, Counter())[key] += 1
+
+    def _answer(self, environ: dict, start_response: Callable) -> list[bytes]:
+        account = parse_qs(environ.get("QUERY_STRING", "")).get("account", [""])[0]
+        if not re.fullmatch(r"\d{12}", account):
+            return _json(start_response, "400 Bad Request", {"message": "give ?account=<12-digit account id>"})
+        with self.lock:
+            calls = dict(self.counts.get(account, Counter()))
+        return _json(start_response, "200 OK", {"account": account, "total": sum(calls.values()), "calls": calls})
+
+
+def _action(environ: dict) -> str:
+    """The operation: JSON protocols name it in X-Amz-Target, query protocols in Action."""
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    action = parse_qs(environ.get("QUERY_STRING", "")).get("Action")
+    if action:
+        return action[0]
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)  # the service reads it again
+        action = parse_qs(body.decode("utf-8", "replace")).get("Action")
+        if action:
+            return action[0]
+    # REST protocols: OpenSearch names its API in the path (_bulk, _index_template); S3
+    # (path-style here) addresses a bucket or an object in it.
+    path = environ.get("PATH_INFO", "")
+    if path.startswith(OPENSEARCH_PREFIX):
+        path = path[len(OPENSEARCH_PREFIX) :].partition("/")[2]
+    segments = [segment for segment in path.split("/") if segment]
+    api = next((segment for segment in segments if segment.startswith("_")), None)
+    resource = api or ("object" if len(segments) > 1 else "bucket" if segments else "/")
+    return f"{environ.get('REQUEST_METHOD', '')} {resource}"
+
+
+def _json(start_response: Callable, status: str, body: dict) -> list[bytes]:
+    payload = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+    return [payload]
