@@ -3,14 +3,14 @@
 //! configuration and metrics. A Lambda binary is `main` plus wiring over this crate.
 
 pub mod accounts;
-pub mod classic;
 pub mod config;
 pub mod enrich;
-pub mod finding;
-pub mod message;
 pub mod metrics;
 pub mod opensearch;
 pub mod pipeline;
 pub mod s3;
 
-pub use finding::{finding_id, Engine, Finding, Severity, Status};
+// The finding model has no AWS SDK dependency; its modules are re-exported under the
+// same paths so Lambdas need only this crate.
+pub use inspectorlink_findings::{classic, finding, message};
+pub use inspectorlink_findings::{finding_id, Engine, Finding, Severity, Status};

@@ -1,5 +1,5 @@
-//! Inspector Classic findings: the API's JSON shape (what `raw` holds), conversion from
-//! aws-sdk-inspector's type, and normalisation into [`Finding`].
+//! Inspector Classic findings: the API's JSON shape (what `raw` holds) and normalisation
+//! into [`Finding`]. The conversion from aws-sdk-inspector's type lives in the core crate.
 
 use std::collections::BTreeMap;
 
@@ -260,85 +260,6 @@ fn rfc3339(arn: &str, seconds: f64) -> Result<String, NormaliseError> {
     DateTime::from_secs_f64(seconds)
         .fmt(Format::DateTime)
         .map_err(|_| bad())
-}
-
-fn date_secs(value: &DateTime) -> f64 {
-    value.as_secs_f64()
-}
-
-impl From<&aws_sdk_inspector::types::Finding> for ClassicFinding {
-    fn from(f: &aws_sdk_inspector::types::Finding) -> Self {
-        let pairs = |attributes: &[aws_sdk_inspector::types::Attribute]| -> Vec<KeyValue> {
-            attributes
-                .iter()
-                .map(|a| KeyValue {
-                    key: a.key().to_owned(),
-                    value: a.value().map(str::to_owned),
-                })
-                .collect()
-        };
-        ClassicFinding {
-            arn: f.arn().to_owned(),
-            schema_version: f.schema_version(),
-            service: f.service().map(str::to_owned),
-            service_attributes: f.service_attributes().map(|s| ServiceAttributes {
-                schema_version: s.schema_version(),
-                assessment_run_arn: s.assessment_run_arn().map(str::to_owned),
-                rules_package_arn: s.rules_package_arn().map(str::to_owned),
-            }),
-            asset_type: f.asset_type().map(|t| t.as_str().to_owned()),
-            asset_attributes: f.asset_attributes().map(|a| AssetAttributes {
-                schema_version: a.schema_version(),
-                agent_id: a.agent_id().map(str::to_owned),
-                auto_scaling_group: a.auto_scaling_group().map(str::to_owned),
-                ami_id: a.ami_id().map(str::to_owned),
-                hostname: a.hostname().map(str::to_owned),
-                ipv4_addresses: a.ipv4_addresses().to_vec(),
-                tags: a
-                    .tags()
-                    .iter()
-                    .map(|t| KeyValue {
-                        key: t.key().to_owned(),
-                        value: t.value().map(str::to_owned),
-                    })
-                    .collect(),
-                network_interfaces: a
-                    .network_interfaces()
-                    .iter()
-                    .map(|n| NetworkInterface {
-                        network_interface_id: n.network_interface_id().map(str::to_owned),
-                        subnet_id: n.subnet_id().map(str::to_owned),
-                        vpc_id: n.vpc_id().map(str::to_owned),
-                        private_dns_name: n.private_dns_name().map(str::to_owned),
-                        private_ip_address: n.private_ip_address().map(str::to_owned),
-                        public_dns_name: n.public_dns_name().map(str::to_owned),
-                        public_ip: n.public_ip().map(str::to_owned),
-                        ipv6_addresses: n.ipv6_addresses().to_vec(),
-                        security_groups: n
-                            .security_groups()
-                            .iter()
-                            .map(|g| SecurityGroup {
-                                group_name: g.group_name().map(str::to_owned),
-                                group_id: g.group_id().map(str::to_owned),
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-            }),
-            id: f.id().map(str::to_owned),
-            title: f.title().map(str::to_owned),
-            description: f.description().map(str::to_owned),
-            recommendation: f.recommendation().map(str::to_owned),
-            severity: f.severity().map(|s| s.as_str().to_owned()),
-            numeric_severity: Some(f.numeric_severity()),
-            confidence: Some(f.confidence()),
-            indicator_of_compromise: f.indicator_of_compromise(),
-            attributes: pairs(f.attributes()),
-            user_attributes: pairs(f.user_attributes()),
-            created_at: date_secs(f.created_at()),
-            updated_at: date_secs(f.updated_at()),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,9 @@
+//! The normalised finding document (documented in docs/finding-schema.md), the parsing of
+//! SQS record bodies into notifications, and the normalisation of Inspector Classic
+//! findings. Pure data code with no AWS SDK dependency: the core crate adds the AWS calls.
+
+pub mod classic;
+pub mod finding;
+pub mod message;
+
+pub use finding::{finding_id, Engine, Finding, Severity, Status};
