@@ -5,7 +5,7 @@ SHELL := bash
 
 LOCALAWS := cd tests/localaws && ../../.venv/bin/python -m localaws
 
-.PHONY: help setup test lint localaws-up localaws-down localaws-status sandbox sandbox-down requirements
+.PHONY: help setup test lint provider bench localaws-up localaws-down localaws-status sandbox sandbox-down requirements
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -18,6 +18,13 @@ test: setup ## Lint and run every test suite against the local AWS
 
 lint: setup ## cargo fmt --check, clippy -D warnings, terraform fmt -check
 	@scripts/lint.sh
+
+provider: setup ## Build terraform-provider-inspectorlink (release) and install it into .terraform-mirror/
+	@cargo build --release --quiet -p terraform-provider-inspectorlink
+	@scripts/install-provider.sh target/release/terraform-provider-inspectorlink
+
+bench: provider ## Benchmark the provider process: start-up to handshake, GetProviderSchema, peak RSS (BENCH lines)
+	@scripts/bench-provider.sh target/release/terraform-provider-inspectorlink
 
 localaws-up: setup ## Start the local AWS (or reuse a healthy one); writes .localaws/env
 	@$(LOCALAWS) up

@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 # shellcheck disable=SC2046
-terraform fmt -check -recursive tests/terraform $(ls -d modules examples 2>/dev/null)
+terraform fmt -check -recursive tests/terraform provider/examples $(ls -d modules examples 2>/dev/null)

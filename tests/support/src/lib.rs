@@ -172,6 +172,24 @@ fn parse_env_file(text: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Installs a built provider binary into the repo-local filesystem mirror that the local
+/// AWS's CLI config names for `registry.terraform.io/inspectorlink/*`, once per test process,
+/// with the script `make provider` uses (scripts/install-provider.sh).
+pub fn install_provider(binary: &Path) {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let output = Command::new(repo_root().join("scripts/install-provider.sh"))
+            .arg(binary)
+            .output()
+            .expect("running scripts/install-provider.sh");
+        assert!(
+            output.status.success(),
+            "scripts/install-provider.sh failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    });
+}
+
 /// A short random suffix: tests share one local AWS, so names must not collide.
 pub fn unique_suffix() -> String {
     use std::hash::{BuildHasher, Hasher};

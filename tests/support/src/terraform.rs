@@ -97,6 +97,13 @@ impl Terraform {
         &self.workdir
     }
 
+    /// Sets an environment variable for every later command of this working copy (e.g.
+    /// `RUST_BACKTRACE`, to check what providers do with it) without touching the test
+    /// process's own environment.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.insert(key.to_owned(), value.to_owned());
+    }
+
     /// Sets input variables for every later command (an auto-loaded tfvars file).
     pub fn set_vars(&self, vars: &serde_json::Value) {
         std::fs::write(self.workdir.join(VARS_FILE), vars.to_string())

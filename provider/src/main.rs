@@ -1,0 +1,43 @@
+//! terraform-provider-inspectorlink: Terraform starts this binary and talks to it over gRPC
+//! (protocol 6). Everything the provider does is in `provider.rs` and the folders it registers.
+
+mod assessment_templates;
+mod config;
+mod diagnostics;
+mod provider;
+mod service_account;
+mod sns_attachment;
+
+fn main() -> std::process::ExitCode {
+    // tf-provider appends a backtrace to every diagnostic when RUST_BACKTRACE is set, and
+    // Terraform passes that variable through: users must read causes, not stack frames.
+    std::env::set_var("RUST_LIB_BACKTRACE", "0");
+    // tonic and the AWS SDK link different rustls crypto back ends; without one chosen
+    // first, rustls panics and Terraform only sees "Unrecognized remote plugin message".
+    if rustls::crypto::ring::default_provider()
+        .install_default()
+        .is_err()
+    {
+        eprintln!(
+            "terraform-provider-inspectorlink: a rustls crypto provider was already installed"
+        );
+        return std::process::ExitCode::FAILURE;
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("terraform-provider-inspectorlink: starting the async runtime: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(tf_provider::serve(
+        "inspectorlink",
+        provider::Inspectorlink::default(),
+    )) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("terraform-provider-inspectorlink: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

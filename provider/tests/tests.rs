@@ -1,0 +1,6 @@
+//! Acceptance tests: the built provider under the real terraform, against the local AWS.
+//! One binary; a module per area.
+
+mod attachment;
+mod diagnostics;
+mod util;

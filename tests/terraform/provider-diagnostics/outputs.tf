@@ -1,0 +1,3 @@
+output "attachment_id" {
+  value = inspectorlink_sns_attachment.this.id
+}
