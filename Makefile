@@ -23,8 +23,10 @@ provider: setup ## Build terraform-provider-inspectorlink (release) and install 
 	@cargo build --release --quiet -p terraform-provider-inspectorlink
 	@scripts/install-provider.sh target/release/terraform-provider-inspectorlink
 
-bench: provider ## Benchmark the provider process: start-up to handshake, GetProviderSchema, peak RSS (BENCH lines)
+bench: provider ## Benchmarks (BENCH lines): provider process, a 100-resource plan, send-findings API calls
 	@scripts/bench-provider.sh target/release/terraform-provider-inspectorlink
+	@.venv/bin/python scripts/bench-plan.py
+	@cargo test --quiet -p inspectorlink-core --test integration a_ten_finding_batch -- --nocapture 2>/dev/null | grep '^BENCH'
 
 localaws-up: setup ## Start the local AWS (or reuse a healthy one); writes .localaws/env
 	@$(LOCALAWS) up
