@@ -633,3 +633,72 @@ async fn a_ten_finding_batch_from_one_account_costs_at_most_one_and_a_half_api_c
         &json!({"account_id": member, "reset": true}),
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn opensearch_serverless_signing_and_whole_request_503s_are_handled() {
+    let sinks = Sinks::new().await;
+    let topic = SecurityTopic::create(&sinks.suffix, PRIMARY).await;
+    let (_template, _) = scan(MEMBER_ACCOUNTS[0], PRIMARY, &topic, &sinks.suffix, 1).await;
+    let records = queued(&topic).await;
+
+    // A collection endpoint: SigV4 service aoss, payload hash header required.
+    let collection = format!("aoss-{}", sinks.suffix);
+    let admin = format!("/_localaws/opensearch-admin/{collection}");
+    LocalAws::shared().admin(
+        &admin,
+        &json!({"service": "aoss", "fail_requests": {"status": 503, "times": 2}}),
+    );
+    let security = LocalAws::shared()
+        .sdk_config(SECURITY_ACCOUNT, PRIMARY)
+        .await;
+    let mut pipeline = SendFindings::new(
+        SendFindingsConfig {
+            bucket: sinks.bucket.clone(),
+            prefix: "findings".into(),
+            kms_key_arn: None,
+            member_role_name: "inspectorlink-read".into(),
+            member_role_external_id: None,
+            opensearch: Some(inspectorlink_core::config::OpenSearchConfig {
+                endpoint: format!(
+                    "{}/_localaws/opensearch/{collection}",
+                    LocalAws::shared().endpoint()
+                ),
+                index: "inspector-findings".into(),
+                service: "aoss".into(),
+                region: PRIMARY.into(),
+            }),
+        },
+        &security,
+    );
+    pipeline.s3 = inspectorlink_core::s3::S3Sink::new(
+        sinks.s3.clone(),
+        sinks.bucket.clone(),
+        "findings".into(),
+        None,
+    );
+
+    let outcome = pipeline.process(event(&records)).await;
+    assert!(
+        outcome.failed.is_empty(),
+        "two 503s are retried within the invocation: {:?}",
+        outcome.failed
+    );
+    let state = LocalAws::shared().get(&admin);
+    assert_eq!(
+        state["documents"]["inspector-findings"]
+            .as_object()
+            .unwrap()
+            .len(),
+        records.len()
+    );
+    let refused: Vec<&Value> = state["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["auth_error"].is_string())
+        .collect();
+    assert!(
+        refused.is_empty(),
+        "every request was signed as aoss accepts: {refused:?}"
+    );
+}
