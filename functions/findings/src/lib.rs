@@ -4,6 +4,8 @@
 
 pub mod classic;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod message;
 
 pub use finding::{finding_id, Engine, Finding, Severity, Status};
