@@ -5,7 +5,7 @@ SHELL := bash
 
 LOCALAWS := cd tests/localaws && ../../.venv/bin/python -m localaws
 
-.PHONY: help setup test lint provider bench localaws-up localaws-down localaws-status sandbox sandbox-down requirements
+.PHONY: help setup test lint provider bench fuzz localaws-up localaws-down localaws-status sandbox sandbox-down requirements
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -23,10 +23,16 @@ provider: setup ## Build terraform-provider-inspectorlink (release) and install 
 	@cargo build --release --quiet -p terraform-provider-inspectorlink
 	@scripts/install-provider.sh target/release/terraform-provider-inspectorlink
 
-bench: provider ## Benchmarks (BENCH lines): provider process, a 100-resource plan, send-findings API calls
+bench: provider ## Benchmarks (BENCH lines): provider, 100-resource plan, send-findings calls, CPU, start-up
 	@scripts/bench-provider.sh target/release/terraform-provider-inspectorlink
 	@.venv/bin/python scripts/bench-plan.py
 	@cargo test --quiet -p inspectorlink-core --test integration a_ten_finding_batch -- --nocapture 2>/dev/null | grep '^BENCH'
+	@scripts/bench-findings.sh
+	@PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --quiet -p send-findings
+	@SEND_FINDINGS_BINARY=$(CURDIR)/target/lambda/send-findings/bootstrap cargo test --quiet -p send-findings --test runtime -- --ignored --nocapture 2>/dev/null | grep '^BENCH'
+
+fuzz: setup ## Fuzz the record parser and the finding normaliser (FUZZ_SECONDS per target, default 120)
+	@scripts/fuzz.sh
 
 localaws-up: setup ## Start the local AWS (or reuse a healthy one); writes .localaws/env
 	@$(LOCALAWS) up

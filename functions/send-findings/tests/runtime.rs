@@ -111,3 +111,42 @@ fn a_missing_variable_stops_start_up_with_a_log_line_that_names_it() {
         "FINDINGS_BUCKET is not set: set it to the name of the S3 bucket findings are written to"
     );
 }
+
+/// `make bench`: start-up to the first `next` call and peak RSS of the binary named by
+/// SEND_FINDINGS_BINARY (the cargo-lambda release bootstrap), median of 20 cold starts.
+#[test]
+#[ignore = "a benchmark: run by make bench"]
+fn bench_bootstrap_init_time_and_peak_rss() {
+    let binary = std::env::var("SEND_FINDINGS_BINARY").unwrap_or_else(|_| BINARY.to_owned());
+    let mut env = base_env();
+    env.insert("FINDINGS_BUCKET".into(), "findings".into());
+    env.insert("MEMBER_ROLE_NAME".into(), "inspectorlink-read".into());
+    let event = json!({"Records": [record("poison", "{not json")]});
+    let (mut init_ms, mut rss_mib) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        let run = invoke(Path::new(&binary), &env, &event, Duration::from_secs(60));
+        assert!(
+            matches!(run.invocation, Invocation::Response(_)),
+            "{}",
+            run.logs
+        );
+        init_ms.push(run.started_to_first_next.as_secs_f64() * 1000.0);
+        rss_mib.push(
+            run.peak_rss_kib
+                .expect("the process was alive when it answered") as f64
+                / 1024.0,
+        );
+    }
+    let median = |values: &mut Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    println!(
+        "BENCH send_findings_init_to_first_next {:.1} ms",
+        median(&mut init_ms)
+    );
+    println!(
+        "BENCH send_findings_peak_rss {:.1} MiB",
+        median(&mut rss_mib)
+    );
+}

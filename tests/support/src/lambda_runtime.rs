@@ -28,6 +28,8 @@ pub enum Invocation {
 pub struct RuntimeRun {
     pub invocation: Invocation,
     pub started_to_first_next: Duration,
+    /// The process's peak resident set (VmHWM) when it answered, in KiB; None if it had exited.
+    pub peak_rss_kib: Option<u64>,
     pub logs: String,
 }
 
@@ -79,6 +81,7 @@ pub fn invoke(
         }
         std::thread::sleep(Duration::from_millis(5));
     };
+    let peak_rss_kib = peak_rss_kib(child.id());
     let _ = child.kill();
     let logs = finish(child);
     let invocation = outcome.unwrap_or_else(|| {
@@ -90,8 +93,15 @@ pub fn invoke(
     RuntimeRun {
         invocation,
         started_to_first_next: first_next.unwrap_or_default(),
+        peak_rss_kib,
         logs,
     }
+}
+
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn finish(mut child: Child) -> String {
