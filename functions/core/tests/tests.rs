@@ -702,3 +702,72 @@ async fn opensearch_serverless_signing_and_whole_request_503s_are_handled() {
         "every request was signed as aoss accepts: {refused:?}"
     );
 }
+
+/// Makes the next `times` calls `call` ("service:action") of `account` fail with `code`.
+fn inject_fault(account: &str, call: &str, code: &str, status: u16, times: u32) {
+    LocalAws::shared().admin("/_localaws/faults", &json!({"account_id": account, "call": call, "code": code, "status": status, "times": times}));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn s3_access_denied_fails_only_the_record_it_refused() {
+    let n = u32::from_str_radix(&unique_suffix(), 16).unwrap();
+    let security = format!("76{n:010}");
+    let sinks = Sinks::in_account(&security).await;
+    let topic = SecurityTopic::create(&sinks.suffix, PRIMARY).await;
+    let (_template, _) = scan(MEMBER_ACCOUNTS[0], PRIMARY, &topic, &sinks.suffix, 1).await;
+    let records = queued(&topic).await;
+    inject_fault(&security, "s3:PUT object", "AccessDenied", 403, 1);
+
+    let outcome = sinks.pipeline.process(event(&records)).await;
+    assert_eq!(outcome.failed.len(), 1, "{:?}", outcome.failed);
+    let reason = outcome.failed.values().next().unwrap();
+    assert!(
+        reason.contains("writing to S3") && reason.contains("AccessDenied"),
+        "{reason}"
+    );
+    assert_eq!(sinks.objects().await.len(), records.len() - 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttled_describe_findings_is_retried_then_reported_per_record() {
+    let n = u32::from_str_radix(&unique_suffix(), 16).unwrap();
+    let member = format!("77{n:010}");
+    let sinks = Sinks::new().await;
+    let topic = SecurityTopic::create(&sinks.suffix, PRIMARY).await;
+    let (_template, _) = scan(&member, PRIMARY, &topic, &sinks.suffix, 1).await;
+    let records = queued(&topic).await;
+
+    // Once: the SDK's retry (with backoff) absorbs it.
+    inject_fault(
+        &member,
+        "inspector:DescribeFindings",
+        "ThrottlingException",
+        400,
+        1,
+    );
+    let outcome = sinks.pipeline.process(event(&records)).await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+
+    // Longer than the retries last: the records fail, with the reason, not the batch.
+    inject_fault(
+        &member,
+        "inspector:DescribeFindings",
+        "ThrottlingException",
+        400,
+        10,
+    );
+    let outcome = sinks.pipeline.process(event(&records)).await;
+    assert_eq!(outcome.failed.len(), records.len());
+    assert!(
+        outcome
+            .failed
+            .values()
+            .all(|r| r.contains("ThrottlingException") && r.contains(&member)),
+        "{:?}",
+        outcome.failed
+    );
+    LocalAws::shared().admin(
+        "/_localaws/faults",
+        &json!({"account_id": member, "clear": true}),
+    );
+}

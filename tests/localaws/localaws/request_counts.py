@@ -39,13 +39,10 @@ class RequestCounter:
         return self.app(environ, start_response)
 
     def _count(self, environ: dict) -> None:
-        match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
-        if not match:
+        call = classify(environ)
+        if call is None:
             return
-        access_key_id, service = match.groups()
-        caller = find_caller(access_key_id)
-        account = caller.account_id if caller else "unknown"
-        key = f"{service}:{_action(environ)}"
+        account, key = call
         with self.lock:
             self.counts.setdefault(account, Counter())[key] += 1
 
@@ -56,6 +53,16 @@ class RequestCounter:
         with self.lock:
             calls = dict(self.counts.get(account, Counter()))
         return _json(start_response, "200 OK", {"account": account, "total": sum(calls.values()), "calls": calls})
+
+
+def classify(environ: dict) -> tuple[str, str] | None:
+    """(caller account, "service:action") of a signed AWS request; None if unsigned."""
+    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if not match:
+        return None
+    access_key_id, service = match.groups()
+    caller = find_caller(access_key_id)
+    return (caller.account_id if caller else "unknown", f"{service}:{_action(environ)}")
 
 
 def _action(environ: dict) -> str:

@@ -66,6 +66,7 @@ def serve(state_dir: Path, host: str, port: int) -> None:
     from . import patches
     from .inspector.admin import AdminMiddleware as InspectorAdminMiddleware
     from .opensearch.middleware import OpenSearchMiddleware
+    from .faults import FaultInjector
     from .request_counts import RequestCounter
 
     patches.apply_all()
@@ -73,7 +74,9 @@ def serve(state_dir: Path, host: str, port: int) -> None:
 
     started = time.time()
     app = HealthMiddleware(
-        RequestCounter(OpenSearchMiddleware(InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app)))),
+        RequestCounter(
+            FaultInjector(OpenSearchMiddleware(InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app))))
+        ),
         started,
     )
     try:

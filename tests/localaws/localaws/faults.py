@@ -1,0 +1,124 @@
+"""Injected failures, so tests can show what a component does when AWS refuses or throttles.
+
+POST /_localaws/faults with {"account_id": "<12 digits>", "call": "<service>:<action>"
+(as /_localaws/requests names calls, e.g. "s3:PUT object", "inspector:DescribeFindings"),
+"code": "ThrottlingException", "status": 400, "message": "...", "times": 1}: the next
+`times` matching calls signed by that account get that error, in the protocol's own error
+shape (JSON, S3 XML, EC2 XML, or query XML), and do nothing. {"account_id": ..., "clear":
+true} forgets the account's pending faults. Answers the pending faults.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from xml.sax.saxutils import escape
+
+from .request_counts import classify
+
+FAULTS_PATH = "/_localaws/faults"
+
+
+@dataclass
+class Fault:
+    account_id: str
+    call: str
+    code: str
+    status: int
+    message: str
+    times: int
+
+
+class FaultInjector:
+    def __init__(self, app: Callable):
+        self.app = app
+        self.lock = threading.Lock()
+        self.pending: list[Fault] = []
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == FAULTS_PATH:
+            return self._admin(environ, start_response)
+        if self.pending:
+            fault = self._take(environ)
+            if fault is not None:
+                return _error(environ, start_response, fault)
+        return self.app(environ, start_response)
+
+    def _take(self, environ: dict) -> Fault | None:
+        call = classify(environ)
+        if call is None:
+            return None
+        account, name = call
+        with self.lock:
+            for fault in self.pending:
+                if fault.account_id == account and fault.call == name:
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self.pending.remove(fault)
+                    return fault
+        return None
+
+    def _admin(self, environ: dict, start_response: Callable) -> list[bytes]:
+        if environ.get("REQUEST_METHOD") == "POST":
+            try:
+                body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) or b"{}")
+                self._apply(body)
+            except (ValueError, KeyError, TypeError) as err:
+                return _json(start_response, "400 Bad Request", {"message": str(err)})
+        with self.lock:
+            pending = [asdict(f) for f in self.pending]
+        return _json(start_response, "200 OK", {"pending": pending})
+
+    def _apply(self, body: dict) -> None:
+        account = body.get("account_id")
+        if not (isinstance(account, str) and re.fullmatch(r"\d{12}", account)):
+            raise ValueError("account_id must be a 12-digit account id")
+        if body.get("clear"):
+            with self.lock:
+                self.pending = [f for f in self.pending if f.account_id != account]
+            return
+        call, code = body.get("call"), body.get("code")
+        if not (isinstance(call, str) and ":" in call and isinstance(code, str) and code):
+            raise ValueError('give "call" as service:action and the error "code"')
+        times, status = int(body.get("times", 1)), int(body.get("status", 400))
+        if times < 1 or not 400 <= status <= 599:
+            raise ValueError("times must be at least 1 and status an HTTP error status")
+        fault = Fault(account, call, code, status, str(body.get("message") or f"{code} (injected by the local AWS)"), times)
+        with self.lock:
+            self.pending.append(fault)
+
+
+_STATUS_TEXT = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+def _error(environ: dict, start_response: Callable, fault: Fault) -> list[bytes]:
+    request_id = str(uuid.uuid4())
+    service = fault.call.split(":", 1)[0]
+    code, message = escape(fault.code), escape(fault.message)
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        content_type = "application/x-amz-json-1.1"
+        body = json.dumps({"__type": fault.code, "message": fault.message}).encode()
+    elif service == "s3":
+        content_type = "application/xml"
+        body = f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message><RequestId>{request_id}</RequestId></Error>'.encode()
+    elif service == "ec2":
+        content_type = "text/xml"
+        body = f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>".encode()
+    else:
+        content_type = "text/xml"
+        error_type = "Receiver" if fault.status >= 500 else "Sender"
+        body = f"<ErrorResponse><Error><Type>{error_type}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>".encode()
+    status = f"{fault.status} {_STATUS_TEXT.get(fault.status, 'Error')}"
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), ("x-amzn-RequestId", request_id)]
+    start_response(status, headers)
+    return [body]
+
+
+def _json(start_response: Callable, status: str, body: dict) -> list[bytes]:
+    payload = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+    return [payload]
