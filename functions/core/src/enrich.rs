@@ -2,6 +2,7 @@
 //! DescribeInstances per account and region for the distinct instances of a batch.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_ec2::types::Filter;
 use tracing::instrument;
@@ -34,9 +35,11 @@ pub struct DescribedFindings {
 pub async fn describe_findings(
     inspector: &aws_sdk_inspector::Client,
     arns: &[String],
+    api_calls: &AtomicU64,
 ) -> Result<DescribedFindings, aws_sdk_inspector::Error> {
     let mut described = DescribedFindings::default();
     for chunk in arns.chunks(DESCRIBE_FINDINGS_MAX) {
+        api_calls.fetch_add(1, Ordering::Relaxed);
         let output = inspector
             .describe_findings()
             .set_finding_arns(Some(chunk.to_vec()))
@@ -65,6 +68,7 @@ pub async fn describe_findings(
 pub async fn describe_instances(
     ec2: &aws_sdk_ec2::Client,
     instance_ids: &[String],
+    api_calls: &AtomicU64,
 ) -> Result<BTreeMap<String, InstanceDetails>, aws_sdk_ec2::Error> {
     let mut details = BTreeMap::new();
     for chunk in instance_ids.chunks(INSTANCE_FILTER_MAX) {
@@ -78,6 +82,7 @@ pub async fn describe_instances(
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
+            api_calls.fetch_add(1, Ordering::Relaxed);
             for instance in page?.reservations().iter().flat_map(|r| r.instances()) {
                 let terminated = instance
                     .state()

@@ -46,6 +46,8 @@ pub struct OpenSearchSink {
     credentials: SharedCredentialsProvider,
     /// Set once the index template is in place in this execution environment.
     template_applied: tokio::sync::OnceCell<()>,
+    /// Requests sent, retries included (for the API-calls metric).
+    requests_sent: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Deserialize)]
@@ -73,6 +75,7 @@ impl OpenSearchSink {
             config,
             credentials,
             template_applied: tokio::sync::OnceCell::new(),
+            requests_sent: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -199,6 +202,12 @@ impl OpenSearchSink {
         Ok(failures)
     }
 
+    /// Requests sent so far by this sink, retries included.
+    pub fn requests_sent(&self) -> u64 {
+        self.requests_sent
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.config.endpoint)
     }
@@ -215,6 +224,8 @@ impl OpenSearchSink {
         let mut attempt = 1;
         loop {
             let request = self.signed(method, &url, content_type, &body).await?;
+            self.requests_sent
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let result = self.http.execute(request).await;
             let retryable = match &result {
                 Ok(response) => {

@@ -3,6 +3,7 @@
 //! and OpenSearch, and report exactly the records that failed.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use aws_smithy_types::error::display::DisplayErrorContext;
@@ -38,6 +39,9 @@ pub struct BatchOutcome {
     pub stored: Vec<Finding>,
     pub ignored: usize,
     pub gone: usize,
+    /// Calls to AWS (Inspector, EC2, S3, OpenSearch) made for the batch, retries of
+    /// OpenSearch included; credential refreshes happen inside the SDK and are not counted.
+    pub api_calls: u64,
 }
 
 impl BatchOutcome {
@@ -94,6 +98,7 @@ impl SendFindings {
                 ("RecordsFailed", outcome.failed.len() as u64),
                 ("RecordsIgnored", outcome.ignored as u64),
                 ("FindingsGone", outcome.gone as u64),
+                ("ApiCalls", outcome.api_calls),
             ],
         );
         outcome.response()
@@ -101,6 +106,7 @@ impl SendFindings {
 
     pub async fn process(&self, event: SqsEvent) -> BatchOutcome {
         let mut outcome = BatchOutcome::default();
+        let api_calls = AtomicU64::new(0);
         let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
         for record in event.records {
             let Some(message_id) = record.message_id else {
@@ -132,22 +138,27 @@ impl SendFindings {
         }
 
         let mut documents: Vec<(Finding, Vec<String>)> = Vec::new();
-        let group_results = join_all(
-            groups
-                .into_iter()
-                .map(|((account, region), group)| self.describe_group(account, region, group)),
-        )
+        let group_results = join_all(groups.into_iter().map(|((account, region), group)| {
+            self.describe_group(account, region, group, &api_calls)
+        }))
         .await;
         for result in group_results {
             documents.extend(result.documents);
             outcome.failed.extend(result.failed);
             outcome.gone += result.gone;
         }
-        self.store(documents, &mut outcome).await;
+        self.store(documents, &mut outcome, &api_calls).await;
+        outcome.api_calls = api_calls.into_inner();
         outcome
     }
 
-    async fn describe_group(&self, account: String, region: String, group: Group) -> GroupResult {
+    async fn describe_group(
+        &self,
+        account: String,
+        region: String,
+        group: Group,
+        api_calls: &AtomicU64,
+    ) -> GroupResult {
         let mut result = GroupResult::default();
         let fail_all = |result: &mut GroupResult, reason: String| {
             for ids in group.values() {
@@ -159,7 +170,7 @@ impl SendFindings {
         let config = self.members.config(&account, &region).await;
         let inspector = aws_sdk_inspector::Client::new(&config);
         let arns: Vec<String> = group.keys().cloned().collect();
-        let described = match describe_findings(&inspector, &arns).await {
+        let described = match describe_findings(&inspector, &arns, api_calls).await {
             Ok(described) => described,
             Err(err) => {
                 let reason = format!(
@@ -183,17 +194,18 @@ impl SendFindings {
             ids
         };
         let ec2 = aws_sdk_ec2::Client::new(&config);
-        let (instances, lookup_error) = match describe_instances(&ec2, &instance_ids).await {
-            Ok(instances) => (instances, None),
-            // Findings are still worth storing without enrichment; say why in the document.
-            Err(err) => (
-                BTreeMap::new(),
-                Some(format!(
-                    "ec2:DescribeInstances failed: {}",
-                    DisplayErrorContext(&err)
-                )),
-            ),
-        };
+        let (instances, lookup_error) =
+            match describe_instances(&ec2, &instance_ids, api_calls).await {
+                Ok(instances) => (instances, None),
+                // Findings are still worth storing without enrichment; say why in the document.
+                Err(err) => (
+                    BTreeMap::new(),
+                    Some(format!(
+                        "ec2:DescribeInstances failed: {}",
+                        DisplayErrorContext(&err)
+                    )),
+                ),
+            };
 
         for (arn, message_ids) in group {
             if let Some(missing) = described.missing.get(&arn) {
@@ -235,9 +247,15 @@ impl SendFindings {
         result
     }
 
-    async fn store(&self, documents: Vec<(Finding, Vec<String>)>, outcome: &mut BatchOutcome) {
+    async fn store(
+        &self,
+        documents: Vec<(Finding, Vec<String>)>,
+        outcome: &mut BatchOutcome,
+        api_calls: &AtomicU64,
+    ) {
         let mut failures: HashMap<String, String> = HashMap::new();
         for chunk in documents.chunks(S3_CONCURRENCY) {
+            api_calls.fetch_add(chunk.len() as u64, Ordering::Relaxed);
             let writes = join_all(chunk.iter().map(|(finding, _)| self.s3.put(finding))).await;
             for ((finding, _), written) in chunk.iter().zip(writes) {
                 if let Err(err) = written {
@@ -250,7 +268,10 @@ impl SendFindings {
         }
         if let Some(opensearch) = &self.opensearch {
             let to_index: Vec<&Finding> = documents.iter().map(|(f, _)| f).collect();
-            for (id, reason) in opensearch.index(&to_index).await {
+            let sent_before = opensearch.requests_sent();
+            let index_failures = opensearch.index(&to_index).await;
+            api_calls.fetch_add(opensearch.requests_sent() - sent_before, Ordering::Relaxed);
+            for (id, reason) in index_failures {
                 failures.entry(id).or_insert(reason);
             }
         }

@@ -200,6 +200,7 @@ async fn process_in_batches(pipeline: &SendFindings, records: &[(String, String)
         all.stored.extend(outcome.stored);
         all.ignored += outcome.ignored;
         all.gone += outcome.gone;
+        all.api_calls += outcome.api_calls;
     }
     all
 }
@@ -593,6 +594,13 @@ async fn a_ten_finding_batch_from_one_account_costs_at_most_one_and_a_half_api_c
         assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
         let mut calls = calls_since(&security_before, &security);
         calls.extend(calls_since(&member_before, &member));
+        // The ApiCalls metric counts the same calls, less the SDK's own AssumeRole.
+        let assume_role = calls.get("sts:AssumeRole").copied().unwrap_or(0);
+        assert_eq!(
+            outcome.api_calls,
+            calls.values().sum::<u64>() - assume_role,
+            "{calls:?}"
+        );
         per_batch.push(calls);
     }
     let [cold, warm] = &per_batch[..] else {
