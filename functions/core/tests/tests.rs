@@ -779,3 +779,40 @@ async fn throttled_describe_findings_is_retried_then_reported_per_record() {
         &json!({"account_id": member, "clear": true}),
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn objects_are_encrypted_with_the_configured_kms_key() {
+    let mut sinks = Sinks::new().await;
+    let topic = SecurityTopic::create(&sinks.suffix, PRIMARY).await;
+    let (_template, _) = scan(MEMBER_ACCOUNTS[0], PRIMARY, &topic, &sinks.suffix, 1).await;
+    let records = queued(&topic).await;
+    let key = format!(
+        "arn:aws:kms:{PRIMARY}:{SECURITY_ACCOUNT}:key/0000aaaa-bbbb-cccc-dddd-{}",
+        "0".repeat(12)
+    );
+    sinks.pipeline.s3 = inspectorlink_core::s3::S3Sink::new(
+        sinks.s3.clone(),
+        sinks.bucket.clone(),
+        "findings".into(),
+        Some(key.clone()),
+    );
+
+    let outcome = sinks.pipeline.process(event(&records)).await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    for object in sinks.objects().await.keys() {
+        let head = sinks
+            .s3
+            .head_object()
+            .bucket(&sinks.bucket)
+            .key(object)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            head.server_side_encryption(),
+            Some(&aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+        );
+        assert_eq!(head.ssekms_key_id(), Some(key.as_str()));
+        assert_eq!(head.bucket_key_enabled(), Some(true));
+    }
+}
