@@ -141,14 +141,9 @@ async fn scan(
     let client =
         aws_sdk_inspector::Client::new(&LocalAws::shared().sdk_config(account, region).await);
     let template = TaggedTemplate::create(&client, suffix, region).await;
-    client
-        .subscribe_to_event()
-        .resource_arn(&template.template)
-        .event(InspectorEvent::FindingReported)
-        .topic_arn(&topic.topic)
-        .send()
-        .await
-        .unwrap();
+    template
+        .subscribe(InspectorEvent::FindingReported, &topic.topic)
+        .await;
     let ids = run_instances(account, region, instances, Some(suffix)).await;
     client
         .start_assessment_run()

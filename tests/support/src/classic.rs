@@ -1,7 +1,7 @@
 //! Inspector Classic building blocks for tests: a tagged template, a security-account
 //! topic with a queue, and EC2 instances for runs to find.
 
-use aws_sdk_inspector::types::{Attribute, ResourceGroupTag};
+use aws_sdk_inspector::types::{Attribute, InspectorEvent, ResourceGroupTag};
 use aws_sdk_inspector::Client as Inspector;
 use serde_json::{json, Value};
 
@@ -72,6 +72,20 @@ impl TaggedTemplate {
             target,
             template,
         }
+    }
+}
+
+impl TaggedTemplate {
+    /// Subscribes the template's `event` to `topic_arn`; panics with Inspector's answer if refused.
+    pub async fn subscribe(&self, event: InspectorEvent, topic_arn: &str) {
+        self.client
+            .subscribe_to_event()
+            .resource_arn(&self.template)
+            .event(event)
+            .topic_arn(topic_arn)
+            .send()
+            .await
+            .unwrap_or_else(|err| panic!("subscribing {} to {topic_arn}: {err:?}", self.template));
     }
 }
 

@@ -262,14 +262,7 @@ async fn event_subscriptions_follow_subscribe_and_unsubscribe() {
         InspectorEvent::FindingReported,
         InspectorEvent::AssessmentRunCompleted,
     ] {
-        client
-            .subscribe_to_event()
-            .resource_arn(&setup.template)
-            .event(event)
-            .topic_arn(&topic.topic)
-            .send()
-            .await
-            .unwrap();
+        setup.subscribe(event, &topic.topic).await;
     }
     assert_eq!(
         subscribed_events(&client, &setup.template).await,
@@ -328,14 +321,9 @@ async fn a_run_reports_each_finding_of_the_tagged_instances_to_the_security_acco
     let client = inspector(member).await;
     let setup = TaggedTemplate::create(&client, &suffix, REGION).await;
     let topic = SecurityTopic::create(&suffix, REGION).await;
-    client
-        .subscribe_to_event()
-        .resource_arn(&setup.template)
-        .event(InspectorEvent::FindingReported)
-        .topic_arn(&topic.topic)
-        .send()
-        .await
-        .unwrap();
+    setup
+        .subscribe(InspectorEvent::FindingReported, &topic.topic)
+        .await;
     let tagged: BTreeSet<String> = run_instances(member, REGION, 2, Some(&suffix))
         .await
         .into_iter()
@@ -512,14 +500,9 @@ async fn a_topic_policy_that_stops_inspector_gets_no_findings_and_the_run_record
     let client = inspector(member).await;
     let setup = TaggedTemplate::create(&client, &suffix, REGION).await;
     let topic = SecurityTopic::create(&suffix, REGION).await;
-    client
-        .subscribe_to_event()
-        .resource_arn(&setup.template)
-        .event(InspectorEvent::FindingReported)
-        .topic_arn(&topic.topic)
-        .send()
-        .await
-        .unwrap();
+    setup
+        .subscribe(InspectorEvent::FindingReported, &topic.topic)
+        .await;
     run_instances(member, REGION, 1, Some(&suffix)).await;
     // The policy changes after subscribing: Inspector only finds out when it publishes.
     topic.let_publish("arn:aws:iam::999999999999:root").await;
