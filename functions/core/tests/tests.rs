@@ -21,6 +21,9 @@ struct Sinks {
     bucket: String,
     domain: String,
     s3: aws_sdk_s3::Client,
+    /// The Lambda's own SDK config and configuration, which tests vary with `with`.
+    security: aws_config::SdkConfig,
+    config: SendFindingsConfig,
     pipeline: SendFindings,
 }
 
@@ -51,21 +54,23 @@ impl Sinks {
         ]);
         let config =
             SendFindingsConfig::from_env(&Env::new(|name: &str| vars.get(name).cloned())).unwrap();
-        // The pipeline's S3 client must use path-style addressing against the local AWS.
-        let mut pipeline = SendFindings::new(config, &security);
-        pipeline.s3 = inspectorlink_core::s3::S3Sink::new(
-            s3.clone(),
-            bucket.clone(),
-            "findings".into(),
-            None,
-        );
+        let pipeline = pipeline_over(config.clone(), &security, &s3);
         Sinks {
             suffix,
             bucket,
             domain,
             s3,
+            security,
+            config,
             pipeline,
         }
+    }
+
+    /// A pipeline over this test's configuration as `change` alters it.
+    fn with(&self, change: impl FnOnce(&mut SendFindingsConfig)) -> SendFindings {
+        let mut config = self.config.clone();
+        change(&mut config);
+        pipeline_over(config, &self.security, &self.s3)
     }
 
     /// Every finding object in the bucket, by key.
@@ -152,6 +157,24 @@ async fn scan(
         .await
         .unwrap();
     (template, ids)
+}
+
+/// The pipeline over `config`; its S3 sink uses `s3`, which addresses buckets path-style
+/// as the local AWS needs (the Lambda's own client is virtual-hosted).
+fn pipeline_over(
+    config: SendFindingsConfig,
+    security: &aws_config::SdkConfig,
+    s3: &aws_sdk_s3::Client,
+) -> SendFindings {
+    let sink = inspectorlink_core::s3::S3Sink::new(
+        s3.clone(),
+        config.bucket.clone(),
+        config.prefix.clone(),
+        config.kms_key_arn.clone(),
+    );
+    let mut pipeline = SendFindings::new(config, security);
+    pipeline.s3 = sink;
+    pipeline
 }
 
 /// Every SQS message body in the topic's queue, with its message id.
@@ -460,18 +483,13 @@ async fn an_opensearch_429_on_one_document_fails_only_its_record() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_s3_write_that_fails_fails_its_records() {
-    let mut sinks = Sinks::new().await;
+    let sinks = Sinks::new().await;
     let topic = SecurityTopic::create(&sinks.suffix, PRIMARY).await;
     let (_template, _) = scan(MEMBER_ACCOUNTS[0], PRIMARY, &topic, &sinks.suffix, 1).await;
     let records = queued(&topic).await;
-    sinks.pipeline.s3 = inspectorlink_core::s3::S3Sink::new(
-        sinks.s3.clone(),
-        format!("missing-{}", sinks.suffix),
-        "findings".into(),
-        None,
-    );
+    let pipeline = sinks.with(|config| config.bucket = format!("missing-{}", sinks.suffix));
 
-    let outcome = sinks.pipeline.process(event(&records)).await;
+    let outcome = pipeline.process(event(&records)).await;
     assert_eq!(outcome.failed.len(), records.len());
     assert!(
         outcome
@@ -508,28 +526,12 @@ async fn a_member_role_that_cannot_be_assumed_fails_its_records_and_says_which_r
         .await
         .unwrap();
 
-    let security = LocalAws::shared()
-        .sdk_config(SECURITY_ACCOUNT, PRIMARY)
-        .await;
     let pipeline_with = |external_id: Option<String>| {
-        let mut pipeline = SendFindings::new(
-            SendFindingsConfig {
-                bucket: sinks.bucket.clone(),
-                prefix: "findings".into(),
-                kms_key_arn: None,
-                member_role_name: role_name.clone(),
-                member_role_external_id: external_id,
-                opensearch: None,
-            },
-            &security,
-        );
-        pipeline.s3 = inspectorlink_core::s3::S3Sink::new(
-            sinks.s3.clone(),
-            sinks.bucket.clone(),
-            "findings".into(),
-            None,
-        );
-        pipeline
+        sinks.with(|config| {
+            config.member_role_name = role_name.clone();
+            config.member_role_external_id = external_id;
+            config.opensearch = None;
+        })
     };
 
     let refused = pipeline_with(None).process(event(&records)).await;
@@ -651,34 +653,17 @@ async fn opensearch_serverless_signing_and_whole_request_503s_are_handled() {
         &admin,
         &json!({"service": "aoss", "fail_requests": {"status": 503, "times": 2}}),
     );
-    let security = LocalAws::shared()
-        .sdk_config(SECURITY_ACCOUNT, PRIMARY)
-        .await;
-    let mut pipeline = SendFindings::new(
-        SendFindingsConfig {
-            bucket: sinks.bucket.clone(),
-            prefix: "findings".into(),
-            kms_key_arn: None,
-            member_role_name: "inspectorlink-read".into(),
-            member_role_external_id: None,
-            opensearch: Some(inspectorlink_core::config::OpenSearchConfig {
-                endpoint: format!(
-                    "{}/_localaws/opensearch/{collection}",
-                    LocalAws::shared().endpoint()
-                ),
-                index: "inspector-findings".into(),
-                service: "aoss".into(),
-                region: PRIMARY.into(),
-            }),
-        },
-        &security,
-    );
-    pipeline.s3 = inspectorlink_core::s3::S3Sink::new(
-        sinks.s3.clone(),
-        sinks.bucket.clone(),
-        "findings".into(),
-        None,
-    );
+    let pipeline = sinks.with(|config| {
+        config.opensearch = Some(inspectorlink_core::config::OpenSearchConfig {
+            endpoint: format!(
+                "{}/_localaws/opensearch/{collection}",
+                LocalAws::shared().endpoint()
+            ),
+            index: "inspector-findings".into(),
+            service: "aoss".into(),
+            region: PRIMARY.into(),
+        })
+    });
 
     let outcome = pipeline.process(event(&records)).await;
     assert!(
@@ -777,7 +762,7 @@ async fn throttled_describe_findings_is_retried_then_reported_per_record() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn objects_are_encrypted_with_the_configured_kms_key() {
-    let mut sinks = Sinks::new().await;
+    let sinks = Sinks::new().await;
     let topic = SecurityTopic::create(&sinks.suffix, PRIMARY).await;
     let (_template, _) = scan(MEMBER_ACCOUNTS[0], PRIMARY, &topic, &sinks.suffix, 1).await;
     let records = queued(&topic).await;
@@ -785,14 +770,9 @@ async fn objects_are_encrypted_with_the_configured_kms_key() {
         "arn:aws:kms:{PRIMARY}:{SECURITY_ACCOUNT}:key/0000aaaa-bbbb-cccc-dddd-{}",
         "0".repeat(12)
     );
-    sinks.pipeline.s3 = inspectorlink_core::s3::S3Sink::new(
-        sinks.s3.clone(),
-        sinks.bucket.clone(),
-        "findings".into(),
-        Some(key.clone()),
-    );
+    let pipeline = sinks.with(|config| config.kms_key_arn = Some(key.clone()));
 
-    let outcome = sinks.pipeline.process(event(&records)).await;
+    let outcome = pipeline.process(event(&records)).await;
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
     for object in sinks.objects().await.keys() {
         let head = sinks
