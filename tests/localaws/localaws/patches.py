@@ -152,6 +152,67 @@ def sns_cross_account_sqs_delivery() -> None:
     Subscription.publish = publish
 
 
+def sns_email_and_http_delivery() -> None:
+    """SNS drops email deliveries, and its HTTP(S) deliveries lack attributes and headers.
+
+    AWS mails `email` / `email-json` subscribers; moto does nothing for them, so nothing
+    can show what a person would read: here they land in the local mailbox
+    (localaws/mailbox.py). AWS's HTTP(S) POST carries the notification's MessageAttributes
+    and the x-amz-sns-* headers subscribers route on; moto sends neither.
+    """
+    import requests
+    from moto.sns.models import Subscription
+
+    from . import mailbox
+
+    original = Subscription.publish
+
+    def publish(self: Subscription, message: str, message_id: str, subject=None, message_attributes=None,
+                group_id=None, deduplication_id=None, message_structure=None):
+        if self.protocol not in ("email", "email-json", "http", "https"):
+            return original(self, message, message_id, subject=subject, message_attributes=message_attributes,
+                            group_id=group_id, deduplication_id=deduplication_id, message_structure=message_structure)
+        if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(message_attributes, message):
+            return None
+        if message_structure == "json":
+            message = self._parse_message_structure(message, self.protocol)
+        document = self.get_post_data(message, message_id, subject, message_attributes=message_attributes)
+        region = self.topic.arn.split(":")[3]
+        if self.protocol == "email":
+            mailbox.deliver({
+                "to": self.endpoint, "subject": subject or mailbox.DEFAULT_SUBJECT,
+                "body": message + mailbox.footer(region, self.arn), "protocol": "email",
+                "topic_arn": self.topic.arn, "subscription_arn": self.arn, "message_id": message_id,
+            })
+        elif self.protocol == "email-json":
+            mailbox.deliver({
+                "to": self.endpoint, "subject": subject or mailbox.DEFAULT_SUBJECT,
+                "body": json.dumps(document), "protocol": "email-json",
+                "topic_arn": self.topic.arn, "subscription_arn": self.arn, "message_id": message_id,
+            })
+        else:
+            try:
+                requests.post(
+                    self.endpoint,
+                    data=json.dumps(document),
+                    headers={
+                        "Content-Type": "text/plain; charset=UTF-8",
+                        "x-amz-sns-message-type": "Notification",
+                        "x-amz-sns-message-id": message_id,
+                        "x-amz-sns-topic-arn": self.topic.arn,
+                        "x-amz-sns-subscription-arn": self.arn,
+                        "User-Agent": "Amazon Simple Notification Service Agent",
+                    },
+                    timeout=15,
+                )
+            except requests.RequestException:
+                # AWS retries failed HTTP deliveries in the background; the publish succeeds.
+                pass
+        return None
+
+    Subscription.publish = publish
+
+
 _IAM_ROLE_ARN = re.compile(r"arn:(?P<partition>aws[a-z-]*):iam::(?P<account>\d{12}):role/.+")
 
 
@@ -244,6 +305,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "inspector2_disable_delegated_admin": inspector2_disable_delegated_admin,
     "sns_cross_account_sqs_delivery": sns_cross_account_sqs_delivery,
     "sts_trust_policy": sts_trust_policy,
+    "sns_email_and_http_delivery": sns_email_and_http_delivery,
 }
 
 

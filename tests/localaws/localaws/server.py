@@ -67,6 +67,7 @@ def serve(state_dir: Path, host: str, port: int) -> None:
     from .inspector.admin import AdminMiddleware as InspectorAdminMiddleware
     from .opensearch.middleware import OpenSearchMiddleware
     from .faults import FaultInjector
+    from .mailbox import MailboxMiddleware
     from .request_counts import RequestCounter
 
     patches.apply_all()
@@ -75,7 +76,7 @@ def serve(state_dir: Path, host: str, port: int) -> None:
     started = time.time()
     app = HealthMiddleware(
         RequestCounter(
-            FaultInjector(OpenSearchMiddleware(InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app))))
+            FaultInjector(MailboxMiddleware(OpenSearchMiddleware(InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app)))))
         ),
         started,
     )

@@ -315,3 +315,83 @@ def test_sts_trust_policy_gap_in_stock_moto(stock, trust):
     # no external id, and are explicitly denied: AWS would refuse every one of these.
     role = stock("iam").create_role(RoleName="member", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     assert stock("sts").assume_role(RoleArn=role, RoleSessionName=SESSION_NAME)["Credentials"]["AccessKeyId"]
+
+
+# --- sns_email_and_http_delivery --------------------------------------------------------
+
+
+class _Captured(list):
+    """HTTP POSTs received by a local server: (headers, body) pairs."""
+
+
+def _http_endpoint():
+    import http.server
+    import threading
+
+    captured = _Captured()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            captured.append((dict(self.headers), json.loads(body)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}/sns", captured
+
+
+def test_sns_email_and_http_delivery(accounts, endpoint, unique):
+    import urllib.parse
+    import urllib.request
+
+    sns = accounts.client("sns", SECURITY_ACCOUNT)
+    topic = sns.create_topic(Name=f"deliveries-{unique}")["TopicArn"]
+    address = f"{unique}@example.com"
+    server, url, captured = _http_endpoint()
+    try:
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=address)
+        sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=url)
+        sns.publish(
+            TopicArn=topic,
+            MessageStructure="json",
+            Message=json.dumps({"default": "{\"json\": true}", "email": "Hello,\nreader."}),
+            Subject="A subject",
+            MessageAttributes={"severity": {"DataType": "String", "StringValue": "HIGH"}},
+        )
+    finally:
+        server.shutdown()
+
+    query = urllib.parse.urlencode({"to": address})
+    with urllib.request.urlopen(f"{endpoint}/_localaws/sns/mailbox?{query}") as response:
+        mail = json.load(response)["messages"]
+    assert len(mail) == 1
+    assert mail[0]["subject"] == "A subject"
+    assert mail[0]["from"] == "AWS Notifications <no-reply@sns.amazonaws.com>"
+    assert mail[0]["body"].startswith("Hello,\nreader.\n\n--\nIf you wish to stop receiving")
+
+    assert len(captured) == 1
+    headers, body = captured[0]
+    assert headers["x-amz-sns-message-type"] == "Notification"
+    assert headers["x-amz-sns-topic-arn"] == topic
+    assert body["Message"] == "{\"json\": true}"
+    assert body["MessageAttributes"] == {"severity": {"Type": "String", "Value": "HIGH"}}
+
+
+def test_sns_email_and_http_delivery_gap_in_stock_moto(stock, monkeypatch):
+    import moto.sns.models
+
+    posts = []
+    monkeypatch.setattr(moto.sns.models.requests, "post", lambda url, **kwargs: posts.append(kwargs))
+    sns = stock("sns")
+    topic = sns.create_topic(Name="t")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint="http://127.0.0.1:9/sns")
+    sns.publish(
+        TopicArn=topic, Message="m", MessageAttributes={"severity": {"DataType": "String", "StringValue": "HIGH"}}
+    )
+    assert "MessageAttributes" not in posts[0]["json"]
+    assert "x-amz-sns-message-type" not in posts[0]["headers"]
