@@ -15,6 +15,7 @@ pub struct MemberAccounts {
     external_id: Option<String>,
     session_name: String,
     by_account: Mutex<HashMap<String, SdkConfig>>,
+    aliases: Mutex<HashMap<String, Option<String>>>,
 }
 
 impl MemberAccounts {
@@ -31,6 +32,7 @@ impl MemberAccounts {
             external_id,
             session_name: session_name.into(),
             by_account: Mutex::new(HashMap::new()),
+            aliases: Mutex::new(HashMap::new()),
         }
     }
 
@@ -67,5 +69,31 @@ impl MemberAccounts {
             .to_builder()
             .region(Region::new(region.to_owned()))
             .build()
+    }
+
+    /// The account's IAM alias, looked up once per execution environment through the member
+    /// role (iam:ListAccountAliases). None when it has none or the role may not ask: a
+    /// notification is still worth sending without it.
+    pub async fn alias(&self, account: &str, region: &str) -> Option<String> {
+        if let Some(known) = self.aliases.lock().await.get(account) {
+            return known.clone();
+        }
+        let config = self.config(account, region).await;
+        let alias = match aws_sdk_iam::Client::new(&config)
+            .list_account_aliases()
+            .send()
+            .await
+        {
+            Ok(output) => output.account_aliases().first().cloned(),
+            Err(err) => {
+                tracing::warn!(%account, error = %aws_smithy_types::error::display::DisplayErrorContext(&err), "no account alias: the member role needs iam:ListAccountAliases to show it");
+                None
+            }
+        };
+        self.aliases
+            .lock()
+            .await
+            .insert(account.to_owned(), alias.clone());
+        alias
     }
 }

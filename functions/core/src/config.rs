@@ -1,6 +1,10 @@
 //! Configuration from environment variables, read once at start-up. Every error names the
 //! variable and says what it should hold.
 
+use inspector_facts::{InspectorEvent, TopicArn};
+
+use crate::finding::Severity;
+
 /// A missing or invalid variable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{variable} {problem}")]
@@ -71,18 +75,7 @@ impl SendFindingsConfig {
             "FINDINGS_BUCKET",
             "the name of the S3 bucket findings are written to",
         )?;
-        let member_role_name = env.required(
-            "MEMBER_ROLE_NAME",
-            "the name of the read-only role in every member account",
-        )?;
-        if member_role_name.contains(':') || member_role_name.contains('/') {
-            return Err(ConfigError {
-                variable: "MEMBER_ROLE_NAME",
-                problem: format!(
-                    "is {member_role_name:?}: give the role's name, not its ARN or path"
-                ),
-            });
-        }
+        let member_role_name = member_role_name(env)?;
         let kms_key_arn = env.optional("FINDINGS_KMS_KEY_ARN");
         if let Some(key) = &kms_key_arn {
             if !key.starts_with("arn:") || !key.contains(":kms:") {
@@ -99,10 +92,207 @@ impl SendFindingsConfig {
                 .unwrap_or_else(|| "findings".to_owned()),
             kms_key_arn,
             member_role_name,
-            member_role_external_id: env.optional("MEMBER_ROLE_EXTERNAL_ID"),
+            member_role_external_id: env.optional(MEMBER_ROLE_EXTERNAL_ID),
             opensearch: opensearch_from_env(env)?,
         })
     }
+}
+
+const MEMBER_ROLE_EXTERNAL_ID: &str = "MEMBER_ROLE_EXTERNAL_ID";
+
+/// MEMBER_ROLE_NAME: the read-only role's name (the same in every member account).
+fn member_role_name<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<String, ConfigError> {
+    let name = env.required(
+        "MEMBER_ROLE_NAME",
+        "the name of the read-only role in every member account",
+    )?;
+    if name.contains(':') || name.contains('/') {
+        return Err(ConfigError {
+            variable: "MEMBER_ROLE_NAME",
+            problem: format!("is {name:?}: give the role's name, not its ARN or path"),
+        });
+    }
+    Ok(name)
+}
+
+/// Configuration of notify-findings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyConfig {
+    pub topic_arn: TopicArn,
+    /// Findings below this severity are not announced.
+    pub min_severity: Severity,
+    /// DynamoDB table of notifications sent (partition key `pk`, TTL attribute `expires_at`).
+    pub dedupe_table: String,
+    /// How long a sent notification is remembered, so redelivery stays silent.
+    pub dedupe_ttl_days: u32,
+    pub member_role_name: String,
+    pub member_role_external_id: Option<String>,
+}
+
+impl NotifyConfig {
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let topic = env.required(
+            "NOTIFICATIONS_TOPIC_ARN",
+            "the ARN of the SNS topic people and tools subscribe to",
+        )?;
+        let topic_arn = topic.parse::<TopicArn>().map_err(|e| ConfigError {
+            variable: "NOTIFICATIONS_TOPIC_ARN",
+            problem: format!(
+                "is {topic:?}: {e}; give the topic's ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
+            ),
+        })?;
+        let min_severity = match env.optional("NOTIFY_MIN_SEVERITY") {
+            None => Severity::Medium,
+            Some(value) => parse_severity(&value).ok_or_else(|| ConfigError {
+                variable: "NOTIFY_MIN_SEVERITY",
+                problem: format!(
+                    "is {value:?}: use one of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL"
+                ),
+            })?,
+        };
+        let dedupe_table = env.required(
+            "DEDUPE_TABLE",
+            "the name of the DynamoDB table that remembers notifications sent",
+        )?;
+        let dedupe_ttl_days = match env.optional("DEDUPE_TTL_DAYS") {
+            None => 30,
+            Some(value) => value
+                .parse::<u32>()
+                .ok()
+                .filter(|days| (1..=3650).contains(days))
+                .ok_or_else(|| ConfigError {
+                    variable: "DEDUPE_TTL_DAYS",
+                    problem: format!("is {value:?}: give a whole number of days from 1 to 3650"),
+                })?,
+        };
+        Ok(NotifyConfig {
+            topic_arn,
+            min_severity,
+            dedupe_table,
+            dedupe_ttl_days,
+            member_role_name: member_role_name(env)?,
+            member_role_external_id: env.optional(MEMBER_ROLE_EXTERNAL_ID),
+        })
+    }
+}
+
+/// A severity as written in configuration (case-insensitive).
+pub fn parse_severity(value: &str) -> Option<Severity> {
+    [
+        Severity::Informational,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ]
+    .into_iter()
+    .find(|severity| severity.as_str().eq_ignore_ascii_case(value))
+}
+
+/// Configuration of attach-template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachConfig {
+    /// The security account that owns the central topics.
+    pub topic_account_id: String,
+    /// The central topic's name, the same in every region.
+    pub topic_name: String,
+    /// The regions that have a central topic.
+    pub topic_regions: Vec<String>,
+    /// Attach only templates carrying this tag (and value, when given).
+    pub tag_filter: Option<(String, Option<String>)>,
+    pub events: Vec<InspectorEvent>,
+    /// When set, the template's account is reached through this role (a central
+    /// deployment); otherwise the function acts with its own role in its own account.
+    pub member_role_name: Option<String>,
+    pub member_role_external_id: Option<String>,
+}
+
+impl AttachConfig {
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let topic_account_id = env.required(
+            "CENTRAL_TOPIC_ACCOUNT_ID",
+            "the 12-digit id of the security account that owns the central topics",
+        )?;
+        if topic_account_id.len() != 12 || !topic_account_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ConfigError {
+                variable: "CENTRAL_TOPIC_ACCOUNT_ID",
+                problem: format!("is {topic_account_id:?}: give a 12-digit AWS account id"),
+            });
+        }
+        let topic_name = env.required(
+            "CENTRAL_TOPIC_NAME",
+            "the name of the central findings topic (the same in every region)",
+        )?;
+        if topic_name.starts_with("arn:") || topic_name.contains(':') {
+            return Err(ConfigError {
+                variable: "CENTRAL_TOPIC_NAME",
+                problem: format!("is {topic_name:?}: give the topic's name, not its ARN"),
+            });
+        }
+        let regions = env.required(
+            "CENTRAL_TOPIC_REGIONS",
+            "the comma-separated regions that have a central topic (e.g. us-east-1,us-west-2)",
+        )?;
+        let topic_regions: Vec<String> = list(&regions);
+        if let Some(bad) = topic_regions
+            .iter()
+            .find(|region| inspector_facts::classic_region(region).is_none())
+        {
+            return Err(ConfigError {
+                variable: "CENTRAL_TOPIC_REGIONS",
+                problem: format!(
+                    "lists {bad:?}, which is not an Inspector Classic region; list only regions where Inspector Classic runs"
+                ),
+            });
+        }
+        let tag_filter =
+            match (
+                env.optional("TEMPLATE_TAG_KEY"),
+                env.optional("TEMPLATE_TAG_VALUE"),
+            ) {
+                (Some(key), value) => Some((key, value)),
+                (None, Some(_)) => return Err(ConfigError {
+                    variable: "TEMPLATE_TAG_KEY",
+                    problem:
+                        "is not set but TEMPLATE_TAG_VALUE is: set the tag key too, or unset both"
+                            .to_owned(),
+                }),
+                (None, None) => None,
+            };
+        let events = match env.optional("SUBSCRIBE_EVENTS") {
+            None => vec![InspectorEvent::FindingReported],
+            Some(value) => list(&value)
+                .iter()
+                .map(|event| event.parse::<InspectorEvent>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| ConfigError {
+                    variable: "SUBSCRIBE_EVENTS",
+                    problem: format!("is {value:?}: {e}"),
+                })?,
+        };
+        let member_role_name = match env.optional("MEMBER_ROLE_NAME") {
+            Some(_) => Some(member_role_name(env)?),
+            None => None,
+        };
+        Ok(AttachConfig {
+            topic_account_id,
+            topic_name,
+            topic_regions,
+            tag_filter,
+            events,
+            member_role_name,
+            member_role_external_id: env.optional(MEMBER_ROLE_EXTERNAL_ID),
+        })
+    }
+}
+
+fn list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn opensearch_from_env<F: Fn(&str) -> Option<String>>(

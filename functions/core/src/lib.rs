@@ -3,11 +3,15 @@
 //! configuration and metrics. A Lambda binary is `main` plus wiring over this crate.
 
 pub mod accounts;
+pub mod attach;
 pub mod config;
 pub mod enrich;
+pub mod lambda;
 pub mod metrics;
+pub mod notify;
 pub mod opensearch;
 pub mod pipeline;
+pub mod resolve;
 pub mod s3;
 
 // The finding model has no AWS SDK dependency; its modules are re-exported under the

@@ -1,32 +1,28 @@
-//! send-findings' work on one SQS batch: parse every record, group the findings by member
-//! account and region, describe them in batches, enrich them from EC2, write each to S3
-//! and OpenSearch, and report exactly the records that failed.
+//! send-findings' work on one SQS batch: resolve the records into findings (resolve.rs),
+//! write each to S3 and OpenSearch, and report exactly the records that failed.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_config::SdkConfig;
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use aws_smithy_types::error::display::DisplayErrorContext;
 use futures::future::join_all;
-use tracing::{error, info, warn};
-
-use aws_config::SdkConfig;
+use tracing::{info, warn};
 
 use crate::accounts::MemberAccounts;
-use crate::classic::ClassicFinding;
 use crate::config::SendFindingsConfig;
-use crate::enrich::{describe_findings, describe_instances};
-use crate::finding::{Enrichment, EnrichmentStatus, Finding};
-use crate::message::{parse_record_body, Notification};
+use crate::finding::Finding;
 use crate::metrics;
 use crate::opensearch::OpenSearchSink;
+use crate::resolve::{batch_response, FindingResolver, Record};
 use crate::s3::S3Sink;
 
 /// How many S3 writes run at once.
 const S3_CONCURRENCY: usize = 16;
 
 pub struct SendFindings {
-    pub members: MemberAccounts,
+    pub resolver: FindingResolver,
     pub s3: S3Sink,
     pub opensearch: Option<OpenSearchSink>,
 }
@@ -46,23 +42,9 @@ pub struct BatchOutcome {
 
 impl BatchOutcome {
     pub fn response(&self) -> SqsBatchResponse {
-        let mut response = SqsBatchResponse::default();
-        response.batch_item_failures = self
-            .failed
-            .keys()
-            .map(|id| {
-                let mut failure = BatchItemFailure::default();
-                failure.item_identifier = id.clone();
-                failure
-            })
-            .collect();
-        response
+        batch_response(self.failed.keys())
     }
 }
-
-/// The records of one account and region: finding ARN → the message ids that reported it
-/// (a redelivery can put the same finding twice in one batch).
-type Group = BTreeMap<String, Vec<String>>;
 
 impl SendFindings {
     /// Builds the pipeline from its configuration and the Lambda's own SDK config.
@@ -71,12 +53,12 @@ impl SendFindings {
             .credentials_provider()
             .expect("the SDK config has a credentials provider");
         SendFindings {
-            members: MemberAccounts::new(
+            resolver: FindingResolver::new(MemberAccounts::new(
                 aws.clone(),
                 config.member_role_name,
                 config.member_role_external_id,
                 "inspectorlink-send-findings",
-            ),
+            )),
             s3: S3Sink::new(
                 aws_sdk_s3::Client::new(aws),
                 config.bucket,
@@ -105,146 +87,21 @@ impl SendFindings {
     }
 
     pub async fn process(&self, event: SqsEvent) -> BatchOutcome {
-        let mut outcome = BatchOutcome::default();
         let api_calls = AtomicU64::new(0);
-        let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
-        for record in event.records {
-            let Some(message_id) = record.message_id else {
-                error!("an SQS record without messageId cannot be reported as failed; skipping it");
-                continue;
-            };
-            match parse_record_body(record.body.as_deref().unwrap_or_default()) {
-                Ok(Notification::ClassicFinding { finding_arn }) => {
-                    let key = (finding_arn.account.clone(), finding_arn.region.clone());
-                    groups
-                        .entry(key)
-                        .or_default()
-                        .entry(finding_arn.to_string())
-                        .or_default()
-                        .push(message_id);
-                }
-                Ok(Notification::ClassicOther {
-                    event,
-                    template_arn,
-                }) => {
-                    info!(%message_id, %event, template_arn, "not a finding; acknowledged");
-                    outcome.ignored += 1;
-                }
-                Err(reason) => {
-                    warn!(%message_id, %reason, "unusable record; it will reach the dead-letter queue");
-                    outcome.failed.insert(message_id, reason.to_string());
-                }
-            }
-        }
-
-        let mut documents: Vec<(Finding, Vec<String>)> = Vec::new();
-        let group_results = join_all(groups.into_iter().map(|((account, region), group)| {
-            self.describe_group(account, region, group, &api_calls)
-        }))
-        .await;
-        for result in group_results {
-            documents.extend(result.documents);
-            outcome.failed.extend(result.failed);
-            outcome.gone += result.gone;
-        }
-        self.store(documents, &mut outcome, &api_calls).await;
+        let resolved = self
+            .resolver
+            .resolve(Record::from_sqs(event), &api_calls)
+            .await;
+        let mut outcome = BatchOutcome {
+            failed: resolved.failed,
+            ignored: resolved.ignored,
+            gone: resolved.gone,
+            ..BatchOutcome::default()
+        };
+        self.store(resolved.documents, &mut outcome, &api_calls)
+            .await;
         outcome.api_calls = api_calls.into_inner();
         outcome
-    }
-
-    async fn describe_group(
-        &self,
-        account: String,
-        region: String,
-        group: Group,
-        api_calls: &AtomicU64,
-    ) -> GroupResult {
-        let mut result = GroupResult::default();
-        let fail_all = |result: &mut GroupResult, reason: String| {
-            for ids in group.values() {
-                for id in ids {
-                    result.failed.insert(id.clone(), reason.clone());
-                }
-            }
-        };
-        let config = self.members.config(&account, &region).await;
-        let inspector = aws_sdk_inspector::Client::new(&config);
-        let arns: Vec<String> = group.keys().cloned().collect();
-        let described = match describe_findings(&inspector, &arns, api_calls).await {
-            Ok(described) => described,
-            Err(err) => {
-                let reason = format!(
-                    "describing findings in account {account} {region} as {}: {}",
-                    self.members.role_arn(&account, &region),
-                    DisplayErrorContext(&err)
-                );
-                error!(%account, %region, %reason, "findings of this account and region failed");
-                fail_all(&mut result, reason);
-                return result;
-            }
-        };
-        let instance_ids: Vec<String> = {
-            let mut ids: Vec<String> = described
-                .found
-                .values()
-                .filter_map(|f| f.instance_id().map(str::to_owned))
-                .collect();
-            ids.sort();
-            ids.dedup();
-            ids
-        };
-        let ec2 = aws_sdk_ec2::Client::new(&config);
-        let (instances, lookup_error) =
-            match describe_instances(&ec2, &instance_ids, api_calls).await {
-                Ok(instances) => (instances, None),
-                // Findings are still worth storing without enrichment; say why in the document.
-                Err(err) => (
-                    BTreeMap::new(),
-                    Some(format!(
-                        "ec2:DescribeInstances failed: {}",
-                        DisplayErrorContext(&err)
-                    )),
-                ),
-            };
-
-        for (arn, message_ids) in group {
-            if let Some(missing) = described.missing.get(&arn) {
-                if missing.retryable {
-                    for id in message_ids {
-                        result.failed.insert(
-                            id,
-                            format!(
-                                "Inspector could not describe {arn} yet ({}); retrying",
-                                missing.code
-                            ),
-                        );
-                    }
-                } else {
-                    info!(%arn, code = %missing.code, "finding no longer exists in Inspector; acknowledged");
-                    result.gone += 1;
-                }
-                continue;
-            }
-            let Some(classic) = described.found.get(&arn) else {
-                for id in message_ids {
-                    result.failed.insert(
-                        id,
-                        format!("Inspector returned neither the finding nor a failure for {arn}"),
-                    );
-                }
-                continue;
-            };
-            match normalise(classic, &instances, lookup_error.as_deref()) {
-                Ok(finding) => result.documents.push((finding, message_ids)),
-                Err(reason) => {
-                    warn!(%arn, %reason, "finding cannot be normalised");
-                    for id in message_ids {
-                        result.failed.insert(id, reason.clone());
-                    }
-                }
-            }
-        }
-        result
     }
 
     async fn store(
@@ -290,36 +147,4 @@ impl SendFindings {
             }
         }
     }
-}
-
-#[derive(Default)]
-struct GroupResult {
-    documents: Vec<(Finding, Vec<String>)>,
-    failed: BTreeMap<String, String>,
-    gone: usize,
-}
-
-fn normalise(
-    classic: &ClassicFinding,
-    instances: &BTreeMap<String, crate::classic::InstanceDetails>,
-    lookup_error: Option<&str>,
-) -> Result<Finding, String> {
-    let instance = classic.instance_id().and_then(|id| instances.get(id));
-    let enrichment = match (instance, lookup_error) {
-        (Some(_), _) => Enrichment {
-            status: EnrichmentStatus::Enriched,
-            detail: None,
-        },
-        (None, Some(error)) => Enrichment {
-            status: EnrichmentStatus::InstanceNotFound,
-            detail: Some(error.to_owned()),
-        },
-        (None, None) => Enrichment {
-            status: EnrichmentStatus::InstanceNotFound,
-            detail: Some("the instance is terminated or no longer exists; resource fields come from the finding".to_owned()),
-        },
-    };
-    classic
-        .normalise(instance, enrichment)
-        .map_err(|e| e.to_string())
 }

@@ -13,6 +13,9 @@ use serde_json::{json, Value};
 use test_support::classic::{run_instances, SecurityTopic, TaggedTemplate};
 use test_support::{unique_suffix, LocalAws, MEMBER_ACCOUNTS, REGIONS, SECURITY_ACCOUNT};
 
+mod attach;
+mod notify;
+
 const PRIMARY: &str = "us-east-1";
 
 /// A bucket and an OpenSearch test domain in the security account, and the pipeline over them.

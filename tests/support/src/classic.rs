@@ -123,9 +123,12 @@ pub struct SecurityTopic {
 
 impl SecurityTopic {
     pub async fn create(suffix: &str, region: &str) -> Self {
-        let config = LocalAws::shared()
-            .sdk_config(SECURITY_ACCOUNT, region)
-            .await;
+        Self::create_in(SECURITY_ACCOUNT, suffix, region).await
+    }
+
+    /// The same in another account (e.g. one a test injects faults into).
+    pub async fn create_in(account: &str, suffix: &str, region: &str) -> Self {
+        let config = LocalAws::shared().sdk_config(account, region).await;
         let (sns, sqs) = (
             aws_sdk_sns::Client::new(&config),
             aws_sdk_sqs::Client::new(&config),

@@ -5,6 +5,7 @@
 //! Accounts: account N is reached by `sts:AssumeRole` into `arn:aws:iam::N:role/<any>`.
 
 pub mod classic;
+pub mod http_capture;
 pub mod lambda_runtime;
 mod terraform;
 
@@ -127,6 +128,15 @@ impl LocalAws {
     /// `/_localaws/inspector/config`) and returns the JSON answer.
     pub fn admin(&self, path: &str, body: &serde_json::Value) -> serde_json::Value {
         self.request("POST", path, &body.to_string())
+    }
+
+    /// The emails SNS delivered to `address` (the local mailbox: tests/localaws/README.md).
+    pub fn mailbox(&self, address: &str) -> Vec<serde_json::Value> {
+        let answer = self.get(&format!(
+            "/_localaws/sns/mailbox?to={}",
+            address.replace('@', "%40")
+        ));
+        answer["messages"].as_array().cloned().unwrap_or_default()
     }
 
     /// GETs one of the local AWS's own routes (e.g. `/_localaws/requests?account=...`).

@@ -1,0 +1,27 @@
+//! attach-template: wiring only; the work is `inspectorlink_core::attach::AttachTemplate`.
+
+use inspectorlink_core::attach::AttachTemplate;
+use inspectorlink_core::config::{AttachConfig, Env};
+use inspectorlink_core::lambda::{aws_config, config_or_exit, init_tracing};
+use lambda_runtime::{run, service_fn, Error, LambdaEvent};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    init_tracing();
+    let config = config_or_exit("attach-template", AttachConfig::from_env(&Env::process()));
+    let attach = AttachTemplate::new(config, &aws_config().await);
+    let attach = &attach;
+    run(service_fn(move |event: LambdaEvent<Value>| async move {
+        match attach.handle(event.payload).await {
+            Ok(outcome) => Ok::<_, Error>(serde_json::to_value(format!("{outcome:?}"))?),
+            Err(error) => {
+                // The error fails the invocation: Lambda retries it, then hands the event
+                // to the on-failure destination (the DLQ); the log line says what to fix.
+                tracing::error!(%error, "template not attached");
+                Err(error.into())
+            }
+        }
+    }))
+    .await
+}

@@ -1,0 +1,152 @@
+//! "Exactly one notification per finding and state": a DynamoDB record per (finding id,
+//! status), claimed with a conditional write before publishing and confirmed after.
+//!
+//! A claim that is never confirmed (the function died between claim and publish) expires
+//! after [`CLAIM_LEASE`], so a redelivery can publish then; a confirmed record keeps every
+//! redelivery silent until its TTL (DEDUPE_TTL_DAYS) removes it.
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_smithy_types::error::display::DisplayErrorContext;
+use tracing::instrument;
+
+use crate::finding::Status;
+
+/// Longer than a Lambda can run (15 minutes): an unconfirmed claim older than this is abandoned.
+pub const CLAIM_LEASE: Duration = Duration::from_secs(16 * 60);
+
+const PENDING: &str = "pending";
+const SENT: &str = "sent";
+
+/// What a claim found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// Ours: publish, then confirm (or release on failure).
+    Won,
+    /// Already announced: stay silent.
+    AlreadySent,
+    /// Another invocation is announcing it right now; retry later.
+    InFlight,
+}
+
+pub struct DedupeTable {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+    ttl: Duration,
+}
+
+/// The record's key: one per finding and state.
+pub fn record_key(finding_id: &str, status: Status) -> String {
+    let status = serde_json::to_value(status).expect("a Status always serialises");
+    format!("{finding_id}#{}", status.as_str().unwrap_or_default())
+}
+
+fn now() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+fn number(value: Duration) -> AttributeValue {
+    AttributeValue::N(value.as_secs().to_string())
+}
+
+impl DedupeTable {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: String, ttl_days: u32) -> Self {
+        DedupeTable {
+            client,
+            table,
+            ttl: Duration::from_secs(u64::from(ttl_days) * 86_400),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    #[instrument(skip(self))]
+    pub async fn claim(&self, key: &str) -> Result<Claim, String> {
+        let now = now();
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(HashMap::from([
+                ("pk".to_owned(), AttributeValue::S(key.to_owned())),
+                ("state".to_owned(), AttributeValue::S(PENDING.to_owned())),
+                ("claimed_at".to_owned(), number(now)),
+                ("expires_at".to_owned(), number(now + self.ttl)),
+            ])))
+            .condition_expression(
+                "attribute_not_exists(pk) OR (#state = :pending AND claimed_at < :stale)",
+            )
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":pending", AttributeValue::S(PENDING.to_owned()))
+            .expression_attribute_values(":stale", number(now.saturating_sub(CLAIM_LEASE)))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Claim::Won),
+            Err(SdkError::ServiceError(err)) => match err.err() {
+                PutItemError::ConditionalCheckFailedException(failed) => {
+                    let state = failed
+                        .item()
+                        .and_then(|item| item.get("state"))
+                        .and_then(|state| state.as_s().ok());
+                    Ok(match state.map(String::as_str) {
+                        Some(PENDING) => Claim::InFlight,
+                        _ => Claim::AlreadySent,
+                    })
+                }
+                other => Err(self.error("claiming", key, other)),
+            },
+            Err(err) => Err(self.error("claiming", key, &err)),
+        }
+    }
+
+    /// Marks the notification sent, for the TTL.
+    #[instrument(skip(self))]
+    pub async fn confirm(&self, key: &str) -> Result<(), String> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(key.to_owned()))
+            .update_expression("SET #state = :sent, sent_at = :now")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":sent", AttributeValue::S(SENT.to_owned()))
+            .expression_attribute_values(":now", number(now()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| self.error("confirming", key, &err))
+    }
+
+    /// Gives up a claim whose publish failed, so the retry can claim it at once.
+    #[instrument(skip(self))]
+    pub async fn release(&self, key: &str) -> Result<(), String> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(key.to_owned()))
+            .condition_expression("#state = :pending")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":pending", AttributeValue::S(PENDING.to_owned()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| self.error("releasing", key, &err))
+    }
+
+    fn error(&self, doing: &str, key: &str, err: &dyn std::error::Error) -> String {
+        format!(
+            "{doing} the notification record {key} in DynamoDB table {}: {}; the function's role needs dynamodb:PutItem, UpdateItem and DeleteItem on it",
+            self.table,
+            DisplayErrorContext(err)
+        )
+    }
+}

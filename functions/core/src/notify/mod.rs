@@ -1,0 +1,289 @@
+//! notify-findings' work: resolve the records into findings (as send-findings does), keep
+//! those at or above the configured severity, and publish one notification per finding and
+//! state to the notifications topic, silently skipping what was already announced.
+
+pub mod dedupe;
+pub mod format;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use aws_config::SdkConfig;
+use aws_lambda_events::event::sns::SnsEvent;
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use aws_sdk_sns::types::MessageAttributeValue;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use futures::future::join_all;
+use tracing::{info, warn};
+
+use crate::accounts::MemberAccounts;
+use crate::config::NotifyConfig;
+use crate::finding::{Finding, Severity};
+use crate::metrics;
+use crate::resolve::{batch_response, FindingResolver, Record};
+use dedupe::{record_key, Claim, DedupeTable};
+use format::Attribute;
+
+/// How many findings are announced at once.
+const PUBLISH_CONCURRENCY: usize = 8;
+
+pub struct NotifyFindings {
+    pub resolver: FindingResolver,
+    pub sns: aws_sdk_sns::Client,
+    pub topic_arn: String,
+    pub min_severity: Severity,
+    pub dedupe: DedupeTable,
+}
+
+/// What happened to the records of one invocation.
+#[derive(Debug, Default)]
+pub struct NotifyOutcome {
+    /// message id → why it failed (SQS redelivers it; after maxReceiveCount it is in the DLQ).
+    pub failed: BTreeMap<String, String>,
+    /// The findings announced, in the state announced.
+    pub published: Vec<Finding>,
+    /// Findings already announced in this state: acknowledged silently.
+    pub duplicates: usize,
+    /// Findings below the minimum severity: acknowledged silently.
+    pub below_threshold: usize,
+    pub ignored: usize,
+    pub gone: usize,
+    /// Calls to AWS made for the invocation (Inspector, EC2, DynamoDB, SNS).
+    pub api_calls: u64,
+}
+
+/// The two ways the function is invoked: by the notify queue or by the topic itself.
+#[derive(Debug)]
+pub enum Trigger {
+    Sqs(SqsEvent),
+    Sns(SnsEvent),
+}
+
+impl Trigger {
+    /// Tells an SQS batch from an SNS invocation by the records' event source.
+    pub fn from_payload(payload: serde_json::Value) -> Result<Trigger, String> {
+        let first = payload["Records"].get(0);
+        let source = first
+            .and_then(|r| r.get("eventSource").or_else(|| r.get("EventSource")))
+            .and_then(|s| s.as_str())
+            .map(str::to_owned);
+        let parsed = match source.as_deref() {
+            Some("aws:sqs") => serde_json::from_value(payload).map(Trigger::Sqs),
+            Some("aws:sns") => serde_json::from_value(payload).map(Trigger::Sns),
+            _ => {
+                return Err(format!(
+                    "expected an SQS batch or an SNS notification (Records[0].eventSource aws:sqs or aws:sns), got {}",
+                    truncate(&payload.to_string(), 200)
+                ))
+            }
+        };
+        parsed.map_err(|e| format!("malformed {} event: {e}", source.unwrap_or_default()))
+    }
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
+enum Announced {
+    Published,
+    Duplicate,
+}
+
+impl NotifyFindings {
+    pub fn new(config: NotifyConfig, aws: &SdkConfig) -> Self {
+        NotifyFindings {
+            resolver: FindingResolver::new(MemberAccounts::new(
+                aws.clone(),
+                config.member_role_name,
+                config.member_role_external_id,
+                "inspectorlink-notify-findings",
+            )),
+            sns: aws_sdk_sns::Client::new(aws),
+            topic_arn: config.topic_arn.to_string(),
+            min_severity: config.min_severity,
+            dedupe: DedupeTable::new(
+                aws_sdk_dynamodb::Client::new(aws),
+                config.dedupe_table,
+                config.dedupe_ttl_days,
+            ),
+        }
+    }
+
+    /// An SQS batch: the records that failed go back to the queue.
+    pub async fn handle_sqs(&self, event: SqsEvent) -> SqsBatchResponse {
+        let outcome = self.process(Record::from_sqs(event)).await;
+        emit(&outcome);
+        batch_response(outcome.failed.keys())
+    }
+
+    /// An SNS invocation: a failure is an error, so Lambda retries the event and then hands
+    /// it to the function's on-failure destination.
+    pub async fn handle_sns(&self, event: SnsEvent) -> Result<(), String> {
+        let outcome = self.process(Record::from_sns(event)).await;
+        emit(&outcome);
+        if outcome.failed.is_empty() {
+            Ok(())
+        } else {
+            let reasons: Vec<String> = outcome
+                .failed
+                .iter()
+                .map(|(id, reason)| format!("{id}: {reason}"))
+                .collect();
+            Err(reasons.join("; "))
+        }
+    }
+
+    pub async fn process(&self, records: Vec<Record>) -> NotifyOutcome {
+        let api_calls = AtomicU64::new(0);
+        let resolved = self.resolver.resolve(records, &api_calls).await;
+        let mut outcome = NotifyOutcome {
+            failed: resolved.failed,
+            ignored: resolved.ignored,
+            gone: resolved.gone,
+            ..NotifyOutcome::default()
+        };
+        // One announcement per finding and state, however many records carried it.
+        let mut by_key: BTreeMap<String, (Finding, Vec<String>)> = BTreeMap::new();
+        for (finding, message_ids) in resolved.documents {
+            if finding.severity < self.min_severity {
+                info!(finding_id = %finding.id, severity = finding.severity.as_str(), min = self.min_severity.as_str(), "below the minimum severity; not announced");
+                outcome.below_threshold += 1;
+                continue;
+            }
+            let key = record_key(&finding.id, finding.status);
+            by_key
+                .entry(key)
+                .or_insert_with(|| (finding, Vec::new()))
+                .1
+                .extend(message_ids);
+        }
+        let announcements: Vec<(String, (Finding, Vec<String>))> = by_key.into_iter().collect();
+        for chunk in announcements.chunks(PUBLISH_CONCURRENCY) {
+            let results = join_all(
+                chunk
+                    .iter()
+                    .map(|(key, (finding, _))| self.announce(key, finding, &api_calls)),
+            )
+            .await;
+            for ((_, (finding, message_ids)), result) in chunk.iter().zip(results) {
+                match result {
+                    Ok(Announced::Published) => outcome.published.push(finding.clone()),
+                    Ok(Announced::Duplicate) => outcome.duplicates += 1,
+                    Err(reason) => {
+                        warn!(finding_id = %finding.id, %reason, "notification not sent");
+                        for id in message_ids {
+                            outcome.failed.insert(id.clone(), reason.clone());
+                        }
+                    }
+                }
+            }
+        }
+        outcome.api_calls = api_calls.into_inner();
+        outcome
+    }
+
+    async fn announce(
+        &self,
+        key: &str,
+        finding: &Finding,
+        api_calls: &AtomicU64,
+    ) -> Result<Announced, String> {
+        api_calls.fetch_add(1, Ordering::Relaxed);
+        match self.dedupe.claim(key).await? {
+            Claim::AlreadySent => {
+                info!(finding_id = %finding.id, %key, "already announced; redelivery stays silent");
+                return Ok(Announced::Duplicate);
+            }
+            Claim::InFlight => {
+                return Err(format!(
+                    "another invocation is announcing {key} right now; retrying later"
+                ))
+            }
+            Claim::Won => {}
+        }
+        let alias = self
+            .resolver
+            .members
+            .alias(&finding.account_id, &finding.region)
+            .await;
+        let published = match format::notification(finding, alias.as_deref()) {
+            Ok(notification) => {
+                if notification.raw_omitted {
+                    warn!(finding_id = %finding.id, "the raw finding was left out of the notification to fit SNS's 256 KiB limit; S3 and the index keep it");
+                }
+                api_calls.fetch_add(1, Ordering::Relaxed);
+                self.publish(notification).await
+            }
+            Err(reason) => Err(reason),
+        };
+        if let Err(reason) = published {
+            api_calls.fetch_add(1, Ordering::Relaxed);
+            if let Err(release) = self.dedupe.release(key).await {
+                warn!(%key, %release, "the claim stays until its lease expires");
+            }
+            return Err(reason);
+        }
+        api_calls.fetch_add(1, Ordering::Relaxed);
+        if let Err(reason) = self.dedupe.confirm(key).await {
+            // Published all the same; the unconfirmed claim only matters if this very
+            // finding is redelivered after the lease, which would announce it again.
+            warn!(%key, %reason, "notification sent but not recorded as sent");
+        }
+        info!(finding_id = %finding.id, %key, account = %finding.account_id, region = %finding.region, severity = finding.severity.as_str(), "notification published");
+        Ok(Announced::Published)
+    }
+
+    async fn publish(&self, notification: format::Notification) -> Result<(), String> {
+        let attributes = notification
+            .attributes
+            .into_iter()
+            .map(|(name, value)| {
+                let (data_type, value) = match value {
+                    Attribute::String(s) => ("String", s),
+                    Attribute::Number(n) => ("Number", n.to_string()),
+                };
+                let value = MessageAttributeValue::builder()
+                    .data_type(data_type)
+                    .string_value(value)
+                    .build()
+                    .expect("data type is set");
+                (name.to_owned(), value)
+            })
+            .collect();
+        self.sns
+            .publish()
+            .topic_arn(&self.topic_arn)
+            .message_structure("json")
+            .message(notification.message)
+            .subject(notification.subject)
+            .set_message_attributes(Some(attributes))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| {
+                format!(
+                    "publishing to {}: {}; the function's role needs sns:Publish on the topic (and kms:GenerateDataKey/Decrypt on its key)",
+                    self.topic_arn,
+                    DisplayErrorContext(&err)
+                )
+            })
+    }
+}
+
+fn emit(outcome: &NotifyOutcome) {
+    metrics::emit_counts(
+        "notify-findings",
+        &[
+            ("NotificationsPublished", outcome.published.len() as u64),
+            ("DuplicatesSuppressed", outcome.duplicates as u64),
+            ("BelowThreshold", outcome.below_threshold as u64),
+            ("RecordsFailed", outcome.failed.len() as u64),
+            ("RecordsIgnored", outcome.ignored as u64),
+            ("ApiCalls", outcome.api_calls),
+        ],
+    );
+}

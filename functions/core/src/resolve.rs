@@ -1,0 +1,265 @@
+//! From record bodies to findings, shared by send-findings and notify-findings: parse every
+//! record, group Classic findings by member account and region, describe them in batches
+//! (≤ 10 per call), enrich them from EC2 (one DescribeInstances per account and region),
+//! and say exactly which records failed and why.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicU64;
+
+use aws_lambda_events::event::sns::SnsEvent;
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_smithy_types::error::display::DisplayErrorContext;
+use futures::future::join_all;
+use tracing::{error, info, warn};
+
+use crate::accounts::MemberAccounts;
+use crate::classic::{ClassicFinding, InstanceDetails};
+use crate::enrich::{describe_findings, describe_instances};
+use crate::finding::{Enrichment, EnrichmentStatus, Finding};
+use crate::message::{parse_record_body, Notification};
+
+/// One SQS message or SNS notification: its id (what a partial batch response names) and body.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub message_id: String,
+    pub body: String,
+}
+
+impl Record {
+    /// The records of an SQS batch. A record without a message id cannot be reported as
+    /// failed, so it is logged and skipped (SQS always sets one).
+    pub fn from_sqs(event: SqsEvent) -> Vec<Record> {
+        event
+            .records
+            .into_iter()
+            .filter_map(|record| {
+                let Some(message_id) = record.message_id else {
+                    error!(
+                        "an SQS record without messageId cannot be reported as failed; skipping it"
+                    );
+                    return None;
+                };
+                Some(Record {
+                    message_id,
+                    body: record.body.unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// The notifications of an SNS invocation (a function subscribed to the topic directly).
+    pub fn from_sns(event: SnsEvent) -> Vec<Record> {
+        event
+            .records
+            .into_iter()
+            .map(|record| Record {
+                message_id: record.sns.message_id,
+                body: record.sns.message,
+            })
+            .collect()
+    }
+}
+
+/// An SQS partial batch response naming `failed` message ids.
+pub fn batch_response<'a>(failed: impl IntoIterator<Item = &'a String>) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failed
+        .into_iter()
+        .map(|id| {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id.clone();
+            failure
+        })
+        .collect();
+    response
+}
+
+/// What the records of a batch came to.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    /// Each finding with the message ids that reported it (a redelivery can put the same
+    /// finding twice in one batch).
+    pub documents: Vec<(Finding, Vec<String>)>,
+    /// message id → why it failed.
+    pub failed: BTreeMap<String, String>,
+    /// Records that are not findings (run started, completed, ...): acknowledged.
+    pub ignored: usize,
+    /// Findings Inspector no longer has: acknowledged, nothing to do.
+    pub gone: usize,
+}
+
+/// The records of one account and region: finding ARN → the message ids that reported it.
+type Group = BTreeMap<String, Vec<String>>;
+
+/// Turns records into findings, reading Classic findings from the member accounts.
+pub struct FindingResolver {
+    pub members: MemberAccounts,
+}
+
+impl FindingResolver {
+    pub fn new(members: MemberAccounts) -> Self {
+        FindingResolver { members }
+    }
+
+    /// Resolves `records`; every record ends up in exactly one of documents (by message id),
+    /// failed, ignored or gone. `api_calls` counts the Inspector and EC2 calls made.
+    pub async fn resolve(&self, records: Vec<Record>, api_calls: &AtomicU64) -> Resolved {
+        let mut resolved = Resolved::default();
+        let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
+        for Record { message_id, body } in records {
+            match parse_record_body(&body) {
+                Ok(Notification::ClassicFinding { finding_arn }) => {
+                    let key = (finding_arn.account.clone(), finding_arn.region.clone());
+                    groups
+                        .entry(key)
+                        .or_default()
+                        .entry(finding_arn.to_string())
+                        .or_default()
+                        .push(message_id);
+                }
+                Ok(Notification::ClassicOther {
+                    event,
+                    template_arn,
+                }) => {
+                    info!(%message_id, %event, template_arn, "not a finding; acknowledged");
+                    resolved.ignored += 1;
+                }
+                Err(reason) => {
+                    warn!(%message_id, %reason, "unusable record; it will reach the dead-letter queue");
+                    resolved.failed.insert(message_id, reason.to_string());
+                }
+            }
+        }
+
+        let group_results = join_all(groups.into_iter().map(|((account, region), group)| {
+            self.describe_group(account, region, group, api_calls)
+        }))
+        .await;
+        for result in group_results {
+            resolved.documents.extend(result.documents);
+            resolved.failed.extend(result.failed);
+            resolved.gone += result.gone;
+        }
+        resolved
+    }
+
+    async fn describe_group(
+        &self,
+        account: String,
+        region: String,
+        group: Group,
+        api_calls: &AtomicU64,
+    ) -> Resolved {
+        let mut result = Resolved::default();
+        let fail_all = |result: &mut Resolved, reason: String| {
+            for ids in group.values() {
+                for id in ids {
+                    result.failed.insert(id.clone(), reason.clone());
+                }
+            }
+        };
+        let config = self.members.config(&account, &region).await;
+        let inspector = aws_sdk_inspector::Client::new(&config);
+        let arns: Vec<String> = group.keys().cloned().collect();
+        let described = match describe_findings(&inspector, &arns, api_calls).await {
+            Ok(described) => described,
+            Err(err) => {
+                let reason = format!(
+                    "describing findings in account {account} {region} as {}: {}",
+                    self.members.role_arn(&account, &region),
+                    DisplayErrorContext(&err)
+                );
+                error!(%account, %region, %reason, "findings of this account and region failed");
+                fail_all(&mut result, reason);
+                return result;
+            }
+        };
+        let instance_ids: Vec<String> = {
+            let mut ids: Vec<String> = described
+                .found
+                .values()
+                .filter_map(|f| f.instance_id().map(str::to_owned))
+                .collect();
+            ids.sort();
+            ids.dedup();
+            ids
+        };
+        let ec2 = aws_sdk_ec2::Client::new(&config);
+        let (instances, lookup_error) =
+            match describe_instances(&ec2, &instance_ids, api_calls).await {
+                Ok(instances) => (instances, None),
+                // Findings are still worth storing without enrichment; say why in the document.
+                Err(err) => (
+                    BTreeMap::new(),
+                    Some(format!(
+                        "ec2:DescribeInstances failed: {}",
+                        DisplayErrorContext(&err)
+                    )),
+                ),
+            };
+
+        for (arn, message_ids) in group {
+            if let Some(missing) = described.missing.get(&arn) {
+                if missing.retryable {
+                    for id in message_ids {
+                        result.failed.insert(
+                            id,
+                            format!(
+                                "Inspector could not describe {arn} yet ({}); retrying",
+                                missing.code
+                            ),
+                        );
+                    }
+                } else {
+                    info!(%arn, code = %missing.code, "finding no longer exists in Inspector; acknowledged");
+                    result.gone += 1;
+                }
+                continue;
+            }
+            let Some(classic) = described.found.get(&arn) else {
+                for id in message_ids {
+                    result.failed.insert(
+                        id,
+                        format!("Inspector returned neither the finding nor a failure for {arn}"),
+                    );
+                }
+                continue;
+            };
+            match normalise(classic, &instances, lookup_error.as_deref()) {
+                Ok(finding) => result.documents.push((finding, message_ids)),
+                Err(reason) => {
+                    warn!(%arn, %reason, "finding cannot be normalised");
+                    for id in message_ids {
+                        result.failed.insert(id, reason.clone());
+                    }
+                }
+            }
+        }
+        result
+    }
+}
+
+fn normalise(
+    classic: &ClassicFinding,
+    instances: &BTreeMap<String, InstanceDetails>,
+    lookup_error: Option<&str>,
+) -> Result<Finding, String> {
+    let instance = classic.instance_id().and_then(|id| instances.get(id));
+    let enrichment = match (instance, lookup_error) {
+        (Some(_), _) => Enrichment {
+            status: EnrichmentStatus::Enriched,
+            detail: None,
+        },
+        (None, Some(error)) => Enrichment {
+            status: EnrichmentStatus::InstanceNotFound,
+            detail: Some(error.to_owned()),
+        },
+        (None, None) => Enrichment {
+            status: EnrichmentStatus::InstanceNotFound,
+            detail: Some("the instance is terminated or no longer exists; resource fields come from the finding".to_owned()),
+        },
+    };
+    classic
+        .normalise(instance, enrichment)
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,348 @@
+//! notify-findings against the local AWS: Classic findings from the emulator, announced to
+//! a notifications topic with an SQS, an HTTP and two email subscribers; the dedupe table
+//! is the local DynamoDB.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use inspectorlink_core::config::{Env, NotifyConfig};
+use inspectorlink_core::finding::{Finding, Severity, Status};
+use inspectorlink_core::notify::dedupe::{record_key, Claim, DedupeTable};
+use inspectorlink_core::notify::format::{email_text, subject};
+use inspectorlink_core::notify::NotifyFindings;
+use inspectorlink_core::resolve::Record;
+use serde_json::Value;
+use test_support::classic::SecurityTopic;
+use test_support::http_capture::HttpCapture;
+use test_support::{unique_suffix, LocalAws, MEMBER_ACCOUNTS, SECURITY_ACCOUNT};
+
+use super::{inject_fault, queued, scan, PRIMARY};
+
+const ALIAS: &str = "inspectorlink-member-a";
+
+/// A notifications topic with its subscribers, a dedupe table, and the function over them.
+struct Notifications {
+    suffix: String,
+    /// The notifications topic, and the SQS queue subscribed to it.
+    topic: SecurityTopic,
+    http: HttpCapture,
+    /// Subscribed without a filter policy.
+    email: String,
+    /// Subscribed with a filter policy: severity_rank >= 3 (HIGH and CRITICAL).
+    urgent_email: String,
+    notify: NotifyFindings,
+}
+
+async fn dedupe_table(account: &str, suffix: &str) -> (aws_sdk_dynamodb::Client, String) {
+    let config = LocalAws::shared().sdk_config(account, PRIMARY).await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let table = format!("notified-{suffix}");
+    client
+        .create_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    (client, table)
+}
+
+impl Notifications {
+    async fn new(min_severity: &str) -> Self {
+        Self::in_account(SECURITY_ACCOUNT, min_severity).await
+    }
+
+    /// The topic, table and function in `account` (the function's own account).
+    async fn in_account(account: &str, min_severity: &str) -> Self {
+        let suffix = unique_suffix();
+        let topic = SecurityTopic::create_in(account, &format!("notify-{suffix}"), PRIMARY).await;
+        let http = HttpCapture::start("/inspector");
+        let email = format!("security-{suffix}@example.com");
+        let urgent_email = format!("on-call-{suffix}@example.com");
+        for (protocol, endpoint) in [
+            ("http", http.url.as_str()),
+            ("email", email.as_str()),
+            ("email", urgent_email.as_str()),
+        ] {
+            let mut subscribe = topic
+                .sns
+                .subscribe()
+                .topic_arn(&topic.topic)
+                .protocol(protocol)
+                .endpoint(endpoint)
+                .return_subscription_arn(true);
+            if endpoint == urgent_email {
+                subscribe = subscribe.attributes(
+                    "FilterPolicy",
+                    r#"{"severity_rank": [{"numeric": [">=", 3]}]}"#,
+                );
+            }
+            subscribe.send().await.unwrap();
+        }
+        let (_, table) = dedupe_table(account, &suffix).await;
+        let vars = BTreeMap::from([
+            ("NOTIFICATIONS_TOPIC_ARN", topic.topic.clone()),
+            ("NOTIFY_MIN_SEVERITY", min_severity.to_owned()),
+            ("DEDUPE_TABLE", table),
+            ("MEMBER_ROLE_NAME", "inspectorlink-read".to_owned()),
+        ]);
+        let config =
+            NotifyConfig::from_env(&Env::new(|name: &str| vars.get(name).cloned())).unwrap();
+        let security = LocalAws::shared().sdk_config(account, PRIMARY).await;
+        Notifications {
+            suffix,
+            topic,
+            http,
+            email,
+            urgent_email,
+            notify: NotifyFindings::new(config, &security),
+        }
+    }
+
+    /// The Finding documents the SQS subscriber received (the `default` message).
+    async fn queued_documents(&self) -> Vec<Finding> {
+        self.topic
+            .drain()
+            .await
+            .into_iter()
+            .map(|v| serde_json::from_value(v).unwrap())
+            .collect()
+    }
+}
+
+fn records(bodies: &[(String, String)]) -> Vec<Record> {
+    bodies
+        .iter()
+        .map(|(id, body)| Record {
+            message_id: id.clone(),
+            body: body.clone(),
+        })
+        .collect()
+}
+
+/// Gives the first member account an IAM alias (an account has at most one).
+async fn alias_member_account() {
+    let config = LocalAws::shared()
+        .sdk_config(MEMBER_ACCOUNTS[0], PRIMARY)
+        .await;
+    let iam = aws_sdk_iam::Client::new(&config);
+    let existing = iam.list_account_aliases().send().await.unwrap();
+    if existing.account_aliases().first().map(String::as_str) != Some(ALIAS) {
+        iam.create_account_alias()
+            .account_alias(ALIAS)
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn findings_at_or_above_the_threshold_reach_sqs_http_and_email_once() {
+    alias_member_account().await;
+    let n = Notifications::new("MEDIUM").await;
+    let findings_topic = SecurityTopic::create(&format!("found-{}", n.suffix), PRIMARY).await;
+    // One instance: the emulator reports HIGH, MEDIUM, LOW and INFORMATIONAL findings.
+    let (_template, _) = scan(MEMBER_ACCOUNTS[0], PRIMARY, &findings_topic, &n.suffix, 1).await;
+    let bodies = queued(&findings_topic).await;
+    assert_eq!(bodies.len(), 4);
+
+    let outcome = n.notify.process(records(&bodies)).await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    assert_eq!(
+        outcome.below_threshold, 2,
+        "LOW and INFORMATIONAL stay silent"
+    );
+    let mut severities: Vec<Severity> = outcome.published.iter().map(|f| f.severity).collect();
+    severities.sort();
+    assert_eq!(severities, [Severity::Medium, Severity::High]);
+
+    // SQS (and any protocol without a key of its own) gets the full normalised document.
+    let mut queued_docs = n.queued_documents().await;
+    queued_docs.sort_by_key(|f| f.severity);
+    let mut published = outcome.published.clone();
+    published.sort_by_key(|f| f.severity);
+    assert_eq!(queued_docs, published);
+
+    // HTTP: the SNS notification document, its Message the full JSON, with attributes.
+    let posts = n.http.wait_for(2, Duration::from_secs(5));
+    assert_eq!(posts.len(), 2);
+    for post in &posts {
+        assert_eq!(post.method, "POST");
+        assert_eq!(post.headers["x-amz-sns-message-type"], "Notification");
+        let notification: Value = serde_json::from_str(&post.body).unwrap();
+        let finding: Finding =
+            serde_json::from_str(notification["Message"].as_str().unwrap()).unwrap();
+        assert!(published.contains(&finding));
+        let attributes = &notification["MessageAttributes"];
+        assert_eq!(attributes["severity"]["Value"], finding.severity.as_str());
+        assert_eq!(attributes["account_id"]["Value"], MEMBER_ACCOUNTS[0]);
+        assert_eq!(attributes["region"]["Value"], PRIMARY);
+        assert_eq!(attributes["engine"]["Value"], "inspector_classic");
+        assert_eq!(attributes["status"]["Value"], "ACTIVE");
+        assert_eq!(attributes["severity_rank"]["Type"], "Number");
+    }
+
+    // Email: readable text, with the account's alias and the instance's Name tag.
+    let mail = LocalAws::shared().mailbox(&n.email);
+    assert_eq!(mail.len(), 2, "{mail:#?}");
+    for finding in &published {
+        let message = mail
+            .iter()
+            .find(|m| m["subject"] == subject(finding))
+            .unwrap_or_else(|| panic!("no mail titled {}: {mail:#?}", subject(finding)));
+        let body = message["body"].as_str().unwrap();
+        assert!(
+            body.starts_with(&email_text(finding, Some(ALIAS))),
+            "{body}"
+        );
+        assert!(
+            body.contains(&format!("Account:    {} ({ALIAS})", MEMBER_ACCOUNTS[0])),
+            "{body}"
+        );
+        assert!(
+            body.contains(&format!("Resource:   {}", finding.resource.id)),
+            "{body}"
+        );
+        assert!(
+            body.contains("CVEs:       ")
+                && body.contains("https://us-east-1.console.aws.amazon.com/inspector/"),
+            "{body}"
+        );
+        assert!(
+            serde_json::from_str::<Value>(body).is_err(),
+            "email is text, not JSON"
+        );
+    }
+    // The on-call address filters on severity_rank: only the HIGH finding.
+    let urgent = LocalAws::shared().mailbox(&n.urgent_email);
+    assert_eq!(urgent.len(), 1, "{urgent:#?}");
+    assert!(urgent[0]["subject"].as_str().unwrap().starts_with("[HIGH]"));
+
+    // Redelivered (SQS at-least-once, or SNS retrying): nothing is published again.
+    let again = n.notify.process(records(&bodies)).await;
+    assert!(again.failed.is_empty(), "{:?}", again.failed);
+    assert!(again.published.is_empty());
+    assert_eq!((again.duplicates, again.below_threshold), (2, 2));
+    assert!(n.queued_documents().await.is_empty());
+    assert_eq!(n.http.wait_for(3, Duration::from_millis(500)).len(), 2);
+    assert_eq!(LocalAws::shared().mailbox(&n.email).len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_records_fail_with_their_reason_and_publish_nothing() {
+    let n = Notifications::new("INFORMATIONAL").await;
+    let bodies = vec![
+        ("not-json".to_owned(), "{oops".to_owned()),
+        ("not-inspector".to_owned(), r#"{"hello": "world"}"#.to_owned()),
+        (
+            "bad-arn".to_owned(),
+            r#"{"event": "FINDING_REPORTED", "finding": "arn:aws:inspector:us-east-1:222222222222:target/0-x"}"#
+                .to_owned(),
+        ),
+    ];
+    let outcome = n.notify.process(records(&bodies)).await;
+    assert_eq!(outcome.failed.len(), 3, "{:?}", outcome.failed);
+    assert!(outcome.failed["not-json"].contains("not JSON"));
+    assert!(outcome.failed["not-inspector"].contains("\"event\" field"));
+    assert!(outcome.failed["bad-arn"].contains("bad finding ARN"));
+    assert!(outcome.published.is_empty());
+    assert!(n.queued_documents().await.is_empty());
+    assert!(n.http.wait_for(1, Duration::from_millis(300)).is_empty());
+    assert!(LocalAws::shared().mailbox(&n.email).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_publish_fails_its_record_and_the_retry_announces_it_once() {
+    // The function in an account of its own, so the injected fault hits only its publish.
+    let publisher = "444444444444";
+    let n = Notifications::in_account(publisher, "HIGH").await;
+    let findings_topic = SecurityTopic::create(&format!("found-{}", n.suffix), PRIMARY).await;
+    let (_template, _) = scan(MEMBER_ACCOUNTS[1], PRIMARY, &findings_topic, &n.suffix, 1).await;
+    let bodies = queued(&findings_topic).await;
+
+    inject_fault(publisher, "sns:Publish", "KMSAccessDenied", 400, 1);
+    let failed = n.notify.process(records(&bodies)).await;
+    assert_eq!(failed.failed.len(), 1, "{:?}", failed.failed);
+    let reason = failed.failed.values().next().unwrap();
+    assert!(
+        reason.contains("publishing to") && reason.contains("sns:Publish"),
+        "{reason}"
+    );
+    assert!(failed.published.is_empty());
+
+    let retried = n.notify.process(records(&bodies)).await;
+    assert!(retried.failed.is_empty(), "{:?}", retried.failed);
+    assert_eq!(retried.published.len(), 1);
+    assert_eq!(n.queued_documents().await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dedupe_table_keys_claims_by_finding_and_state() {
+    let suffix = unique_suffix();
+    let (client, table) = dedupe_table(SECURITY_ACCOUNT, &suffix).await;
+    let dedupe = DedupeTable::new(client.clone(), table.clone(), 30);
+    let active = record_key("f1", Status::Active);
+    let closed = record_key("f1", Status::Closed);
+    assert_eq!(
+        (active.as_str(), closed.as_str()),
+        ("f1#ACTIVE", "f1#CLOSED")
+    );
+
+    assert_eq!(dedupe.claim(&active).await.unwrap(), Claim::Won);
+    assert_eq!(dedupe.claim(&active).await.unwrap(), Claim::InFlight);
+    dedupe.release(&active).await.unwrap();
+    assert_eq!(dedupe.claim(&active).await.unwrap(), Claim::Won);
+    dedupe.confirm(&active).await.unwrap();
+    assert_eq!(dedupe.claim(&active).await.unwrap(), Claim::AlreadySent);
+    // A released claim is gone; a confirmed one is not released by mistake.
+    assert!(dedupe.release(&active).await.is_err());
+    assert_eq!(dedupe.claim(&active).await.unwrap(), Claim::AlreadySent);
+    // A state change is a new announcement.
+    assert_eq!(dedupe.claim(&closed).await.unwrap(), Claim::Won);
+
+    let item = client
+        .get_item()
+        .table_name(&table)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(active.clone()),
+        )
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let expires: u64 = item["expires_at"].as_n().unwrap().parse().unwrap();
+    let claimed: u64 = item["claimed_at"].as_n().unwrap().parse().unwrap();
+    assert_eq!(
+        expires - claimed,
+        30 * 86_400,
+        "TTL attribute is DEDUPE_TTL_DAYS ahead"
+    );
+    assert_eq!(item["state"].as_s().unwrap(), "sent");
+
+    // Without the table, the error names it and what the role needs.
+    let missing = DedupeTable::new(client, format!("missing-{suffix}"), 30);
+    let err = missing.claim("f2#ACTIVE").await.unwrap_err();
+    assert!(
+        err.contains(&format!("missing-{suffix}")) && err.contains("dynamodb:PutItem"),
+        "{err}"
+    );
+}
