@@ -449,4 +449,95 @@ mod tests {
             assert!(err.starts_with(expected), "{pairs:?}: {err}");
         }
     }
+
+    const NOTIFY: [(&str, &str); 3] = [
+        (
+            "NOTIFICATIONS_TOPIC_ARN",
+            "arn:aws:sns:us-east-1:111111111111:notifications",
+        ),
+        ("DEDUPE_TABLE", "notified"),
+        ("MEMBER_ROLE_NAME", "inspectorlink-read"),
+    ];
+
+    #[test]
+    fn notify_defaults_and_errors_name_the_variable() {
+        let config = NotifyConfig::from_env(&env(&NOTIFY)).unwrap();
+        assert_eq!(
+            (config.min_severity, config.dedupe_ttl_days),
+            (Severity::Medium, 30)
+        );
+        let low = [NOTIFY.to_vec(), vec![("NOTIFY_MIN_SEVERITY", "low")]].concat();
+        assert_eq!(
+            NotifyConfig::from_env(&env(&low)).unwrap().min_severity,
+            Severity::Low
+        );
+        let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+            (NOTIFY[1..].to_vec(), "NOTIFICATIONS_TOPIC_ARN is not set"),
+            (
+                [
+                    NOTIFY[1..].to_vec(),
+                    vec![("NOTIFICATIONS_TOPIC_ARN", "notifications")],
+                ]
+                .concat(),
+                "NOTIFICATIONS_TOPIC_ARN is \"notifications\"",
+            ),
+            (
+                [NOTIFY.to_vec(), vec![("DEDUPE_TTL_DAYS", "0")]].concat(),
+                "DEDUPE_TTL_DAYS is \"0\": give a whole number of days from 1 to 3650",
+            ),
+            (vec![NOTIFY[0], NOTIFY[2]], "DEDUPE_TABLE is not set"),
+        ];
+        for (pairs, expected) in cases {
+            let err = NotifyConfig::from_env(&env(&pairs))
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(expected), "{pairs:?}: {err}");
+        }
+    }
+
+    const ATTACH: [(&str, &str); 3] = [
+        ("CENTRAL_TOPIC_ACCOUNT_ID", "111111111111"),
+        ("CENTRAL_TOPIC_NAME", "inspectorlink-findings"),
+        ("CENTRAL_TOPIC_REGIONS", " us-east-1, us-west-2 ,"),
+    ];
+
+    #[test]
+    fn attach_reads_lists_and_optional_filters() {
+        let config = AttachConfig::from_env(&env(&ATTACH)).unwrap();
+        assert_eq!(config.topic_regions, ["us-east-1", "us-west-2"]);
+        assert_eq!(config.events, [InspectorEvent::FindingReported]);
+        assert_eq!((config.tag_filter, config.member_role_name), (None, None));
+        let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+            (
+                [ATTACH.to_vec(), vec![("TEMPLATE_TAG_VALUE", "x")]].concat(),
+                "TEMPLATE_TAG_KEY is not set but TEMPLATE_TAG_VALUE is",
+            ),
+            (
+                [
+                    ATTACH.to_vec(),
+                    vec![("SUBSCRIBE_EVENTS", "FINDING_REPORTED,NOPE")],
+                ]
+                .concat(),
+                "SUBSCRIBE_EVENTS is \"FINDING_REPORTED,NOPE\": \"NOPE\" is not an Inspector event",
+            ),
+            (
+                vec![
+                    ATTACH[0],
+                    ("CENTRAL_TOPIC_NAME", "arn:aws:sns:us-east-1:111111111111:t"),
+                    ATTACH[2],
+                ],
+                "CENTRAL_TOPIC_NAME is \"arn:aws:sns",
+            ),
+            (
+                vec![("CENTRAL_TOPIC_ACCOUNT_ID", "1111"), ATTACH[1], ATTACH[2]],
+                "CENTRAL_TOPIC_ACCOUNT_ID is \"1111\": give a 12-digit AWS account id",
+            ),
+        ];
+        for (pairs, expected) in cases {
+            let err = AttachConfig::from_env(&env(&pairs))
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(expected), "{pairs:?}: {err}");
+        }
+    }
 }

@@ -1,46 +1,17 @@
 //! The real send-findings binary under a local Lambda Runtime API: start-up, one SQS event,
 //! the partial batch response; and a configuration error reported as an init error.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
-use test_support::lambda_runtime::{invoke, Invocation};
+use test_support::lambda_runtime::{invoke, json_lines, offline_env, sqs_record, Invocation};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_send-findings");
 
-fn base_env() -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("AWS_REGION".to_owned(), "us-east-1".to_owned()),
-        ("AWS_ACCESS_KEY_ID".to_owned(), "localaws".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY".to_owned(), "localaws".to_owned()),
-        // No AWS call is needed for these records; an unreachable endpoint proves it.
-        (
-            "AWS_ENDPOINT_URL".to_owned(),
-            "http://127.0.0.1:9".to_owned(),
-        ),
-        ("AWS_EC2_METADATA_DISABLED".to_owned(), "true".to_owned()),
-    ])
-}
-
-fn record(id: &str, body: &str) -> serde_json::Value {
-    json!({
-        "messageId": id,
-        "receiptHandle": format!("handle-{id}"),
-        "body": body,
-        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1764000000000", "SenderId": "AIDAEXAMPLE", "ApproximateFirstReceiveTimestamp": "1764000000000"},
-        "messageAttributes": {},
-        "md5OfBody": "",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:111111111111:inspectorlink-findings",
-        "awsRegion": "us-east-1"
-    })
-}
-
 #[test]
 fn an_sqs_batch_gets_a_partial_batch_response_naming_only_the_poison_record() {
-    let mut env = base_env();
+    let mut env = offline_env();
     env.insert("FINDINGS_BUCKET".into(), "findings".into());
     env.insert("MEMBER_ROLE_NAME".into(), "inspectorlink-read".into());
     let completed = json!({
@@ -51,7 +22,7 @@ fn an_sqs_batch_gets_a_partial_batch_response_naming_only_the_poison_record() {
         "target": "arn:aws:inspector:us-east-1:222222222222:target/0-aaaaaaaa",
         "findingsCount": "{}"
     });
-    let event = json!({"Records": [record("poison", "{not json"), record("completed", &completed.to_string())]});
+    let event = json!({"Records": [sqs_record("poison", "{not json"), sqs_record("completed", &completed.to_string())]});
 
     let run = invoke(Path::new(BINARY), &env, &event, Duration::from_secs(60));
     assert_eq!(
@@ -61,11 +32,7 @@ fn an_sqs_batch_gets_a_partial_batch_response_naming_only_the_poison_record() {
         run.logs
     );
     // Structured JSON logs name the record and the reason; EMF metrics count the outcome.
-    let lines: Vec<serde_json::Value> = run
-        .logs
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
+    let lines = json_lines(&run.logs);
     assert!(
         lines.iter().any(|l| l["fields"]["message_id"] == "poison"
             && l["fields"]["reason"]
@@ -90,7 +57,7 @@ fn an_sqs_batch_gets_a_partial_batch_response_naming_only_the_poison_record() {
 
 #[test]
 fn a_missing_variable_stops_start_up_with_a_log_line_that_names_it() {
-    let mut env = base_env();
+    let mut env = offline_env();
     env.insert("MEMBER_ROLE_NAME".into(), "inspectorlink-read".into());
     let run = invoke(
         Path::new(BINARY),
@@ -118,10 +85,10 @@ fn a_missing_variable_stops_start_up_with_a_log_line_that_names_it() {
 #[ignore = "a benchmark: run by make bench"]
 fn bench_bootstrap_init_time_and_peak_rss() {
     let binary = std::env::var("SEND_FINDINGS_BINARY").unwrap_or_else(|_| BINARY.to_owned());
-    let mut env = base_env();
+    let mut env = offline_env();
     env.insert("FINDINGS_BUCKET".into(), "findings".into());
     env.insert("MEMBER_ROLE_NAME".into(), "inspectorlink-read".into());
-    let event = json!({"Records": [record("poison", "{not json")]});
+    let event = json!({"Records": [sqs_record("poison", "{not json")]});
     let (mut init_ms, mut rss_mib) = (Vec::new(), Vec::new());
     for _ in 0..20 {
         let run = invoke(Path::new(&binary), &env, &event, Duration::from_secs(60));

@@ -242,3 +242,62 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, String, Ve
     }
     Some((method, path, body))
 }
+
+/// The environment of a function whose test needs no AWS call: test keys, and an endpoint
+/// that refuses connections, so an unexpected call fails loudly.
+pub fn offline_env() -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("AWS_REGION".to_owned(), "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID".to_owned(), "localaws".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY".to_owned(), "localaws".to_owned()),
+        (
+            "AWS_ENDPOINT_URL".to_owned(),
+            "http://127.0.0.1:9".to_owned(),
+        ),
+        ("AWS_EC2_METADATA_DISABLED".to_owned(), "true".to_owned()),
+    ])
+}
+
+/// One record of an SQS event as Lambda delivers it.
+pub fn sqs_record(message_id: &str, body: &str) -> serde_json::Value {
+    serde_json::json!({
+        "messageId": message_id,
+        "receiptHandle": format!("handle-{message_id}"),
+        "body": body,
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1764000000000", "SenderId": "AIDAEXAMPLE", "ApproximateFirstReceiveTimestamp": "1764000000000"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:111111111111:inspectorlink-findings",
+        "awsRegion": "us-east-1"
+    })
+}
+
+/// One record of an SNS invocation as Lambda delivers it.
+pub fn sns_record(message_id: &str, message: &str) -> serde_json::Value {
+    serde_json::json!({
+        "EventVersion": "1.0",
+        "EventSubscriptionArn": "arn:aws:sns:us-east-1:111111111111:inspectorlink-findings:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55",
+        "EventSource": "aws:sns",
+        "Sns": {
+            "SignatureVersion": "1",
+            "Timestamp": "2026-11-24T10:00:00.000Z",
+            "Signature": "EXAMPLE",
+            "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem",
+            "MessageId": message_id,
+            "Message": message,
+            "MessageAttributes": {},
+            "Type": "Notification",
+            "UnsubscribeUrl": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe",
+            "TopicArn": "arn:aws:sns:us-east-1:111111111111:inspectorlink-findings",
+            "Subject": null
+        }
+    })
+}
+
+/// The log lines that are JSON (structured logs and EMF records).
+pub fn json_lines(logs: &str) -> Vec<serde_json::Value> {
+    logs.lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
