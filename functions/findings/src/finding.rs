@@ -39,35 +39,37 @@ pub struct Finding {
     /// The finding as the engine returned it.
     pub raw: serde_json::Value,
 
-    // Added in schema version 1 for Inspector v2 (additive: documents written before they
-    // existed read back with the defaults, so readers of older documents keep working).
+    // Added in schema version 1 for Inspector v2, additively: a document without them (all
+    // written before them, and Classic ones still) reads back with the defaults, and they are
+    // left out when empty, so a Classic document is what it was and an index mapped before
+    // them still takes it.
     /// v2 `updatedAt` (RFC 3339, UTC): the engine's last change to the finding, a status
-    /// change included (`last_observed_at` need not move when a finding closes). Classic: null.
-    #[serde(default)]
+    /// change included (`last_observed_at` need not move when a finding closes). Classic: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// v2 `packageVulnerabilityDetails.vulnerabilityId`: a CVE id, or e.g. `GHSA-…`, `ALAS-…`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vulnerability_id: Option<String>,
     /// v2 `fixAvailable`: `YES`, `NO` or `PARTIAL` (some but not all packages have a fix).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix_available: Option<String>,
     /// v2 `exploitAvailable`: `YES` → true, `NO` → false.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exploit_available: Option<bool>,
     /// v2 `epss.score`: the probability (0-1) that the vulnerability is exploited soon.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epss_score: Option<f64>,
     /// The CVSS score the severity rests on (v2: Inspector's adjusted CVSS, else the vendor's).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cvss: Option<Cvss>,
     /// v2 package vulnerability findings: the packages that carry the vulnerability.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vulnerable_packages: Vec<VulnerablePackage>,
     /// v2 network reachability findings: what is open and along which path.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_reachability: Option<NetworkReachability>,
     /// v2 code vulnerability findings (Lambda code scanning): where and which rule.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_vulnerability: Option<CodeVulnerability>,
 }
 
@@ -185,21 +187,21 @@ pub struct Resource {
     pub private_ips: Vec<String>,
     pub public_ips: Vec<String>,
     pub tags: BTreeMap<String, String>,
-    // Added for Inspector v2 resources (absent from older documents, hence the defaults).
+    // Added for Inspector v2 resources, additively like Finding's v2 fields.
     /// The OS platform Inspector saw, e.g. `UBUNTU_22_04` (EC2 instances, ECR images).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
     /// ECR images: the repository name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repository_name: Option<String>,
     /// ECR images: the image's tags.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub image_tags: Vec<String>,
     /// Lambda functions: the function name (`id` is its ARN).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function_name: Option<String>,
     /// Lambda functions: the runtime, e.g. `PYTHON_3_11`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
 }
 

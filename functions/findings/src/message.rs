@@ -36,8 +36,9 @@ pub enum MessageError {
     EnvelopeMessageNotJson(String),
     #[error("the body is not an Inspector notification: {0}")]
     NotInspector(String),
+    /// An `Inspector2 Finding` event that cannot become a document (the reason names the field).
     #[error(transparent)]
-    V2Finding(#[from] V2Error),
+    BadV2Finding(#[from] V2Error),
     #[error("FINDING_REPORTED carries a bad finding ARN: {0}")]
     BadFindingArn(inspector_facts::ArnError),
 }
@@ -54,12 +55,11 @@ struct ClassicMessage {
 pub fn parse_record_body(body: &str) -> Result<Notification, MessageError> {
     let value: serde_json::Value =
         serde_json::from_str(body).map_err(|e| MessageError::NotJson(e.to_string()))?;
-    let inner = match sns_message(&value) {
+    let mut inner = match sns_message(&value) {
         Some(message) => serde_json::from_str(message)
             .map_err(|e| MessageError::EnvelopeMessageNotJson(e.to_string()))?,
         None => value,
     };
-    let mut inner = inner;
     if let Some(notification) = eventbridge_event(&mut inner)? {
         return Ok(notification);
     }
