@@ -1,8 +1,9 @@
-//! send-findings' work on one SQS batch: parse every record, group the findings by member
-//! account and region, describe them in batches, enrich them from EC2, write each to S3
-//! and OpenSearch, and report exactly the records that failed.
+//! send-findings' work on one SQS batch: parse every record, group the Classic findings by
+//! member account and region, describe them in batches, enrich them from EC2 (Inspector v2
+//! events carry the whole finding and skip both), write each to S3 and OpenSearch, and
+//! report exactly the records that failed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{btree_map, BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
@@ -108,6 +109,7 @@ impl SendFindings {
         let mut outcome = BatchOutcome::default();
         let api_calls = AtomicU64::new(0);
         let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
+        let mut v2_documents: BTreeMap<String, (Finding, Vec<String>)> = BTreeMap::new();
         for record in event.records {
             let Some(message_id) = record.message_id else {
                 error!("an SQS record without messageId cannot be reported as failed; skipping it");
@@ -130,6 +132,13 @@ impl SendFindings {
                     info!(%message_id, %event, template_arn, "not a finding; acknowledged");
                     outcome.ignored += 1;
                 }
+                Ok(Notification::V2Finding(finding)) => {
+                    keep_newest(&mut v2_documents, *finding, message_id);
+                }
+                Ok(Notification::V2Other { detail_type }) => {
+                    info!(%message_id, %detail_type, "not an Inspector v2 finding; acknowledged");
+                    outcome.ignored += 1;
+                }
                 Err(reason) => {
                     warn!(%message_id, %reason, "unusable record; it will reach the dead-letter queue");
                     outcome.failed.insert(message_id, reason.to_string());
@@ -137,7 +146,8 @@ impl SendFindings {
             }
         }
 
-        let mut documents: Vec<(Finding, Vec<String>)> = Vec::new();
+        // Inspector v2 findings need no describe call: they go straight to the sinks.
+        let mut documents: Vec<(Finding, Vec<String>)> = v2_documents.into_values().collect();
         let group_results = join_all(groups.into_iter().map(|((account, region), group)| {
             self.describe_group(account, region, group, &api_calls)
         }))
@@ -292,6 +302,28 @@ impl SendFindings {
     }
 }
 
+/// Adds an Inspector v2 finding to the batch's documents. Two events of one finding in a
+/// batch (ACTIVE, then CLOSED) would race to the same S3 key and document: only the newer
+/// is stored, and both records are done when it is.
+fn keep_newest(
+    documents: &mut BTreeMap<String, (Finding, Vec<String>)>,
+    finding: Finding,
+    message_id: String,
+) {
+    match documents.entry(finding.id.clone()) {
+        btree_map::Entry::Vacant(entry) => {
+            entry.insert((finding, vec![message_id]));
+        }
+        btree_map::Entry::Occupied(mut entry) => {
+            let (kept, message_ids) = entry.get_mut();
+            message_ids.push(message_id);
+            if finding.supersedes(kept) {
+                *kept = finding;
+            }
+        }
+    }
+}
+
 #[derive(Default)]
 struct GroupResult {
     documents: Vec<(Finding, Vec<String>)>,
@@ -322,4 +354,37 @@ fn normalise(
     classic
         .normalise(instance, enrichment)
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Status;
+
+    #[test]
+    fn of_two_events_of_one_v2_finding_the_newer_is_stored_for_both_records() {
+        let event =
+            include_str!("../../findings/tests/fixtures/inspector2/ec2-package-vulnerability.json");
+        let mut active: serde_json::Value = serde_json::from_str(event).unwrap();
+        active["detail"]["status"] = "ACTIVE".into();
+        active["detail"]["updatedAt"] = "Wed Sep 04 16:59:44.356 UTC 2024".into();
+        let v2 = |body: &str| match parse_record_body(body).unwrap() {
+            Notification::V2Finding(finding) => *finding,
+            other => panic!("{other:?}"),
+        };
+        let (closed, active) = (v2(event), v2(&active.to_string()));
+        // Whatever order the queue delivers them in.
+        for order in [[&active, &closed], [&closed, &active]] {
+            let mut documents = BTreeMap::new();
+            keep_newest(&mut documents, order[0].clone(), "m1".into());
+            keep_newest(&mut documents, order[1].clone(), "m2".into());
+            let [(finding, ids)]: [_; 1] = documents
+                .into_values()
+                .collect::<Vec<_>>()
+                .try_into()
+                .unwrap();
+            assert_eq!(finding.status, Status::Closed);
+            assert_eq!(ids, ["m1", "m2"]);
+        }
+    }
 }
