@@ -1,7 +1,7 @@
 //! send-findings' work on one SQS batch: resolve the records into findings (resolve.rs),
 //! write each to S3 and OpenSearch, and report exactly the records that failed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{btree_map, BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_config::SdkConfig;
@@ -98,8 +98,12 @@ impl SendFindings {
             gone: resolved.gone,
             ..BatchOutcome::default()
         };
-        self.store(resolved.documents, &mut outcome, &api_calls)
-            .await;
+        self.store(
+            newest_per_finding(resolved.documents),
+            &mut outcome,
+            &api_calls,
+        )
+        .await;
         outcome.api_calls = api_calls.into_inner();
         outcome
     }
@@ -145,6 +149,59 @@ impl SendFindings {
                     outcome.stored.push(finding);
                 }
             }
+        }
+    }
+}
+
+/// One document per finding. Two events of one Inspector v2 finding in a batch (ACTIVE,
+/// then CLOSED) would race to the same S3 key and document: only the newer is stored, and
+/// all their records are done when it is.
+fn newest_per_finding(documents: Vec<(Finding, Vec<String>)>) -> Vec<(Finding, Vec<String>)> {
+    let mut newest: BTreeMap<String, (Finding, Vec<String>)> = BTreeMap::new();
+    for (finding, message_ids) in documents {
+        match newest.entry(finding.id.clone()) {
+            btree_map::Entry::Vacant(entry) => {
+                entry.insert((finding, message_ids));
+            }
+            btree_map::Entry::Occupied(mut entry) => {
+                let (kept, kept_ids) = entry.get_mut();
+                kept_ids.extend(message_ids);
+                if finding.supersedes(kept) {
+                    *kept = finding;
+                }
+            }
+        }
+    }
+    newest.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Status;
+    use crate::message::{parse_record_body, Notification};
+
+    #[test]
+    fn of_two_events_of_one_v2_finding_the_newer_is_stored_for_both_records() {
+        let event =
+            include_str!("../../findings/tests/fixtures/inspector2/ec2-package-vulnerability.json");
+        let mut active: serde_json::Value = serde_json::from_str(event).unwrap();
+        active["detail"]["status"] = "ACTIVE".into();
+        active["detail"]["updatedAt"] = "Wed Sep 04 16:59:44.356 UTC 2024".into();
+        let v2 = |body: &str| match parse_record_body(body).unwrap() {
+            Notification::V2Finding(finding) => *finding,
+            other => panic!("{other:?}"),
+        };
+        let (closed, active) = (v2(event), v2(&active.to_string()));
+        // Whatever order the queue delivers them in.
+        for order in [[&active, &closed], [&closed, &active]] {
+            let documents = newest_per_finding(vec![
+                (order[0].clone(), vec!["m1".to_owned()]),
+                (order[1].clone(), vec!["m2".to_owned()]),
+            ]);
+            let [(finding, ids)]: [_; 1] = documents.try_into().unwrap();
+            assert_eq!(finding.status, Status::Closed);
+            assert_eq!(ids, ["m1", "m2"]);
         }
     }
 }

@@ -1,7 +1,8 @@
 //! From record bodies to findings, shared by send-findings and notify-findings: parse every
 //! record, group Classic findings by member account and region, describe them in batches
-//! (≤ 10 per call), enrich them from EC2 (one DescribeInstances per account and region),
-//! and say exactly which records failed and why.
+//! (≤ 10 per call), enrich them from EC2 (one DescribeInstances per account and region);
+//! Inspector v2 events carry the whole finding and skip both. Says exactly which records
+//! failed and why.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
@@ -78,7 +79,8 @@ pub fn batch_response<'a>(failed: impl IntoIterator<Item = &'a String>) -> SqsBa
 #[derive(Debug, Default)]
 pub struct Resolved {
     /// Each finding with the message ids that reported it (a redelivery can put the same
-    /// finding twice in one batch).
+    /// Classic finding twice in one batch). Every Inspector v2 event is its own document:
+    /// one batch may hold several states of one finding.
     pub documents: Vec<(Finding, Vec<String>)>,
     /// message id → why it failed.
     pub failed: BTreeMap<String, String>,
@@ -122,6 +124,14 @@ impl FindingResolver {
                     template_arn,
                 }) => {
                     info!(%message_id, %event, template_arn, "not a finding; acknowledged");
+                    resolved.ignored += 1;
+                }
+                // Inspector v2 events carry the whole finding: no describe call.
+                Ok(Notification::V2Finding(finding)) => {
+                    resolved.documents.push((*finding, vec![message_id]));
+                }
+                Ok(Notification::V2Other { detail_type }) => {
+                    info!(%message_id, %detail_type, "not an Inspector v2 finding; acknowledged");
                     resolved.ignored += 1;
                 }
                 Err(reason) => {

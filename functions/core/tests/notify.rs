@@ -346,3 +346,69 @@ async fn the_dedupe_table_keys_claims_by_finding_and_state() {
         "{err}"
     );
 }
+
+/// The documented EC2 package-vulnerability event (CLOSED), and the same finding ACTIVE.
+fn v2_states() -> (String, String) {
+    let closed =
+        include_str!("../../findings/tests/fixtures/inspector2/ec2-package-vulnerability.json");
+    let mut active: Value = serde_json::from_str(closed).unwrap();
+    active["detail"]["status"] = "ACTIVE".into();
+    active["detail"]["updatedAt"] = "Wed Sep 04 16:59:44.356 UTC 2024".into();
+    (active.to_string(), closed.to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_inspector_v2_closure_is_announced_once_more_and_only_once() {
+    let n = Notifications::new("INFORMATIONAL").await;
+    let (active, closed) = v2_states();
+    let batch = |bodies: &[(&str, &str)]| {
+        bodies
+            .iter()
+            .map(|(id, body)| Record {
+                message_id: id.to_string(),
+                body: body.to_string(),
+            })
+            .collect::<Vec<_>>()
+    };
+
+    let first = n.notify.process(batch(&[("a1", &active)])).await;
+    assert!(first.failed.is_empty(), "{:?}", first.failed);
+    assert_eq!(first.published.len(), 1);
+    assert_eq!(first.published[0].status, Status::Active);
+    let redelivered = n.notify.process(batch(&[("a2", &active)])).await;
+    assert_eq!(
+        (redelivered.published.len(), redelivered.duplicates),
+        (0, 1)
+    );
+
+    // The closure, twice in one batch and once more later: one notification.
+    let closure = n
+        .notify
+        .process(batch(&[("c1", &closed), ("c2", &closed)]))
+        .await;
+    assert!(closure.failed.is_empty(), "{:?}", closure.failed);
+    assert_eq!(closure.published.len(), 1);
+    assert_eq!(closure.published[0].status, Status::Closed);
+    assert_eq!(
+        n.notify.process(batch(&[("c3", &closed)])).await.duplicates,
+        1
+    );
+
+    let documents = n.queued_documents().await;
+    let states: Vec<Status> = documents.iter().map(|f| f.status).collect();
+    assert_eq!(states, [Status::Active, Status::Closed]);
+    assert_eq!(documents[0].id, documents[1].id, "one finding, two states");
+    let mail = LocalAws::shared().mailbox(&n.email);
+    assert_eq!(mail.len(), 2);
+    assert!(mail
+        .iter()
+        .any(|m| m["subject"].as_str().unwrap().starts_with("[CLOSED ")));
+    let closed_mail = mail
+        .iter()
+        .find(|m| m["subject"].as_str().unwrap().starts_with("[CLOSED "))
+        .unwrap();
+    assert!(closed_mail["body"]
+        .as_str()
+        .unwrap()
+        .starts_with("CLOSED: this "));
+}

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_inspector::types::InspectorEvent;
 use inspectorlink_core::config::{Env, SendFindingsConfig};
-use inspectorlink_core::finding::{EnrichmentStatus, Finding};
+use inspectorlink_core::finding::{EnrichmentStatus, Finding, Status};
 use inspectorlink_core::pipeline::{BatchOutcome, SendFindings};
 use serde_json::{json, Value};
 use test_support::classic::{run_instances, SecurityTopic, TaggedTemplate};
@@ -793,4 +793,75 @@ async fn objects_are_encrypted_with_the_configured_kms_key() {
         assert_eq!(head.ssekms_key_id(), Some(key.as_str()));
         assert_eq!(head.bucket_key_enabled(), Some(true));
     }
+}
+
+/// A documented `Inspector2 Finding` event (functions/findings/tests/fixtures/inspector2/).
+fn inspector2_event(name: &str) -> String {
+    let path = format!(
+        "{}/../findings/tests/fixtures/inspector2/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(path).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inspector2_events_are_stored_as_they_come_and_closing_overwrites_the_document() {
+    let sinks = Sinks::new().await;
+    // The documented EC2 event is the CLOSED one; its ACTIVE event came first.
+    let closed = inspector2_event("ec2-package-vulnerability");
+    let mut active: Value = serde_json::from_str(&closed).unwrap();
+    active["detail"]["status"] = "ACTIVE".into();
+    active["detail"]["updatedAt"] = "Wed Sep 04 16:59:44.356 UTC 2024".into();
+    let mut records: Vec<(String, String)> = [
+        "ec2-network-reachability",
+        "ecr-package-vulnerability",
+        "ecr-package-vulnerability-2021",
+        "lambda-package-vulnerability",
+        "lambda-code-vulnerability",
+    ]
+    .iter()
+    .map(|name| (name.to_string(), inspector2_event(name)))
+    .collect();
+    records.push(("ec2-active".into(), active.to_string()));
+    records.push((
+        "no-arn".into(),
+        json!({"detail-type": "Inspector2 Finding", "source": "aws.inspector2", "detail": {"status": "ACTIVE"}})
+            .to_string(),
+    ));
+
+    let outcome = sinks.pipeline.process(event(&records)).await;
+    assert_eq!(
+        outcome.failed.keys().collect::<Vec<_>>(),
+        ["no-arn"],
+        "{:#?}",
+        outcome.failed
+    );
+    assert!(outcome.failed["no-arn"].contains("without detail.findingArn"));
+    assert_eq!(outcome.stored.len(), 6);
+    let objects = sinks.objects().await;
+    assert_eq!(objects.len(), 6);
+    // The strict index template accepted every document, new fields included.
+    let ids: BTreeSet<String> = objects.values().map(|f| f.id.clone()).collect();
+    assert_eq!(sinks.indexed_ids(), ids);
+
+    // The CLOSED event overwrites the same object and document.
+    let outcome = sinks
+        .pipeline
+        .process(event(&[("ec2-closed".into(), closed)]))
+        .await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    let after = sinks.objects().await;
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        objects.keys().collect::<Vec<_>>()
+    );
+    let ec2 = &outcome.stored[0];
+    assert_eq!(
+        after[&ec2.s3_key(&sinks.config.prefix)].status,
+        Status::Closed
+    );
+    let state = sinks.opensearch(json!({}));
+    let document = &state["documents"]["inspector-findings"][&ec2.id];
+    assert_eq!(document["_source"]["status"], "CLOSED");
+    assert_eq!(document["_version"], 2);
 }

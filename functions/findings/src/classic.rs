@@ -180,6 +180,16 @@ impl ClassicFinding {
             resource: self.resource(instance_id, instance),
             enrichment,
             raw: serde_json::to_value(self).expect("a ClassicFinding always serialises"),
+            // Inspector v2 only: Classic findings carry none of these.
+            updated_at: None,
+            vulnerability_id: None,
+            fix_available: None,
+            exploit_available: None,
+            epss_score: None,
+            cvss: None,
+            vulnerable_packages: Vec::new(),
+            network_reachability: None,
+            code_vulnerability: None,
         })
     }
 
@@ -222,6 +232,7 @@ impl ClassicFinding {
                 .iter()
                 .map(|t| (t.key.clone(), t.value.clone().unwrap_or_default()))
                 .collect(),
+            ..Resource::default()
         };
         if let Some(ec2) = instance {
             // EC2 is the current truth; the finding describes the instance at scan time.

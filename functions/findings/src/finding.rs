@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use aws_smithy_types::date_time::Format;
+use aws_smithy_types::DateTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -36,6 +38,90 @@ pub struct Finding {
     pub enrichment: Enrichment,
     /// The finding as the engine returned it.
     pub raw: serde_json::Value,
+
+    // Added in schema version 1 for Inspector v2, additively: a document without them (all
+    // written before them, and Classic ones still) reads back with the defaults, and they are
+    // left out when empty, so a Classic document is what it was and an index mapped before
+    // them still takes it.
+    /// v2 `updatedAt` (RFC 3339, UTC): the engine's last change to the finding, a status
+    /// change included (`last_observed_at` need not move when a finding closes). Classic: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// v2 `packageVulnerabilityDetails.vulnerabilityId`: a CVE id, or e.g. `GHSA-…`, `ALAS-…`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vulnerability_id: Option<String>,
+    /// v2 `fixAvailable`: `YES`, `NO` or `PARTIAL` (some but not all packages have a fix).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix_available: Option<String>,
+    /// v2 `exploitAvailable`: `YES` → true, `NO` → false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exploit_available: Option<bool>,
+    /// v2 `epss.score`: the probability (0-1) that the vulnerability is exploited soon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epss_score: Option<f64>,
+    /// The CVSS score the severity rests on (v2: Inspector's adjusted CVSS, else the vendor's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<Cvss>,
+    /// v2 package vulnerability findings: the packages that carry the vulnerability.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vulnerable_packages: Vec<VulnerablePackage>,
+    /// v2 network reachability findings: what is open and along which path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_reachability: Option<NetworkReachability>,
+    /// v2 code vulnerability findings (Lambda code scanning): where and which rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_vulnerability: Option<CodeVulnerability>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cvss {
+    pub base_score: Option<f64>,
+    pub scoring_vector: Option<String>,
+    /// e.g. `3.1`.
+    pub version: Option<String>,
+    /// Who scored it, e.g. `NVD`, `UBUNTU_CVE`.
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VulnerablePackage {
+    pub name: String,
+    pub version: String,
+    pub epoch: Option<i64>,
+    pub release: Option<String>,
+    pub arch: Option<String>,
+    /// e.g. `OS`, `PIP`, `NPM`, `JAR`.
+    pub package_manager: Option<String>,
+    pub fixed_in_version: Option<String>,
+    pub file_path: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkReachability {
+    /// `TCP` or `UDP`.
+    pub protocol: Option<String>,
+    pub port_range_begin: Option<u32>,
+    pub port_range_end: Option<u32>,
+    /// The path from the outside to the resource, in order.
+    pub path: Vec<NetworkPathStep>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkPathStep {
+    pub component_id: String,
+    /// e.g. `AWS::EC2::InternetGateway`, `AWS::EC2::SecurityGroup`.
+    pub component_type: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeVulnerability {
+    pub cwe_ids: Vec<String>,
+    pub detector_id: Option<String>,
+    pub detector_name: Option<String>,
+    pub rule_id: Option<String>,
+    pub file_path: Option<String>,
+    pub start_line: Option<i64>,
+    pub end_line: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -88,7 +174,8 @@ pub enum Status {
 /// The resource a finding is about. Classic findings are always about EC2 instances.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Resource {
-    /// `AWS_EC2_INSTANCE` (and, with Inspector v2, `AWS_ECR_CONTAINER_IMAGE`, `AWS_LAMBDA_FUNCTION`).
+    /// `AWS_EC2_INSTANCE` (and, with Inspector v2, `AWS_ECR_CONTAINER_IMAGE`,
+    /// `AWS_LAMBDA_FUNCTION`, or whatever other type v2 names).
     #[serde(rename = "type")]
     pub resource_type: String,
     pub id: String,
@@ -100,6 +187,22 @@ pub struct Resource {
     pub private_ips: Vec<String>,
     pub public_ips: Vec<String>,
     pub tags: BTreeMap<String, String>,
+    // Added for Inspector v2 resources, additively like Finding's v2 fields.
+    /// The OS platform Inspector saw, e.g. `UBUNTU_22_04` (EC2 instances, ECR images).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// ECR images: the repository name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository_name: Option<String>,
+    /// ECR images: the image's tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_tags: Vec<String>,
+    /// Lambda functions: the function name (`id` is its ARN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_name: Option<String>,
+    /// Lambda functions: the runtime, e.g. `PYTHON_3_11`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
 }
 
 /// Whether `resource` was completed from EC2, and if not, why not.
@@ -146,6 +249,20 @@ impl Finding {
             self.id
         )
     }
+
+    /// Whether this version of a finding is at least as recent as `other`, another version
+    /// of the same finding (two events of one finding in a batch: the newer is stored).
+    /// Compares `updated_at`, then `last_observed_at`, as times; an unreadable time is oldest.
+    pub fn supersedes(&self, other: &Finding) -> bool {
+        let when = |f: &Finding| {
+            let time = |s: &Option<String>| {
+                s.as_deref()
+                    .and_then(|s| DateTime::from_str(s, Format::DateTime).ok())
+            };
+            (time(&f.updated_at), time(&Some(f.last_observed_at.clone())))
+        };
+        when(self) >= when(other)
+    }
 }
 
 #[cfg(test)]
@@ -176,5 +293,62 @@ mod tests {
             serde_json::to_string(&Engine::InspectorClassic).unwrap(),
             "\"inspector_classic\""
         );
+    }
+
+    #[test]
+    fn documents_written_before_the_v2_fields_still_read() {
+        // A schema version 1 document as the Classic pipeline wrote it before Inspector v2.
+        let old = serde_json::json!({
+            "schema_version": 1, "id": "0123456789abcdef0123456789abcdef",
+            "engine": "inspector_classic",
+            "finding_arn": "arn:aws:inspector:us-east-1:222222222222:target/0-a/template/0-b/run/0-c/finding/0-d",
+            "account_id": "222222222222", "region": "us-east-1",
+            "title": "t", "description": "d", "recommendation": "r",
+            "severity": "HIGH", "severity_score": 9.0, "finding_type": "Common Vulnerabilities and Exposures",
+            "cve_ids": ["CVE-2021-44228"], "status": "ACTIVE",
+            "first_observed_at": "2025-11-24T16:00:00Z", "last_observed_at": "2025-11-24T16:00:00Z",
+            "resource": {"type": "AWS_EC2_INSTANCE", "id": "i-1", "image_id": null, "hostname": null,
+                "vpc_id": null, "subnet_ids": [], "security_group_ids": [], "private_ips": [],
+                "public_ips": [], "tags": {}},
+            "enrichment": {"status": "instance_not_found", "detail": null},
+            "raw": {}
+        });
+        let doc: Finding = serde_json::from_value(old).unwrap();
+        assert_eq!(
+            (doc.fix_available, doc.cvss, doc.updated_at),
+            (None, None, None)
+        );
+        assert!(doc.vulnerable_packages.is_empty() && doc.resource.image_tags.is_empty());
+    }
+
+    #[test]
+    fn the_later_version_of_a_finding_supersedes() {
+        let at = |updated: Option<&str>, last: &str| {
+            let mut f: Finding = serde_json::from_value(serde_json::json!({
+                "schema_version": 1, "id": "x", "engine": "inspector_v2", "finding_arn": "a",
+                "account_id": "1", "region": "r", "title": "", "description": "",
+                "recommendation": "", "severity": "LOW", "severity_score": null,
+                "finding_type": "", "cve_ids": [], "status": "ACTIVE",
+                "first_observed_at": "2024-01-01T00:00:00Z", "last_observed_at": last,
+                "resource": {"type": "T", "id": "i", "image_id": null, "hostname": null,
+                    "vpc_id": null, "subnet_ids": [], "security_group_ids": [],
+                    "private_ips": [], "public_ips": [], "tags": {}},
+                "enrichment": {"status": "not_needed", "detail": null}, "raw": null
+            }))
+            .unwrap();
+            f.updated_at = updated.map(str::to_owned);
+            f
+        };
+        // As times, not strings: "…44Z" sorts after "…44.5Z" as text.
+        let earlier = at(Some("2024-09-04T16:59:44Z"), "2024-09-04T16:59:44Z");
+        let later = at(Some("2024-09-04T16:59:44.5Z"), "2024-09-04T16:59:44Z");
+        assert!(later.supersedes(&earlier) && !earlier.supersedes(&later));
+        assert!(later.supersedes(&later.clone()));
+        // Without updated_at (Classic), last_observed_at decides.
+        let (a, b) = (
+            at(None, "2024-01-02T00:00:00Z"),
+            at(None, "2024-01-01T00:00:00Z"),
+        );
+        assert!(a.supersedes(&b) && !b.supersedes(&a));
     }
 }

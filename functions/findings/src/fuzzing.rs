@@ -4,23 +4,44 @@
 
 use crate::classic::{ClassicFinding, InstanceDetails};
 use crate::finding::{Enrichment, EnrichmentStatus, Finding};
-use crate::message::parse_record_body;
+use crate::message::{parse_record_body, Notification};
 
 /// A fuzz target's checks over one input: a panic is a finding.
 pub type Check = fn(&[u8]);
 
 /// The fuzz targets, by name: each is a directory of the corpus and of the regressions.
-pub const TARGETS: [(&str, Check); 2] = [
+pub const TARGETS: [(&str, Check); 3] = [
     ("record_body", record_body),
     ("classic_finding", classic_finding),
+    ("v2_finding", v2_finding),
 ];
 
-/// Any bytes, read as an SQS record body: parsing returns a notification or says why not.
+/// Any bytes, read as an SQS record body: parsing returns a notification or says why not,
+/// and an Inspector v2 finding it carries is a sound document.
 pub fn record_body(data: &[u8]) {
     let body = String::from_utf8_lossy(data);
-    if let Err(e) = parse_record_body(&body) {
+    match parse_record_body(&body) {
+        Ok(Notification::V2Finding(finding)) => document(&finding),
+        Ok(_) => {}
         // The reason is logged for every poison message, so formatting it must not panic.
-        let _ = e.to_string();
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+}
+
+/// Any bytes, read as the `detail` of an `Inspector2 Finding` event: when they are JSON,
+/// normalisation either fails with a reason or yields a document that survives JSON and
+/// has a safe S3 key.
+pub fn v2_finding(data: &[u8]) {
+    let Ok(detail) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    match crate::v2::normalise(detail) {
+        Ok(finding) => document(&finding),
+        Err(e) => {
+            let _ = e.to_string();
+        }
     }
 }
 
@@ -96,12 +117,19 @@ pub fn document(finding: &Finding) {
             String::from_utf8_lossy(&json)
         )
     });
-    // JSON has no NaN or infinity: serde_json writes a non-finite severity_score as null, so
+    // JSON has no NaN or infinity: serde_json writes a non-finite score as null, so
     // it reads back as None. That is the document we store, and the one exception to equality.
     // (A finding parsed from JSON never has one; the SDK's conversion could.)
     let mut expected = finding.clone();
-    if expected.severity_score.is_some_and(|s| !s.is_finite()) {
-        expected.severity_score = None;
+    let finite = |score: &mut Option<f64>| {
+        if score.is_some_and(|s| !s.is_finite()) {
+            *score = None;
+        }
+    };
+    finite(&mut expected.severity_score);
+    finite(&mut expected.epss_score);
+    if let Some(cvss) = &mut expected.cvss {
+        finite(&mut cvss.base_score);
     }
     assert_eq!(
         back,

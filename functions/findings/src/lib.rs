@@ -1,11 +1,13 @@
 //! The normalised finding document (documented in docs/finding-schema.md), the parsing of
-//! SQS record bodies into notifications, and the normalisation of Inspector Classic
-//! findings. Pure data code with no AWS SDK dependency: the core crate adds the AWS calls.
+//! SQS record bodies into notifications, and the normalisation of Inspector Classic and
+//! Inspector v2 findings. Pure data code with no AWS SDK dependency: the core crate adds
+//! the AWS calls.
 
 pub mod classic;
 pub mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod message;
+pub mod v2;
 
 pub use finding::{finding_id, Engine, Finding, Severity, Status};

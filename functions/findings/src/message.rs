@@ -1,11 +1,16 @@
 //! What an SQS record body says: an SNS envelope (or raw delivery) around an Inspector
-//! Classic notification. Anything else is a [`MessageError`] with the reason, never a panic.
+//! Classic notification, or an EventBridge event from Inspector v2 (delivered by a rule's
+//! SQS target, or through an SNS topic). Anything else is a [`MessageError`] with the
+//! reason, never a panic.
 
 use inspector_facts::{InspectorArn, InspectorEvent};
 use serde::Deserialize;
 
+use crate::finding::Finding;
+use crate::v2::{self, V2Error};
+
 /// What a record asks of the pipeline.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Notification {
     /// FINDING_REPORTED: fetch this finding, enrich it, store it.
     ClassicFinding { finding_arn: InspectorArn },
@@ -14,6 +19,12 @@ pub enum Notification {
         event: InspectorEvent,
         template_arn: Option<String>,
     },
+    /// An `Inspector2 Finding` event: the whole finding, already normalised; store it.
+    /// Its id is `finding_id(findingArn)`, so every state change of a finding (ACTIVE →
+    /// CLOSED / SUPPRESSED) overwrites the same S3 object and OpenSearch document.
+    V2Finding(Box<Finding>),
+    /// Another Inspector v2 event (`Inspector2 Scan`, `Inspector2 Coverage`, ...): acknowledged.
+    V2Other { detail_type: String },
 }
 
 /// Why a record body is not a notification we can act on. The record goes to the DLQ.
@@ -25,8 +36,9 @@ pub enum MessageError {
     EnvelopeMessageNotJson(String),
     #[error("the body is not an Inspector notification: {0}")]
     NotInspector(String),
-    #[error("Inspector v2 finding events are not handled by this version of the pipeline")]
-    InspectorV2Unsupported,
+    /// An `Inspector2 Finding` event that cannot become a document (the reason names the field).
+    #[error(transparent)]
+    BadV2Finding(#[from] V2Error),
     #[error("FINDING_REPORTED carries a bad finding ARN: {0}")]
     BadFindingArn(inspector_facts::ArnError),
 }
@@ -43,13 +55,13 @@ struct ClassicMessage {
 pub fn parse_record_body(body: &str) -> Result<Notification, MessageError> {
     let value: serde_json::Value =
         serde_json::from_str(body).map_err(|e| MessageError::NotJson(e.to_string()))?;
-    let inner = match sns_message(&value) {
+    let mut inner = match sns_message(&value) {
         Some(message) => serde_json::from_str(message)
             .map_err(|e| MessageError::EnvelopeMessageNotJson(e.to_string()))?,
         None => value,
     };
-    if inner.get("detail-type").and_then(|t| t.as_str()) == Some("Inspector2 Finding") {
-        return Err(MessageError::InspectorV2Unsupported);
+    if let Some(notification) = eventbridge_event(&mut inner)? {
+        return Ok(notification);
     }
     let message: ClassicMessage = serde_json::from_value(inner).map_err(|e| {
         MessageError::NotInspector(format!("expected an object with an \"event\" field ({e})"))
@@ -70,6 +82,27 @@ pub fn parse_record_body(body: &str) -> Result<Notification, MessageError> {
     let finding_arn =
         InspectorArn::parse_kind(&arn, "finding").map_err(MessageError::BadFindingArn)?;
     Ok(Notification::ClassicFinding { finding_arn })
+}
+
+/// An Inspector v2 EventBridge event (`Ok(None)`: not an EventBridge event from Inspector v2).
+fn eventbridge_event(event: &mut serde_json::Value) -> Result<Option<Notification>, MessageError> {
+    let detail_type = event.get("detail-type").and_then(|t| t.as_str());
+    if detail_type == Some(v2::DETAIL_TYPE) {
+        let detail = match event.get_mut("detail").map(serde_json::Value::take) {
+            Some(detail @ serde_json::Value::Object(_)) => detail,
+            _ => return Err(V2Error::NoDetail.into()),
+        };
+        return Ok(Some(Notification::V2Finding(Box::new(v2::normalise(
+            detail,
+        )?))));
+    }
+    let source = event.get("source").and_then(|s| s.as_str());
+    match (source, detail_type) {
+        (Some(v2::SOURCE), Some(other)) => Ok(Some(Notification::V2Other {
+            detail_type: other.to_owned(),
+        })),
+        _ => Ok(None),
+    }
 }
 
 /// The `Message` of an SNS notification envelope (SNS → SQS without raw delivery).
@@ -139,6 +172,54 @@ mod tests {
         ));
     }
 
+    const V2_EVENT: &str =
+        include_str!("../tests/fixtures/inspector2/ecr-package-vulnerability.json");
+
+    #[test]
+    fn an_inspector2_finding_event_raw_and_through_sns() {
+        // A rule's SQS target delivers the event itself; an SNS target wraps it.
+        for body in [V2_EVENT.to_owned(), envelope(V2_EVENT)] {
+            let Notification::V2Finding(finding) = parse_record_body(&body).unwrap() else {
+                panic!("{body}");
+            };
+            let arn = "arn:aws:inspector2:eu-central-1:123456789012:finding/2a5e4d3c1b0a9f8e7d6c5b4a39281716";
+            assert_eq!(finding.finding_arn, arn);
+            assert_eq!(finding.id, crate::finding_id(arn));
+            assert_eq!(finding.engine, crate::Engine::InspectorV2);
+            assert_eq!(
+                finding.resource.repository_name.as_deref(),
+                Some("inspector2")
+            );
+            // raw is the event's detail, not the whole event.
+            assert_eq!(finding.raw["findingArn"], arn);
+        }
+    }
+
+    #[test]
+    fn other_inspector2_events_are_acknowledged() {
+        let scan = serde_json::json!({
+            "version": "0", "detail-type": "Inspector2 Scan", "source": "aws.inspector2",
+            "account": "111122223333", "region": "us-east-1", "resources": ["i-087d63509b8c97098"],
+            "detail": {"scan-status": "INITIAL_SCAN_COMPLETE", "instance-id": "i-087d63509b8c97098"}
+        })
+        .to_string();
+        for body in [scan.clone(), envelope(&scan)] {
+            assert_eq!(
+                parse_record_body(&body).unwrap(),
+                Notification::V2Other {
+                    detail_type: "Inspector2 Scan".into()
+                }
+            );
+        }
+        // Another service's event is not ours.
+        let guardduty =
+            r#"{"detail-type": "GuardDuty Finding", "source": "aws.guardduty", "detail": {}}"#;
+        assert!(parse_record_body(guardduty)
+            .unwrap_err()
+            .to_string()
+            .contains("\"event\" field"));
+    }
+
     #[test]
     fn poison_bodies_say_why() {
         let cases = [
@@ -159,7 +240,16 @@ mod tests {
             ),
             (
                 "{\"detail-type\": \"Inspector2 Finding\", \"detail\": {}}".to_owned(),
-                "Inspector v2",
+                "Inspector2 Finding event without detail.findingArn",
+            ),
+            (
+                "{\"detail-type\": \"Inspector2 Finding\", \"source\": \"aws.inspector2\"}"
+                    .to_owned(),
+                "Inspector2 Finding event without a detail object",
+            ),
+            (
+                "{\"detail-type\": \"Inspector2 Finding\", \"detail\": [1]}".to_owned(),
+                "without a detail object",
             ),
             ("[1, 2]".to_owned(), "not an Inspector notification"),
         ];

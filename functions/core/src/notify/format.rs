@@ -271,38 +271,35 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Enrichment, EnrichmentStatus, Resource};
 
     pub(crate) fn finding(severity: Severity, status: Status) -> Finding {
-        Finding {
-            schema_version: crate::finding::SCHEMA_VERSION,
-            id: "0123456789abcdef0123456789abcdef".to_owned(),
-            engine: Engine::InspectorClassic,
-            finding_arn: "arn:aws:inspector:us-east-1:222222222222:target/0-a/template/0-b/run/0-c/finding/0-d".to_owned(),
-            account_id: "222222222222".to_owned(),
-            region: "us-east-1".to_owned(),
-            title: "Instance i-0abc is vulnerable to CVE-2016-5195".to_owned(),
-            description: "Race condition in mm/gup.c in the Linux kernel allows local users to gain privileges by leveraging incorrect handling of a copy-on-write feature to write to a read-only memory mapping.".to_owned(),
-            recommendation: "Use your Operating System's update feature to update package kernel.".to_owned(),
-            severity,
-            severity_score: Some(9.0),
-            finding_type: "Common Vulnerabilities and Exposures".to_owned(),
-            cve_ids: vec!["CVE-2016-5195".to_owned()],
-            status,
-            first_observed_at: "2026-11-23T23:00:00Z".to_owned(),
-            last_observed_at: "2026-11-23T23:10:00Z".to_owned(),
-            resource: Resource {
-                resource_type: "AWS_EC2_INSTANCE".to_owned(),
-                id: "i-0abc".to_owned(),
-                tags: [("Name".to_owned(), "web-1".to_owned())].into(),
-                ..Resource::default()
+        // Through JSON, so fields added to the document later take their defaults.
+        serde_json::from_value(json!({
+            "schema_version": crate::finding::SCHEMA_VERSION,
+            "id": "0123456789abcdef0123456789abcdef",
+            "engine": "inspector_classic",
+            "finding_arn": "arn:aws:inspector:us-east-1:222222222222:target/0-a/template/0-b/run/0-c/finding/0-d",
+            "account_id": "222222222222",
+            "region": "us-east-1",
+            "title": "Instance i-0abc is vulnerable to CVE-2016-5195",
+            "description": "Race condition in mm/gup.c in the Linux kernel allows local users to gain privileges by leveraging incorrect handling of a copy-on-write feature to write to a read-only memory mapping.",
+            "recommendation": "Use your Operating System's update feature to update package kernel.",
+            "severity": severity,
+            "severity_score": 9.0,
+            "finding_type": "Common Vulnerabilities and Exposures",
+            "cve_ids": ["CVE-2016-5195"],
+            "status": status,
+            "first_observed_at": "2026-11-23T23:00:00Z",
+            "last_observed_at": "2026-11-23T23:10:00Z",
+            "resource": {
+                "type": "AWS_EC2_INSTANCE", "id": "i-0abc", "image_id": null, "hostname": null,
+                "vpc_id": null, "subnet_ids": [], "security_group_ids": [], "private_ips": [],
+                "public_ips": [], "tags": {"Name": "web-1"}
             },
-            enrichment: Enrichment {
-                status: EnrichmentStatus::Enriched,
-                detail: None,
-            },
-            raw: json!({"arn": "x"}),
-        }
+            "enrichment": {"status": "enriched", "detail": null},
+            "raw": {"arn": "x"},
+        }))
+        .expect("a valid finding document")
     }
 
     #[test]
