@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
-use test_support::lambda_runtime::{invoke, json_lines, offline_env, Invocation};
+use test_support::lambda_runtime::{invoke, json_lines, offline_env};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_attach-template");
 
@@ -29,18 +29,16 @@ fn configured() -> BTreeMap<String, String> {
 
 fn error_message(env: &BTreeMap<String, String>, event: serde_json::Value) -> String {
     let run = invoke(Path::new(BINARY), env, &event, Duration::from_secs(60));
-    let Invocation::Error(error) = &run.invocation else {
-        panic!("{:?}\n{}", run.invocation, run.logs);
-    };
+    let message = run.error_message();
     // The same reason is logged as a structured line for the operator.
     assert!(
         json_lines(&run.logs)
             .iter()
-            .any(|l| l["level"] == "ERROR" && l["fields"]["error"] == error["errorMessage"]),
+            .any(|l| l["level"] == "ERROR" && l["fields"]["error"] == message.as_str()),
         "{}",
         run.logs
     );
-    error["errorMessage"].as_str().unwrap().to_owned()
+    message
 }
 
 #[test]
@@ -85,13 +83,9 @@ fn a_bad_variable_stops_start_up_with_a_log_line_that_names_it() {
         "us-east-1,mars-north-1".into(),
     );
     let run = invoke(Path::new(BINARY), &env, &json!({}), Duration::from_secs(60));
-    assert_eq!(run.invocation, Invocation::Exited(Some(1)), "{}", run.logs);
-    let line = &json_lines(&run.logs)[0];
+    let error = run.start_up_error();
     assert!(
-        line["fields"]["error"]
-            .as_str()
-            .unwrap()
-            .starts_with("CENTRAL_TOPIC_REGIONS lists \"mars-north-1\", which is not an Inspector Classic region"),
-        "{line}"
+        error.starts_with("CENTRAL_TOPIC_REGIONS lists \"mars-north-1\", which is not an Inspector Classic region"),
+        "{error}"
     );
 }

@@ -6,9 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
-use test_support::lambda_runtime::{
-    invoke, json_lines, offline_env, sns_record, sqs_record, Invocation,
-};
+use test_support::lambda_runtime::{invoke, offline_env, sns_record, sqs_record, Invocation};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_notify-findings");
 
@@ -58,11 +56,7 @@ fn an_sqs_batch_gets_a_partial_batch_response_and_metrics() {
         "{}",
         run.logs
     );
-    let lines = json_lines(&run.logs);
-    let metrics = lines
-        .iter()
-        .find(|l| l["_aws"].is_object())
-        .expect("an EMF record");
+    let metrics = run.metrics();
     assert_eq!(metrics["Function"], "notify-findings");
     assert_eq!(
         (
@@ -97,15 +91,10 @@ fn an_sns_invocation_fails_as_a_whole_when_a_notification_is_unusable() {
         &bad,
         Duration::from_secs(60),
     );
-    let Invocation::Error(error) = &run.invocation else {
-        panic!("{:?}\n{}", run.invocation, run.logs);
-    };
+    let message = run.error_message();
     assert!(
-        error["errorMessage"]
-            .as_str()
-            .unwrap()
-            .contains("poison: the body is not JSON"),
-        "{error}"
+        message.contains("poison: the body is not JSON"),
+        "{message}"
     );
 }
 
@@ -117,15 +106,10 @@ fn a_payload_that_is_neither_sqs_nor_sns_is_an_error_that_says_so() {
         &json!({"detail-type": "Scheduled Event"}),
         Duration::from_secs(60),
     );
-    let Invocation::Error(error) = &run.invocation else {
-        panic!("{:?}\n{}", run.invocation, run.logs);
-    };
+    let message = run.error_message();
     assert!(
-        error["errorMessage"]
-            .as_str()
-            .unwrap()
-            .starts_with("expected an SQS batch or an SNS notification"),
-        "{error}"
+        message.starts_with("expected an SQS batch or an SNS notification"),
+        "{message}"
     );
 }
 
@@ -139,11 +123,8 @@ fn a_bad_variable_stops_start_up_with_a_log_line_that_names_it() {
         &json!({"Records": []}),
         Duration::from_secs(60),
     );
-    assert_eq!(run.invocation, Invocation::Exited(Some(1)), "{}", run.logs);
-    let line = &json_lines(&run.logs)[0];
-    assert_eq!(line["level"], "ERROR");
     assert_eq!(
-        line["fields"]["error"],
+        run.start_up_error(),
         "NOTIFY_MIN_SEVERITY is \"urgent\": use one of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL"
     );
 }

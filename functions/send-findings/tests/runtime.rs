@@ -42,10 +42,7 @@ fn an_sqs_batch_gets_a_partial_batch_response_naming_only_the_poison_record() {
         "{}",
         run.logs
     );
-    let metrics = lines
-        .iter()
-        .find(|l| l["_aws"].is_object())
-        .expect("an EMF record");
+    let metrics = run.metrics();
     assert_eq!(
         (
             metrics["RecordsFailed"].as_u64(),
@@ -65,16 +62,8 @@ fn a_missing_variable_stops_start_up_with_a_log_line_that_names_it() {
         &json!({"Records": []}),
         Duration::from_secs(60),
     );
-    assert_eq!(run.invocation, Invocation::Exited(Some(1)), "{}", run.logs);
-    let line: serde_json::Value = run
-        .logs
-        .lines()
-        .find_map(|l| serde_json::from_str(l).ok())
-        .unwrap_or_else(|| panic!("a JSON log line: {}", run.logs));
-    assert_eq!(line["level"], "ERROR");
-    let error = line["fields"]["error"].as_str().unwrap_or_default();
     assert_eq!(
-        error,
+        run.start_up_error(),
         "FINDINGS_BUCKET is not set: set it to the name of the S3 bucket findings are written to"
     );
 }

@@ -301,3 +301,44 @@ pub fn json_lines(logs: &str) -> Vec<serde_json::Value> {
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect()
 }
+
+impl RuntimeRun {
+    /// The `errorMessage` of a failed invocation; panics with the logs otherwise.
+    pub fn error_message(&self) -> String {
+        match &self.invocation {
+            Invocation::Error(error) => error["errorMessage"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            other => panic!("expected a failed invocation, got {other:?}\n{}", self.logs),
+        }
+    }
+
+    /// The error a function logged before exiting at start-up (a bad configuration):
+    /// asserts it exited with status 1 and logged one ERROR line first.
+    pub fn start_up_error(&self) -> String {
+        assert_eq!(
+            self.invocation,
+            Invocation::Exited(Some(1)),
+            "{}",
+            self.logs
+        );
+        let line = json_lines(&self.logs)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("a JSON log line: {}", self.logs));
+        assert_eq!(line["level"], "ERROR", "{line}");
+        line["fields"]["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The EMF metrics record the function printed; panics with the logs if none.
+    pub fn metrics(&self) -> serde_json::Value {
+        json_lines(&self.logs)
+            .into_iter()
+            .find(|l| l["_aws"].is_object())
+            .unwrap_or_else(|| panic!("an EMF record: {}", self.logs))
+    }
+}
