@@ -38,6 +38,7 @@ fn error_message(env: &BTreeMap<String, String>, event: serde_json::Value) -> St
         "{}",
         run.logs
     );
+    assert_eq!(run.metrics()["AttachFailed"], 1);
     message
 }
 

@@ -13,6 +13,7 @@ use tracing::info;
 
 use crate::accounts::MemberAccounts;
 use crate::config::AttachConfig;
+use crate::metrics;
 
 const DETAIL_TYPE: &str = "AWS API Call via CloudTrail";
 
@@ -189,7 +190,36 @@ impl AttachTemplate {
         })
     }
 
+    /// Attaches the event's template and emits the outcome as EMF metrics.
     pub async fn handle(&self, event: serde_json::Value) -> Result<AttachOutcome, AttachError> {
+        let result = self.attach(event).await;
+        let count = |matches: bool| u64::from(matches);
+        metrics::emit_counts(
+            "attach-template",
+            &[
+                (
+                    "TemplatesAttached",
+                    count(matches!(result, Ok(AttachOutcome::Attached { .. }))),
+                ),
+                (
+                    "AlreadyAttached",
+                    count(matches!(result, Ok(AttachOutcome::AlreadyAttached { .. }))),
+                ),
+                (
+                    "TemplatesNotTagged",
+                    count(matches!(result, Ok(AttachOutcome::NotTagged { .. }))),
+                ),
+                (
+                    "EventsIgnored",
+                    count(matches!(result, Ok(AttachOutcome::Ignored { .. }))),
+                ),
+                ("AttachFailed", count(result.is_err())),
+            ],
+        );
+        result
+    }
+
+    async fn attach(&self, event: serde_json::Value) -> Result<AttachOutcome, AttachError> {
         let template = match parse_event(&event)? {
             TemplateEvent::Template(template) => template,
             TemplateEvent::Nothing(reason) => {
