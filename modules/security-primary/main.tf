@@ -28,14 +28,14 @@ locals {
   alarm_arn_pattern = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name_prefix}-*"
   log_group_pattern = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*"
 
-  create_key  = var.create && var.kms_key_arn == null
+  create_key  = var.create && (var.create_kms_key != null ? var.create_kms_key : var.kms_key_arn == null)
   kms_key_arn = local.create_key ? try(aws_kms_key.this[0].arn, null) : var.kms_key_arn
 
-  create_bucket = var.create && var.bucket_name == null
+  create_bucket = var.create && (var.create_bucket != null ? var.create_bucket : var.bucket_name == null)
   bucket_name   = coalesce(var.bucket_name, replace(lower("${var.name_prefix}-findings-${local.account_id}"), "_", "-"))
   bucket_arn    = "arn:${local.partition}:s3:::${local.bucket_name}"
 
-  create_notifications_topic = var.create && var.notifications_topic_arn == null
+  create_notifications_topic = var.create && (var.create_notifications_topic != null ? var.create_notifications_topic : var.notifications_topic_arn == null)
   notifications_topic_arn    = local.create_notifications_topic ? try(aws_sns_topic.notifications[0].arn, null) : var.notifications_topic_arn
   alarm_topic_arn            = var.alarm_topic_arn != null ? var.alarm_topic_arn : local.notifications_topic_arn
 
@@ -451,6 +451,25 @@ resource "aws_lambda_function" "send" {
 
   tags       = var.tags
   depends_on = [aws_cloudwatch_log_group.lambda, aws_iam_role_policy.send]
+
+  lifecycle {
+    precondition {
+      condition     = local.kms_key_arn != null
+      error_message = "create_kms_key = false needs kms_key_arn."
+    }
+    precondition {
+      condition     = local.create_bucket || var.bucket_name != null
+      error_message = "create_bucket = false needs bucket_name."
+    }
+    precondition {
+      condition     = local.notifications_topic_arn != null
+      error_message = "create_notifications_topic = false needs notifications_topic_arn."
+    }
+    precondition {
+      condition     = (var.opensearch_endpoint == null) == (var.opensearch_arn == null)
+      error_message = "opensearch_endpoint and opensearch_arn go together: send-findings needs the ARN for its permissions."
+    }
+  }
 }
 
 resource "aws_lambda_function" "notify" {
@@ -486,6 +505,7 @@ resource "aws_lambda_event_source_mapping" "this" {
 
   event_source_arn                   = aws_sqs_queue.this[each.key].arn
   function_name                      = each.value
+  enabled                            = var.event_source_mappings_enabled
   batch_size                         = var.batch_size
   maximum_batching_window_in_seconds = var.maximum_batching_window_in_seconds
   function_response_types            = ["ReportBatchItemFailures"]

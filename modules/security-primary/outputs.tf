@@ -29,8 +29,9 @@ output "notify_dlq_arn" {
 }
 
 output "subscription_queue_arns" {
-  description = "The send and notify queue ARNs: security-region's queue_arns."
-  value       = try([aws_sqs_queue.this["send"].arn, aws_sqs_queue.this["notify"].arn], [])
+  description = "The send and notify queue ARNs: security-region's queue_arns. Always two elements when create is true, so a count over it is known at plan."
+  # Not try(): with unknown ARNs try() would make the list itself unknown.
+  value = var.create ? [aws_sqs_queue.this["send"].arn, aws_sqs_queue.this["notify"].arn] : []
 }
 
 output "kms_key_arn" {

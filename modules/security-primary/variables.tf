@@ -105,6 +105,12 @@ variable "kms_key_arn" {
   }
 }
 
+variable "create_kms_key" {
+  description = "Whether to create the key. Null: create it when kms_key_arn is null. Set explicitly when kms_key_arn comes from a resource of the same configuration (known only after apply)."
+  type        = bool
+  default     = null
+}
+
 variable "kms_key_deletion_window_in_days" {
   description = "Waiting period before the created KMS key is deleted (7-30 days)."
   type        = number
@@ -166,6 +172,12 @@ variable "bucket_name" {
     condition     = var.bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
     error_message = "bucket_name must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)."
   }
+}
+
+variable "create_bucket" {
+  description = "Whether to create the bucket. Null: create it when bucket_name is null. Set explicitly when bucket_name comes from a resource of the same configuration (known only after apply)."
+  type        = bool
+  default     = null
 }
 
 variable "findings_prefix" {
@@ -269,6 +281,12 @@ variable "notifications_topic_arn" {
     condition     = var.notifications_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[a-zA-Z0-9_-]{1,256}$", var.notifications_topic_arn))
     error_message = "notifications_topic_arn must be an SNS topic ARN."
   }
+}
+
+variable "create_notifications_topic" {
+  description = "Whether to create the notifications topic. Null: create it when notifications_topic_arn is null. Set explicitly when notifications_topic_arn comes from a resource of the same configuration (known only after apply)."
+  type        = bool
+  default     = null
 }
 
 variable "notification_emails" {
@@ -423,6 +441,12 @@ variable "maximum_batching_window_in_seconds" {
     condition     = var.maximum_batching_window_in_seconds >= 0 && var.maximum_batching_window_in_seconds <= 300
     error_message = "maximum_batching_window_in_seconds must be from 0 to 300."
   }
+}
+
+variable "event_source_mappings_enabled" {
+  description = "Whether the queues trigger the Lambdas. False pauses processing (messages wait in the queues), e.g. during an incident."
+  type        = bool
+  default     = true
 }
 
 variable "log_retention_in_days" {

@@ -20,7 +20,7 @@ locals {
   # Built from the name so the policies do not wait for the topic.
   topic_arn = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${local.topic_name}"
 
-  create_key  = var.create && var.kms_key_arn == null
+  create_key  = var.create && (var.create_kms_key != null ? var.create_kms_key : var.kms_key_arn == null)
   kms_key_arn = local.create_key ? try(aws_kms_key.this[0].arn, null) : var.kms_key_arn
 
   # Inspector's publishes carry no aws:SourceAccount, so the listed members are selected
@@ -58,6 +58,10 @@ resource "aws_sns_topic" "this" {
     precondition {
       condition     = local.facts != null
       error_message = "Region ${local.region} is not an Inspector Classic region (see functions/inspector-facts/classic-regions.json)."
+    }
+    precondition {
+      condition     = local.kms_key_arn != null
+      error_message = "create_kms_key = false needs kms_key_arn."
     }
   }
 }

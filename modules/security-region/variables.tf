@@ -46,6 +46,12 @@ variable "kms_key_arn" {
   }
 }
 
+variable "create_kms_key" {
+  description = "Whether to create the topic's key. Null: create one when kms_key_arn is null. Set false when kms_key_arn comes from a resource of the same configuration (e.g. security-primary's kms_key_arn), whose value Terraform knows only after apply."
+  type        = bool
+  default     = null
+}
+
 variable "kms_key_deletion_window_in_days" {
   description = "Waiting period before the created KMS key is deleted (7-30 days). Unused when kms_key_arn is given."
   type        = number
