@@ -21,3 +21,6 @@ phase "pytest: the local AWS (launcher, fidelity patches, Inspector Classic)"
 
 phase "cargo test: the workspace, against the same local AWS"
 cargo test --workspace
+
+phase "Terraform modules and examples: fmt, checkov, validate, terraform test, the security stack"
+scripts/test-modules.sh
