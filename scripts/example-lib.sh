@@ -1,0 +1,89 @@
+# Sourced by scripts/test-example.sh and scripts/bench-example.sh: the local AWS, the
+# inspectorlink provider, Lambda zips and a private copy of the example to run terraform in.
+# shellcheck shell=bash
+
+localaws() { (cd tests/localaws && ../../.venv/bin/python -m localaws "$@"); }
+
+# Starts the local AWS unless one is running (then leaves it running), and sources its env.
+example_localaws_up() {
+  local started_here=false
+  localaws status >/dev/null 2>&1 || started_here=true
+  localaws up >/dev/null
+  if $started_here; then trap 'localaws down >/dev/null' EXIT; fi
+  # shellcheck disable=SC1091
+  source "${LOCALAWS_STATE_DIR:-.localaws}/env"
+}
+
+# The provider in .terraform-mirror/ as installed (`make provider`, or a test run's build);
+# builds and installs a release build only when none is there, so that a run never
+# replaces the binary another run in the same checkout is using.
+example_provider() {
+  if ls .terraform-mirror/registry.terraform.io/inspectorlink/inspectorlink/*/*/terraform-provider-inspectorlink_* >/dev/null 2>&1; then
+    echo "using the installed provider: $(ls .terraform-mirror/registry.terraform.io/inspectorlink/inspectorlink/*/*/terraform-provider-inspectorlink_*)"
+    return
+  fi
+  cargo build --release --quiet -p terraform-provider-inspectorlink
+  scripts/install-provider.sh "${CARGO_TARGET_DIR:-target}/release/terraform-provider-inspectorlink"
+}
+
+# Copies what the example's roots reference (modules/, examples/, the Inspector facts file)
+# into $1, keeping the relative layout, so runs never write state into the repository; and
+# the installed provider into a mirror of the run's own, with a CLI config naming it
+# (exported as TF_CLI_CONFIG_FILE): a reinstall into .terraform-mirror/ during the run
+# would otherwise no longer match the run's lock file.
+example_copy() {
+  local work=$1
+  mkdir -p "$work/functions/inspector-facts"
+  rm -rf "$work/modules" "$work/examples" "$work/terraform-mirror"
+  cp -R modules examples "$work/"
+  cp functions/inspector-facts/classic-regions.json "$work/functions/inspector-facts/"
+  cp -R .terraform-mirror "$work/terraform-mirror"
+  sed "s|\"$PWD/.terraform-mirror\"|\"$work/terraform-mirror\"|" "$TF_CLI_CONFIG_FILE" >"$work/terraform.rc"
+  grep -q "$work/terraform-mirror" "$work/terraform.rc" || { echo "example_copy: no .terraform-mirror path in $TF_CLI_CONFIG_FILE" >&2; return 1; }
+  export TF_CLI_CONFIG_FILE="$work/terraform.rc"
+}
+
+# Prints a JSON object with send_findings_zip / notify_findings_zip: the zips of `make zips`
+# (dist/lambda/) where they exist, else a stub zip in $1 (the local AWS stores Lambda code
+# but never runs it), and says so on stderr.
+example_zips() {
+  local work=$1 name sep='' out='{'
+  for name in send-findings notify-findings; do
+    local zip="$PWD/dist/lambda/$name.zip"
+    if [ ! -f "$zip" ]; then
+      zip="$work/stub-$name.zip"
+      .venv/bin/python - "$zip" <<'PY'
+import sys, zipfile
+info = zipfile.ZipInfo("bootstrap", date_time=(2026, 1, 1, 0, 0, 0))
+info.external_attr = (0o100755) << 16
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr(info, "#!/bin/sh\necho 'stub: the local AWS never runs Lambda code' >&2\nexit 1\n")
+PY
+      echo "note: dist/lambda/$name.zip not built (make zips); using a stub zip (never run by the local AWS)" >&2
+    fi
+    out+="$sep\"${name//-/_}_zip\": \"$zip\""
+    sep=', '
+  done
+  echo "$out}"
+}
+
+# Runs a phase quietly with its output in $logs/<name>.log; prints its duration; on failure
+# names the log and shows its end. Sets PHASE_SECONDS (one decimal).
+PHASE_SECONDS=0
+phase() {
+  local name=$1 log="$logs/${1// /-}.log"
+  shift
+  printf '  %-46s' "$name"
+  local started
+  started=$(date +%s%N)
+  if "$@" >"$log" 2>&1; then
+    PHASE_SECONDS=$(awk -v ns=$(($(date +%s%N) - started)) 'BEGIN { printf "%.1f", ns / 1e9 }')
+    printf 'ok (%s s)\n' "$PHASE_SECONDS"
+  else
+    local rc=$?
+    printf 'FAILED (exit %s)\n' "$rc"
+    echo "    log: $log" >&2
+    tail -n 25 "$log" | sed 's/^/    /' >&2
+    return "$rc"
+  fi
+}
