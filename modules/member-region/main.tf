@@ -25,7 +25,8 @@ locals {
 
   scheduled = local.create && var.schedule_expression != null
   # The role's name is the last part of its ARN (a role may have a path).
-  scheduler_role_name = var.scheduler_role_arn == null ? null : element(split("/", var.scheduler_role_arn), length(split("/", var.scheduler_role_arn)) - 1)
+  scheduler_role_arn  = coalesce(var.scheduler_role_arn, "(not set)")
+  scheduler_role_name = element(split("/", local.scheduler_role_arn), length(split("/", local.scheduler_role_arn)) - 1)
 
   rules_package_arns = var.rules_package_arns != null ? var.rules_package_arns : try(data.aws_inspector_rules_packages.this[0].arns, [])
 }
@@ -75,6 +76,13 @@ resource "aws_inspector_assessment_template" "this" {
   duration           = var.duration
   rules_package_arns = local.rules_package_arns
   tags               = merge(var.tags, var.template_tags)
+
+  lifecycle {
+    # The subscriptions are inspectorlink_sns_attachment's (cross-account topic, drift
+    # detection, import). hashicorp/aws reads every subscription of the template into
+    # event_subscription and would unsubscribe them on the next apply.
+    ignore_changes = [event_subscription]
+  }
 }
 
 ################################################################################
@@ -103,14 +111,14 @@ resource "inspectorlink_sns_attachment" "this" {
 # The role is looked up rather than trusted as typed: a wrong ARN on the target makes
 # EventBridge fail every scheduled run silently (the original system lost its scans that way).
 data "aws_iam_roles" "scheduler" {
-  count = local.scheduled && var.scheduler_role_arn != null ? 1 : 0
+  count = local.scheduled ? 1 : 0
 
   name_regex = "^${replace(replace(local.scheduler_role_name, ".", "\\."), "+", "\\+")}$"
 
   lifecycle {
     postcondition {
-      condition     = contains(self.arns, var.scheduler_role_arn)
-      error_message = "scheduler_role_arn ${var.scheduler_role_arn} is not a role of this account (${local.account_id}): EventBridge would fail every scheduled run. Pass the member-account module's scheduler_role_arn output."
+      condition     = contains(self.arns, local.scheduler_role_arn)
+      error_message = "scheduler_role_arn ${local.scheduler_role_arn} is not a role of this account (${local.account_id}): EventBridge would fail every scheduled run. Pass the member-account module's scheduler_role_arn output."
     }
   }
 }
@@ -155,7 +163,7 @@ resource "aws_cloudwatch_event_target" "schedule" {
   lifecycle {
     postcondition {
       condition     = self.role_arn == var.scheduler_role_arn && self.arn == aws_inspector_assessment_template.this[0].arn
-      error_message = "The schedule's target must be the template, started with the scheduler role ${var.scheduler_role_arn}."
+      error_message = "The schedule's target must be the template, started with the scheduler role ${local.scheduler_role_arn}."
     }
   }
 }

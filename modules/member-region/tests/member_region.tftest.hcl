@@ -133,6 +133,22 @@ run "scan_schedule_and_subscription" {
   }
 }
 
+# Regression: hashicorp/aws reads the attachment's subscription into the template's
+# event_subscription; without ignore_changes the next plan would unsubscribe it (the
+# multi-account example's second plan showed that drift).
+run "the_next_plan_keeps_the_attachments_subscription" {
+  command = plan
+
+  variables {
+    scheduler_role_arn = run.member_account.scheduler_role_arn
+  }
+
+  assert {
+    condition     = [for s in aws_inspector_assessment_template.this[0].event_subscription : s.topic_arn] == ["arn:aws:sns:us-east-1:111111111111:ilmrtest-findings"]
+    error_message = "the planned template keeps the subscription the attachment made"
+  }
+}
+
 run "update_in_place" {
   variables {
     scheduler_role_arn  = run.member_account.scheduler_role_arn
@@ -282,5 +298,5 @@ run "rejects_a_short_account_id" {
 run "a_schedule_without_scheduler_role_fails_the_plan" {
   command = plan
 
-  expect_failures = [aws_cloudwatch_event_rule.schedule]
+  expect_failures = [aws_cloudwatch_event_rule.schedule, data.aws_iam_roles.scheduler]
 }
