@@ -43,13 +43,15 @@ example_copy() {
   export TF_CLI_CONFIG_FILE="$work/terraform.rc"
 }
 
-# Prints a JSON object with send_findings_zip / notify_findings_zip: the zips of `make zips`
-# (dist/lambda/) where they exist, else a stub zip in $1 (the local AWS stores Lambda code
-# but never runs it), and says so on stderr.
+# Prints a JSON object with send_findings_zip / notify_findings_zip: the release zips of
+# `make zips` (dist/lambda/), else the test zips of `make test-modules`
+# (dist/test-lambda/), else a stub zip in $1 (the local AWS stores Lambda code but never
+# runs it); says on stderr which.
 example_zips() {
   local work=$1 name sep='' out='{'
   for name in send-findings notify-findings; do
     local zip="$PWD/dist/lambda/$name.zip"
+    [ -f "$zip" ] || zip="$PWD/dist/test-lambda/$name.zip"
     if [ ! -f "$zip" ]; then
       zip="$work/stub-$name.zip"
       .venv/bin/python - "$zip" <<'PY'
@@ -59,7 +61,9 @@ info.external_attr = (0o100755) << 16
 with zipfile.ZipFile(sys.argv[1], "w") as z:
     z.writestr(info, "#!/bin/sh\necho 'stub: the local AWS never runs Lambda code' >&2\nexit 1\n")
 PY
-      echo "note: dist/lambda/$name.zip not built (make zips); using a stub zip (never run by the local AWS)" >&2
+      echo "note: no dist/lambda/$name.zip (make zips) or dist/test-lambda/$name.zip (make test-modules); using a stub zip, which the local AWS stores and never runs" >&2
+    else
+      echo "note: $name: ${zip#"$PWD/"}" >&2
     fi
     out+="$sep\"${name//-/_}_zip\": \"$zip\""
     sep=', '
