@@ -19,6 +19,9 @@ test: setup ## Lint and run every test suite against the local AWS
 test-modules: setup ## Terraform modules and examples: fmt, checkov, validate, terraform test, the security stack
 	@scripts/test-modules.sh
 
+test-example: setup ## examples/multi-account on the local AWS: apply, empty plan, unlisted account kept out, destroy
+	@scripts/test-example.sh
+
 zips: setup ## Release Lambda zips (cargo lambda, provided.al2023 x86_64) into dist/lambda/, the modules' defaults
 	@scripts/lambda-zips.sh release
 
@@ -36,6 +39,7 @@ bench: provider ## Benchmarks (BENCH lines): provider, 100-resource plan, send-f
 	@scripts/bench-findings.sh
 	@PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --quiet -p send-findings
 	@SEND_FINDINGS_BINARY=$(CURDIR)/target/lambda/send-findings/bootstrap cargo test --quiet -p send-findings --test runtime -- --ignored --nocapture 2>/dev/null | grep '^BENCH'
+	@scripts/bench-example.sh
 
 fuzz: setup ## Fuzz the record parser and the finding normaliser (FUZZ_SECONDS per target, default 120)
 	@scripts/fuzz.sh

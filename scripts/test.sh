@@ -24,3 +24,6 @@ cargo test --workspace
 
 phase "Terraform modules and examples: fmt, checkov, validate, terraform test, the security stack"
 scripts/test-modules.sh
+
+phase "examples/multi-account: apply, empty plan, unlisted account kept out, destroy"
+scripts/test-example.sh
