@@ -6,6 +6,9 @@
       template, subscribed to the same topic, publishes successfully but reaches no queue.
   check-example.py destroyed <name_prefix> <security> <member,member,...> <region,region,...>
       nothing with the prefix is left in any account and region.
+  check-example.py atlantis <atlantis.yaml> <repository root>
+      every project names an existing stack root and instance tfvars file, every instance
+      file has a project, and depends_on agrees with the execution order groups.
 
 Each check prints one "ok: ..." line or raises; the exit code is 0 only if all hold.
 """
@@ -164,6 +167,29 @@ def destroyed(prefix: str, security: str, members: str, regions: str) -> None:
     ok(f"nothing named {prefix}* is left in {security}, {members} ({regions})")
 
 
+def atlantis(config_path: str, repo_root: str) -> None:
+    import glob
+
+    import yaml
+
+    config = yaml.safe_load(open(config_path))
+    assert config["version"] == 3, config["version"]
+    projects = {p["name"]: p for p in config["projects"]}
+    assert len(projects) == len(config["projects"]), "project names must be unique"
+    stacks = None
+    for name, project in projects.items():
+        root = os.path.join(repo_root, project["dir"])
+        assert os.path.isfile(os.path.join(root, "main.tf")), f"{name}: no stack root at {project['dir']}"
+        stacks = os.path.dirname(root)
+        assert os.path.isfile(os.path.join(stacks, "instances", f"{name}.tfvars")), f"{name}: no instances/{name}.tfvars"
+        assert project["workspace"] == name and project["workflow"] in config["workflows"], name
+        for dependency in project.get("depends_on", []):
+            assert projects[dependency]["execution_order_group"] < project["execution_order_group"], (name, dependency)
+    instances = {os.path.basename(f)[: -len(".tfvars")] for f in glob.glob(os.path.join(stacks, "instances", "*.tfvars"))}
+    assert instances == set(projects), f"instance files without a project: {instances - set(projects)}"
+    ok(f"{config_path}: {len(projects)} projects, each with its stack root and instance file, in dependency order")
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    {"deployed": deployed, "destroyed": destroyed}[command](*args)
+    {"deployed": deployed, "destroyed": destroyed, "atlantis": atlantis}[command](*args)

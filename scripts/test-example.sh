@@ -49,6 +49,7 @@ destroy_on_failure() {
 }
 trap 'destroy_on_failure; localaws status >/dev/null 2>&1 || true' ERR
 
+phase "atlantis.yaml matches stacks/instances" .venv/bin/python scripts/check-example.py atlantis examples/atlantis.yaml .
 phase "terraform init (offline mirrors)" tf init -input=false -no-color
 phase "terraform validate" tf validate -no-color
 phase "terraform apply" tf apply -input=false -auto-approve -no-color
