@@ -38,8 +38,9 @@ example_copy() {
   cp -R modules examples "$work/"
   cp functions/inspector-facts/classic-regions.json "$work/functions/inspector-facts/"
   cp -R .terraform-mirror "$work/terraform-mirror"
-  sed "s|\"$PWD/.terraform-mirror\"|\"$work/terraform-mirror\"|" "$TF_CLI_CONFIG_FILE" >"$work/terraform.rc"
-  grep -q "$work/terraform-mirror" "$work/terraform.rc" || { echo "example_copy: no .terraform-mirror path in $TF_CLI_CONFIG_FILE" >&2; return 1; }
+  EXAMPLE_BASE_CLI_CONFIG=${EXAMPLE_BASE_CLI_CONFIG:-$TF_CLI_CONFIG_FILE} # the local AWS's
+  sed "s|\"$PWD/.terraform-mirror\"|\"$work/terraform-mirror\"|" "$EXAMPLE_BASE_CLI_CONFIG" >"$work/terraform.rc"
+  grep -q "$work/terraform-mirror" "$work/terraform.rc" || { echo "example_copy: no .terraform-mirror path in $EXAMPLE_BASE_CLI_CONFIG" >&2; return 1; }
   export TF_CLI_CONFIG_FILE="$work/terraform.rc"
 }
 
