@@ -3,9 +3,10 @@
 # against the local AWS.
 #   1. build: the workspace's debug binaries (cargo build --bins); the Lambda crates' zipped
 #      as dist/test-lambda/<crate>.zip (scripts/lambda-zips.sh test: moto never runs Lambda
-#      code, so no release build); the provider installed into .terraform-mirror/
+#      code, so no release build); the provider used from the build as a dev override
 #   2. terraform fmt -check over modules/ and examples/
-#   3. checkov over modules/ (0 failed checks; skips are inline with their reason)
+#   3. checkov over modules/ without their tests/ fixtures (0 failed checks; skips are
+#      inline with their reason)
 #   4. terraform init (offline) + validate in every module and example folder
 #   5. terraform test in every module that has .tftest.hcl files
 #   6. tests/terraform/security-stack: apply, plan -detailed-exitcode (must be 0), Inspector
@@ -34,9 +35,7 @@ source "${LOCALAWS_STATE_DIR:-.localaws}/env"
 # One copy of each provider for all the folders below (the aws provider is ~700 MB).
 export TF_PLUGIN_CACHE_DIR=$tmp/plugin-cache
 mkdir -p "$TF_PLUGIN_CACHE_DIR"
-# init -upgrade: the inspectorlink provider is built here, so its checksum changes with
-# every build, and a .terraform.lock.hcl (gitignored) left by an earlier run would refuse it.
-tf_init() { terraform init -upgrade -backend=false -input=false -no-color >"$tmp/init.log" 2>&1 || { cat "$tmp/init.log"; return 1; }; }
+tf_init() { terraform init -backend=false -input=false -no-color >"$tmp/init.log" 2>&1 || { cat "$tmp/init.log"; return 1; }; }
 
 results=()
 failed=0
@@ -64,9 +63,14 @@ data_dir() { echo "$tmp/tfdata/${1//\//_}"; }
 
 build() {
   scripts/lambda-zips.sh test # builds every binary of the workspace (debug), the provider too
+  # The provider just built, as a dev override in a CLI config of this run: no checksum in
+  # a .terraform.lock.hcl (gitignored, maybe left by another build) can refuse it, and the
+  # shared .terraform-mirror/ is left alone.
   local target_dir
   target_dir=$(cargo metadata --no-deps --format-version 1 | jq -r .target_directory)
-  scripts/install-provider.sh "$target_dir/debug/terraform-provider-inspectorlink" >/dev/null
+  sed "s|^provider_installation {|provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/inspectorlink/inspectorlink\" = \"$target_dir/debug\"\n  }|" \
+    "$TF_CLI_CONFIG_FILE" >"$tmp/terraform.rc"
+  export TF_CLI_CONFIG_FILE=$tmp/terraform.rc
   # Every zip the modules default to (dist/lambda/<crate>.zip) gets a test zip. A Lambda
   # whose crate is not in this workspace yet gets another crate's zip in its place: the
   # local AWS only stores the code, and the module is tested all the same.
@@ -92,7 +96,9 @@ fmt_check() {
 checkov_scan() {
   [ -x .venv-checkov/bin/checkov ] || { echo "checkov is not installed: run make setup" >&2; return 1; }
   # --skip-download: no network (checkov would fetch guidelines from its vendor).
-  .venv-checkov/bin/checkov --directory modules --framework terraform --skip-download --quiet --compact 2>&1 |
+  # --skip-path /tests/: the modules' terraform test fixtures are not shipped; they stand in
+  # for what a landing zone already has (e.g. a key with the default policy).
+  .venv-checkov/bin/checkov --directory modules --framework terraform --skip-download --skip-path /tests/ --quiet --compact 2>&1 |
     tee "$tmp/checkov.log"
   grep -q 'Failed checks: 0,' "$tmp/checkov.log"
 }
