@@ -76,7 +76,8 @@ PY
 # names the log and shows its end. Sets PHASE_SECONDS (one decimal).
 PHASE_SECONDS=0
 phase() {
-  local name=$1 log="$logs/${1// /-}.log"
+  local name=$1 log
+  log="$logs/$(printf '%s' "$1" | tr -c 'a-zA-Z0-9._-' '-').log"
   shift
   printf '  %-46s' "$name"
   local started

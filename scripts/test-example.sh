@@ -57,7 +57,7 @@ apply_seconds=$PHASE_SECONDS
 phase "terraform plan -detailed-exitcode (no drift)" tf plan -input=false -detailed-exitcode -no-color
 tf output -json >"$work/outputs.json"
 phase "checks: trust, listed and unlisted accounts" .venv/bin/python scripts/check-example.py deployed "$work/outputs.json" "$prefix" "$external_id"
-sed 's/^/    /' "$logs/checks:-trust,-listed-and-unlisted-accounts.log"
+sed 's/^/    /' "$logs/checks--trust--listed-and-unlisted-accounts.log"
 phase "terraform destroy" tf destroy -input=false -auto-approve -no-color
 trap - ERR
 phase "nothing left with the prefix" .venv/bin/python scripts/check-example.py destroyed "$prefix" "$security" "$members" "$regions"
