@@ -262,6 +262,42 @@ run "auto_attach" {
   }
 }
 
+run "customer_managed_key" {
+  module {
+    source = "./tests/key"
+  }
+}
+
+# A second instance (own state, own prefix): the local AWS has no logs:AssociateKmsKey, so
+# the key is given at creation rather than added to the first instance's log group.
+run "auto_attach_with_a_customer_managed_key" {
+  state_key = "kms"
+
+  variables {
+    name_prefix         = "ilmrkms"
+    central_topic_arn   = run.central_topic.topic_arn
+    scheduler_role_arn  = run.member_account.scheduler_role_arn
+    auto_attach         = true
+    attach_template_zip = "./tests/fixtures/stub-bootstrap.zip"
+    kms_key_arn         = run.customer_managed_key.key_arn
+  }
+
+  assert {
+    condition     = aws_lambda_function.attach[0].kms_key_arn == run.customer_managed_key.key_arn && aws_sqs_queue.attach_dlq[0].kms_master_key_id == run.customer_managed_key.key_arn && aws_cloudwatch_log_group.attach[0].kms_key_id == run.customer_managed_key.key_arn
+    error_message = "the Lambda's environment, its DLQ and its log group use the given key"
+  }
+
+  assert {
+    condition     = [for s in jsondecode(aws_iam_role_policy.attach[0].policy).Statement : s.Resource if s.Sid == "EnvironmentAndDlqEncryption"] == [run.customer_managed_key.key_arn]
+    error_message = "the Lambda role may use the given key, and no other"
+  }
+
+  assert {
+    condition     = aws_lambda_function.attach[0].environment[0].variables["CENTRAL_TOPIC_REGIONS"] == "us-east-1" && !contains(keys(aws_lambda_function.attach[0].environment[0].variables), "TEMPLATE_TAG_KEY")
+    error_message = "without attach_template_tag or central_topic_regions: every template, this region's topic"
+  }
+}
+
 run "rejects_a_duration_outside_the_api_range" {
   command = plan
 
