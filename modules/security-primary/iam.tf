@@ -96,7 +96,7 @@ data "aws_iam_policy_document" "send" {
   }
 
   dynamic "statement" {
-    for_each = var.opensearch_arn != null && local.opensearch_service == "es" ? [var.opensearch_arn] : []
+    for_each = local.opensearch_arn != null && local.opensearch_service == "es" ? [local.opensearch_arn] : []
     content {
       sid       = "OpenSearchDomainWrites"
       effect    = "Allow"
@@ -106,7 +106,7 @@ data "aws_iam_policy_document" "send" {
   }
 
   dynamic "statement" {
-    for_each = var.opensearch_arn != null && local.opensearch_service == "aoss" ? [var.opensearch_arn] : []
+    for_each = local.opensearch_arn != null && local.opensearch_service == "aoss" ? [local.opensearch_arn] : []
     content {
       sid       = "OpenSearchCollectionAccess"
       effect    = "Allow"

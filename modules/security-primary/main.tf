@@ -45,7 +45,13 @@ locals {
   send_zip   = coalesce(var.send_findings_zip, "${path.module}/../../dist/lambda/send-findings.zip")
   notify_zip = coalesce(var.notify_findings_zip, "${path.module}/../../dist/lambda/notify-findings.zip")
 
-  opensearch_service = var.opensearch_arn == null ? null : (startswith(split(":", var.opensearch_arn)[2], "aoss") ? "aoss" : "es")
+  create_opensearch      = var.create && var.create_opensearch_domain
+  opensearch_domain_name = coalesce(var.opensearch_domain_name, trimsuffix(substr(replace(lower("${var.name_prefix}-findings"), "_", "-"), 0, 28), "-"))
+  opensearch_endpoint    = local.create_opensearch ? "https://${try(aws_opensearch_domain.this[0].endpoint, "")}" : var.opensearch_endpoint
+  opensearch_arn = (local.create_opensearch
+    ? "arn:${local.partition}:es:${local.region}:${local.account_id}:domain/${local.opensearch_domain_name}"
+  : var.opensearch_arn)
+  opensearch_service = local.opensearch_arn == null ? null : (startswith(split(":", local.opensearch_arn)[2], "aoss") ? "aoss" : "es")
 
   # Unset variables are left out: the Lambdas apply their own defaults.
   send_env = { for k, v in {
@@ -54,10 +60,10 @@ locals {
     FINDINGS_KMS_KEY_ARN    = local.kms_key_arn
     MEMBER_ROLE_NAME        = local.member_role_name
     MEMBER_ROLE_EXTERNAL_ID = var.member_role_external_id
-    OPENSEARCH_ENDPOINT     = var.opensearch_endpoint
-    OPENSEARCH_INDEX        = var.opensearch_endpoint == null ? null : var.opensearch_index
-    OPENSEARCH_SERVICE      = var.opensearch_endpoint == null ? null : local.opensearch_service
-    OPENSEARCH_REGION       = var.opensearch_endpoint == null ? null : var.opensearch_region
+    OPENSEARCH_ENDPOINT     = local.opensearch_endpoint
+    OPENSEARCH_INDEX        = local.opensearch_endpoint == null ? null : var.opensearch_index
+    OPENSEARCH_SERVICE      = local.opensearch_endpoint == null ? null : local.opensearch_service
+    OPENSEARCH_REGION       = local.opensearch_endpoint == null ? null : var.opensearch_region
   } : k => v if v != null }
 
   notify_env = { for k, v in {
@@ -469,6 +475,10 @@ resource "aws_lambda_function" "send" {
       condition     = (var.opensearch_endpoint == null) == (var.opensearch_arn == null)
       error_message = "opensearch_endpoint and opensearch_arn go together: send-findings needs the ARN for its permissions."
     }
+    precondition {
+      condition     = !var.create_opensearch_domain || (var.opensearch_endpoint == null && var.opensearch_master_user_arn != null)
+      error_message = "create_opensearch_domain needs opensearch_master_user_arn, and excludes opensearch_endpoint/opensearch_arn."
+    }
   }
 }
 
@@ -509,6 +519,95 @@ resource "aws_lambda_event_source_mapping" "this" {
   batch_size                         = var.batch_size
   maximum_batching_window_in_seconds = var.maximum_batching_window_in_seconds
   function_response_types            = ["ReportBatchItemFailures"]
+}
+
+# ---------------------------------------------------------------------------------------
+# OpenSearch domain (optional; usually the landing zone has one)
+# ---------------------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "opensearch" {
+  count = local.create_opensearch ? 1 : 0
+
+  statement {
+    sid       = "SendFindingsWrites"
+    effect    = "Allow"
+    actions   = ["es:ESHttpPost", "es:ESHttpPut"]
+    resources = ["${local.opensearch_arn}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.send[0].arn]
+    }
+  }
+
+  statement {
+    sid       = "MasterUser"
+    effect    = "Allow"
+    actions   = ["es:ESHttp*"]
+    resources = ["${local.opensearch_arn}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [var.opensearch_master_user_arn]
+    }
+  }
+}
+
+resource "aws_opensearch_domain" "this" {
+  count = local.create_opensearch ? 1 : 0
+
+  #checkov:skip=CKV_AWS_84:Slow/application log publishing needs log groups and a resource policy the landing zone usually centralises; enable it on the domain if wanted.
+  #checkov:skip=CKV_AWS_317:Audit logging likewise (it also needs fine-grained access control, which is on).
+  #checkov:skip=CKV_AWS_318:Three dedicated masters triple the cost of a findings index; size the domain with the opensearch_* variables or bring your own.
+  #checkov:skip=CKV2_AWS_59:Dedicated masters: as CKV_AWS_318.
+  #checkov:skip=CKV_AWS_137:A public endpoint with fine-grained access control and an IAM access policy: send-findings runs outside a VPC.
+  #checkov:skip=CKV_AWS_248:No VPC, hence no security group (default or other): see CKV_AWS_137.
+  domain_name     = local.opensearch_domain_name
+  engine_version  = var.opensearch_engine_version
+  access_policies = data.aws_iam_policy_document.opensearch[0].json
+
+  cluster_config {
+    instance_type          = var.opensearch_instance_type
+    instance_count         = var.opensearch_instance_count
+    zone_awareness_enabled = var.opensearch_instance_count > 1
+    dynamic "zone_awareness_config" {
+      for_each = var.opensearch_instance_count > 1 ? [2] : []
+      content {
+        availability_zone_count = zone_awareness_config.value
+      }
+    }
+  }
+
+  ebs_options {
+    ebs_enabled = true
+    volume_size = var.opensearch_volume_size
+    volume_type = "gp3"
+  }
+
+  encrypt_at_rest {
+    enabled    = true
+    kms_key_id = local.kms_key_arn
+  }
+
+  node_to_node_encryption {
+    enabled = true
+  }
+
+  domain_endpoint_options {
+    enforce_https       = true
+    tls_security_policy = "Policy-Min-TLS-1-2-2019-07"
+  }
+
+  advanced_security_options {
+    enabled                        = true
+    anonymous_auth_enabled         = false
+    internal_user_database_enabled = false
+    master_user_options {
+      master_user_arn = var.opensearch_master_user_arn
+    }
+  }
+
+  tags = var.tags
 }
 
 # ---------------------------------------------------------------------------------------

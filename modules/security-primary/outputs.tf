@@ -88,3 +88,13 @@ output "member_role_name" {
   description = "The member read role name the Lambdas assume (MEMBER_ROLE_NAME)."
   value       = var.create ? local.member_role_name : null
 }
+
+output "opensearch_endpoint" {
+  description = "The OpenSearch endpoint send-findings indexes into (created or given), or null."
+  value       = var.create ? try(local.opensearch_endpoint, null) : null
+}
+
+output "opensearch_arn" {
+  description = "ARN of the OpenSearch domain or collection (created or given), or null."
+  value       = var.create ? try(local.opensearch_arn, null) : null
+}

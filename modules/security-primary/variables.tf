@@ -234,8 +234,70 @@ variable "bucket_access_log_bucket" {
 # OpenSearch (optional)
 # ---------------------------------------------------------------------------------------
 
+variable "create_opensearch_domain" {
+  description = "Create an OpenSearch domain for the findings (encrypted with the key, node-to-node TLS, HTTPS only, fine-grained access control with opensearch_master_user_arn). Leave false to use an existing domain (opensearch_endpoint + opensearch_arn) or to index nothing."
+  type        = bool
+  default     = false
+}
+
+variable "opensearch_domain_name" {
+  description = "Name of the created domain (3-28 characters: a-z, 0-9, hyphen, starting with a letter). Null: \"<name_prefix>-findings\", lowercased and cut to 28 characters."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.opensearch_domain_name == null || can(regex("^[a-z][a-z0-9-]{2,27}$", var.opensearch_domain_name))
+    error_message = "opensearch_domain_name must be 3-28 characters: a-z, 0-9 and hyphens, starting with a letter."
+  }
+}
+
+variable "opensearch_engine_version" {
+  description = "Engine version of the created domain (2.7 or newer for the index template's flat_object)."
+  type        = string
+  default     = "OpenSearch_2.13"
+
+  validation {
+    condition     = can(regex("^OpenSearch_[0-9]+\\.[0-9]+$", var.opensearch_engine_version))
+    error_message = "opensearch_engine_version must look like OpenSearch_2.13."
+  }
+}
+
+variable "opensearch_instance_type" {
+  description = "Data node instance type of the created domain."
+  type        = string
+  default     = "t3.small.search"
+}
+
+variable "opensearch_instance_count" {
+  description = "Data nodes of the created domain; with 2 or more they are spread over two availability zones (use an even count)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.opensearch_instance_count >= 1
+    error_message = "opensearch_instance_count must be at least 1."
+  }
+}
+
+variable "opensearch_volume_size" {
+  description = "EBS (gp3) volume size per data node of the created domain, in GiB."
+  type        = number
+  default     = 20
+}
+
+variable "opensearch_master_user_arn" {
+  description = "IAM role or user that administers the created domain (fine-grained access control master user). Required with create_opensearch_domain; map the send-findings role (output send_findings_role_arn) to a role that may write the index, from the OpenSearch security plugin."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.opensearch_master_user_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", var.opensearch_master_user_arn))
+    error_message = "opensearch_master_user_arn must be an IAM role or user ARN."
+  }
+}
+
 variable "opensearch_endpoint" {
-  description = "An existing OpenSearch domain or Serverless collection endpoint (https://...) that send-findings indexes into (OPENSEARCH_ENDPOINT). Null: no indexing."
+  description = "An existing OpenSearch domain or Serverless collection endpoint (https://...) that send-findings indexes into (OPENSEARCH_ENDPOINT). Null: no indexing (unless create_opensearch_domain)."
   type        = string
   default     = null
 

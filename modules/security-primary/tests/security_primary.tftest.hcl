@@ -348,6 +348,39 @@ run "given_resources" {
   }
 }
 
+# Planned only: the local AWS's OpenSearch domains keep the aws provider waiting for its
+# full create and delete timeouts.
+run "opensearch_domain_created" {
+  command   = plan
+  state_key = "opensearch"
+
+  variables {
+    kms_key_arn                = "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000001"
+    opensearch_endpoint        = null
+    opensearch_arn             = null
+    create_opensearch_domain   = true
+    opensearch_master_user_arn = "arn:aws:iam::111111111111:role/search-admin"
+  }
+
+  assert {
+    condition     = aws_opensearch_domain.this[0].domain_name == "ilsptest-findings" && output.opensearch_arn == "arn:aws:es:us-east-1:111111111111:domain/ilsptest-findings"
+    error_message = "the domain is <name_prefix>-findings"
+  }
+
+  assert {
+    condition = (aws_opensearch_domain.this[0].encrypt_at_rest[0].enabled && aws_opensearch_domain.this[0].encrypt_at_rest[0].kms_key_id == var.kms_key_arn
+      && aws_opensearch_domain.this[0].node_to_node_encryption[0].enabled && aws_opensearch_domain.this[0].domain_endpoint_options[0].enforce_https
+    && aws_opensearch_domain.this[0].domain_endpoint_options[0].tls_security_policy == "Policy-Min-TLS-1-2-2019-07")
+    error_message = "encrypted at rest with the key, node-to-node TLS, HTTPS only with TLS 1.2"
+  }
+
+  assert {
+    condition = (aws_opensearch_domain.this[0].advanced_security_options[0].enabled && !aws_opensearch_domain.this[0].advanced_security_options[0].internal_user_database_enabled
+    && aws_opensearch_domain.this[0].advanced_security_options[0].master_user_options[0].master_user_arn == "arn:aws:iam::111111111111:role/search-admin")
+    error_message = "fine-grained access control with the IAM master user"
+  }
+}
+
 run "create_false_creates_nothing" {
   command   = plan
   state_key = "off"
