@@ -107,4 +107,5 @@ TFVARS
   members_csv=$(IFS=,; echo "${members[*]}") regions_csv=$(IFS=,; echo "${regions[*]}")
   phase "$size nothing left with the prefix" .venv/bin/python scripts/check-example.py destroyed "$prefix" "$security" "$members_csv" "$regions_csv" >&2
   echo "BENCH multi_account_apply_${m}x${r} $seconds s"
+  rm -rf "$work" # its logs stay in $logs
 done
