@@ -23,7 +23,7 @@ phase_root="${LOCALAWS_STATE_DIR:-$PWD/.localaws}/bench-example"
 mkdir -p "$phase_root"
 logs="$phase_root/logs"
 mkdir -p "$logs"
-phase "provider (installed, or build and install)" example_provider >&2
+phase "provider (newest build, else a release build)" example_provider >&2
 
 # Runs terraform <args> for every "<shape>:<instance>" given, in parallel; fails if any does.
 each() {

@@ -14,30 +14,42 @@ example_localaws_up() {
   source "${LOCALAWS_STATE_DIR:-.localaws}/env"
 }
 
-# The provider in .terraform-mirror/ as installed (`make provider`, or a test run's build);
-# builds and installs a release build only when none is there, so that a run never
-# replaces the binary another run in the same checkout is using.
+# Chooses the provider binary the run uses (EXAMPLE_PROVIDER_BINARY): the newest of the
+# workspace's builds (target/debug, e.g. from make test-modules, or target/release, from
+# make provider) and the one installed in .terraform-mirror/; builds a release only when
+# there is none. The run copies it into a mirror of its own (example_copy) and never
+# writes to .terraform-mirror/, which other runs in the same checkout may be using.
+EXAMPLE_PROVIDER_BINARY=
 example_provider() {
-  if ls .terraform-mirror/registry.terraform.io/inspectorlink/inspectorlink/*/*/terraform-provider-inspectorlink_* >/dev/null 2>&1; then
-    echo "using the installed provider: $(ls .terraform-mirror/registry.terraform.io/inspectorlink/inspectorlink/*/*/terraform-provider-inspectorlink_*)"
-    return
+  local target=${CARGO_TARGET_DIR:-target} candidate
+  for candidate in "$target"/debug/terraform-provider-inspectorlink "$target"/release/terraform-provider-inspectorlink \
+    .terraform-mirror/registry.terraform.io/inspectorlink/inspectorlink/*/*/terraform-provider-inspectorlink_*; do
+    if [ -x "$candidate" ] && { [ -z "$EXAMPLE_PROVIDER_BINARY" ] || [ "$candidate" -nt "$EXAMPLE_PROVIDER_BINARY" ]; }; then
+      EXAMPLE_PROVIDER_BINARY=$candidate
+    fi
+  done
+  if [ -z "$EXAMPLE_PROVIDER_BINARY" ]; then
+    cargo build --release --quiet -p terraform-provider-inspectorlink
+    EXAMPLE_PROVIDER_BINARY=$target/release/terraform-provider-inspectorlink
   fi
-  cargo build --release --quiet -p terraform-provider-inspectorlink
-  scripts/install-provider.sh "${CARGO_TARGET_DIR:-target}/release/terraform-provider-inspectorlink"
+  echo "provider: $EXAMPLE_PROVIDER_BINARY"
 }
 
 # Copies what the example's roots reference (modules/, examples/, the Inspector facts file)
-# into $1, keeping the relative layout, so runs never write state into the repository; and
-# the installed provider into a mirror of the run's own, with a CLI config naming it
-# (exported as TF_CLI_CONFIG_FILE): a reinstall into .terraform-mirror/ during the run
-# would otherwise no longer match the run's lock file.
+# into $1, keeping the relative layout, so runs never write state into the repository; puts
+# the chosen provider into a filesystem mirror of the run's own and exports a CLI config
+# (TF_CLI_CONFIG_FILE) that is the local AWS's with that mirror for inspectorlink/*.
 example_copy() {
-  local work=$1
+  local work=$1 version dir
   mkdir -p "$work/functions/inspector-facts"
   rm -rf "$work/modules" "$work/examples" "$work/terraform-mirror"
   cp -R modules examples "$work/"
   cp functions/inspector-facts/classic-regions.json "$work/functions/inspector-facts/"
-  cp -R .terraform-mirror "$work/terraform-mirror"
+  # The provider's version is the workspace's, as scripts/install-provider.sh installs it.
+  version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
+  dir="$work/terraform-mirror/registry.terraform.io/inspectorlink/inspectorlink/$version/linux_amd64"
+  mkdir -p "$dir"
+  cp "$EXAMPLE_PROVIDER_BINARY" "$dir/terraform-provider-inspectorlink_v$version"
   EXAMPLE_BASE_CLI_CONFIG=${EXAMPLE_BASE_CLI_CONFIG:-$TF_CLI_CONFIG_FILE} # the local AWS's
   sed "s|\"$PWD/.terraform-mirror\"|\"$work/terraform-mirror\"|" "$EXAMPLE_BASE_CLI_CONFIG" >"$work/terraform.rc"
   grep -q "$work/terraform-mirror" "$work/terraform.rc" || { echo "example_copy: no .terraform-mirror path in $EXAMPLE_BASE_CLI_CONFIG" >&2; return 1; }

@@ -24,7 +24,7 @@ mkdir -p "$logs"
 root="$work/examples/multi-account"
 tf() { terraform -chdir="$root" "$@"; }
 
-phase "provider (installed, or build and install)" example_provider
+phase "provider (newest build, else a release build)" example_provider
 example_copy "$work"
 zips=$(example_zips "$work")
 .venv/bin/python - "$root/local.auto.tfvars.json" "$zips" <<PY
