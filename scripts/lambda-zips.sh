@@ -62,6 +62,7 @@ if [ "$mode" = release ]; then
   done
 else
   out=dist/test-lambda
+  rm -rf "$out" # no zip of an earlier run (or stand-in) outlives its crate
   mkdir -p "$out"
   cargo build --quiet --bins "${all_bins[@]}"
   tmp=$(mktemp -d)
