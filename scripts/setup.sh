@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the Makefile's targets need: apt protobuf-compiler, the pinned Python
-# requirements (moto, boto3, pytest, cargo-lambda) in .venv. Quiet and quick when done.
+# requirements (moto, boto3, pytest, cargo-lambda) in .venv, and checkov in .venv-checkov
+# (its pins clash with moto's). Quiet and quick when done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,4 +34,14 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r "$requirements"
   echo "$want" >"$stamp"
+fi
+
+checkov_requirements=tests/checkov/requirements.txt
+checkov_stamp=.venv-checkov/.requirements.sha256
+want=$(sha256sum "$checkov_requirements" | cut -d' ' -f1)
+if [ ! -x .venv-checkov/bin/checkov ] || [ "$(cat "$checkov_stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: installing $checkov_requirements into .venv-checkov"
+  python3 -m venv .venv-checkov
+  .venv-checkov/bin/pip install --quiet --disable-pip-version-check -r "$checkov_requirements"
+  echo "$want" >"$checkov_stamp"
 fi

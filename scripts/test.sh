@@ -21,3 +21,9 @@ phase "pytest: the local AWS (launcher, fidelity patches, Inspector Classic)"
 
 phase "cargo test: the workspace, against the same local AWS"
 cargo test --workspace
+
+phase "Terraform modules and examples: fmt, checkov, validate, terraform test, the security stack"
+scripts/test-modules.sh
+
+phase "examples/multi-account: apply, empty plan, unlisted account kept out, destroy"
+scripts/test-example.sh

@@ -74,6 +74,81 @@ def securityhub_update_configuration() -> None:
     SecurityHubResponse.update_security_hub_configuration = response_update
 
 
+def securityhub_product_subscriptions() -> None:
+    """SecurityHub has no product subscriptions (EnableImportFindingsForProduct & co.).
+
+    hashicorp/aws's aws_securityhub_product_subscription calls
+    EnableImportFindingsForProduct, reads with ListEnabledProductsForImport and destroys
+    with DisableImportFindingsForProduct; moto has no route for /productSubscriptions, so
+    the create fails with a 404. Subscriptions live per account and region, need an
+    enabled hub (InvalidAccessException otherwise), refuse a second subscription to the
+    same product (ResourceConflictException) and go with the hub when it is disabled.
+    """
+    import re
+    from urllib.parse import unquote
+
+    import moto.securityhub.urls as urls
+    from moto.securityhub.exceptions import SecurityHubClientError as RESTError
+    from moto.securityhub.models import SecurityHubBackend
+    from moto.securityhub.responses import SecurityHubResponse
+
+    if "{0}/productSubscriptions$" in urls.url_paths:
+        return
+    urls.url_paths["{0}/productSubscriptions$"] = SecurityHubResponse.dispatch
+    urls.url_paths["{0}/productSubscriptions/(?P<arn>.+)$"] = SecurityHubResponse.dispatch
+    product_arn_pattern = re.compile(r"^arn:(aws[a-z-]*):securityhub:([a-z0-9-]+):(\d{12})?:product/([^/]+)/([^/]+)$")
+
+    def subscriptions(backend: SecurityHubBackend) -> dict[str, str]:
+        """Product subscription ARN -> product ARN."""
+        return backend.__dict__.setdefault("_product_subscriptions", {})
+
+    def require_hub(backend: SecurityHubBackend) -> None:
+        if not backend.enabled:
+            raise RESTError(
+                "InvalidAccessException",
+                f"Account {backend.account_id} is not subscribed to AWS Security Hub",
+            )
+
+    def enable_import(self: SecurityHubResponse) -> str:
+        backend = self.securityhub_backend
+        require_hub(backend)
+        product_arn = (json.loads(self.body) if self.body else {}).get("ProductArn", "")
+        match = product_arn_pattern.match(product_arn)
+        if not match or match.group(2) != backend.region_name:
+            raise RESTError("InvalidInputException", f"Invalid ProductArn: {product_arn}")
+        partition, _, _, company, product = match.groups()
+        arn = f"arn:{partition}:securityhub:{backend.region_name}:{backend.account_id}:product-subscription/{company}/{product}"
+        if arn in subscriptions(backend):
+            raise RESTError("ResourceConflictException", f"Product {product_arn} is already enabled for import")
+        subscriptions(backend)[arn] = product_arn
+        return json.dumps({"ProductSubscriptionArn": arn})
+
+    def list_enabled(self: SecurityHubResponse) -> str:
+        backend = self.securityhub_backend
+        require_hub(backend)
+        return json.dumps({"ProductSubscriptions": sorted(subscriptions(backend))})
+
+    def disable_import(self: SecurityHubResponse) -> str:
+        backend = self.securityhub_backend
+        require_hub(backend)
+        arn = unquote(self.path.split("/productSubscriptions/", 1)[1])
+        if subscriptions(backend).pop(arn, None) is None:
+            raise RESTError("ResourceNotFoundException", f"Product subscription {arn} not found")
+        return json.dumps({})
+
+    original_disable = SecurityHubBackend.disable_security_hub
+
+    def disable_security_hub(self: SecurityHubBackend) -> dict:
+        result = original_disable(self)
+        self.__dict__.pop("_product_subscriptions", None)
+        return result
+
+    SecurityHubResponse.enable_import_findings_for_product = enable_import
+    SecurityHubResponse.list_enabled_products_for_import = list_enabled
+    SecurityHubResponse.disable_import_findings_for_product = disable_import
+    SecurityHubBackend.disable_security_hub = disable_security_hub
+
+
 def sqs_redrive_allow_policy() -> None:
     """SQS rejects the RedriveAllowPolicy attribute name in GetQueueAttributes.
 
@@ -298,14 +373,52 @@ def sts_trust_policy() -> None:
     TokenResponse.assume_role = assume_role
 
 
+def lambda_kms_key_arn() -> None:
+    """Lambda drops the function's KMSKeyArn (the key of its environment variables).
+
+    AWS returns KMSKeyArn in GetFunction / GetFunctionConfiguration when one is set, and
+    UpdateFunctionConfiguration changes it; moto ignores it, so hashicorp/aws reads ""
+    after every apply of an aws_lambda_function with kms_key_arn and plans to set it again.
+    """
+    from moto.awslambda.models import LambdaFunction
+
+    if getattr(LambdaFunction, "_localaws_kms_key_arn", False):
+        return
+    original_init = LambdaFunction.__init__
+    original_get = LambdaFunction.get_configuration
+    original_update = LambdaFunction.update_configuration
+
+    def __init__(self: LambdaFunction, account_id: str, spec: dict, *args, **kwargs) -> None:
+        original_init(self, account_id, spec, *args, **kwargs)
+        self.__dict__["_kms_key_arn"] = spec.get("KMSKeyArn") or None
+
+    def get_configuration(self: LambdaFunction, *args, **kwargs) -> dict:
+        config = original_get(self, *args, **kwargs)
+        if self.__dict__.get("_kms_key_arn"):
+            config["KMSKeyArn"] = self.__dict__["_kms_key_arn"]
+        return config
+
+    def update_configuration(self: LambdaFunction, config_updates: dict) -> dict:
+        if "KMSKeyArn" in config_updates:
+            self.__dict__["_kms_key_arn"] = config_updates["KMSKeyArn"] or None
+        return original_update(self, config_updates)
+
+    LambdaFunction.__init__ = __init__
+    LambdaFunction.get_configuration = get_configuration
+    LambdaFunction.update_configuration = update_configuration
+    LambdaFunction._localaws_kms_key_arn = True
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "securityhub_update_configuration": securityhub_update_configuration,
+    "securityhub_product_subscriptions": securityhub_product_subscriptions,
     "sqs_redrive_allow_policy": sqs_redrive_allow_policy,
     "sqs_compact_redrive_policy": sqs_compact_redrive_policy,
     "inspector2_disable_delegated_admin": inspector2_disable_delegated_admin,
     "sns_cross_account_sqs_delivery": sns_cross_account_sqs_delivery,
     "sts_trust_policy": sts_trust_policy,
     "sns_email_and_http_delivery": sns_email_and_http_delivery,
+    "lambda_kms_key_arn": lambda_kms_key_arn,
 }
 
 

@@ -52,6 +52,41 @@ def test_securityhub_update_configuration_gap_in_stock_moto(stock):
         hub.update_security_hub_configuration(AutoEnableControls=False)
 
 
+def test_securityhub_product_subscriptions(accounts):
+    hub = accounts.client("securityhub", MEMBER_ACCOUNTS[1])
+    try:
+        hub.disable_security_hub()
+    except hub.exceptions.ClientError:
+        pass
+    product = f"arn:aws:securityhub:{REGION}::product/aws/inspector"
+    with pytest.raises(ClientError, match="InvalidAccessException"):
+        hub.enable_import_findings_for_product(ProductArn=product)
+    hub.enable_security_hub(EnableDefaultStandards=False)
+    arn = hub.enable_import_findings_for_product(ProductArn=product)["ProductSubscriptionArn"]
+    assert arn == f"arn:aws:securityhub:{REGION}:{MEMBER_ACCOUNTS[1]}:product-subscription/aws/inspector"
+    assert hub.list_enabled_products_for_import()["ProductSubscriptions"] == [arn]
+    with pytest.raises(ClientError, match="ResourceConflictException"):
+        hub.enable_import_findings_for_product(ProductArn=product)
+    with pytest.raises(ClientError, match="InvalidInputException"):
+        hub.enable_import_findings_for_product(ProductArn="arn:aws:securityhub:eu-west-1::product/aws/inspector")
+    hub.disable_import_findings_for_product(ProductSubscriptionArn=arn)
+    assert hub.list_enabled_products_for_import()["ProductSubscriptions"] == []
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        hub.disable_import_findings_for_product(ProductSubscriptionArn=arn)
+    hub.enable_import_findings_for_product(ProductArn=product)
+    hub.disable_security_hub()
+    hub.enable_security_hub(EnableDefaultStandards=False)
+    assert hub.list_enabled_products_for_import()["ProductSubscriptions"] == []  # gone with the hub
+    hub.disable_security_hub()
+
+
+def test_securityhub_product_subscriptions_gap_in_stock_moto(stock):
+    hub = stock("securityhub")
+    hub.enable_security_hub(EnableDefaultStandards=False)
+    with pytest.raises(Exception):
+        hub.enable_import_findings_for_product(ProductArn=f"arn:aws:securityhub:{REGION}::product/aws/inspector")
+
+
 def _queue_with_dlq(sqs, name):
     dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -395,3 +430,58 @@ def test_sns_email_and_http_delivery_gap_in_stock_moto(stock, monkeypatch):
     )
     assert "MessageAttributes" not in posts[0]["json"]
     assert "x-amz-sns-message-type" not in posts[0]["headers"]
+
+
+def _zip_with_bootstrap() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("bootstrap", "#!/bin/sh\n")
+    return buffer.getvalue()
+
+
+def _function(client, role: str, name: str, **extra) -> dict:
+    return client.create_function(
+        FunctionName=name,
+        Runtime="provided.al2023",
+        Handler="bootstrap",
+        Role=role,
+        Code={"ZipFile": _zip_with_bootstrap()},
+        **extra,
+    )
+
+
+def test_lambda_kms_key_arn(accounts, unique):
+    awslambda = accounts.client("lambda", SECURITY_ACCOUNT)
+    iam = accounts.client("iam", SECURITY_ACCOUNT)
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    role = iam.create_role(RoleName=f"kms-{unique}", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    key = f"arn:aws:kms:{REGION}:{SECURITY_ACCOUNT}:key/{unique}"
+    created = _function(awslambda, role, f"kms-{unique}", KMSKeyArn=key, Environment={"Variables": {"A": "1"}})
+    assert created["KMSKeyArn"] == key
+    assert awslambda.get_function(FunctionName=f"kms-{unique}")["Configuration"]["KMSKeyArn"] == key
+    other = f"{key}-2"
+    awslambda.update_function_configuration(FunctionName=f"kms-{unique}", KMSKeyArn=other)
+    assert awslambda.get_function_configuration(FunctionName=f"kms-{unique}")["KMSKeyArn"] == other
+    _function(awslambda, role, f"nokms-{unique}")
+    assert "KMSKeyArn" not in awslambda.get_function_configuration(FunctionName=f"nokms-{unique}")
+    for name in (f"kms-{unique}", f"nokms-{unique}"):
+        awslambda.delete_function(FunctionName=name)
+    iam.delete_role(RoleName=f"kms-{unique}")
+
+
+def test_lambda_kms_key_arn_gap_in_stock_moto(stock):
+    awslambda = stock("lambda")
+    iam = stock("iam")
+    role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    awslambda.create_function(
+        FunctionName="f",
+        Runtime="provided.al2023",
+        Handler="bootstrap",
+        Role=role,
+        Code={"ZipFile": _zip_with_bootstrap()},
+        KMSKeyArn=f"arn:aws:kms:{REGION}:123456789012:key/k",
+    )
+    assert "KMSKeyArn" not in awslambda.get_function_configuration(FunctionName="f")

@@ -1,0 +1,1 @@
+member_account_id = "222222222222"

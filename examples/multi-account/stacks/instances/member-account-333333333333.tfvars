@@ -1,0 +1,1 @@
+member_account_id = "333333333333"

@@ -1,0 +1,2 @@
+member_account_id = "222222222222"
+region            = "us-east-1"

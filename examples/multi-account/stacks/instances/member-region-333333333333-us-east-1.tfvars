@@ -1,0 +1,2 @@
+member_account_id = "333333333333"
+region            = "us-east-1"

@@ -1,0 +1,319 @@
+# Who may do what: the two Lambda roles (each scoped to exactly the resources it touches)
+# and the policy of the module's KMS key.
+
+locals {
+  lambda_roles = var.create ? { send = local.send_name, notify = local.notify_name } : {}
+  # ARNs built from names: the key policy names the roles, the role policies name the key.
+  send_role_arn   = "arn:${local.partition}:iam::${local.account_id}:role/${local.send_name}"
+  notify_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${local.notify_name}"
+  table_arn       = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.dedupe_table_name}"
+  # The AWS services through which the Lambda roles use the key.
+  key_via_services = [for s in ["lambda", "sqs", "s3", "sns", "dynamodb"] : "${s}.${local.region}.amazonaws.com"]
+}
+
+data "aws_iam_policy_document" "lambda_trust" {
+  statement {
+    sid     = "LambdaOfThisAccount"
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "send" {
+  count = var.create ? 1 : 0
+
+  name                 = local.send_name
+  description          = "send-findings: reads the send queue, describes findings in member accounts, writes S3 and OpenSearch."
+  assume_role_policy   = data.aws_iam_policy_document.lambda_trust.json
+  permissions_boundary = var.permissions_boundary
+  tags                 = var.tags
+}
+
+resource "aws_iam_role" "notify" {
+  count = var.create ? 1 : 0
+
+  name                 = local.notify_name
+  description          = "notify-findings: reads the notify queue, describes findings in member accounts, publishes notifications."
+  assume_role_policy   = data.aws_iam_policy_document.lambda_trust.json
+  permissions_boundary = var.permissions_boundary
+  tags                 = var.tags
+}
+
+# What both Lambdas need: their log group, their queue, the key, the member read roles.
+data "aws_iam_policy_document" "lambda_common" {
+  for_each = local.lambda_roles
+
+  statement {
+    sid       = "OwnLogGroup"
+    effect    = "Allow"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${each.value}:*"]
+  }
+
+  statement {
+    sid       = "OwnQueue"
+    effect    = "Allow"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+    resources = [each.key == "send" ? local.send_queue_arn : local.notify_queue_arn]
+  }
+
+  statement {
+    sid       = "Key"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [local.kms_key_arn]
+  }
+
+  statement {
+    sid       = "MemberReadRoles"
+    effect    = "Allow"
+    actions   = ["sts:AssumeRole"]
+    resources = local.member_role_arns
+  }
+}
+
+data "aws_iam_policy_document" "send" {
+  count = var.create ? 1 : 0
+
+  source_policy_documents = [data.aws_iam_policy_document.lambda_common["send"].json]
+
+  statement {
+    sid       = "FindingObjects"
+    effect    = "Allow"
+    actions   = ["s3:PutObject"]
+    resources = ["${local.bucket_arn}/${var.findings_prefix}/*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.opensearch_arn != null && local.opensearch_service == "es" ? [local.opensearch_arn] : []
+    content {
+      sid       = "OpenSearchDomainWrites"
+      effect    = "Allow"
+      actions   = ["es:ESHttpPost", "es:ESHttpPut"]
+      resources = ["${statement.value}/*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.opensearch_arn != null && local.opensearch_service == "aoss" ? [local.opensearch_arn] : []
+    content {
+      sid       = "OpenSearchCollectionAccess"
+      effect    = "Allow"
+      actions   = ["aoss:APIAccessAll"]
+      resources = [statement.value]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "notify" {
+  count = var.create ? 1 : 0
+
+  source_policy_documents = [data.aws_iam_policy_document.lambda_common["notify"].json]
+
+  statement {
+    sid       = "PublishNotifications"
+    effect    = "Allow"
+    actions   = ["sns:Publish"]
+    resources = [local.notifications_topic_arn]
+  }
+
+  statement {
+    sid       = "DedupeTable"
+    effect    = "Allow"
+    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    resources = [local.table_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "send" {
+  count = var.create ? 1 : 0
+
+  name   = "send-findings"
+  role   = aws_iam_role.send[0].id
+  policy = data.aws_iam_policy_document.send[0].json
+}
+
+resource "aws_iam_role_policy" "notify" {
+  count = var.create ? 1 : 0
+
+  name   = "notify-findings"
+  role   = aws_iam_role.notify[0].id
+  policy = data.aws_iam_policy_document.notify[0].json
+}
+
+# ---------------------------------------------------------------------------------------
+# The KMS key, when none is given. Resource "*" in a key policy means this key.
+# ---------------------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "key" {
+  count = local.create_key ? 1 : 0
+
+  #checkov:skip=CKV_AWS_109:A key policy's Resource "*" is the key itself; the admin statement is the account root, as AWS's default key policy.
+  #checkov:skip=CKV_AWS_111:A key policy's Resource "*" is the key itself; writes are limited to the account root.
+  #checkov:skip=CKV_AWS_356:A key policy's Resource "*" is the key itself, not every resource.
+  statement {
+    sid       = "AccountAdministers"
+    effect    = "Allow"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  # SNS encrypts what the regional topics deliver into the (encrypted) queues.
+  statement {
+    sid       = "RegionalTopicsDeliverToQueues"
+    effect    = "Allow"
+    actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["sns.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = local.regional_topic_arns
+    }
+  }
+
+  # So that security-region in this region can encrypt its topic with this key: the
+  # Inspector service account publishes to it (see security-region's README).
+  dynamic "statement" {
+    for_each = local.service_account_id == null ? [] : [local.service_account_id]
+    content {
+      sid       = "InspectorClassicPublishesThroughSns"
+      effect    = "Allow"
+      actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${local.partition}:iam::${statement.value}:root"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sns.${local.region}.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:EncryptionContext:aws:sns:topicArn"
+        values   = [local.primary_topic_arn]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.eventbridge_rule_arns) > 0 ? [1] : []
+    content {
+      sid       = "EventBridgeRulesSendToQueues"
+      effect    = "Allow"
+      actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+      resources = ["*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["events.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnLike"
+        variable = "aws:SourceArn"
+        values   = var.eventbridge_rule_arns
+      }
+    }
+  }
+
+  # The dead-letter queue alarms publish to the (encrypted) notifications topic.
+  statement {
+    sid       = "AlarmsPublishToNotifications"
+    effect    = "Allow"
+    actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.alarm_arn_pattern]
+    }
+  }
+
+  statement {
+    sid       = "LambdaLogGroups"
+    effect    = "Allow"
+    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${local.region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = [local.log_group_pattern]
+    }
+  }
+
+  # The Lambdas read their environment, queue and table, write S3 objects and publish to
+  # the notifications topic, all through those services.
+  statement {
+    sid       = "LambdaRolesThroughServices"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.send[0].arn, aws_iam_role.notify[0].arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = local.key_via_services
+    }
+  }
+}
+
+resource "aws_kms_key" "this" {
+  count = local.create_key ? 1 : 0
+
+  description             = "Inspector findings pipeline (${var.name_prefix}): queues, bucket, table, topics, logs, Lambda environments"
+  enable_key_rotation     = true
+  deletion_window_in_days = var.kms_key_deletion_window_in_days
+  policy                  = data.aws_iam_policy_document.key[0].json
+  tags                    = var.tags
+}
+
+resource "aws_kms_alias" "this" {
+  count = local.create_key ? 1 : 0
+
+  name          = "alias/${var.name_prefix}-findings-pipeline"
+  target_key_id = aws_kms_key.this[0].key_id
+}

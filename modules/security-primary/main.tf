@@ -1,0 +1,628 @@
+# The security account's primary region: the central queues and the Lambdas behind them,
+# where findings are kept (S3, optionally OpenSearch, Security Hub) and who is told
+# (notifications topic). IAM and the key policy are in iam.tf.
+
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  region     = data.aws_region.current.name
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+
+  classic_regions    = jsondecode(file("${path.module}/../../functions/inspector-facts/classic-regions.json")).regions
+  service_account_id = try(local.classic_regions[local.region].service_account_id, null)
+
+  # Names, and ARNs built from them where a reference would add a dependency level (each
+  # SQS create or policy change waits ~25 s in the aws provider).
+  send_name         = "${var.name_prefix}-send-findings"
+  dedupe_table_name = "${var.name_prefix}-notify-dedupe"
+  notify_name       = "${var.name_prefix}-notify-findings"
+  send_queue_arn    = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.send_name}"
+  notify_queue_arn  = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.notify_name}"
+  regional_topic_arns = [for r in var.regions :
+    "arn:${local.partition}:sns:${r}:${local.account_id}:${var.name_prefix}-findings"
+  ]
+  primary_topic_arn = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${var.name_prefix}-findings"
+  alarm_arn_pattern = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name_prefix}-*"
+  log_group_pattern = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*"
+
+  create_key  = var.create && (var.create_kms_key != null ? var.create_kms_key : var.kms_key_arn == null)
+  kms_key_arn = local.create_key ? try(aws_kms_key.this[0].arn, null) : var.kms_key_arn
+
+  create_bucket = var.create && (var.create_bucket != null ? var.create_bucket : var.bucket_name == null)
+  bucket_name   = coalesce(var.bucket_name, replace(lower("${var.name_prefix}-findings-${local.account_id}"), "_", "-"))
+  bucket_arn    = "arn:${local.partition}:s3:::${local.bucket_name}"
+
+  create_notifications_topic = var.create && (var.create_notifications_topic != null ? var.create_notifications_topic : var.notifications_topic_arn == null)
+  notifications_topic_arn    = local.create_notifications_topic ? try(aws_sns_topic.notifications[0].arn, null) : var.notifications_topic_arn
+  alarm_topic_arn            = var.alarm_topic_arn != null ? var.alarm_topic_arn : local.notifications_topic_arn
+
+  member_role_name = coalesce(var.member_role_name, "${var.name_prefix}-read")
+  member_role_arns = [for id in var.member_account_ids : "arn:${local.partition}:iam::${id}:role/${local.member_role_name}"]
+
+  send_zip   = coalesce(var.send_findings_zip, "${path.module}/../../dist/lambda/send-findings.zip")
+  notify_zip = coalesce(var.notify_findings_zip, "${path.module}/../../dist/lambda/notify-findings.zip")
+
+  create_opensearch      = var.create && var.create_opensearch_domain
+  opensearch_domain_name = coalesce(var.opensearch_domain_name, trimsuffix(substr(replace(lower("${var.name_prefix}-findings"), "_", "-"), 0, 28), "-"))
+  opensearch_endpoint    = local.create_opensearch ? "https://${try(aws_opensearch_domain.this[0].endpoint, "")}" : var.opensearch_endpoint
+  opensearch_arn = (local.create_opensearch
+    ? "arn:${local.partition}:es:${local.region}:${local.account_id}:domain/${local.opensearch_domain_name}"
+  : var.opensearch_arn)
+  opensearch_service = local.opensearch_arn == null ? null : (startswith(split(":", local.opensearch_arn)[2], "aoss") ? "aoss" : "es")
+
+  # Unset variables are left out: the Lambdas apply their own defaults.
+  send_env = { for k, v in {
+    FINDINGS_BUCKET         = local.bucket_name
+    FINDINGS_PREFIX         = var.findings_prefix
+    FINDINGS_KMS_KEY_ARN    = local.kms_key_arn
+    MEMBER_ROLE_NAME        = local.member_role_name
+    MEMBER_ROLE_EXTERNAL_ID = var.member_role_external_id
+    OPENSEARCH_ENDPOINT     = local.opensearch_endpoint
+    OPENSEARCH_INDEX        = local.opensearch_endpoint == null ? null : var.opensearch_index
+    OPENSEARCH_SERVICE      = local.opensearch_endpoint == null ? null : local.opensearch_service
+    OPENSEARCH_REGION       = local.opensearch_endpoint == null ? null : var.opensearch_region
+  } : k => v if v != null }
+
+  notify_env = { for k, v in {
+    NOTIFICATIONS_TOPIC_ARN = local.notifications_topic_arn
+    NOTIFY_MIN_SEVERITY     = var.notify_min_severity
+    DEDUPE_TABLE            = local.dedupe_table_name
+    DEDUPE_TTL_DAYS         = tostring(var.dedupe_ttl_days)
+    MEMBER_ROLE_NAME        = local.member_role_name
+    MEMBER_ROLE_EXTERNAL_ID = var.member_role_external_id
+  } : k => v if v != null }
+
+  severity_rank = { INFORMATIONAL = 0, LOW = 1, MEDIUM = 2, HIGH = 3, CRITICAL = 4 }
+  subscribers = merge(
+    { for s in var.notification_emails : "email ${s.endpoint}" => merge(s, { protocol = "email" }) },
+    { for s in var.notification_http_endpoints : "http ${s.endpoint}" => merge(s, { protocol = startswith(s.endpoint, "https://") ? "https" : "http" }) },
+  )
+  # min_severity becomes a numeric filter on the severity_rank attribute notify-findings
+  # sets; "exists: false" lets messages without it (CloudWatch alarms) through.
+  subscriber_filter_policies = { for k, s in local.subscribers : k =>
+    s.min_severity == null && s.filter_policy == null ? null : jsonencode(merge(
+      s.filter_policy == null ? {} : jsondecode(s.filter_policy),
+      s.min_severity == null ? {} : { severity_rank = [{ numeric = [">=", local.severity_rank[s.min_severity]] }, { exists = false }] },
+    ))
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# Queues: send (send-findings) and notify (notify-findings), each with a dead-letter queue.
+# SQS cannot hand one message to two consumers, so every regional topic delivers to both.
+# ---------------------------------------------------------------------------------------
+
+resource "aws_sqs_queue" "dlq" {
+  for_each = var.create ? { send = local.send_name, notify = local.notify_name } : {}
+
+  name                      = "${each.value}-dlq"
+  message_retention_seconds = 1209600
+  kms_master_key_id         = local.kms_key_arn
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [each.key == "send" ? local.send_queue_arn : local.notify_queue_arn]
+  })
+  tags = var.tags
+}
+
+resource "aws_sqs_queue" "this" {
+  for_each = var.create ? { send = local.send_name, notify = local.notify_name } : {}
+
+  name                       = each.value
+  message_retention_seconds  = var.message_retention_seconds
+  visibility_timeout_seconds = 6 * var.lambda_timeout
+  kms_master_key_id          = local.kms_key_arn
+  policy                     = data.aws_iam_policy_document.queue[each.key].json
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq[each.key].arn
+    maxReceiveCount     = var.max_receive_count
+  })
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "queue" {
+  for_each = var.create ? { send = local.send_queue_arn, notify = local.notify_queue_arn } : {}
+
+  statement {
+    sid       = "OurRegionalTopicsOnly"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [each.value]
+
+    principals {
+      type        = "Service"
+      identifiers = ["sns.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = local.regional_topic_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.eventbridge_rule_arns) > 0 ? [1] : []
+    content {
+      sid       = "OurEventBridgeRulesOnly"
+      effect    = "Allow"
+      actions   = ["sqs:SendMessage"]
+      resources = [each.value]
+
+      principals {
+        type        = "Service"
+        identifiers = ["events.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnLike"
+        variable = "aws:SourceArn"
+        values   = var.eventbridge_rule_arns
+      }
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [each.value]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "dlq" {
+  for_each = aws_sqs_queue.dlq
+
+  alarm_name          = "${each.value.name}-not-empty"
+  alarm_description   = "Messages in ${each.value.name}: ${each.key}-findings failed them ${var.max_receive_count} times. Inspect, fix, then redrive them to ${aws_sqs_queue.this[each.key].name}."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = each.value.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [local.alarm_topic_arn]
+  ok_actions          = [local.alarm_topic_arn]
+  tags                = var.tags
+}
+
+# ---------------------------------------------------------------------------------------
+# S3: one object per finding
+# ---------------------------------------------------------------------------------------
+
+resource "aws_s3_bucket" "findings" {
+  count = local.create_bucket ? 1 : 0
+
+  #checkov:skip=CKV_AWS_144:Cross-region replication is the landing zone's backup decision; the objects are re-creatable from Inspector.
+  #checkov:skip=CKV2_AWS_62:Nothing consumes bucket events; Athena and other tools read the objects directly.
+  #checkov:skip=CKV_AWS_18:Access logging is optional (bucket_access_log_bucket): it needs a log bucket the landing zone owns.
+  bucket        = local.bucket_name
+  force_destroy = var.bucket_force_destroy
+  tags          = var.tags
+}
+
+resource "aws_s3_bucket_public_access_block" "findings" {
+  count = local.create_bucket ? 1 : 0
+
+  bucket                  = aws_s3_bucket.findings[0].id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "findings" {
+  count = local.create_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.findings[0].id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_versioning" "findings" {
+  count = local.create_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.findings[0].id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "findings" {
+  count = local.create_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.findings[0].id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = local.kms_key_arn
+    }
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "findings" {
+  count = local.create_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.findings[0].id
+
+  rule {
+    id     = "findings"
+    status = "Enabled"
+    filter {
+      prefix = "${var.findings_prefix}/"
+    }
+
+    dynamic "expiration" {
+      for_each = var.bucket_expiration_days == null ? [] : [var.bucket_expiration_days]
+      content {
+        days = expiration.value
+      }
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.bucket_noncurrent_version_expiration_days
+    }
+  }
+
+  rule {
+    id     = "abort-incomplete-uploads"
+    status = "Enabled"
+    filter {}
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+}
+
+resource "aws_s3_bucket_logging" "findings" {
+  count = local.create_bucket && var.bucket_access_log_bucket != null ? 1 : 0
+
+  bucket        = aws_s3_bucket.findings[0].id
+  target_bucket = var.bucket_access_log_bucket
+  target_prefix = "s3/${local.bucket_name}/"
+}
+
+data "aws_iam_policy_document" "bucket" {
+  count = local.create_bucket ? 1 : 0
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [local.bucket_arn, "${local.bucket_arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "findings" {
+  count = local.create_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.findings[0].id
+  policy = data.aws_iam_policy_document.bucket[0].json
+
+  depends_on = [aws_s3_bucket_public_access_block.findings]
+}
+
+# ---------------------------------------------------------------------------------------
+# DynamoDB: notify-findings remembers what it has notified
+# ---------------------------------------------------------------------------------------
+
+resource "aws_dynamodb_table" "dedupe" {
+  count = var.create ? 1 : 0
+
+  name         = local.dedupe_table_name
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "pk"
+
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "expires_at"
+    enabled        = true
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = local.kms_key_arn
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  tags = var.tags
+}
+
+# ---------------------------------------------------------------------------------------
+# Notifications topic and its subscribers
+# ---------------------------------------------------------------------------------------
+
+resource "aws_sns_topic" "notifications" {
+  count = local.create_notifications_topic ? 1 : 0
+
+  name              = "${var.name_prefix}-notifications"
+  kms_master_key_id = local.kms_key_arn
+  policy            = data.aws_iam_policy_document.notifications[0].json
+  tags              = var.tags
+}
+
+# notify-findings publishes with its role's identity policy; the topic policy only adds
+# this account's CloudWatch alarms (the dead-letter queue alarms).
+data "aws_iam_policy_document" "notifications" {
+  count = local.create_notifications_topic ? 1 : 0
+
+  statement {
+    sid       = "OurAlarms"
+    effect    = "Allow"
+    actions   = ["sns:Publish"]
+    resources = ["arn:${local.partition}:sns:${local.region}:${local.account_id}:${var.name_prefix}-notifications"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.alarm_arn_pattern]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_sns_topic_subscription" "notifications" {
+  for_each = var.create ? local.subscribers : {}
+
+  topic_arn           = local.notifications_topic_arn
+  protocol            = each.value.protocol
+  endpoint            = each.value.endpoint
+  filter_policy       = local.subscriber_filter_policies[each.key]
+  filter_policy_scope = local.subscriber_filter_policies[each.key] == null ? null : "MessageAttributes"
+}
+
+# ---------------------------------------------------------------------------------------
+# Lambdas
+# ---------------------------------------------------------------------------------------
+
+resource "aws_cloudwatch_log_group" "lambda" {
+  for_each = var.create ? { send = local.send_name, notify = local.notify_name } : {}
+
+  name              = "/aws/lambda/${each.value}"
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = local.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "send" {
+  count = var.create ? 1 : 0
+
+  #checkov:skip=CKV_AWS_116:Failed records go back to the SQS queue (partial batch response) and on to its DLQ; a function DLQ applies to async invocations only.
+  #checkov:skip=CKV_AWS_117:Runs outside a VPC: it reaches STS, Inspector, EC2, S3 and OpenSearch in other accounts through public AWS endpoints.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile and signed zips the landing zone owns; not required by this module.
+  #checkov:skip=CKV_AWS_50:X-Ray tracing is left to the account's defaults (PassThrough); the function logs structured JSON and EMF metrics.
+  function_name                  = local.send_name
+  description                    = "Inspector findings from the send queue to S3 and OpenSearch."
+  role                           = aws_iam_role.send[0].arn
+  filename                       = local.send_zip
+  source_code_hash               = filebase64sha256(local.send_zip)
+  runtime                        = "provided.al2023"
+  handler                        = "bootstrap"
+  architectures                  = ["x86_64"]
+  memory_size                    = var.lambda_memory_size
+  timeout                        = var.lambda_timeout
+  reserved_concurrent_executions = var.send_findings_reserved_concurrency
+  kms_key_arn                    = local.kms_key_arn
+
+  environment {
+    variables = local.send_env
+  }
+
+  tags       = var.tags
+  depends_on = [aws_cloudwatch_log_group.lambda, aws_iam_role_policy.send]
+
+  lifecycle {
+    precondition {
+      condition     = local.kms_key_arn != null
+      error_message = "create_kms_key = false needs kms_key_arn."
+    }
+    precondition {
+      condition     = local.create_bucket || var.bucket_name != null
+      error_message = "create_bucket = false needs bucket_name."
+    }
+    precondition {
+      condition     = local.notifications_topic_arn != null
+      error_message = "create_notifications_topic = false needs notifications_topic_arn."
+    }
+    precondition {
+      condition     = (var.opensearch_endpoint == null) == (var.opensearch_arn == null)
+      error_message = "opensearch_endpoint and opensearch_arn go together: send-findings needs the ARN for its permissions."
+    }
+    precondition {
+      condition     = !var.create_opensearch_domain || (var.opensearch_endpoint == null && var.opensearch_master_user_arn != null)
+      error_message = "create_opensearch_domain needs opensearch_master_user_arn, and excludes opensearch_endpoint/opensearch_arn."
+    }
+  }
+}
+
+resource "aws_lambda_function" "notify" {
+  count = var.create ? 1 : 0
+
+  #checkov:skip=CKV_AWS_116:Failed records go back to the SQS queue (partial batch response) and on to its DLQ; a function DLQ applies to async invocations only.
+  #checkov:skip=CKV_AWS_117:Runs outside a VPC: it reaches STS and Inspector in other accounts, SNS and DynamoDB through public AWS endpoints.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile and signed zips the landing zone owns; not required by this module.
+  #checkov:skip=CKV_AWS_50:X-Ray tracing is left to the account's defaults (PassThrough); the function logs structured JSON.
+  function_name                  = local.notify_name
+  description                    = "Inspector findings from the notify queue to the notifications topic, once per finding and state."
+  role                           = aws_iam_role.notify[0].arn
+  filename                       = local.notify_zip
+  source_code_hash               = filebase64sha256(local.notify_zip)
+  runtime                        = "provided.al2023"
+  handler                        = "bootstrap"
+  architectures                  = ["x86_64"]
+  memory_size                    = var.lambda_memory_size
+  timeout                        = var.lambda_timeout
+  reserved_concurrent_executions = var.notify_findings_reserved_concurrency
+  kms_key_arn                    = local.kms_key_arn
+
+  environment {
+    variables = local.notify_env
+  }
+
+  tags       = var.tags
+  depends_on = [aws_cloudwatch_log_group.lambda, aws_iam_role_policy.notify]
+}
+
+resource "aws_lambda_event_source_mapping" "this" {
+  for_each = var.create ? { send = aws_lambda_function.send[0].arn, notify = aws_lambda_function.notify[0].arn } : {}
+
+  event_source_arn                   = aws_sqs_queue.this[each.key].arn
+  function_name                      = each.value
+  enabled                            = var.event_source_mappings_enabled
+  batch_size                         = var.batch_size
+  maximum_batching_window_in_seconds = var.maximum_batching_window_in_seconds
+  function_response_types            = ["ReportBatchItemFailures"]
+}
+
+# ---------------------------------------------------------------------------------------
+# OpenSearch domain (optional; usually the landing zone has one)
+# ---------------------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "opensearch" {
+  count = local.create_opensearch ? 1 : 0
+
+  statement {
+    sid       = "SendFindingsWrites"
+    effect    = "Allow"
+    actions   = ["es:ESHttpPost", "es:ESHttpPut"]
+    resources = ["${local.opensearch_arn}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.send[0].arn]
+    }
+  }
+
+  statement {
+    sid       = "MasterUser"
+    effect    = "Allow"
+    actions   = ["es:ESHttp*"]
+    resources = ["${local.opensearch_arn}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [var.opensearch_master_user_arn]
+    }
+  }
+}
+
+resource "aws_opensearch_domain" "this" {
+  count = local.create_opensearch ? 1 : 0
+
+  #checkov:skip=CKV_AWS_84:Slow/application log publishing needs log groups and a resource policy the landing zone usually centralises; enable it on the domain if wanted.
+  #checkov:skip=CKV_AWS_317:Audit logging likewise (it also needs fine-grained access control, which is on).
+  #checkov:skip=CKV_AWS_318:Three dedicated masters triple the cost of a findings index; size the domain with the opensearch_* variables or bring your own.
+  #checkov:skip=CKV2_AWS_59:Dedicated masters: as CKV_AWS_318.
+  #checkov:skip=CKV_AWS_137:A public endpoint with fine-grained access control and an IAM access policy: send-findings runs outside a VPC.
+  #checkov:skip=CKV_AWS_248:No VPC, hence no security group (default or other): see CKV_AWS_137.
+  domain_name     = local.opensearch_domain_name
+  engine_version  = var.opensearch_engine_version
+  access_policies = data.aws_iam_policy_document.opensearch[0].json
+
+  cluster_config {
+    instance_type          = var.opensearch_instance_type
+    instance_count         = var.opensearch_instance_count
+    zone_awareness_enabled = var.opensearch_instance_count > 1
+    dynamic "zone_awareness_config" {
+      for_each = var.opensearch_instance_count > 1 ? [2] : []
+      content {
+        availability_zone_count = zone_awareness_config.value
+      }
+    }
+  }
+
+  ebs_options {
+    ebs_enabled = true
+    volume_size = var.opensearch_volume_size
+    volume_type = "gp3"
+  }
+
+  encrypt_at_rest {
+    enabled    = true
+    kms_key_id = local.kms_key_arn
+  }
+
+  node_to_node_encryption {
+    enabled = true
+  }
+
+  domain_endpoint_options {
+    enforce_https       = true
+    tls_security_policy = "Policy-Min-TLS-1-2-2019-07"
+  }
+
+  advanced_security_options {
+    enabled                        = true
+    anonymous_auth_enabled         = false
+    internal_user_database_enabled = false
+    master_user_options {
+      master_user_arn = var.opensearch_master_user_arn
+    }
+  }
+
+  tags = var.tags
+}
+
+# ---------------------------------------------------------------------------------------
+# Security Hub (optional)
+# ---------------------------------------------------------------------------------------
+
+resource "aws_securityhub_account" "this" {
+  count = var.create && var.enable_security_hub ? 1 : 0
+
+  enable_default_standards = false
+}
+
+resource "aws_securityhub_product_subscription" "inspector" {
+  count = var.create && var.enable_security_hub ? 1 : 0
+
+  product_arn = "arn:${local.partition}:securityhub:${local.region}::product/aws/inspector"
+  depends_on  = [aws_securityhub_account.this]
+}

@@ -1,0 +1,100 @@
+output "queue_arn" {
+  description = "ARN of the send queue (send-findings); security-region subscribes its topic to it."
+  value       = try(aws_sqs_queue.this["send"].arn, null)
+}
+
+output "queue_url" {
+  description = "URL of the send queue."
+  value       = try(aws_sqs_queue.this["send"].url, null)
+}
+
+output "dlq_arn" {
+  description = "ARN of the send queue's dead-letter queue."
+  value       = try(aws_sqs_queue.dlq["send"].arn, null)
+}
+
+output "notify_queue_arn" {
+  description = "ARN of the notify queue (notify-findings); security-region subscribes its topic to it."
+  value       = try(aws_sqs_queue.this["notify"].arn, null)
+}
+
+output "notify_queue_url" {
+  description = "URL of the notify queue."
+  value       = try(aws_sqs_queue.this["notify"].url, null)
+}
+
+output "notify_dlq_arn" {
+  description = "ARN of the notify queue's dead-letter queue."
+  value       = try(aws_sqs_queue.dlq["notify"].arn, null)
+}
+
+output "subscription_queue_arns" {
+  description = "The send and notify queue ARNs: security-region's queue_arns. Always two elements when create is true, so a count over it is known at plan."
+  # Not try(): with unknown ARNs try() would make the list itself unknown.
+  value = var.create ? [aws_sqs_queue.this["send"].arn, aws_sqs_queue.this["notify"].arn] : []
+}
+
+output "kms_key_arn" {
+  description = "ARN of the key (created or given)."
+  value       = try(local.kms_key_arn, null)
+}
+
+output "bucket_name" {
+  description = "Name of the findings bucket (created or given)."
+  value       = var.create ? local.bucket_name : null
+}
+
+output "bucket_arn" {
+  description = "ARN of the findings bucket."
+  value       = var.create ? local.bucket_arn : null
+}
+
+output "notifications_topic_arn" {
+  description = "ARN of the notifications topic (created or given)."
+  value       = try(local.notifications_topic_arn, null)
+}
+
+output "alarm_topic_arn" {
+  description = "ARN of the topic the dead-letter queue alarms notify."
+  value       = var.create ? try(local.alarm_topic_arn, null) : null
+}
+
+output "send_findings_role_arn" {
+  description = "ARN of the send-findings role: member-account's central_role_arns."
+  value       = try(aws_iam_role.send[0].arn, null)
+}
+
+output "notify_findings_role_arn" {
+  description = "ARN of the notify-findings role: member-account's central_role_arns."
+  value       = try(aws_iam_role.notify[0].arn, null)
+}
+
+output "send_findings_function_name" {
+  description = "Name of the send-findings function."
+  value       = try(aws_lambda_function.send[0].function_name, null)
+}
+
+output "notify_findings_function_name" {
+  description = "Name of the notify-findings function."
+  value       = try(aws_lambda_function.notify[0].function_name, null)
+}
+
+output "dedupe_table_name" {
+  description = "Name of notify-findings' dedupe table."
+  value       = try(aws_dynamodb_table.dedupe[0].name, null)
+}
+
+output "member_role_name" {
+  description = "The member read role name the Lambdas assume (MEMBER_ROLE_NAME)."
+  value       = var.create ? local.member_role_name : null
+}
+
+output "opensearch_endpoint" {
+  description = "The OpenSearch endpoint send-findings indexes into (created or given), or null."
+  value       = var.create ? try(local.opensearch_endpoint, null) : null
+}
+
+output "opensearch_arn" {
+  description = "ARN of the OpenSearch domain or collection (created or given), or null."
+  value       = var.create ? try(local.opensearch_arn, null) : null
+}

@@ -1,0 +1,415 @@
+# Applies security-primary in the security account (111111111111, us-east-1) of the local
+# AWS with every option on, and checks what was built: queue, key and bucket policies,
+# encryption, the Lambdas' environment and IAM, the subscribers' filter policies. Plans
+# check the given-resources and create = false cases and the variable validation.
+# Endpoints and keys come from the local AWS's env file (AWS_ENDPOINT_URL etc.); the account
+# is reached by assuming a role in it. The Lambda zips come from the runner
+# (scripts/test-modules.sh passes -var send_findings_zip=... -var notify_findings_zip=...).
+
+provider "aws" {
+  region                  = "us-east-1"
+  max_retries             = 2
+  skip_metadata_api_check = true
+  assume_role {
+    role_arn = "arn:aws:iam::111111111111:role/inspectorlink-test"
+  }
+}
+
+variables {
+  name_prefix                     = "ilsptest"
+  regions                         = ["us-east-1", "us-west-2"]
+  member_account_ids              = ["222222222222", "333333333333"]
+  member_role_external_id         = "ilsptest-external-id"
+  kms_key_deletion_window_in_days = 7
+  bucket_force_destroy            = true
+  opensearch_endpoint             = "https://search-findings.us-east-1.es.amazonaws.com"
+  opensearch_arn                  = "arn:aws:es:us-east-1:111111111111:domain/findings"
+  enable_security_hub             = true
+  tags                            = { Suite = "security-primary" }
+
+  notification_emails = [
+    { endpoint = "secops@example.com" },
+    { endpoint = "oncall@example.com", min_severity = "HIGH" },
+  ]
+  notification_http_endpoints = [
+    {
+      endpoint      = "https://tickets.example.com/inspector"
+      min_severity  = "CRITICAL"
+      filter_policy = "{\"account_id\": [\"222222222222\"]}"
+    },
+  ]
+}
+
+run "complete" {
+  # --- queues ---
+  assert {
+    condition     = output.queue_arn == "arn:aws:sqs:us-east-1:111111111111:ilsptest-send-findings" && output.notify_queue_arn == "arn:aws:sqs:us-east-1:111111111111:ilsptest-notify-findings"
+    error_message = "the send and notify queues are named after the prefix"
+  }
+
+  assert {
+    condition = alltrue([for k, q in aws_sqs_queue.this :
+      q.kms_master_key_id == aws_kms_key.this[0].arn && q.visibility_timeout_seconds == 360 &&
+      jsondecode(q.redrive_policy) == { deadLetterTargetArn = aws_sqs_queue.dlq[k].arn, maxReceiveCount = 5 }
+    ])
+    error_message = "both queues: KMS, visibility six times the Lambda timeout, redrive to their own DLQ after 5 receives"
+  }
+
+  assert {
+    condition = alltrue([for k, q in aws_sqs_queue.dlq :
+      q.kms_master_key_id == aws_kms_key.this[0].arn && q.message_retention_seconds == 1209600 &&
+      jsondecode(q.redrive_allow_policy) == { redrivePermission = "byQueue", sourceQueueArns = [aws_sqs_queue.this[k].arn] }
+    ])
+    error_message = "each DLQ: KMS, 14 days, accepts only its own queue's redrive"
+  }
+
+  assert {
+    condition = alltrue([for k, q in aws_sqs_queue.this :
+      jsondecode(q.policy).Statement[0] == {
+        Sid       = "OurRegionalTopicsOnly"
+        Effect    = "Allow"
+        Action    = "sqs:SendMessage"
+        Resource  = q.arn
+        Principal = { Service = "sns.amazonaws.com" }
+        Condition = { ArnEquals = { "aws:SourceArn" = [
+          "arn:aws:sns:us-east-1:111111111111:ilsptest-findings",
+          "arn:aws:sns:us-west-2:111111111111:ilsptest-findings",
+        ] } }
+      }
+    ])
+    error_message = "the queues accept SNS messages from the regional topics only"
+  }
+
+  assert {
+    condition = alltrue([for q in aws_sqs_queue.this :
+      length(jsondecode(q.policy).Statement) == 2 && jsondecode(q.policy).Statement[1].Effect == "Deny" &&
+      jsondecode(q.policy).Statement[1].Condition == { Bool = { "aws:SecureTransport" = "false" } }
+    ])
+    error_message = "the queues refuse requests without TLS, and allow nothing else"
+  }
+
+  assert {
+    condition = alltrue([for k, a in aws_cloudwatch_metric_alarm.dlq :
+      a.dimensions.QueueName == aws_sqs_queue.dlq[k].name && a.threshold == 0 && a.comparison_operator == "GreaterThanThreshold" &&
+      a.alarm_actions == toset([aws_sns_topic.notifications[0].arn])
+    ]) && length(aws_cloudwatch_metric_alarm.dlq) == 2
+    error_message = "an alarm per DLQ notifies the notifications topic as soon as a message is there"
+  }
+
+  # --- key ---
+  assert {
+    condition     = aws_kms_key.this[0].enable_key_rotation && output.kms_key_arn == aws_kms_key.this[0].arn
+    error_message = "the created key rotates and is the module's key"
+  }
+
+  assert {
+    condition = [for s in jsondecode(aws_kms_key.this[0].policy).Statement : s.Sid] == [
+      "AccountAdministers", "RegionalTopicsDeliverToQueues", "InspectorClassicPublishesThroughSns",
+      "AlarmsPublishToNotifications", "LambdaLogGroups", "LambdaRolesThroughServices",
+    ]
+    error_message = "the key policy has exactly the expected statements: ${aws_kms_key.this[0].policy}"
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_kms_key.this[0].policy).Statement : s if s.Sid == "LambdaRolesThroughServices"]) == {
+      Sid      = "LambdaRolesThroughServices"
+      Effect   = "Allow"
+      Action   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      Resource = "*"
+      Principal = { AWS = [
+        "arn:aws:iam::111111111111:role/ilsptest-send-findings",
+        "arn:aws:iam::111111111111:role/ilsptest-notify-findings",
+      ] }
+      Condition = { StringEquals = { "kms:ViaService" = [
+        "lambda.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com",
+        "sns.us-east-1.amazonaws.com", "dynamodb.us-east-1.amazonaws.com",
+      ] } }
+    }
+    error_message = "the Lambda roles may use the key only through the services they call"
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_kms_key.this[0].policy).Statement : s if s.Sid == "InspectorClassicPublishesThroughSns"]).Condition == {
+      StringEquals = {
+        "kms:ViaService"                         = "sns.us-east-1.amazonaws.com"
+        "kms:EncryptionContext:aws:sns:topicArn" = "arn:aws:sns:us-east-1:111111111111:ilsptest-findings"
+      }
+    } && one([for s in jsondecode(aws_kms_key.this[0].policy).Statement : s if s.Sid == "InspectorClassicPublishesThroughSns"]).Principal == { AWS = "arn:aws:iam::316112463485:root" }
+    error_message = "us-east-1's Inspector service account may use the key through SNS for the regional topic only"
+  }
+
+  # --- bucket ---
+  assert {
+    condition     = aws_s3_bucket.findings[0].bucket == "ilsptest-findings-111111111111" && output.bucket_arn == "arn:aws:s3:::ilsptest-findings-111111111111"
+    error_message = "the bucket is <prefix>-findings-<account>"
+  }
+
+  assert {
+    condition = one(aws_s3_bucket_server_side_encryption_configuration.findings[0].rule).bucket_key_enabled && one(one(aws_s3_bucket_server_side_encryption_configuration.findings[0].rule).apply_server_side_encryption_by_default) == {
+      sse_algorithm = "aws:kms", kms_master_key_id = aws_kms_key.this[0].arn
+    }
+    error_message = "SSE-KMS with the key and a bucket key"
+  }
+
+  assert {
+    condition     = aws_s3_bucket_public_access_block.findings[0].block_public_acls && aws_s3_bucket_public_access_block.findings[0].block_public_policy && aws_s3_bucket_public_access_block.findings[0].ignore_public_acls && aws_s3_bucket_public_access_block.findings[0].restrict_public_buckets && one(aws_s3_bucket_versioning.findings[0].versioning_configuration).status == "Enabled"
+    error_message = "public access blocked, versioning on"
+  }
+
+  assert {
+    condition = jsondecode(aws_s3_bucket_policy.findings[0].policy).Statement == [{
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Action    = "s3:*"
+      Resource  = ["arn:aws:s3:::ilsptest-findings-111111111111/*", "arn:aws:s3:::ilsptest-findings-111111111111"]
+      Principal = "*"
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+    error_message = "the bucket policy refuses requests without TLS: ${aws_s3_bucket_policy.findings[0].policy}"
+  }
+
+  assert {
+    condition     = [for r in aws_s3_bucket_lifecycle_configuration.findings[0].rule : r.id] == ["findings", "abort-incomplete-uploads"] && one(aws_s3_bucket_lifecycle_configuration.findings[0].rule[0].noncurrent_version_expiration).noncurrent_days == 90
+    error_message = "lifecycle: noncurrent versions expire after 90 days, incomplete uploads are aborted"
+  }
+
+  # --- dedupe table ---
+  assert {
+    condition     = aws_dynamodb_table.dedupe[0].hash_key == "pk" && aws_dynamodb_table.dedupe[0].billing_mode == "PAY_PER_REQUEST" && one(aws_dynamodb_table.dedupe[0].ttl) == { attribute_name = "expires_at", enabled = true } && one(aws_dynamodb_table.dedupe[0].point_in_time_recovery).enabled && one(aws_dynamodb_table.dedupe[0].server_side_encryption) == { enabled = true, kms_key_arn = aws_kms_key.this[0].arn }
+    error_message = "dedupe table: pk, TTL on expires_at, on demand, PITR, SSE with the key"
+  }
+
+  # --- notifications ---
+  assert {
+    condition     = aws_sns_topic.notifications[0].kms_master_key_id == aws_kms_key.this[0].arn && output.notifications_topic_arn == "arn:aws:sns:us-east-1:111111111111:ilsptest-notifications"
+    error_message = "the notifications topic is created and encrypted with the key"
+  }
+
+  assert {
+    condition = {
+      for k, s in aws_sns_topic_subscription.notifications : k => [s.protocol, s.endpoint, s.filter_policy == "" ? null : jsondecode(s.filter_policy)]
+      } == {
+      "email secops@example.com"                   = ["email", "secops@example.com", null]
+      "email oncall@example.com"                   = ["email", "oncall@example.com", { severity_rank = [{ numeric = [">=", 3] }, { exists = false }] }]
+      "http https://tickets.example.com/inspector" = ["https", "https://tickets.example.com/inspector", { account_id = ["222222222222"], severity_rank = [{ numeric = [">=", 4] }, { exists = false }] }]
+    }
+    error_message = "subscribers: protocol from the list, min_severity as a severity_rank filter merged with the custom filter"
+  }
+
+  # --- Lambdas ---
+  assert {
+    condition = alltrue([for f in [aws_lambda_function.send[0], aws_lambda_function.notify[0]] :
+      f.runtime == "provided.al2023" && f.handler == "bootstrap" && f.architectures == tolist(["x86_64"]) && f.kms_key_arn == aws_kms_key.this[0].arn && f.timeout == 60 && f.memory_size == 256
+    ])
+    error_message = "both functions: provided.al2023, bootstrap, x86_64, environment encrypted with the key: ${jsonencode([for f in [aws_lambda_function.send[0], aws_lambda_function.notify[0]] : [f.runtime, f.handler, f.architectures, f.kms_key_arn, f.timeout, f.memory_size]])}"
+  }
+
+  assert {
+    condition = aws_lambda_function.send[0].environment[0].variables == tomap({
+      FINDINGS_BUCKET         = "ilsptest-findings-111111111111"
+      FINDINGS_PREFIX         = "findings"
+      FINDINGS_KMS_KEY_ARN    = aws_kms_key.this[0].arn
+      MEMBER_ROLE_NAME        = "ilsptest-read"
+      MEMBER_ROLE_EXTERNAL_ID = "ilsptest-external-id"
+      OPENSEARCH_ENDPOINT     = "https://search-findings.us-east-1.es.amazonaws.com"
+      OPENSEARCH_SERVICE      = "es"
+    })
+    error_message = "send-findings' environment follows functions/send-findings/README.md"
+  }
+
+  assert {
+    condition = aws_lambda_function.notify[0].environment[0].variables == tomap({
+      NOTIFICATIONS_TOPIC_ARN = "arn:aws:sns:us-east-1:111111111111:ilsptest-notifications"
+      NOTIFY_MIN_SEVERITY     = "MEDIUM"
+      DEDUPE_TABLE            = "ilsptest-notify-dedupe"
+      DEDUPE_TTL_DAYS         = "30"
+      MEMBER_ROLE_NAME        = "ilsptest-read"
+      MEMBER_ROLE_EXTERNAL_ID = "ilsptest-external-id"
+    })
+    error_message = "notify-findings' environment follows the interface"
+  }
+
+  assert {
+    condition     = aws_lambda_function.send[0].reserved_concurrent_executions == 10 && aws_lambda_function.notify[0].reserved_concurrent_executions == 5
+    error_message = "reserved concurrency defaults"
+  }
+
+  assert {
+    condition = alltrue([for k, m in aws_lambda_event_source_mapping.this :
+      m.event_source_arn == aws_sqs_queue.this[k].arn && m.batch_size == 10 && m.maximum_batching_window_in_seconds == 5 && m.function_response_types == toset(["ReportBatchItemFailures"])
+    ]) && aws_lambda_event_source_mapping.this["send"].function_name == aws_lambda_function.send[0].arn
+    error_message = "each queue triggers its function with partial batch responses"
+  }
+
+  assert {
+    condition     = alltrue([for g in aws_cloudwatch_log_group.lambda : g.retention_in_days == 365 && g.kms_key_id == aws_kms_key.this[0].arn]) && aws_cloudwatch_log_group.lambda["send"].name == "/aws/lambda/ilsptest-send-findings"
+    error_message = "log groups: retention and KMS"
+  }
+
+  # --- IAM ---
+  assert {
+    condition = alltrue([for r in [aws_iam_role.send[0], aws_iam_role.notify[0]] : jsondecode(r.assume_role_policy).Statement == [{
+      Sid       = "LambdaOfThisAccount"
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Condition = { StringEquals = { "aws:SourceAccount" = "111111111111" } }
+    }]])
+    error_message = "the roles trust Lambda of this account only"
+  }
+
+  assert {
+    condition = { for s in jsondecode(aws_iam_role_policy.send[0].policy).Statement : s.Sid => [s.Action, s.Resource] } == {
+      OwnLogGroup            = [["logs:PutLogEvents", "logs:CreateLogStream"], "arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/ilsptest-send-findings:*"]
+      OwnQueue               = [["sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"], "arn:aws:sqs:us-east-1:111111111111:ilsptest-send-findings"]
+      Key                    = [["kms:GenerateDataKey", "kms:Decrypt"], aws_kms_key.this[0].arn]
+      MemberReadRoles        = ["sts:AssumeRole", ["arn:aws:iam::333333333333:role/ilsptest-read", "arn:aws:iam::222222222222:role/ilsptest-read"]]
+      FindingObjects         = ["s3:PutObject", "arn:aws:s3:::ilsptest-findings-111111111111/findings/*"]
+      OpenSearchDomainWrites = [["es:ESHttpPut", "es:ESHttpPost"], "arn:aws:es:us-east-1:111111111111:domain/findings/*"]
+    }
+    error_message = "send-findings' role: exactly its log group, queue, key, member roles, bucket prefix and domain: ${aws_iam_role_policy.send[0].policy}"
+  }
+
+  assert {
+    condition = { for s in jsondecode(aws_iam_role_policy.notify[0].policy).Statement : s.Sid => [s.Action, s.Resource] } == {
+      OwnLogGroup          = [["logs:PutLogEvents", "logs:CreateLogStream"], "arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/ilsptest-notify-findings:*"]
+      OwnQueue             = [["sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"], "arn:aws:sqs:us-east-1:111111111111:ilsptest-notify-findings"]
+      Key                  = [["kms:GenerateDataKey", "kms:Decrypt"], aws_kms_key.this[0].arn]
+      MemberReadRoles      = ["sts:AssumeRole", ["arn:aws:iam::333333333333:role/ilsptest-read", "arn:aws:iam::222222222222:role/ilsptest-read"]]
+      PublishNotifications = ["sns:Publish", "arn:aws:sns:us-east-1:111111111111:ilsptest-notifications"]
+      DedupeTable          = [["dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], "arn:aws:dynamodb:us-east-1:111111111111:table/ilsptest-notify-dedupe"]
+    }
+    error_message = "notify-findings' role: exactly its log group, queue, key, member roles, topic and table: ${aws_iam_role_policy.notify[0].policy}"
+  }
+
+  assert {
+    condition     = output.send_findings_role_arn == "arn:aws:iam::111111111111:role/ilsptest-send-findings" && output.notify_findings_role_arn == "arn:aws:iam::111111111111:role/ilsptest-notify-findings"
+    error_message = "role ARN outputs (member-account's central_role_arns)"
+  }
+
+  # --- Security Hub ---
+  assert {
+    condition     = aws_securityhub_product_subscription.inspector[0].product_arn == "arn:aws:securityhub:us-east-1::product/aws/inspector"
+    error_message = "Security Hub subscribes to Inspector's findings"
+  }
+}
+
+# A landing zone's own key, bucket and topics: nothing of those is created, and everything
+# that used the module's own now uses the given ones.
+run "given_resources" {
+  command   = plan
+  state_key = "given"
+
+  variables {
+    kms_key_arn             = "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000001"
+    bucket_name             = "landing-zone-logs"
+    findings_prefix         = "inspector/findings"
+    notifications_topic_arn = "arn:aws:sns:us-east-1:111111111111:landing-zone-notifications"
+    alarm_topic_arn         = "arn:aws:sns:us-east-1:111111111111:landing-zone-alarms"
+    permissions_boundary    = "arn:aws:iam::111111111111:policy/landing-zone-boundary"
+    opensearch_endpoint     = null
+    opensearch_arn          = null
+    enable_security_hub     = false
+  }
+
+  assert {
+    condition     = length(aws_kms_key.this) == 0 && length(aws_s3_bucket.findings) == 0 && length(aws_sns_topic.notifications) == 0 && length(aws_securityhub_account.this) == 0
+    error_message = "no key, bucket, notifications topic or Security Hub when given or not asked for"
+  }
+
+  assert {
+    condition     = alltrue([for q in aws_sqs_queue.this : q.kms_master_key_id == "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000001"]) && aws_lambda_function.send[0].kms_key_arn == var.kms_key_arn
+    error_message = "the given key encrypts the queues and the environment"
+  }
+
+  assert {
+    condition     = aws_lambda_function.send[0].environment[0].variables.FINDINGS_BUCKET == "landing-zone-logs" && aws_lambda_function.send[0].environment[0].variables.FINDINGS_PREFIX == "inspector/findings" && !contains(keys(aws_lambda_function.send[0].environment[0].variables), "OPENSEARCH_ENDPOINT")
+    error_message = "send-findings writes to the given bucket and prefix, and indexes nothing without an endpoint"
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(data.aws_iam_policy_document.send[0].json).Statement : s.Resource if s.Sid == "FindingObjects"]) == "arn:aws:s3:::landing-zone-logs/inspector/findings/*"
+    error_message = "send-findings may write under the prefix of the given bucket only"
+  }
+
+  assert {
+    condition     = aws_lambda_function.notify[0].environment[0].variables.NOTIFICATIONS_TOPIC_ARN == var.notifications_topic_arn && alltrue([for a in aws_cloudwatch_metric_alarm.dlq : a.alarm_actions == toset([var.alarm_topic_arn])])
+    error_message = "notify-findings publishes to the given topic; alarms go to the given alarm topic"
+  }
+
+  assert {
+    condition     = aws_iam_role.send[0].permissions_boundary == var.permissions_boundary && aws_iam_role.notify[0].permissions_boundary == var.permissions_boundary
+    error_message = "the permissions boundary is set on both roles"
+  }
+
+  assert {
+    condition     = alltrue([for k, s in aws_sns_topic_subscription.notifications : s.topic_arn == var.notifications_topic_arn])
+    error_message = "the subscribers are added to the given topic"
+  }
+}
+
+# Planned only: the local AWS's OpenSearch domains keep the aws provider waiting for its
+# full create and delete timeouts.
+run "opensearch_domain_created" {
+  command   = plan
+  state_key = "opensearch"
+
+  variables {
+    kms_key_arn                = "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000001"
+    opensearch_endpoint        = null
+    opensearch_arn             = null
+    create_opensearch_domain   = true
+    opensearch_master_user_arn = "arn:aws:iam::111111111111:role/search-admin"
+  }
+
+  assert {
+    condition     = aws_opensearch_domain.this[0].domain_name == "ilsptest-findings" && output.opensearch_arn == "arn:aws:es:us-east-1:111111111111:domain/ilsptest-findings"
+    error_message = "the domain is <name_prefix>-findings"
+  }
+
+  assert {
+    condition = (aws_opensearch_domain.this[0].encrypt_at_rest[0].enabled && aws_opensearch_domain.this[0].encrypt_at_rest[0].kms_key_id == var.kms_key_arn
+      && aws_opensearch_domain.this[0].node_to_node_encryption[0].enabled && aws_opensearch_domain.this[0].domain_endpoint_options[0].enforce_https
+    && aws_opensearch_domain.this[0].domain_endpoint_options[0].tls_security_policy == "Policy-Min-TLS-1-2-2019-07")
+    error_message = "encrypted at rest with the key, node-to-node TLS, HTTPS only with TLS 1.2"
+  }
+
+  assert {
+    condition = (aws_opensearch_domain.this[0].advanced_security_options[0].enabled && !aws_opensearch_domain.this[0].advanced_security_options[0].internal_user_database_enabled
+    && aws_opensearch_domain.this[0].advanced_security_options[0].master_user_options[0].master_user_arn == "arn:aws:iam::111111111111:role/search-admin")
+    error_message = "fine-grained access control with the IAM master user"
+  }
+}
+
+run "create_false_creates_nothing" {
+  command   = plan
+  state_key = "off"
+
+  variables {
+    create = false
+  }
+
+  assert {
+    condition     = length(aws_sqs_queue.this) == 0 && length(aws_kms_key.this) == 0 && length(aws_lambda_function.send) == 0 && length(aws_sns_topic_subscription.notifications) == 0 && output.queue_arn == null && output.send_findings_role_arn == null
+    error_message = "create = false plans nothing"
+  }
+}
+
+run "rejects_bad_inputs" {
+  command   = plan
+  state_key = "bad"
+
+  variables {
+    regions               = ["useast1"]
+    member_account_ids    = []
+    notify_min_severity   = "SEVERE"
+    notification_emails   = [{ endpoint = "not-an-address", min_severity = "URGENT", filter_policy = "[1]" }]
+    opensearch_endpoint   = "http://plain.example.com/path"
+    log_retention_in_days = 42
+  }
+
+  expect_failures = [
+    var.regions, var.member_account_ids, var.notify_min_severity, var.notification_emails,
+    var.opensearch_endpoint, var.log_retention_in_days,
+  ]
+}

@@ -1,0 +1,533 @@
+# ---------------------------------------------------------------------------------------
+# Names, scope, composition
+# ---------------------------------------------------------------------------------------
+
+variable "create" {
+  description = "Whether to create anything. Set to false to switch the module off without removing its block."
+  type        = bool
+  default     = true
+}
+
+variable "name_prefix" {
+  description = "Prefix of every name. Use the same prefix for security-region (the topics this module's queues accept are \"<name_prefix>-findings\" in each of `regions`) and the member modules."
+  type        = string
+  default     = "inspectorlink"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,40}$", var.name_prefix))
+    error_message = "name_prefix must be 1-40 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every resource that takes tags."
+  type        = map(string)
+  default     = {}
+}
+
+variable "regions" {
+  description = "The Inspector Classic regions that have a security-region topic (including this one). The central queues accept messages from \"<name_prefix>-findings\" in these regions only."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.regions) >= 1 && alltrue([for r in var.regions : can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", r))])
+    error_message = "regions must list at least one AWS region name, e.g. us-east-1."
+  }
+}
+
+variable "member_account_ids" {
+  description = "The member accounts whose findings the Lambdas read: they may assume <member_role_name> in these accounts and nowhere else."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.member_account_ids) >= 1 && alltrue([for id in var.member_account_ids : can(regex("^[0-9]{12}$", id))])
+    error_message = "member_account_ids must list at least one 12-digit AWS account id."
+  }
+}
+
+variable "member_role_name" {
+  description = "Name of the read-only role in each member account (member-account module). Defaults to \"<name_prefix>-read\", the member-account module's default."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.member_role_name == null || can(regex("^[a-zA-Z0-9+=,.@_-]{1,64}$", var.member_role_name))
+    error_message = "member_role_name must be 1-64 characters: letters, digits and +=,.@_-."
+  }
+}
+
+variable "member_role_external_id" {
+  description = "The sts:ExternalId the member read roles require (the member-account module's external_id). Passed to both Lambdas as MEMBER_ROLE_EXTERNAL_ID."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.member_role_external_id == null || try(length(var.member_role_external_id) >= 2 && length(var.member_role_external_id) <= 1224 && can(regex("^[a-zA-Z0-9+=,.@:/_-]+$", var.member_role_external_id)), false)
+    error_message = "member_role_external_id must be 2-1224 characters: letters, digits and +=,.@:/_-."
+  }
+}
+
+variable "eventbridge_rule_arns" {
+  description = "EventBridge rules (e.g. Inspector v2 finding forwarding) that may also send to the send and notify queues. ARNs or ARN patterns with *."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.eventbridge_rule_arns : can(regex("^arn:aws[a-z-]*:events:[a-z0-9*-]+:[0-9*]+:rule/.+$", arn))])
+    error_message = "eventbridge_rule_arns must be EventBridge rule ARNs (arn:<partition>:events:<region>:<account>:rule/<name>)."
+  }
+}
+
+variable "permissions_boundary" {
+  description = "ARN of a permissions boundary policy for both Lambda roles, when the landing zone requires one."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.permissions_boundary))
+    error_message = "permissions_boundary must be an IAM policy ARN."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# KMS
+# ---------------------------------------------------------------------------------------
+
+variable "kms_key_arn" {
+  description = "An existing KMS key (ARN, in this region) for the queues, bucket, table, topics, log groups and Lambda environments. Its policy must grant what this module's own key policy grants (see README). When null, the module creates the key."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "create_kms_key" {
+  description = "Whether to create the key. Null: create it when kms_key_arn is null. Set explicitly when kms_key_arn comes from a resource of the same configuration (known only after apply)."
+  type        = bool
+  default     = null
+}
+
+variable "kms_key_deletion_window_in_days" {
+  description = "Waiting period before the created KMS key is deleted (7-30 days)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.kms_key_deletion_window_in_days >= 7 && var.kms_key_deletion_window_in_days <= 30
+    error_message = "kms_key_deletion_window_in_days must be from 7 to 30."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# Queues and alarms
+# ---------------------------------------------------------------------------------------
+
+variable "max_receive_count" {
+  description = "Receives before a message moves to the dead-letter queue."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.max_receive_count >= 1 && var.max_receive_count <= 1000
+    error_message = "max_receive_count must be from 1 to 1000."
+  }
+}
+
+variable "message_retention_seconds" {
+  description = "How long the send and notify queues keep a message (60-1209600 s). The dead-letter queues keep theirs 14 days."
+  type        = number
+  default     = 345600
+
+  validation {
+    condition     = var.message_retention_seconds >= 60 && var.message_retention_seconds <= 1209600
+    error_message = "message_retention_seconds must be from 60 to 1209600."
+  }
+}
+
+variable "alarm_topic_arn" {
+  description = "SNS topic for the dead-letter queue alarms. Defaults to the notifications topic."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[a-zA-Z0-9_-]{1,256}$", var.alarm_topic_arn))
+    error_message = "alarm_topic_arn must be an SNS topic ARN."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# S3
+# ---------------------------------------------------------------------------------------
+
+variable "bucket_name" {
+  description = "An existing bucket for the finding documents (e.g. the landing zone's central log bucket); the module then only grants send-findings s3:PutObject under findings_prefix. When null, the module creates \"<name_prefix>-findings-<account id>\" (lowercase)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
+    error_message = "bucket_name must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)."
+  }
+}
+
+variable "create_bucket" {
+  description = "Whether to create the bucket. Null: create it when bucket_name is null. Set explicitly when bucket_name comes from a resource of the same configuration (known only after apply)."
+  type        = bool
+  default     = null
+}
+
+variable "findings_prefix" {
+  description = "Key prefix of the finding objects (FINDINGS_PREFIX); send-findings may write under it only."
+  type        = string
+  default     = "findings"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9!_.*'()-]+(/[a-zA-Z0-9!_.*'()-]+)*$", var.findings_prefix))
+    error_message = "findings_prefix must be one or more path segments without leading or trailing slashes, e.g. findings or inspector/findings."
+  }
+}
+
+variable "bucket_force_destroy" {
+  description = "Let terraform destroy the created bucket with its objects (for sandboxes and tests)."
+  type        = bool
+  default     = false
+}
+
+variable "bucket_expiration_days" {
+  description = "Days after which finding objects expire in the created bucket; null keeps them."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.bucket_expiration_days == null || try(var.bucket_expiration_days >= 1, false)
+    error_message = "bucket_expiration_days must be null or at least 1."
+  }
+}
+
+variable "bucket_noncurrent_version_expiration_days" {
+  description = "Days after which overwritten (noncurrent) versions of finding objects expire in the created bucket."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.bucket_noncurrent_version_expiration_days >= 1
+    error_message = "bucket_noncurrent_version_expiration_days must be at least 1."
+  }
+}
+
+variable "bucket_access_log_bucket" {
+  description = "A bucket for S3 server access logs of the created bucket (the landing zone's log bucket); null: no access logging."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.bucket_access_log_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_access_log_bucket))
+    error_message = "bucket_access_log_bucket must be a valid S3 bucket name."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# OpenSearch (optional)
+# ---------------------------------------------------------------------------------------
+
+variable "create_opensearch_domain" {
+  description = "Create an OpenSearch domain for the findings (encrypted with the key, node-to-node TLS, HTTPS only, fine-grained access control with opensearch_master_user_arn). Leave false to use an existing domain (opensearch_endpoint + opensearch_arn) or to index nothing."
+  type        = bool
+  default     = false
+}
+
+variable "opensearch_domain_name" {
+  description = "Name of the created domain (3-28 characters: a-z, 0-9, hyphen, starting with a letter). Null: \"<name_prefix>-findings\", lowercased and cut to 28 characters."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.opensearch_domain_name == null || can(regex("^[a-z][a-z0-9-]{2,27}$", var.opensearch_domain_name))
+    error_message = "opensearch_domain_name must be 3-28 characters: a-z, 0-9 and hyphens, starting with a letter."
+  }
+}
+
+variable "opensearch_engine_version" {
+  description = "Engine version of the created domain (2.7 or newer for the index template's flat_object)."
+  type        = string
+  default     = "OpenSearch_2.13"
+
+  validation {
+    condition     = can(regex("^OpenSearch_[0-9]+\\.[0-9]+$", var.opensearch_engine_version))
+    error_message = "opensearch_engine_version must look like OpenSearch_2.13."
+  }
+}
+
+variable "opensearch_instance_type" {
+  description = "Data node instance type of the created domain."
+  type        = string
+  default     = "t3.small.search"
+}
+
+variable "opensearch_instance_count" {
+  description = "Data nodes of the created domain; with 2 or more they are spread over two availability zones (use an even count)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.opensearch_instance_count >= 1
+    error_message = "opensearch_instance_count must be at least 1."
+  }
+}
+
+variable "opensearch_volume_size" {
+  description = "EBS (gp3) volume size per data node of the created domain, in GiB."
+  type        = number
+  default     = 20
+}
+
+variable "opensearch_master_user_arn" {
+  description = "IAM role or user that administers the created domain (fine-grained access control master user). Required with create_opensearch_domain; map the send-findings role (output send_findings_role_arn) to a role that may write the index, from the OpenSearch security plugin."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.opensearch_master_user_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", var.opensearch_master_user_arn))
+    error_message = "opensearch_master_user_arn must be an IAM role or user ARN."
+  }
+}
+
+variable "opensearch_endpoint" {
+  description = "An existing OpenSearch domain or Serverless collection endpoint (https://...) that send-findings indexes into (OPENSEARCH_ENDPOINT). Null: no indexing (unless create_opensearch_domain)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.opensearch_endpoint == null || can(regex("^https://[^/]+$", var.opensearch_endpoint))
+    error_message = "opensearch_endpoint must be https://<host> without a path."
+  }
+}
+
+variable "opensearch_arn" {
+  description = "ARN of that domain (arn:...:es:...:domain/<name>) or collection (arn:...:aoss:...:collection/<id>): send-findings gets es:ESHttpPost/ESHttpPut on the domain's paths, or aoss:APIAccessAll on the collection. Required with opensearch_endpoint."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.opensearch_arn == null || can(regex("^arn:aws[a-z-]*:(es:[a-z0-9-]+:[0-9]{12}:domain|aoss:[a-z0-9-]+:[0-9]{12}:collection)/[a-z0-9-]+$", var.opensearch_arn))
+    error_message = "opensearch_arn must be an OpenSearch domain or Serverless collection ARN."
+  }
+}
+
+variable "opensearch_index" {
+  description = "Index name (OPENSEARCH_INDEX); null: the Lambda's default (inspector-findings)."
+  type        = string
+  default     = null
+}
+
+variable "opensearch_region" {
+  description = "Region of the OpenSearch endpoint (OPENSEARCH_REGION); null: the Lambda's region."
+  type        = string
+  default     = null
+}
+
+# ---------------------------------------------------------------------------------------
+# Notifications
+# ---------------------------------------------------------------------------------------
+
+variable "notifications_topic_arn" {
+  description = "An existing topic for notify-findings to publish to; the module then adds the subscriptions below to it. When null, the module creates \"<name_prefix>-notifications\" (KMS)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.notifications_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[a-zA-Z0-9_-]{1,256}$", var.notifications_topic_arn))
+    error_message = "notifications_topic_arn must be an SNS topic ARN."
+  }
+}
+
+variable "create_notifications_topic" {
+  description = "Whether to create the notifications topic. Null: create it when notifications_topic_arn is null. Set explicitly when notifications_topic_arn comes from a resource of the same configuration (known only after apply)."
+  type        = bool
+  default     = null
+}
+
+variable "notification_emails" {
+  description = "Email subscribers of the notifications topic (readable text). min_severity (INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL) drops findings below it; filter_policy is an SNS filter policy (JSON, message attributes severity, severity_rank, account_id, region, engine, status) merged with it. Alarm messages, which carry no severity, always pass min_severity."
+  type = list(object({
+    endpoint      = string
+    min_severity  = optional(string)
+    filter_policy = optional(string)
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for s in var.notification_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", s.endpoint))])
+    error_message = "notification_emails endpoints must be email addresses."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.notification_emails : s.min_severity == null || contains(["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"], coalesce(s.min_severity, "x"))])
+    error_message = "min_severity must be one of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.notification_emails : s.filter_policy == null || can(keys(jsondecode(coalesce(s.filter_policy, "{}"))))])
+    error_message = "filter_policy must be a JSON object (an SNS filter policy)."
+  }
+}
+
+variable "notification_http_endpoints" {
+  description = "HTTP(S) subscribers of the notifications topic (full JSON), e.g. ticketing or a SIEM; min_severity and filter_policy as for notification_emails. The endpoint must confirm the subscription."
+  type = list(object({
+    endpoint      = string
+    min_severity  = optional(string)
+    filter_policy = optional(string)
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for s in var.notification_http_endpoints : can(regex("^https?://[^\\s]+$", s.endpoint))])
+    error_message = "notification_http_endpoints endpoints must be http:// or https:// URLs."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.notification_http_endpoints : s.min_severity == null || contains(["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"], coalesce(s.min_severity, "x"))])
+    error_message = "min_severity must be one of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.notification_http_endpoints : s.filter_policy == null || can(keys(jsondecode(coalesce(s.filter_policy, "{}"))))])
+    error_message = "filter_policy must be a JSON object (an SNS filter policy)."
+  }
+}
+
+variable "notify_min_severity" {
+  description = "Findings below this severity are not published at all (NOTIFY_MIN_SEVERITY)."
+  type        = string
+  default     = "MEDIUM"
+
+  validation {
+    condition     = contains(["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"], var.notify_min_severity)
+    error_message = "notify_min_severity must be one of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL."
+  }
+}
+
+variable "dedupe_ttl_days" {
+  description = "Days notify-findings remembers a sent notification (DEDUPE_TTL_DAYS), so redeliveries are not notified twice."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.dedupe_ttl_days >= 1 && var.dedupe_ttl_days <= 365
+    error_message = "dedupe_ttl_days must be from 1 to 365."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# Lambdas
+# ---------------------------------------------------------------------------------------
+
+variable "send_findings_zip" {
+  description = "Path of the send-findings deployment zip. Null: dist/lambda/send-findings.zip of this repository (`make zips`)."
+  type        = string
+  default     = null
+}
+
+variable "notify_findings_zip" {
+  description = "Path of the notify-findings deployment zip. Null: dist/lambda/notify-findings.zip of this repository (`make zips`)."
+  type        = string
+  default     = null
+}
+
+variable "lambda_timeout" {
+  description = "Timeout of both Lambdas in seconds. The queues' visibility timeout is six times this, as AWS recommends for SQS event sources."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.lambda_timeout >= 1 && var.lambda_timeout <= 900
+    error_message = "lambda_timeout must be from 1 to 900 seconds."
+  }
+}
+
+variable "lambda_memory_size" {
+  description = "Memory of both Lambdas in MB."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.lambda_memory_size >= 128 && var.lambda_memory_size <= 10240
+    error_message = "lambda_memory_size must be from 128 to 10240 MB."
+  }
+}
+
+variable "send_findings_reserved_concurrency" {
+  description = "Reserved concurrency of send-findings: caps the describe calls into member accounts and the writes to OpenSearch."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.send_findings_reserved_concurrency >= 1
+    error_message = "send_findings_reserved_concurrency must be at least 1 (0 would stop the function)."
+  }
+}
+
+variable "notify_findings_reserved_concurrency" {
+  description = "Reserved concurrency of notify-findings."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.notify_findings_reserved_concurrency >= 1
+    error_message = "notify_findings_reserved_concurrency must be at least 1 (0 would stop the function)."
+  }
+}
+
+variable "batch_size" {
+  description = "Records per invocation for both event source mappings (1-10000; above 10 needs a batching window)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.batch_size >= 1 && var.batch_size <= 10000
+    error_message = "batch_size must be from 1 to 10000."
+  }
+}
+
+variable "maximum_batching_window_in_seconds" {
+  description = "How long the event source mappings gather records before invoking (0-300 s)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.maximum_batching_window_in_seconds >= 0 && var.maximum_batching_window_in_seconds <= 300
+    error_message = "maximum_batching_window_in_seconds must be from 0 to 300."
+  }
+}
+
+variable "event_source_mappings_enabled" {
+  description = "Whether the queues trigger the Lambdas. False pauses processing (messages wait in the queues), e.g. during an incident."
+  type        = bool
+  default     = true
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the Lambdas' log groups (a value CloudWatch Logs accepts)."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# Security Hub
+# ---------------------------------------------------------------------------------------
+
+variable "enable_security_hub" {
+  description = "Enable Security Hub in this account and region and subscribe it to Amazon Inspector's findings. Leave false when the landing zone manages Security Hub."
+  type        = bool
+  default     = false
+}

@@ -1,0 +1,107 @@
+# Sourced by scripts/test-example.sh and scripts/bench-example.sh: the local AWS, the
+# inspectorlink provider, Lambda zips and a private copy of the example to run terraform in.
+# shellcheck shell=bash
+
+localaws() { (cd tests/localaws && ../../.venv/bin/python -m localaws "$@"); }
+
+# Starts the local AWS unless one is running (then leaves it running), and sources its env.
+example_localaws_up() {
+  local started_here=false
+  localaws status >/dev/null 2>&1 || started_here=true
+  localaws up >/dev/null
+  if $started_here; then trap 'localaws down >/dev/null' EXIT; fi
+  # shellcheck disable=SC1091
+  source "${LOCALAWS_STATE_DIR:-.localaws}/env"
+}
+
+# Chooses the provider binary the run uses (EXAMPLE_PROVIDER_BINARY): the newest of the
+# workspace's builds (target/debug, e.g. from make test-modules, or target/release, from
+# make provider) and the one installed in .terraform-mirror/; builds a release only when
+# there is none. The run copies it into a mirror of its own (example_copy) and never
+# writes to .terraform-mirror/, which other runs in the same checkout may be using.
+EXAMPLE_PROVIDER_BINARY=
+example_provider() {
+  local target=${CARGO_TARGET_DIR:-target} candidate
+  for candidate in "$target"/debug/terraform-provider-inspectorlink "$target"/release/terraform-provider-inspectorlink \
+    .terraform-mirror/registry.terraform.io/inspectorlink/inspectorlink/*/*/terraform-provider-inspectorlink_*; do
+    if [ -x "$candidate" ] && { [ -z "$EXAMPLE_PROVIDER_BINARY" ] || [ "$candidate" -nt "$EXAMPLE_PROVIDER_BINARY" ]; }; then
+      EXAMPLE_PROVIDER_BINARY=$candidate
+    fi
+  done
+  if [ -z "$EXAMPLE_PROVIDER_BINARY" ]; then
+    cargo build --release --quiet -p terraform-provider-inspectorlink
+    EXAMPLE_PROVIDER_BINARY=$target/release/terraform-provider-inspectorlink
+  fi
+  echo "provider: $EXAMPLE_PROVIDER_BINARY"
+}
+
+# Copies what the example's roots reference (modules/, examples/, the Inspector facts file)
+# into $1, keeping the relative layout, so runs never write state into the repository; puts
+# the chosen provider into a filesystem mirror of the run's own and exports a CLI config
+# (TF_CLI_CONFIG_FILE) that is the local AWS's with that mirror for inspectorlink/*.
+example_copy() {
+  local work=$1 version dir
+  mkdir -p "$work/functions/inspector-facts"
+  rm -rf "$work/modules" "$work/examples" "$work/terraform-mirror"
+  cp -R modules examples "$work/"
+  cp functions/inspector-facts/classic-regions.json "$work/functions/inspector-facts/"
+  # The provider's version is the workspace's, as scripts/install-provider.sh installs it.
+  version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
+  dir="$work/terraform-mirror/registry.terraform.io/inspectorlink/inspectorlink/$version/linux_amd64"
+  mkdir -p "$dir"
+  cp "$EXAMPLE_PROVIDER_BINARY" "$dir/terraform-provider-inspectorlink_v$version"
+  EXAMPLE_BASE_CLI_CONFIG=${EXAMPLE_BASE_CLI_CONFIG:-$TF_CLI_CONFIG_FILE} # the local AWS's
+  sed "s|\"$PWD/.terraform-mirror\"|\"$work/terraform-mirror\"|" "$EXAMPLE_BASE_CLI_CONFIG" >"$work/terraform.rc"
+  grep -q "$work/terraform-mirror" "$work/terraform.rc" || { echo "example_copy: no .terraform-mirror path in $EXAMPLE_BASE_CLI_CONFIG" >&2; return 1; }
+  export TF_CLI_CONFIG_FILE="$work/terraform.rc"
+}
+
+# Prints a JSON object with send_findings_zip / notify_findings_zip: the release zips of
+# `make zips` (dist/lambda/), else the test zips of `make test-modules`
+# (dist/test-lambda/), else a stub zip in $1 (the local AWS stores Lambda code but never
+# runs it); says on stderr which.
+example_zips() {
+  local work=$1 name sep='' out='{'
+  for name in send-findings notify-findings; do
+    local zip="$PWD/dist/lambda/$name.zip"
+    [ -f "$zip" ] || zip="$PWD/dist/test-lambda/$name.zip"
+    if [ ! -f "$zip" ]; then
+      zip="$work/stub-$name.zip"
+      .venv/bin/python - "$zip" <<'PY'
+import sys, zipfile
+info = zipfile.ZipInfo("bootstrap", date_time=(2026, 1, 1, 0, 0, 0))
+info.external_attr = (0o100755) << 16
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr(info, "#!/bin/sh\necho 'stub: the local AWS never runs Lambda code' >&2\nexit 1\n")
+PY
+      echo "note: no dist/lambda/$name.zip (make zips) or dist/test-lambda/$name.zip (make test-modules); using a stub zip, which the local AWS stores and never runs" >&2
+    else
+      echo "note: $name: ${zip#"$PWD/"}" >&2
+    fi
+    out+="$sep\"${name//-/_}_zip\": \"$zip\""
+    sep=', '
+  done
+  echo "$out}"
+}
+
+# Runs a phase quietly with its output in $logs/<name>.log; prints its duration; on failure
+# names the log and shows its end. Sets PHASE_SECONDS (one decimal).
+PHASE_SECONDS=0
+phase() {
+  local name=$1 log
+  log="$logs/$(printf '%s' "$1" | tr -c 'a-zA-Z0-9._-' '-').log"
+  shift
+  printf '  %-46s' "$name"
+  local started
+  started=$(date +%s%N)
+  if "$@" >"$log" 2>&1; then
+    PHASE_SECONDS=$(awk -v ns=$(($(date +%s%N) - started)) 'BEGIN { printf "%.1f", ns / 1e9 }')
+    printf 'ok (%s s)\n' "$PHASE_SECONDS"
+  else
+    local rc=$?
+    printf 'FAILED (exit %s)\n' "$rc"
+    echo "    log: $log" >&2
+    tail -n 25 "$log" | sed 's/^/    /' >&2
+    return "$rc"
+  fi
+}

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# `make test-modules`, and a phase of `make test`: every Terraform module and example,
+# against the local AWS.
+#   1. build: the workspace's debug binaries (cargo build --bins); the Lambda crates' zipped
+#      as dist/test-lambda/<crate>.zip (scripts/lambda-zips.sh test: moto never runs Lambda
+#      code, so no release build); the provider used from the build as a dev override
+#   2. terraform fmt -check over modules/ and examples/
+#   3. checkov over modules/ without their tests/ fixtures (0 failed checks; skips are
+#      inline with their reason)
+#   4. terraform init (offline) + validate in every module and example folder
+#   5. terraform test in every module that has .tftest.hcl files
+#   6. tests/terraform/security-stack: apply, plan -detailed-exitcode (must be 0), Inspector
+#      runs through the topics (check.py), destroy
+# A module variable named <crate>_zip (dashes as underscores, e.g. send_findings_zip) is
+# given dist/test-lambda/<crate>.zip through TF_VAR_. Every step runs even if one fails;
+# the summary at the end lists each with its time, and the exit code is 1 if any failed.
+# Reuses a running local AWS (LOCALAWS_STATE_DIR selects which) and leaves it running;
+# stops one it started itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+localaws() { (cd tests/localaws && ../../.venv/bin/python -m localaws "$@"); }
+
+started_here=false
+localaws status >/dev/null 2>&1 || started_here=true
+localaws up >/dev/null
+tmp=$(mktemp -d)
+cleanup() {
+  rm -rf "$tmp"
+  if $started_here; then localaws down; fi
+}
+trap cleanup EXIT
+# shellcheck disable=SC1091
+source "${LOCALAWS_STATE_DIR:-.localaws}/env"
+# One copy of each provider for all the folders below (the aws provider is ~700 MB).
+export TF_PLUGIN_CACHE_DIR=$tmp/plugin-cache
+mkdir -p "$TF_PLUGIN_CACHE_DIR"
+tf_init() { terraform init -backend=false -input=false -no-color >"$tmp/init.log" 2>&1 || { cat "$tmp/init.log"; return 1; }; }
+
+results=()
+failed=0
+# step <name> <command...>: runs it, prints its output, records ok/FAILED and the seconds.
+step() {
+  local name=$1 start=$SECONDS rc=0
+  shift
+  printf '\n--> %s\n' "$name"
+  "$@" || rc=$?
+  local took=$((SECONDS - start))
+  if ((rc == 0)); then
+    results+=("$(printf '  ok      %4ss  %s' "$took" "$name")")
+  else
+    results+=("$(printf '  FAILED  %4ss  %s (exit %s)' "$took" "$name" "$rc")")
+    failed=1
+  fi
+}
+
+# Folders with Terraform files: modules and examples (not test fixtures, not .terraform).
+tf_dirs() {
+  find modules examples -name '*.tf' -not -path '*/.terraform/*' -not -path '*/tests/*' 2>/dev/null |
+    xargs -r -n1 dirname | sort -u
+}
+data_dir() { echo "$tmp/tfdata/${1//\//_}"; }
+
+build() {
+  scripts/lambda-zips.sh test # builds every binary of the workspace (debug), the provider too
+  # The provider just built, as a dev override in a CLI config of this run: no checksum in
+  # a .terraform.lock.hcl (gitignored, maybe left by another build) can refuse it, and the
+  # shared .terraform-mirror/ is left alone.
+  local target_dir
+  target_dir=$(cargo metadata --no-deps --format-version 1 | jq -r .target_directory)
+  sed "s|^provider_installation {|provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/inspectorlink/inspectorlink\" = \"$target_dir/debug\"\n  }|" \
+    "$TF_CLI_CONFIG_FILE" >"$tmp/terraform.rc"
+  export TF_CLI_CONFIG_FILE=$tmp/terraform.rc
+  # Every zip the modules default to (dist/lambda/<crate>.zip) gets a test zip. A Lambda
+  # whose crate is not in this workspace yet gets another crate's zip in its place: the
+  # local AWS only stores the code, and the module is tested all the same.
+  local name stand_in
+  stand_in=$(find dist/test-lambda -name '*.zip' | sort | head -n1)
+  for name in $(grep -rhoE 'dist/lambda/[a-z0-9-]+\.zip' modules --include='*.tf' | sed -E 's|.*/([a-z0-9-]+)\.zip|\1|' | sort -u); do
+    if [ ! -f "dist/test-lambda/$name.zip" ]; then
+      echo "note: no Lambda crate '$name' in this workspace yet; its module tests deploy $stand_in in its place"
+      cp "$stand_in" "dist/test-lambda/$name.zip"
+    fi
+  done
+  for zip in dist/test-lambda/*.zip; do
+    name=$(basename "$zip" .zip)
+    export "TF_VAR_${name//-/_}_zip=$root/$zip"
+  done
+}
+
+fmt_check() {
+  # shellcheck disable=SC2046
+  terraform fmt -check -recursive $(ls -d modules examples 2>/dev/null)
+}
+
+checkov_scan() {
+  [ -x .venv-checkov/bin/checkov ] || { echo "checkov is not installed: run make setup" >&2; return 1; }
+  # --skip-download: no network (checkov would fetch guidelines from its vendor).
+  # --skip-path /tests/: the modules' terraform test fixtures are not shipped; they stand in
+  # for what a landing zone already has (e.g. a key with the default policy).
+  .venv-checkov/bin/checkov --directory modules --framework terraform --skip-download --skip-path /tests/ --quiet --compact 2>&1 |
+    tee "$tmp/checkov.log"
+  grep -q 'Failed checks: 0,' "$tmp/checkov.log"
+}
+
+validate_all() {
+  local dir rc=0
+  for dir in $(tf_dirs); do
+    if (cd "$dir" && TF_DATA_DIR=$(data_dir "$dir") tf_init &&
+      TF_DATA_DIR=$(data_dir "$dir") terraform validate -no-color >"$tmp/validate.log" 2>&1); then
+      echo "  valid    $dir"
+    else
+      echo "  INVALID  $dir"
+      sed 's/^/    /' "$tmp/validate.log"
+      rc=1
+    fi
+  done
+  return $rc
+}
+
+module_test() { # <module dir>
+  local dir=$1
+  (cd "$dir" && TF_DATA_DIR=$(data_dir "$dir") tf_init &&
+    TF_DATA_DIR=$(data_dir "$dir") terraform test -no-color)
+}
+
+stack() (
+  local dir=tests/terraform/security-stack suffix rc=0 start
+  suffix=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+  local vars=(-var "name_suffix=$suffix" -var "send_findings_zip=$TF_VAR_send_findings_zip" -var "notify_findings_zip=$TF_VAR_notify_findings_zip")
+  export TF_DATA_DIR
+  TF_DATA_DIR=$(data_dir "$dir")
+  local state=$tmp/security-stack.tfstate
+  cd "$dir"
+  tf_init
+  start=$SECONDS
+  if terraform apply -auto-approve -input=false -no-color -state="$state" "${vars[@]}" >"$tmp/apply.log" 2>&1; then
+    echo "  apply: $(grep -E '^Apply complete' "$tmp/apply.log") ($((SECONDS - start)) s)"
+    start=$SECONDS
+    local plan_rc=0
+    terraform plan -detailed-exitcode -input=false -no-color -state="$state" "${vars[@]}" >"$tmp/plan.log" 2>&1 || plan_rc=$?
+    echo "  plan -detailed-exitcode: $plan_rc ($((SECONDS - start)) s)"
+    if ((plan_rc != 0)); then
+      grep -E '^\s+[#~+-] |Plan:|Error' "$tmp/plan.log" | head -40
+      rc=1
+    fi
+    terraform output -state="$state" -json >"$tmp/outputs.json"
+    "$root/.venv/bin/python" check.py "$tmp/outputs.json" "$suffix" || rc=1
+  else
+    cat "$tmp/apply.log"
+    rc=1
+  fi
+  start=$SECONDS
+  if terraform destroy -auto-approve -input=false -no-color -state="$state" "${vars[@]}" >"$tmp/destroy.log" 2>&1; then
+    echo "  destroy: $(grep -E '^Destroy complete' "$tmp/destroy.log") ($((SECONDS - start)) s)"
+  else
+    cat "$tmp/destroy.log"
+    rc=1
+  fi
+  return $rc
+)
+
+step "build: debug binaries, test Lambda zips, provider" build
+step "terraform fmt -check: modules/ examples/" fmt_check
+step "checkov: modules/" checkov_scan
+step "terraform init + validate: every module and example" validate_all
+for dir in modules/*/; do
+  dir=${dir%/}
+  if compgen -G "$dir/*.tftest.hcl" >/dev/null || compgen -G "$dir/tests/*.tftest.hcl" >/dev/null; then
+    step "terraform test: $dir" module_test "$dir"
+  fi
+done
+step "security stack: apply, clean plan, Inspector runs, destroy" stack
+
+printf '\n==> modules and examples\n'
+printf '%s\n' "${results[@]}"
+grep -E 'Passed checks' "$tmp/checkov.log" 2>/dev/null | sed 's/^/  checkov: /' || true
+exit $failed
