@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the Makefile's targets need: apt protobuf-compiler, the pinned Python
+# Installs what the Makefile's targets need: apt protobuf-compiler and chromium, the pinned Python
 # requirements (moto, boto3, pytest, cargo-lambda) in .venv. Quiet and quick when done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,15 @@ if ! command -v protoc >/dev/null; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq protobuf-compiler >/dev/null
+fi
+
+# The report's browser tests render it in headless Chromium (Debian's packages).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  echo "setup: installing chromium and chromium-driver (apt; the report's browser tests need them)"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
 requirements=tests/localaws/requirements.txt
