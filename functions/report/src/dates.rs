@@ -108,7 +108,7 @@ impl Bucketing {
     pub fn for_span(first: Day, last: Day) -> Bucketing {
         match last.0 - first.0 {
             ..=62 => Bucketing::Day,
-            ..=728 => Bucketing::Week,
+            63..=728 => Bucketing::Week,
             _ => Bucketing::Month,
         }
     }

@@ -375,11 +375,9 @@ fn status_card(html: &mut String, summary: &Summary) {
         );
         offset += pct;
     }
-    let open_pct = if summary.total == 0 {
-        0
-    } else {
-        (summary.open() * 100 + summary.total / 2) / summary.total
-    };
+    let open_pct = (summary.open() * 100 + summary.total / 2)
+        .checked_div(summary.total)
+        .unwrap_or(0);
     let _ = write!(
         svg,
         r#"<text x="21" y="21" class="donut-big">{open_pct}%</text><text x="21" y="26.5" class="donut-small">open</text></svg>"#
@@ -812,7 +810,8 @@ code{font:12.5px/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .axis{font-size:12px;fill:var(--muted)}
 .table-scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:0 -4px;padding:0 4px}
 table{border-collapse:collapse;width:100%;font-size:13.5px}
-table.risks{min-width:900px}
+table.risks{min-width:960px}
+table.risks .title-cell{min-width:19em}
 table.instances{min-width:640px}
 table.cves{min-width:820px}
 th{text-align:left;font-size:11.5px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600;border-bottom:1px solid var(--line);padding:8px;white-space:nowrap;background:#fafbfc}

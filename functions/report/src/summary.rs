@@ -316,7 +316,7 @@ impl Summary {
                 cve.worst = cve.worst.max(finding.severity);
                 cve.max_score = max_score(cve.max_score, finding.severity_score);
                 cve_resources.insert(&finding.resource.id);
-                if risk_order(finding, *representative).is_lt() {
+                if risk_order(finding, representative).is_lt() {
                     *representative = finding;
                 }
             }

@@ -27,9 +27,9 @@ fn the_cli_prints_where_the_report_is_and_what_it_skipped() {
     let seeded = seeded();
     assert_eq!(seeded.stdout.trim(), seeded.report.display().to_string());
     assert!(
-        seeded.stderr.contains(&format!(
-            "skipped findings/engine=inspector_v2/broken.json: not a finding document"
-        )),
+        seeded
+            .stderr
+            .contains("skipped findings/engine=inspector_v2/broken.json: not a finding document"),
         "{}",
         seeded.stderr
     );
