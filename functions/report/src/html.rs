@@ -433,8 +433,8 @@ fn timeline_card(html: &mut String, summary: &Summary) {
         html.push_str(r#"<p class="empty">No dated findings.</p></article>"#);
         return;
     }
-    const W: f64 = 760.0;
-    const H: f64 = 240.0;
+    const W: f64 = 900.0;
+    const H: f64 = 260.0;
     const LEFT: f64 = 40.0;
     const RIGHT: f64 = 8.0;
     const TOP: f64 = 10.0;
@@ -598,11 +598,11 @@ fn top_risks(html: &mut String, summary: &Summary) {
         html.push_str(r#"<p class="empty">No open findings.</p></article>"#);
         return;
     }
-    html.push_str(r#"<div class="table-scroll"><table class="risks"><thead><tr><th>Severity</th><th class="num">Score</th><th>Finding</th><th>Account</th><th>Region</th><th>Resource</th><th>CVEs</th><th>Last seen</th><th></th></tr></thead><tbody>"#);
+    html.push_str(r#"<div class="table-scroll"><table class="risks"><thead><tr><th>Severity</th><th class="num">Score</th><th>Finding</th><th>Account</th><th>Region</th><th>Resource</th><th>CVEs</th><th>Last seen</th><th class="link-col"></th></tr></thead><tbody>"#);
     for finding in &summary.top_risks {
         let resource = match &finding.resource.hostname {
             Some(host) if !host.is_empty() => format!(
-                r#"<code>{}</code><br><span class="muted">{}</span>"#,
+                r#"<code>{}</code><br><span class="muted nowrap">{}</span>"#,
                 escape(&finding.resource.id),
                 escape(host)
             ),
@@ -619,7 +619,7 @@ fn top_risks(html: &mut String, summary: &Summary) {
             .unwrap_or_default();
         let _ = write!(
             html,
-            r#"<tr data-finding="{id}"><td>{chip}</td><td class="num">{score}</td><td class="title-cell"><span class="finding-title">{title}</span><br><span class="muted">{ftype}</span></td><td><code>{account}</code></td><td class="nowrap">{region}</td><td>{resource}</td><td>{cves}</td><td class="nowrap">{seen}</td><td>{link}</td></tr>"#,
+            r#"<tr data-finding="{id}"><td>{chip}</td><td class="num">{score}</td><td class="title-cell"><span class="finding-title">{title}</span><br><span class="muted">{ftype}</span></td><td><code>{account}</code></td><td class="nowrap">{region}</td><td>{resource}</td><td>{cves}</td><td class="nowrap">{seen}</td><td class="link-col">{link}</td></tr>"#,
             id = escape(&finding.id),
             chip = severity_chip(finding.severity),
             score = score(finding.severity_score),
@@ -669,7 +669,7 @@ fn top_instances(html: &mut String, summary: &Summary) {
             .hostname
             .as_deref()
             .filter(|h| !h.is_empty())
-            .map(|h| format!(r#"<br><span class="muted">{}</span>"#, escape(h)))
+            .map(|h| format!(r#"<br><span class="muted nowrap">{}</span>"#, escape(h)))
             .unwrap_or_default();
         let _ = write!(
             html,
@@ -804,7 +804,7 @@ code{font:12.5px/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .legend.inline{display:flex;flex-wrap:wrap;gap:6px 16px;margin-top:8px;font-size:13px}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;flex:none;margin-right:4px;vertical-align:baseline}
 .chart-scroll{overflow-x:auto}
-.timeline{display:block;width:100%;min-width:600px;height:auto}
+.timeline{display:block;width:100%;min-width:660px;height:auto}
 .grid-line{stroke:#e9edf1;stroke-width:1}
 .base-line{stroke:#aab4c0;stroke-width:1}
 .axis{font-size:12px;fill:var(--muted)}
@@ -859,7 +859,22 @@ thead{display:table-header-group}
 th{background:#fff}
 tbody tr:nth-child(even) td{background:#fff}
 a{color:inherit;text-decoration:none}
-.title-cell,.advice{max-width:none;min-width:0}
+.title-cell,.advice,table.risks .title-cell{max-width:none;min-width:0}
+.masthead h1{font-size:20px}
+.kpi{padding:8px 10px}
+.kpi-value{font-size:20px}
+.card{padding:10px 12px}
+.card h2{font-size:13px}
+.sub,.legend,.bar-label,.bar-value{font-size:10.5px}
+table{font-size:9.5px}
+th{font-size:8.5px;padding:4px 5px}
+td{padding:4px 5px}
+code,.cve{font-size:8.5px}
+.muted{font-size:9px}
+.chip{font-size:8.5px;padding:0 5px}
+td .muted.nowrap{white-space:normal;overflow-wrap:anywhere}
+.link-col{display:none}
+.donut{width:110px;height:110px}
 }
 "#;
 
