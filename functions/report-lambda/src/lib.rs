@@ -171,10 +171,9 @@ impl ScheduledReport {
         let summary = Summary::of(&loaded.findings, Limits::default());
         let page = Page {
             title: config.title.clone(),
-            source: format!(
-                "s3://{}/{}/",
-                config.findings_bucket,
-                config.findings_prefix.trim_matches('/')
+            source: inspectorlink_report::source::s3_source_label(
+                &config.findings_bucket,
+                &config.findings_prefix,
             ),
             generated_at: inspectorlink_report::now_rfc3339(),
             skipped: loaded.skipped.len(),

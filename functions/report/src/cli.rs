@@ -108,13 +108,7 @@ pub async fn run(options: &Options) -> Result<usize, String> {
             let loaded = from_s3(&client, bucket, prefix)
                 .await
                 .map_err(|e| e.to_string())?;
-            let shown = prefix.trim_matches('/');
-            let shown = if shown.is_empty() {
-                String::new()
-            } else {
-                format!("{shown}/")
-            };
-            (loaded, format!("s3://{bucket}/{shown}"))
+            (loaded, crate::source::s3_source_label(bucket, prefix))
         }
         Source::Dir(dir) => (
             from_dir(dir).map_err(|e| e.to_string())?,
