@@ -103,8 +103,8 @@ fn score(score: Option<f64>) -> String {
         .unwrap_or_else(|| "–".into())
 }
 
-/// The engine's findings page in the finding's region and account. The consoles have no
-/// documented deep link to one finding, so the ARN is in the link's title for searching.
+/// The engine's console in the finding's region (v2: its findings list; Classic: its home
+/// page). Neither console documents a link to one finding, so the ARN is the link's title.
 pub fn console_url(finding: &Finding) -> Option<String> {
     let region = &finding.region;
     if region.is_empty()
@@ -119,7 +119,7 @@ pub fn console_url(finding: &Finding) -> Option<String> {
             "https://{region}.console.aws.amazon.com/inspector/v2/home?region={region}#/findings/all"
         ),
         Engine::InspectorClassic => format!(
-            "https://{region}.console.aws.amazon.com/inspector/home?region={region}#/finding"
+            "https://{region}.console.aws.amazon.com/inspector/home?region={region}"
         ),
     })
 }
@@ -155,7 +155,7 @@ pub fn render(summary: &Summary, page: &Page) -> String {
         source = escape(&page.source),
         observed = match (&summary.first_observed, &summary.last_observed) {
             (Some(first), Some(last)) => format!(
-                " · findings first observed from {} to {}",
+                " · findings observed between {} and {}",
                 escape(first.get(..10).unwrap_or(first)),
                 escape(last.get(..10).unwrap_or(last))
             ),
@@ -965,7 +965,7 @@ mod tests {
         let mut f = finding("a", "1", "eu-west-1", Severity::Low, Status::Active);
         assert_eq!(
             console_url(&f).unwrap(),
-            "https://eu-west-1.console.aws.amazon.com/inspector/home?region=eu-west-1#/finding"
+            "https://eu-west-1.console.aws.amazon.com/inspector/home?region=eu-west-1"
         );
         f.region = "evil.example/x".into();
         assert_eq!(console_url(&f), None);

@@ -117,6 +117,16 @@ pub async fn from_s3(
     bucket: &str,
     prefix: &str,
 ) -> Result<Loaded, SourceError> {
+    from_s3_in_pages(client, bucket, prefix, 1000).await
+}
+
+/// `from_s3` listing `page_size` keys per ListObjectsV2 call (S3's maximum is 1000).
+pub async fn from_s3_in_pages(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+    page_size: i32,
+) -> Result<Loaded, SourceError> {
     let prefix = list_prefix(prefix);
     let list_error = |cause: String| SourceError::List {
         bucket: bucket.to_owned(),
@@ -127,6 +137,7 @@ pub async fn from_s3(
         .list_objects_v2()
         .bucket(bucket)
         .prefix(&prefix)
+        .max_keys(page_size)
         .into_paginator()
         .send()
         .try_collect()

@@ -104,6 +104,49 @@ fn chromium_reads_the_same_numbers() {
     assert_eq!(metrics(&dom), metrics(&seeded.html));
 }
 
+/// The report's width as laid out in a viewport `width` wide. Headless Chromium keeps
+/// its window at least 500 px wide outside screenshots, so the report is measured in an
+/// iframe of that width by a probe page (file access between file:// pages allowed).
+fn laid_out_width(report: &Path, width: u32) -> u32 {
+    let dir = tempfile::tempdir().unwrap();
+    let probe = dir.path().join("probe.html");
+    std::fs::write(
+        &probe,
+        format!(
+            r#"<!DOCTYPE html><html><body style="margin:0"><iframe id="r" src="{}" style="border:0;width:{width}px;height:900px" onload="document.body.setAttribute('data-scroll-width', String(this.contentDocument.documentElement.scrollWidth))"></iframe></body></html>"#,
+            url(report)
+        ),
+    )
+    .unwrap();
+    let dom = run_chromium(&[
+        "--dump-dom".into(),
+        "--allow-file-access-from-files".into(),
+        "--window-size=1400,1000".into(),
+        url(&probe),
+    ]);
+    let value = dom
+        .split_once("data-scroll-width=\"")
+        .unwrap_or_else(|| panic!("the probe did not run: {dom:.300}"))
+        .1
+        .split_once('"')
+        .unwrap()
+        .0;
+    value.parse().unwrap()
+}
+
+#[test]
+fn nothing_overflows_the_window_at_phone_or_desktop_width() {
+    let seeded = seeded();
+    // Wide tables and the timeline scroll inside their cards; the page itself never does.
+    for width in [360, 390, 768, 1366] {
+        assert_eq!(
+            laid_out_width(&seeded.report, width),
+            width,
+            "the report is wider than a {width} px window"
+        );
+    }
+}
+
 #[test]
 fn screenshots_at_phone_and_desktop_width() {
     let seeded = seeded();

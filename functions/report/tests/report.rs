@@ -274,3 +274,25 @@ fn bad_usage_exits_2_with_the_usage() {
         "{stderr}"
     );
 }
+
+#[test]
+fn every_page_of_the_listing_is_read() {
+    let seeded = seeded();
+    let aws = test_support::LocalAws::shared();
+    let loaded = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let s3 = inspectorlink_report::s3_client(&aws.base_config("us-east-1").await);
+            // 62 keys under the prefix in pages of 7: nine ListObjectsV2 calls.
+            inspectorlink_report::source::from_s3_in_pages(&s3, &seeded.bucket, "findings", 7)
+                .await
+                .unwrap()
+        });
+    let mut expected: Vec<&str> = seeded.findings.iter().map(|f| f.id.as_str()).collect();
+    expected.sort();
+    let read: Vec<&str> = loaded.findings.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(read, expected);
+    assert_eq!(loaded.skipped.len(), 1);
+}
