@@ -5,12 +5,12 @@ SHELL := bash
 
 LOCALAWS := cd tests/localaws && ../../.venv/bin/python -m localaws
 
-.PHONY: help setup test test-modules zips lint provider bench fuzz localaws-up localaws-down localaws-status sandbox sandbox-down requirements
+.PHONY: help setup test test-modules test-example zips lint provider report bench fuzz localaws-up localaws-down localaws-status sandbox sandbox-down requirements
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-setup: ## Install what the other targets need (apt protobuf-compiler, .venv with pinned requirements)
+setup: ## Install what the other targets need (apt protobuf-compiler and chromium, .venv with pinned requirements)
 	@scripts/setup.sh
 
 test: setup ## Lint and run every test suite against the local AWS
@@ -31,6 +31,10 @@ lint: setup ## cargo fmt --check, clippy -D warnings, terraform fmt -check
 provider: setup ## Build terraform-provider-inspectorlink (release) and install it into .terraform-mirror/
 	@cargo build --release --quiet -p terraform-provider-inspectorlink
 	@scripts/install-provider.sh target/release/terraform-provider-inspectorlink
+
+report: ## HTML report of the findings in S3: make report BUCKET=name [PREFIX=findings] [OUT=report.html]
+	@test -n "$(BUCKET)" || { echo "make report: set BUCKET=<findings bucket> (and source the local AWS env to use it)" >&2; exit 2; }
+	@cargo run --quiet -p inspectorlink-report -- --bucket "$(BUCKET)" --prefix "$(or $(PREFIX),findings)" --out "$(or $(OUT),report.html)"
 
 bench: provider ## Benchmarks (BENCH lines): provider, 100-resource plan, send-findings calls, CPU, start-up
 	@scripts/bench-provider.sh target/release/terraform-provider-inspectorlink

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lambda deployment zips for every Lambda crate: a crate under functions/ with a binary
-# target (discovered with cargo metadata, so new Lambdas need no change here).
+# target that depends on lambda_runtime (discovered with cargo metadata, so new Lambdas need
+# no change here; the report CLI is not one).
 #
 #   scripts/lambda-zips.sh release   `make zips`: cargo lambda build --release --output-format zip
 #                                    (provided.al2023, x86_64) into dist/lambda/<crate>.zip,
@@ -26,6 +27,7 @@ metadata=$(cargo metadata --no-deps --format-version 1)
 target_dir=$(jq -r .target_directory <<<"$metadata")
 mapfile -t lambdas < <(jq -r --arg root "$PWD/functions/" '.packages[]
   | select(.manifest_path | startswith($root))
+  | select(any(.dependencies[]; .name == "lambda_runtime"))
   | .name as $crate | .targets[] | select(.kind | index("bin")) | "\($crate) \(.name)"' <<<"$metadata")
 if ((${#lambdas[@]} == 0)); then
   echo "lambda-zips: no Lambda crate (functions/* with a binary) found" >&2

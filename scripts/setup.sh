@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the Makefile's targets need: apt protobuf-compiler, the pinned Python
-# requirements (moto, boto3, pytest, cargo-lambda) in .venv, and checkov in .venv-checkov
-# (its pins clash with moto's). Quiet and quick when done.
+# Installs what the Makefile's targets need: apt protobuf-compiler, jq and chromium (with
+# chromium-driver, for the report's browser test), the pinned Python requirements (moto,
+# boto3, pytest, cargo-lambda) in .venv, and checkov in .venv-checkov (its pins clash with
+# moto's). Quiet and quick when done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,12 +19,19 @@ if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   exit 1
 fi
 
-if ! command -v protoc >/dev/null; then
-  echo "setup: installing protobuf-compiler (apt; the provider's build needs protoc)"
+# Debian packages, installed only when their command is missing: protoc for the provider's
+# build, jq for the scripts, chromium + chromedriver for the report's browser tests.
+packages=()
+command -v protoc >/dev/null || packages+=(protobuf-compiler)
+command -v jq >/dev/null || packages+=(jq)
+command -v chromium >/dev/null || packages+=(chromium)
+command -v chromedriver >/dev/null || packages+=(chromium-driver)
+if ((${#packages[@]})); then
+  echo "setup: installing ${packages[*]} (apt)"
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq protobuf-compiler >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
 requirements=tests/localaws/requirements.txt

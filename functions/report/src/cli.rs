@@ -1,0 +1,230 @@
+//! The `inspectorlink-report` command line: where to read findings, where to write the
+//! page. On success it prints the report's path (alone, on stdout) so scripts such as the
+//! sandbox can capture it; progress and skipped objects go to stderr.
+
+use std::path::{Path, PathBuf};
+
+use crate::{from_dir, from_s3, now_rfc3339, render, s3_client, Loaded, Page};
+
+pub const USAGE: &str = "\
+Usage: inspectorlink-report --bucket BUCKET [--prefix findings] [--out report.html] [--title TITLE]
+       inspectorlink-report --from-dir DIR [--out report.html] [--title TITLE]
+
+Writes one self-contained HTML report of the finding documents in S3 (every *.json
+object under s3://BUCKET/PREFIX/) or in a directory (recursively), and prints its path.
+
+  --bucket BUCKET   the findings bucket (credentials, region and AWS_ENDPOINT_URL come
+                    from the standard AWS environment; a custom endpoint uses path-style)
+  --prefix PREFIX   key prefix of the finding objects (default: findings)
+  --from-dir DIR    read *.json files under DIR instead of S3
+  --out FILE        where to write the report (default: report.html)
+  --title TITLE     the report's heading (default: Amazon Inspector findings)
+  -h, --help        this text
+";
+
+const DEFAULT_TITLE: &str = "Amazon Inspector findings";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    S3 { bucket: String, prefix: String },
+    Dir(PathBuf),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    pub source: Source,
+    pub out: PathBuf,
+    pub title: String,
+}
+
+/// What parsing the arguments asked for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Run(Options),
+    Help,
+}
+
+/// Parses the arguments (without the program name); errors say what to fix.
+pub fn parse_args(args: &[String]) -> Result<Command, String> {
+    let mut bucket = None;
+    let mut prefix = None;
+    let mut dir = None;
+    let mut out = None;
+    let mut title = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        let slot = match flag {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--bucket" => &mut bucket,
+            "--prefix" => &mut prefix,
+            "--from-dir" => &mut dir,
+            "--out" => &mut out,
+            "--title" => &mut title,
+            other => return Err(format!("unknown argument {other:?}")),
+        };
+        let value = match inline {
+            Some(value) => value,
+            None => args
+                .next()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))?,
+        };
+        if slot.replace(value).is_some() {
+            return Err(format!("{flag} is given twice"));
+        }
+    }
+    let source = match (bucket, dir) {
+        (Some(_), Some(_)) => return Err("give either --bucket or --from-dir, not both".into()),
+        (None, None) => {
+            return Err("say where the findings are: --bucket BUCKET or --from-dir DIR".into())
+        }
+        (Some(bucket), None) if bucket.trim().is_empty() => return Err("--bucket is empty".into()),
+        (Some(bucket), None) => Source::S3 {
+            bucket,
+            prefix: prefix.unwrap_or_else(|| "findings".into()),
+        },
+        (None, Some(_)) if prefix.is_some() => {
+            return Err("--prefix applies to --bucket only".into())
+        }
+        (None, Some(dir)) => Source::Dir(dir.into()),
+    };
+    Ok(Command::Run(Options {
+        source,
+        out: out.unwrap_or_else(|| "report.html".into()).into(),
+        title: title.unwrap_or_else(|| DEFAULT_TITLE.into()),
+    }))
+}
+
+/// Reads, renders and writes; returns the number of findings in the report.
+pub async fn run(options: &Options) -> Result<usize, String> {
+    let (loaded, source) = match &options.source {
+        Source::S3 { bucket, prefix } => {
+            let config = aws_config::load_from_env().await;
+            let client = s3_client(&config);
+            let loaded = from_s3(&client, bucket, prefix)
+                .await
+                .map_err(|e| e.to_string())?;
+            (loaded, crate::source::s3_source_label(bucket, prefix))
+        }
+        Source::Dir(dir) => (
+            from_dir(dir).map_err(|e| e.to_string())?,
+            dir.display().to_string(),
+        ),
+    };
+    let Loaded { findings, skipped } = loaded;
+    for (origin, why) in &skipped {
+        eprintln!("inspectorlink-report: skipped {origin}: {why}");
+    }
+    let page = Page {
+        title: options.title.clone(),
+        source,
+        generated_at: now_rfc3339(),
+        skipped: skipped.len(),
+    };
+    let html = render(&findings, &page);
+    write_file(&options.out, html.as_bytes())?;
+    eprintln!(
+        "inspectorlink-report: {} findings from {} ({} skipped) -> {}",
+        findings.len(),
+        page.source,
+        skipped.len(),
+        options.out.display()
+    );
+    Ok(findings.len())
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("creating {}: {e}", parent.display()))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| format!("writing {}: {e}", path.display()))
+}
+
+/// The whole command: returns the process exit code (0 done, 1 failed, 2 bad usage).
+pub async fn main(args: Vec<String>) -> i32 {
+    let options = match parse_args(&args) {
+        Ok(Command::Run(options)) => options,
+        Ok(Command::Help) => {
+            print!("{USAGE}");
+            return 0;
+        }
+        Err(problem) => {
+            eprintln!("inspectorlink-report: {problem}\n\n{USAGE}");
+            return 2;
+        }
+    };
+    match run(&options).await {
+        Ok(_) => {
+            let shown = std::path::absolute(&options.out).unwrap_or(options.out.clone());
+            println!("{}", shown.display());
+            0
+        }
+        Err(problem) => {
+            eprintln!("inspectorlink-report: {problem}");
+            1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn bucket_with_defaults() {
+        assert_eq!(
+            parse_args(&args(&["--bucket", "b"])).unwrap(),
+            Command::Run(Options {
+                source: Source::S3 {
+                    bucket: "b".into(),
+                    prefix: "findings".into()
+                },
+                out: "report.html".into(),
+                title: DEFAULT_TITLE.into(),
+            })
+        );
+    }
+
+    #[test]
+    fn every_flag_and_the_equals_form() {
+        assert_eq!(
+            parse_args(&args(&["--from-dir=d", "--out", "o.html", "--title=T <x>"])).unwrap(),
+            Command::Run(Options {
+                source: Source::Dir("d".into()),
+                out: "o.html".into(),
+                title: "T <x>".into(),
+            })
+        );
+        assert_eq!(parse_args(&args(&["-h"])).unwrap(), Command::Help);
+    }
+
+    #[test]
+    fn mistakes_say_what_to_fix() {
+        for (list, message) in [
+            (&[][..], "say where the findings are"),
+            (&["--bucket"][..], "--bucket needs a value"),
+            (&["--bucket", "a", "--from-dir", "d"][..], "not both"),
+            (
+                &["--from-dir", "d", "--prefix", "p"][..],
+                "--prefix applies to --bucket only",
+            ),
+            (
+                &["--bucket", "a", "--bucket", "b"][..],
+                "--bucket is given twice",
+            ),
+            (&["--bukket", "a"][..], "unknown argument \"--bukket\""),
+        ] {
+            let err = parse_args(&args(list)).unwrap_err();
+            assert!(err.contains(message), "{list:?}: {err}");
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! The findings report: read finding documents (S3 or a directory), aggregate them
+//! (`summary`, pure) and render one self-contained HTML page (`html`). The CLI
+//! `inspectorlink-report` and the report Lambda are thin layers over this.
+
+pub mod cli;
+pub mod dates;
+pub mod html;
+pub mod source;
+pub mod summary;
+#[cfg(test)]
+mod testing;
+
+pub use html::Page;
+pub use source::{from_dir, from_s3, s3_client, Loaded, SourceError};
+pub use summary::{Limits, Summary};
+
+use inspectorlink_findings::Finding;
+
+/// The report page for `findings`, with the default table sizes.
+pub fn render(findings: &[Finding], page: &Page) -> String {
+    html::render(&Summary::of(findings, Limits::default()), page)
+}
+
+/// Now, as RFC 3339 in UTC to the second (the report's "generated at").
+pub fn now_rfc3339() -> String {
+    use aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    DateTime::from_secs(secs)
+        .fmt(DateTimeFormat::DateTime)
+        .expect("a time after 1970 formats")
+}

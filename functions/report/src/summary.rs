@@ -1,0 +1,621 @@
+//! What the report shows, computed from the findings alone: pure, so every number in the
+//! HTML can be unit-tested here and compared with S3 in the integration tests.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use inspectorlink_findings::{Finding, Severity, Status};
+
+use crate::dates::{Bucketing, Day};
+
+/// Every severity, most severe first (the order of the report's rows and legends).
+pub const SEVERITIES: [Severity; 5] = [
+    Severity::Critical,
+    Severity::High,
+    Severity::Medium,
+    Severity::Low,
+    Severity::Informational,
+];
+
+/// Every status, open first.
+pub const STATUSES: [Status; 3] = [Status::Active, Status::Closed, Status::Suppressed];
+
+/// The status as stored (`ACTIVE`, `CLOSED`, `SUPPRESSED`).
+pub fn status_str(status: Status) -> &'static str {
+    match status {
+        Status::Active => "ACTIVE",
+        Status::Closed => "CLOSED",
+        Status::Suppressed => "SUPPRESSED",
+    }
+}
+
+/// How many of each table the report lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub top_risks: usize,
+    pub top_instances: usize,
+    pub top_cves: usize,
+    /// Rows of the account, region and finding-type breakdowns before "others".
+    pub groups: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            top_risks: 25,
+            top_instances: 15,
+            top_cves: 15,
+            groups: 12,
+        }
+    }
+}
+
+/// All findings and the open (ACTIVE) ones among them, for one group (an account, a
+/// region, a finding type or a severity).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Count {
+    pub all: usize,
+    pub open: usize,
+}
+
+impl Count {
+    fn add(&mut self, finding: &Finding) {
+        self.all += 1;
+        if finding.status == Status::Active {
+            self.open += 1;
+        }
+    }
+}
+
+/// One row of a breakdown: the group's key and its counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub key: String,
+    pub count: Count,
+}
+
+/// A breakdown with at most `Limits::groups` rows; the rest is summed in `others`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Breakdown {
+    pub groups: Vec<Group>,
+    /// How many groups were folded into `others`, and their counts.
+    pub others_groups: usize,
+    pub others: Count,
+}
+
+/// An instance (or other resource) with open findings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instance {
+    pub resource_id: String,
+    pub resource_type: String,
+    pub hostname: Option<String>,
+    pub account_id: String,
+    pub region: String,
+    /// Open findings per severity, in `SEVERITIES` order.
+    pub open_by_severity: [usize; 5],
+    pub open: usize,
+    pub worst: Severity,
+    pub max_score: Option<f64>,
+}
+
+/// A CVE named by open findings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cve {
+    pub id: String,
+    /// Open findings naming it.
+    pub open: usize,
+    /// Distinct resources with an open finding naming it.
+    pub resources: usize,
+    pub worst: Severity,
+    pub max_score: Option<f64>,
+    /// Title and recommendation of its most severe (then most recently seen) finding.
+    pub title: String,
+    pub recommendation: String,
+}
+
+/// New findings (by day first observed) per time bucket and severity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeline {
+    pub bucketing: Bucketing,
+    /// (bucket start, counts in `SEVERITIES` order), every bucket from first to last.
+    pub buckets: Vec<(Day, [usize; 5])>,
+    /// Findings whose first_observed_at is not an RFC 3339 date (not in any bucket).
+    pub undated: usize,
+}
+
+/// Everything the report shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub total: usize,
+    /// Per status, in `STATUSES` order.
+    pub by_status: [usize; 3],
+    /// Per severity, in `SEVERITIES` order.
+    pub by_severity: [Count; 5],
+    pub by_account: Breakdown,
+    pub by_region: Breakdown,
+    pub by_finding_type: Breakdown,
+    pub accounts: usize,
+    pub regions: usize,
+    /// Distinct resources with at least one finding, and with at least one open finding.
+    pub resources: usize,
+    pub open_resources: usize,
+    /// Distinct CVEs named by open findings.
+    pub open_cves: usize,
+    pub top_instances: Vec<Instance>,
+    pub top_cves: Vec<Cve>,
+    /// Open findings, most severe first.
+    pub top_risks: Vec<Finding>,
+    pub timeline: Timeline,
+    /// Earliest first_observed_at and latest last_observed_at (RFC 3339 strings).
+    pub first_observed: Option<String>,
+    pub last_observed: Option<String>,
+}
+
+impl Summary {
+    pub fn open(&self) -> usize {
+        self.by_status[0]
+    }
+
+    pub fn severity(&self, severity: Severity) -> Count {
+        self.by_severity[severity_index(severity)]
+    }
+
+    pub fn status(&self, status: Status) -> usize {
+        self.by_status[STATUSES.iter().position(|s| *s == status).unwrap()]
+    }
+}
+
+/// Position of a severity in `SEVERITIES`.
+pub fn severity_index(severity: Severity) -> usize {
+    SEVERITIES.iter().position(|s| *s == severity).unwrap()
+}
+
+/// Most severe first, then highest score, then most recently seen, then id (stable).
+fn risk_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    b.severity
+        .cmp(&a.severity)
+        .then_with(|| {
+            let score = |f: &Finding| f.severity_score.unwrap_or(-1.0);
+            score(b).total_cmp(&score(a))
+        })
+        .then_with(|| b.last_observed_at.cmp(&a.last_observed_at))
+        .then_with(|| a.id.cmp(&b.id))
+}
+
+fn max_score(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn breakdown(counts: HashMap<&str, Count>, limit: usize) -> Breakdown {
+    let mut groups: Vec<Group> = counts
+        .into_iter()
+        .map(|(key, count)| Group {
+            key: key.to_owned(),
+            count,
+        })
+        .collect();
+    groups.sort_by(|a, b| {
+        (Reverse(a.count.open), Reverse(a.count.all), &a.key).cmp(&(
+            Reverse(b.count.open),
+            Reverse(b.count.all),
+            &b.key,
+        ))
+    });
+    let rest = if groups.len() > limit {
+        groups.split_off(limit)
+    } else {
+        Vec::new()
+    };
+    let mut others = Count::default();
+    for group in &rest {
+        others.all += group.count.all;
+        others.open += group.count.open;
+    }
+    Breakdown {
+        groups,
+        others_groups: rest.len(),
+        others,
+    }
+}
+
+impl Summary {
+    /// Aggregates `findings`: every count covers all of them; the ranked tables (top
+    /// risks, instances, CVEs) cover the open ones, which are what needs attention.
+    pub fn of(findings: &[Finding], limits: Limits) -> Summary {
+        let mut by_status = [0; 3];
+        let mut by_severity = [Count::default(); 5];
+        let mut by_account: HashMap<&str, Count> = HashMap::new();
+        let mut by_region: HashMap<&str, Count> = HashMap::new();
+        let mut by_finding_type: HashMap<&str, Count> = HashMap::new();
+        let mut resources = BTreeSet::new();
+        let mut instances: HashMap<(&str, &str, &str), Instance> = HashMap::new();
+        let mut cves: HashMap<&str, (Cve, BTreeSet<&str>, &Finding)> = HashMap::new();
+        let mut first_observed: Option<&str> = None;
+        let mut last_observed: Option<&str> = None;
+        let mut days: BTreeMap<Day, [usize; 5]> = BTreeMap::new();
+        let mut undated = 0;
+
+        for finding in findings {
+            let severity = severity_index(finding.severity);
+            by_status[STATUSES.iter().position(|s| *s == finding.status).unwrap()] += 1;
+            by_severity[severity].add(finding);
+            by_account
+                .entry(&finding.account_id)
+                .or_default()
+                .add(finding);
+            by_region.entry(&finding.region).or_default().add(finding);
+            let finding_type = if finding.finding_type.is_empty() {
+                "(none)"
+            } else {
+                &finding.finding_type
+            };
+            by_finding_type
+                .entry(finding_type)
+                .or_default()
+                .add(finding);
+            resources.insert((&finding.account_id, &finding.region, &finding.resource.id));
+            if first_observed.is_none_or(|t| finding.first_observed_at.as_str() < t) {
+                first_observed = Some(&finding.first_observed_at);
+            }
+            if last_observed.is_none_or(|t| finding.last_observed_at.as_str() > t) {
+                last_observed = Some(&finding.last_observed_at);
+            }
+            match Day::parse(&finding.first_observed_at) {
+                Some(day) => days.entry(day).or_default()[severity] += 1,
+                None => undated += 1,
+            }
+
+            if finding.status != Status::Active {
+                continue;
+            }
+            let instance = instances
+                .entry((
+                    finding.account_id.as_str(),
+                    finding.region.as_str(),
+                    finding.resource.id.as_str(),
+                ))
+                .or_insert_with(|| Instance {
+                    resource_id: finding.resource.id.clone(),
+                    resource_type: finding.resource.resource_type.clone(),
+                    hostname: finding.resource.hostname.clone(),
+                    account_id: finding.account_id.clone(),
+                    region: finding.region.clone(),
+                    open_by_severity: [0; 5],
+                    open: 0,
+                    worst: finding.severity,
+                    max_score: None,
+                });
+            instance.open_by_severity[severity] += 1;
+            instance.open += 1;
+            instance.worst = instance.worst.max(finding.severity);
+            instance.max_score = max_score(instance.max_score, finding.severity_score);
+            if instance.hostname.is_none() {
+                instance.hostname = finding.resource.hostname.clone();
+            }
+            for cve_id in &finding.cve_ids {
+                let (cve, cve_resources, representative) =
+                    cves.entry(cve_id).or_insert_with(|| {
+                        (
+                            Cve {
+                                id: cve_id.clone(),
+                                open: 0,
+                                resources: 0,
+                                worst: finding.severity,
+                                max_score: None,
+                                title: String::new(),
+                                recommendation: String::new(),
+                            },
+                            BTreeSet::new(),
+                            finding,
+                        )
+                    });
+                cve.open += 1;
+                cve.worst = cve.worst.max(finding.severity);
+                cve.max_score = max_score(cve.max_score, finding.severity_score);
+                cve_resources.insert(&finding.resource.id);
+                if risk_order(finding, representative).is_lt() {
+                    *representative = finding;
+                }
+            }
+        }
+
+        let mut top_instances: Vec<Instance> = instances.into_values().collect();
+        top_instances.sort_by(|a, b| {
+            b.worst
+                .cmp(&a.worst)
+                .then(b.open_by_severity.cmp(&a.open_by_severity))
+                .then_with(|| {
+                    (&a.account_id, &a.region, &a.resource_id).cmp(&(
+                        &b.account_id,
+                        &b.region,
+                        &b.resource_id,
+                    ))
+                })
+        });
+        let open_resources = top_instances.len();
+        top_instances.truncate(limits.top_instances);
+
+        let open_cves = cves.len();
+        let mut top_cves: Vec<Cve> = cves
+            .into_values()
+            .map(|(mut cve, cve_resources, representative)| {
+                cve.resources = cve_resources.len();
+                cve.title = representative.title.clone();
+                cve.recommendation = representative.recommendation.clone();
+                cve
+            })
+            .collect();
+        top_cves.sort_by(|a, b| {
+            b.worst
+                .cmp(&a.worst)
+                .then(b.open.cmp(&a.open))
+                .then(b.resources.cmp(&a.resources))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        top_cves.truncate(limits.top_cves);
+
+        let mut open: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.status == Status::Active)
+            .collect();
+        open.sort_by(|a, b| risk_order(a, b));
+        let top_risks = open.into_iter().take(limits.top_risks).cloned().collect();
+
+        let accounts = by_account.len();
+        let regions = by_region.len();
+        Summary {
+            total: findings.len(),
+            by_status,
+            by_severity,
+            by_account: breakdown(by_account, limits.groups),
+            by_region: breakdown(by_region, limits.groups),
+            by_finding_type: breakdown(by_finding_type, limits.groups),
+            accounts,
+            regions,
+            resources: resources.len(),
+            open_resources,
+            open_cves,
+            top_instances,
+            top_cves,
+            top_risks,
+            timeline: Timeline::of(days, undated),
+            first_observed: first_observed.map(str::to_owned),
+            last_observed: last_observed.map(str::to_owned),
+        }
+    }
+}
+
+impl Timeline {
+    fn of(days: BTreeMap<Day, [usize; 5]>, undated: usize) -> Timeline {
+        let (Some(first), Some(last)) = (days.keys().next(), days.keys().next_back()) else {
+            return Timeline {
+                bucketing: Bucketing::Day,
+                buckets: Vec::new(),
+                undated,
+            };
+        };
+        let bucketing = Bucketing::for_span(*first, *last);
+        let mut buckets: BTreeMap<Day, [usize; 5]> = bucketing
+            .starts(*first, *last)
+            .into_iter()
+            .map(|start| (start, [0; 5]))
+            .collect();
+        for (day, counts) in days {
+            let bucket = buckets.get_mut(&bucketing.start_of(day)).unwrap();
+            for (total, n) in bucket.iter_mut().zip(counts) {
+                *total += n;
+            }
+        }
+        Timeline {
+            bucketing,
+            buckets: buckets.into_iter().collect(),
+            undated,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::finding;
+
+    #[test]
+    fn counts_cover_every_finding_and_open_means_active() {
+        let findings = vec![
+            finding(
+                "a",
+                "111111111111",
+                "us-east-1",
+                Severity::High,
+                Status::Active,
+            ),
+            finding(
+                "b",
+                "111111111111",
+                "us-east-1",
+                Severity::High,
+                Status::Closed,
+            ),
+            finding(
+                "c",
+                "222222222222",
+                "us-west-2",
+                Severity::Low,
+                Status::Suppressed,
+            ),
+            finding(
+                "d",
+                "222222222222",
+                "us-west-2",
+                Severity::Critical,
+                Status::Active,
+            ),
+        ];
+        let summary = Summary::of(&findings, Limits::default());
+        assert_eq!(summary.total, 4);
+        assert_eq!(summary.by_status, [2, 1, 1]);
+        assert_eq!(summary.open(), 2);
+        assert_eq!(summary.severity(Severity::High), Count { all: 2, open: 1 });
+        assert_eq!(
+            summary.severity(Severity::Critical),
+            Count { all: 1, open: 1 }
+        );
+        assert_eq!(summary.severity(Severity::Medium), Count::default());
+        assert_eq!(summary.accounts, 2);
+        assert_eq!(summary.regions, 2);
+        assert_eq!(
+            summary.by_account.groups,
+            vec![
+                Group {
+                    key: "111111111111".into(),
+                    count: Count { all: 2, open: 1 }
+                },
+                Group {
+                    key: "222222222222".into(),
+                    count: Count { all: 2, open: 1 }
+                },
+            ]
+        );
+        // The ranked tables hold open findings only, most severe first.
+        let ids: Vec<&str> = summary.top_risks.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["d", "a"]);
+    }
+
+    #[test]
+    fn breakdowns_fold_what_is_beyond_the_limit_into_others() {
+        let findings: Vec<Finding> = (0..5)
+            .map(|i| {
+                finding(
+                    &format!("f{i}"),
+                    &format!("00000000000{i}"),
+                    "us-east-1",
+                    Severity::Low,
+                    Status::Active,
+                )
+            })
+            .collect();
+        let summary = Summary::of(
+            &findings,
+            Limits {
+                groups: 3,
+                ..Limits::default()
+            },
+        );
+        assert_eq!(summary.by_account.groups.len(), 3);
+        assert_eq!(summary.by_account.others_groups, 2);
+        assert_eq!(summary.by_account.others, Count { all: 2, open: 2 });
+        assert_eq!(summary.accounts, 5);
+    }
+
+    #[test]
+    fn instances_and_cves_rank_open_findings_by_worst_severity() {
+        let mut a = finding(
+            "a",
+            "111111111111",
+            "us-east-1",
+            Severity::Medium,
+            Status::Active,
+        );
+        a.resource.id = "i-1".into();
+        a.cve_ids = vec!["CVE-2024-0001".into(), "CVE-2024-0002".into()];
+        a.title = "medium openssl".into();
+        let mut b = finding(
+            "b",
+            "111111111111",
+            "us-east-1",
+            Severity::Critical,
+            Status::Active,
+        );
+        b.resource.id = "i-2".into();
+        b.cve_ids = vec!["CVE-2024-0002".into()];
+        b.title = "critical openssl".into();
+        b.recommendation = "upgrade openssl".into();
+        let mut c = finding(
+            "c",
+            "111111111111",
+            "us-east-1",
+            Severity::Critical,
+            Status::Closed,
+        );
+        c.resource.id = "i-3".into();
+        c.cve_ids = vec!["CVE-2024-0003".into()];
+        let mut d = finding(
+            "d",
+            "111111111111",
+            "us-east-1",
+            Severity::Low,
+            Status::Active,
+        );
+        d.resource.id = "i-1".into();
+        let summary = Summary::of(&[a, b, c, d], Limits::default());
+
+        let instances: Vec<(&str, usize, Severity)> = summary
+            .top_instances
+            .iter()
+            .map(|i| (i.resource_id.as_str(), i.open, i.worst))
+            .collect();
+        assert_eq!(
+            instances,
+            [("i-2", 1, Severity::Critical), ("i-1", 2, Severity::Medium)]
+        );
+        assert_eq!(summary.open_resources, 2);
+        assert_eq!(summary.resources, 3);
+
+        assert_eq!(
+            summary.open_cves, 2,
+            "CVE-2024-0003 is only in a closed finding"
+        );
+        let top = &summary.top_cves[0];
+        assert_eq!(top.id, "CVE-2024-0002");
+        assert_eq!(
+            (top.open, top.resources, top.worst),
+            (2, 2, Severity::Critical)
+        );
+        assert_eq!(
+            top.title, "critical openssl",
+            "the most severe finding speaks for it"
+        );
+        assert_eq!(top.recommendation, "upgrade openssl");
+        assert_eq!(summary.top_cves[1].id, "CVE-2024-0001");
+    }
+
+    #[test]
+    fn the_timeline_fills_gaps_and_counts_by_day_first_observed() {
+        let mut a = finding("a", "1", "r", Severity::High, Status::Active);
+        a.first_observed_at = "2026-03-01T10:00:00Z".into();
+        let mut b = finding("b", "1", "r", Severity::Low, Status::Closed);
+        b.first_observed_at = "2026-03-03T23:59:59Z".into();
+        let mut c = finding("c", "1", "r", Severity::High, Status::Active);
+        c.first_observed_at = "2026-03-03T00:00:00Z".into();
+        let mut d = finding("d", "1", "r", Severity::High, Status::Active);
+        d.first_observed_at = "yesterday".into();
+        let summary = Summary::of(&[a, b, c, d], Limits::default());
+        let timeline = &summary.timeline;
+        assert_eq!(timeline.bucketing, Bucketing::Day);
+        assert_eq!(timeline.undated, 1);
+        let rows: Vec<(String, [usize; 5])> = timeline
+            .buckets
+            .iter()
+            .map(|(day, counts)| (day.to_string(), *counts))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("2026-03-01".to_owned(), [0, 1, 0, 0, 0]),
+                ("2026-03-02".to_owned(), [0, 0, 0, 0, 0]),
+                ("2026-03-03".to_owned(), [0, 1, 0, 1, 0]),
+            ]
+        );
+    }
+
+    #[test]
+    fn no_findings_is_an_empty_summary() {
+        let summary = Summary::of(&[], Limits::default());
+        assert_eq!(summary.total, 0);
+        assert!(summary.top_risks.is_empty() && summary.timeline.buckets.is_empty());
+        assert_eq!(summary.first_observed, None);
+    }
+}

@@ -1,0 +1,298 @@
+//! The report made by the CLI from the local S3 shows exactly what is in S3.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use inspectorlink_findings::{Finding, Status};
+use inspectorlink_report::summary::{status_str, SEVERITIES, STATUSES};
+
+use crate::util::{metrics, seeded, HOSTILE_TITLE};
+
+fn count_by<'a>(
+    findings: &'a [Finding],
+    key: impl Fn(&'a Finding) -> &'a str,
+) -> BTreeMap<&'a str, (u64, u64)> {
+    let mut out: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for f in findings {
+        let entry = out.entry(key(f)).or_default();
+        entry.0 += 1;
+        if f.status == Status::Active {
+            entry.1 += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn the_cli_prints_where_the_report_is_and_what_it_skipped() {
+    let seeded = seeded();
+    assert_eq!(seeded.stdout.trim(), seeded.report.display().to_string());
+    assert!(
+        seeded
+            .stderr
+            .contains("skipped findings/engine=inspector_v2/broken.json: not a finding document"),
+        "{}",
+        seeded.stderr
+    );
+    assert!(seeded.stderr.contains(&format!(
+        "60 findings from s3://{}/findings/ (1 skipped)",
+        seeded.bucket
+    )));
+    let shown = metrics(&seeded.html);
+    assert_eq!(shown[&("skipped".into(), String::new())], 1);
+}
+
+#[test]
+fn headline_numbers_match_the_findings_in_s3() {
+    let seeded = seeded();
+    let findings = &seeded.findings;
+    let shown = metrics(&seeded.html);
+    let headline = |name: &str| shown[&(name.to_owned(), String::new())];
+    let with_status = |s: Status| findings.iter().filter(|f| f.status == s).count() as u64;
+    assert_eq!(headline("total"), findings.len() as u64);
+    assert_eq!(headline("open"), with_status(Status::Active));
+    assert_eq!(headline("closed"), with_status(Status::Closed));
+    assert_eq!(headline("suppressed"), with_status(Status::Suppressed));
+    let accounts: BTreeSet<&str> = findings.iter().map(|f| f.account_id.as_str()).collect();
+    assert_eq!(headline("accounts"), accounts.len() as u64);
+    let open_resources: BTreeSet<(&str, &str, &str)> = findings
+        .iter()
+        .filter(|f| f.status == Status::Active)
+        .map(|f| {
+            (
+                f.account_id.as_str(),
+                f.region.as_str(),
+                f.resource.id.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(headline("open-resources"), open_resources.len() as u64);
+    for severity in SEVERITIES {
+        let all = findings.iter().filter(|f| f.severity == severity).count() as u64;
+        let open = findings
+            .iter()
+            .filter(|f| f.severity == severity && f.status == Status::Active)
+            .count() as u64;
+        let key = severity.as_str().to_owned();
+        assert_eq!(shown[&("severity-all".into(), key.clone())], all, "{key}");
+        assert_eq!(shown[&("severity-open".into(), key.clone())], open, "{key}");
+    }
+    assert_eq!(
+        headline("open-critical"),
+        shown[&("severity-open".into(), "CRITICAL".into())]
+    );
+    for status in STATUSES {
+        assert_eq!(
+            shown[&("status".into(), status_str(status).into())],
+            with_status(status)
+        );
+    }
+    // The estate is varied enough for these checks to mean something.
+    assert!(
+        with_status(Status::Active) > 0
+            && with_status(Status::Closed) > 0
+            && with_status(Status::Suppressed) > 0
+    );
+}
+
+#[test]
+fn breakdowns_match_the_findings_in_s3() {
+    let seeded = seeded();
+    let findings = &seeded.findings;
+    let shown = metrics(&seeded.html);
+    for (name, expected) in [
+        ("account", count_by(findings, |f| f.account_id.as_str())),
+        ("region", count_by(findings, |f| f.region.as_str())),
+        (
+            "finding-type",
+            count_by(findings, |f| f.finding_type.as_str()),
+        ),
+    ] {
+        assert!(expected.len() > 1, "{name}: one group only");
+        for (key, (all, open)) in expected {
+            assert_eq!(
+                shown[&(format!("{name}-all"), key.to_owned())],
+                all,
+                "{name} {key}"
+            );
+            assert_eq!(
+                shown[&(format!("{name}-open"), key.to_owned())],
+                open,
+                "{name} {key}"
+            );
+        }
+    }
+}
+
+#[test]
+fn ranked_tables_match_the_open_findings_in_s3() {
+    let seeded = seeded();
+    let open: Vec<&Finding> = seeded
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Active)
+        .collect();
+    let shown = metrics(&seeded.html);
+
+    let mut cves: BTreeMap<&str, (u64, BTreeSet<&str>)> = BTreeMap::new();
+    for f in &open {
+        for cve in &f.cve_ids {
+            let entry = cves.entry(cve).or_default();
+            entry.0 += 1;
+            entry.1.insert(&f.resource.id);
+        }
+    }
+    let listed: Vec<&(String, String)> = shown.keys().filter(|(m, _)| m == "cve-open").collect();
+    assert_eq!(listed.len(), cves.len().min(15));
+    for (cve, (n, resources)) in &cves {
+        assert_eq!(shown[&("cve-open".into(), cve.to_string())], *n, "{cve}");
+        assert_eq!(
+            shown[&("cve-resources".into(), cve.to_string())],
+            resources.len() as u64,
+            "{cve}"
+        );
+    }
+
+    let mut resources: BTreeMap<String, u64> = BTreeMap::new();
+    for f in &open {
+        *resources
+            .entry(format!("{}/{}/{}", f.account_id, f.region, f.resource.id))
+            .or_default() += 1;
+    }
+    let listed: Vec<(&String, &u64)> = shown
+        .iter()
+        .filter(|((m, _), _)| m == "resource-open")
+        .map(|((_, k), v)| (k, v))
+        .collect();
+    assert_eq!(listed.len(), resources.len().min(15));
+    for (key, n) in listed {
+        assert_eq!(resources[key], *n, "{key}");
+    }
+
+    // Top risks: the 25 most severe open findings, most severe first.
+    let rows: Vec<&str> = seeded
+        .html
+        .split("<tr data-finding=\"")
+        .skip(1)
+        .map(|row| row.split_once('"').unwrap().0)
+        .collect();
+    assert_eq!(rows.len(), open.len().min(25));
+    let severity_of = |id: &str| open.iter().find(|f| f.id == id).unwrap().severity;
+    assert!(rows
+        .windows(2)
+        .all(|w| severity_of(w[0]) >= severity_of(w[1])));
+    let worst = open.iter().map(|f| f.severity).max().unwrap();
+    assert_eq!(severity_of(rows[0]), worst);
+}
+
+#[test]
+fn the_timeline_counts_every_finding_by_day_first_observed() {
+    let seeded = seeded();
+    let mut expected: BTreeMap<&str, u64> = BTreeMap::new();
+    for f in &seeded.findings {
+        *expected.entry(&f.first_observed_at[..10]).or_default() += 1;
+    }
+    let mut shown: BTreeMap<String, u64> = BTreeMap::new();
+    for chunk in seeded.html.split("<g data-bucket=\"").skip(1) {
+        let (day, rest) = chunk.split_once('"').unwrap();
+        let total = rest
+            .split_once("data-total=\"")
+            .unwrap()
+            .1
+            .split_once('"')
+            .unwrap()
+            .0;
+        shown.insert(day.to_owned(), total.parse().unwrap());
+    }
+    let (first, last) = (
+        expected.keys().next().unwrap(),
+        expected.keys().last().unwrap(),
+    );
+    assert_eq!(shown.keys().next().unwrap(), first);
+    assert_eq!(shown.keys().last().unwrap(), last);
+    for (day, n) in &shown {
+        assert_eq!(
+            expected.get(day.as_str()).copied().unwrap_or(0),
+            *n,
+            "{day}"
+        );
+    }
+}
+
+#[test]
+fn a_hostile_title_is_shown_as_text() {
+    let html = &seeded().html;
+    assert!(
+        !html.contains("<script"),
+        "the report must not contain a script element"
+    );
+    assert!(!html.contains("<b>bash"));
+    assert!(html.contains(
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; CVE-2026-6666 in &lt;b&gt;bash&lt;/b&gt;"
+    ));
+    assert!(html.contains("<title>Estate findings &lt;test&gt;</title>"));
+    assert!(HOSTILE_TITLE.contains("<script>"));
+}
+
+#[test]
+fn from_dir_gives_the_same_numbers_as_s3() {
+    let seeded = seeded();
+    let dir = tempfile::tempdir().unwrap();
+    for f in &seeded.findings {
+        let path = dir.path().join(f.s3_key("findings"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, serde_json::to_vec(f).unwrap()).unwrap();
+    }
+    let out = dir.path().join("out/report.html");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_inspectorlink-report"))
+        .args(["--from-dir"])
+        .arg(dir.path().join("findings"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let from_dir = metrics(&std::fs::read_to_string(&out).unwrap());
+    let mut from_s3 = metrics(&seeded.html);
+    from_s3.remove(&("skipped".into(), String::new()));
+    assert_eq!(from_dir, from_s3);
+}
+
+#[test]
+fn bad_usage_exits_2_with_the_usage() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_inspectorlink-report"))
+        .arg("--bukket")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unknown argument \"--bukket\"") && stderr.contains("Usage:"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_page_of_the_listing_is_read() {
+    let seeded = seeded();
+    let aws = test_support::LocalAws::shared();
+    let loaded = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let s3 = inspectorlink_report::s3_client(&aws.base_config("us-east-1").await);
+            // 62 keys under the prefix in pages of 7: nine ListObjectsV2 calls.
+            inspectorlink_report::source::from_s3_in_pages(&s3, &seeded.bucket, "findings", 7)
+                .await
+                .unwrap()
+        });
+    let mut expected: Vec<&str> = seeded.findings.iter().map(|f| f.id.as_str()).collect();
+    expected.sort();
+    let read: Vec<&str> = loaded.findings.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(read, expected);
+    assert_eq!(loaded.skipped.len(), 1);
+}

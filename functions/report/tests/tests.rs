@@ -1,0 +1,4 @@
+mod browser;
+mod dashboards;
+mod report;
+mod util;
