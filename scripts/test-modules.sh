@@ -35,7 +35,12 @@ source "${LOCALAWS_STATE_DIR:-.localaws}/env"
 # One copy of each provider for all the folders below (the aws provider is ~700 MB).
 export TF_PLUGIN_CACHE_DIR=$tmp/plugin-cache
 mkdir -p "$TF_PLUGIN_CACHE_DIR"
-tf_init() { terraform init -backend=false -input=false -no-color >"$tmp/init.log" 2>&1 || { cat "$tmp/init.log"; return 1; }; }
+# A .terraform.lock.hcl here is a gitignored leftover of an earlier run, possibly naming
+# another provider build: start from none.
+tf_init() {
+  rm -f .terraform.lock.hcl
+  terraform init -backend=false -input=false -no-color >"$tmp/init.log" 2>&1 || { cat "$tmp/init.log"; return 1; }
+}
 
 results=()
 failed=0
