@@ -696,8 +696,8 @@ class InspectorBackend(BaseBackend):
             self._refuse_if_running([run])
             self._remove_run(run)
 
-    def _change_state(self, run: AssessmentRun, state: str) -> None:
-        run.state, run.state_changed_at = state, _now()
+    def _change_state(self, run: AssessmentRun, state: str, at: datetime | None = None) -> None:
+        run.state, run.state_changed_at = state, at or _now()
         run.state_changes.append({"state": state, "stateChangedAt": _epoch(run.state_changed_at)})
         self._notify(run, "ASSESSMENT_RUN_STATE_CHANGED")
 
@@ -709,8 +709,9 @@ class InspectorBackend(BaseBackend):
             self._change_state(run, "START_EVALUATING_RULES_PENDING")
             self._change_state(run, "EVALUATING_RULES")
             self._report_findings(run)
+        # One instant: AWS reports completedAt equal to the final stateChangedAt.
         run.completed_at = _now()
-        self._change_state(run, "COMPLETED" if evaluate else "CANCELED")
+        self._change_state(run, "COMPLETED" if evaluate else "CANCELED", at=run.completed_at)
         findings_count = {arn: 0 for arn in run.rules_package_arns}
         for finding in run.findings.values():
             findings_count[finding.content["serviceAttributes"]["rulesPackageArn"]] += 1
