@@ -13,6 +13,7 @@ use inspectorlink_findings::{finding_id, Engine, Finding, Severity, Status};
 use lambda_runtime::{Context, LambdaEvent};
 use report_lambda::{Config, ScheduledReport};
 use serde_json::{json, Value};
+use test_support::classic::SecurityTopic;
 use test_support::{unique_suffix, LocalAws, SECURITY_ACCOUNT};
 
 const REGION: &str = "us-east-1";
@@ -98,41 +99,9 @@ async fn a_schedule_event_writes_the_report_and_announces_a_working_link() {
     }
 
     // A topic with a queue subscribed, as an operator's mailbox would be.
-    let sns = aws_sdk_sns::Client::new(&sdk);
-    let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let topic = sns
-        .create_topic()
-        .name(format!("report-{suffix}"))
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
-    let queue_url = sqs
-        .create_queue()
-        .queue_name(format!("report-{suffix}"))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let queue_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
-        .clone();
-    sns.subscribe()
-        .topic_arn(&topic)
-        .protocol("sqs")
-        .endpoint(&queue_arn)
-        .send()
-        .await
-        .unwrap();
+    let subscribed =
+        SecurityTopic::create_in(SECURITY_ACCOUNT, &format!("report-{suffix}"), REGION).await;
+    let topic = subscribed.topic.clone();
 
     let kms_key =
         format!("arn:aws:kms:{REGION}:{SECURITY_ACCOUNT}:key/0000aaaa-bbbb-cccc-dddd-{suffix}");
@@ -182,9 +151,10 @@ async fn a_schedule_event_writes_the_report_and_announces_a_working_link() {
     // The subscriber gets the link, and the link downloads the report.
     let mut message = None;
     for _ in 0..10 {
-        let received = sqs
+        let received = subscribed
+            .sqs
             .receive_message()
-            .queue_url(&queue_url)
+            .queue_url(&subscribed.queue_url)
             .wait_time_seconds(1)
             .send()
             .await
