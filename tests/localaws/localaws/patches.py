@@ -291,6 +291,21 @@ def sns_email_and_http_delivery() -> None:
 _IAM_ROLE_ARN = re.compile(r"arn:(?P<partition>aws[a-z-]*):iam::(?P<account>\d{12}):role/.+")
 
 
+def existing_role(role_arn: str):
+    """The IAM role (moto's Role) with this ARN, or None if the ARN names no role that exists."""
+    from moto.iam.exceptions import NotFoundException
+    from moto.iam.models import iam_backends
+    from moto.utilities.utils import PARTITION_NAMES
+
+    parsed = _IAM_ROLE_ARN.fullmatch(role_arn or "")
+    if parsed is None or parsed["partition"] not in PARTITION_NAMES:
+        return None
+    try:
+        return iam_backends[parsed["account"]][parsed["partition"]].get_role_by_arn(role_arn)
+    except NotFoundException:
+        return None
+
+
 def sts_trust_policy() -> None:
     """STS AssumeRole ignores the trust policy of the role it is asked to assume.
 
@@ -302,23 +317,11 @@ def sts_trust_policy() -> None:
     The caller's own identity policies are not evaluated (moto evaluates none).
     """
     from moto.core.responses import ActionResult
-    from moto.iam.exceptions import NotFoundException
-    from moto.iam.models import Role, iam_backends
     from moto.organizations.models import organizations_backends
     from moto.sts.exceptions import STSClientError
     from moto.sts.responses import TokenResponse
-    from moto.utilities.utils import PARTITION_NAMES
 
     from . import policy
-
-    def existing_role(role_arn: str) -> Role | None:
-        parsed = _IAM_ROLE_ARN.fullmatch(role_arn or "")
-        if parsed is None or parsed["partition"] not in PARTITION_NAMES:
-            return None
-        try:
-            return iam_backends[parsed["account"]][parsed["partition"]].get_role_by_arn(role_arn)
-        except NotFoundException:
-            return None
 
     def organization_id(account_id: str, partition: str) -> str | None:
         # moto maps member accounts to their management account, which holds the organisation.
@@ -409,6 +412,56 @@ def lambda_kms_key_arn() -> None:
     LambdaFunction._localaws_kms_key_arn = True
 
 
+def s3_bucket_policy_secure_transport() -> None:
+    """S3 bucket policies: moto ignores conditions it cannot evaluate, so a TLS-only bucket denies all.
+
+    The usual statement "Deny s3:* to * when aws:SecureTransport is false" never matches on
+    AWS, where SDKs and hashicorp/aws use TLS. moto's bucket-policy check supports only
+    StringEquals and treats every other condition as true, so that statement denies every
+    object request (security-primary's findings bucket answers 403 to every PutObject).
+    Here bucket policies are evaluated by localaws.policy (Bool, String*, Arn*, Null, ...)
+    in the context of a TLS request (aws:SecureTransport = "true": requests to the local
+    AWS stand for TLS requests to AWS). As in moto, the caller is not known at this point:
+    statements naming "*" (or {"AWS": "*"}) apply, statements naming specific principals
+    do not.
+    """
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    from . import policy
+
+    if getattr(FakeBucket, "_localaws_secure_transport", False):
+        return
+
+    def get_permission(self: FakeBucket, action: str, resource: str) -> PermissionResult:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        decision = policy.evaluate(self.policy.decode(), policy.Principal(), action, resource, {"aws:SecureTransport": "true"})
+        if decision is policy.Decision.EXPLICIT_DENY:
+            return PermissionResult.DENIED
+        if decision is policy.Decision.ALLOW:
+            return PermissionResult.PERMITTED
+        return PermissionResult.NEUTRAL
+
+    FakeBucket.get_permission = get_permission
+    FakeBucket._localaws_secure_transport = True
+
+
+def sqs_no_lambda_invocation_on_send() -> None:
+    """SendMessage to a queue with a Lambda event source mapping invokes the function in moto.
+
+    moto runs Lambda code in Docker, which is not here: every send then receives up to
+    BatchSize messages of the queue, fails the invocation and makes them visible again,
+    each one receive closer to the dead-letter queue; after maxReceiveCount sends the
+    messages are in the DLQ, never processed. On AWS, Lambda's poller receives them. Here
+    the mapping stays (ListEventSourceMappings shows it) and localaws.lambda_runner polls.
+    """
+    from moto.sqs.models import Queue
+
+    # moto registers mappings on the queue object only for the invocation on send.
+    Queue.lambda_event_source_mappings = property(lambda self: {}, lambda self, value: None)
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "securityhub_update_configuration": securityhub_update_configuration,
     "securityhub_product_subscriptions": securityhub_product_subscriptions,
@@ -419,6 +472,8 @@ PATCHES: dict[str, Callable[[], None]] = {
     "sts_trust_policy": sts_trust_policy,
     "sns_email_and_http_delivery": sns_email_and_http_delivery,
     "lambda_kms_key_arn": lambda_kms_key_arn,
+    "s3_bucket_policy_secure_transport": s3_bucket_policy_secure_transport,
+    "sqs_no_lambda_invocation_on_send": sqs_no_lambda_invocation_on_send,
 }
 
 

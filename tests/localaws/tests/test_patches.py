@@ -485,3 +485,90 @@ def test_lambda_kms_key_arn_gap_in_stock_moto(stock):
         KMSKeyArn=f"arn:aws:kms:{REGION}:123456789012:key/k",
     )
     assert "KMSKeyArn" not in awslambda.get_function_configuration(FunctionName="f")
+
+
+TLS_ONLY_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": ["arn:aws:s3:::{bucket}", "arn:aws:s3:::{bucket}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ],
+}
+
+
+def _tls_only_bucket(s3, bucket):
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(TLS_ONLY_POLICY).replace("{bucket}", bucket))
+
+
+def test_s3_bucket_policy_secure_transport(accounts, unique):
+    s3 = accounts.client("s3", SECURITY_ACCOUNT)
+    bucket = f"tls-only-{unique}"
+    _tls_only_bucket(s3, bucket)
+    s3.put_object(Bucket=bucket, Key="finding.json", Body=b"{}")
+    assert s3.get_object(Bucket=bucket, Key="finding.json")["Body"].read() == b"{}"
+    # An explicit deny without a condition still denies.
+    deny_all = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(deny_all))
+    with pytest.raises(ClientError) as refused:
+        s3.put_object(Bucket=bucket, Key="other.json", Body=b"{}")
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    s3.delete_bucket_policy(Bucket=bucket)
+    s3.delete_object(Bucket=bucket, Key="finding.json")
+    s3.delete_bucket(Bucket=bucket)
+
+
+def test_s3_bucket_policy_secure_transport_gap_in_stock_moto(stock):
+    s3 = stock("s3")
+    _tls_only_bucket(s3, "tls-only")
+    with pytest.raises(ClientError) as refused:
+        s3.put_object(Bucket="tls-only", Key="finding.json", Body=b"{}")
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def _queue_with_mapping(sqs, awslambda, iam, name):
+    """A queue (DLQ after 1 receive) with an event source mapping to a function; returns its URL."""
+    dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})
+    url = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": redrive})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    _function(awslambda, role, name)
+    awslambda.create_event_source_mapping(EventSourceArn=arn, FunctionName=name, BatchSize=10)
+    return url, dlq
+
+
+def test_sqs_no_lambda_invocation_on_send(accounts, unique):
+    sqs = accounts.client("sqs", SECURITY_ACCOUNT)
+    awslambda = accounts.client("lambda", SECURITY_ACCOUNT)
+    url, dlq = _queue_with_mapping(sqs, awslambda, accounts.client("iam", SECURITY_ACCOUNT), f"esm-{unique}")
+    for n in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"message {n}")
+    assert awslambda.list_event_source_mappings(FunctionName=f"esm-{unique}")["EventSourceMappings"]
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
+    assert sorted(m["Body"] for m in received) == ["message 0", "message 1", "message 2"]
+    assert {m["Attributes"]["ApproximateReceiveCount"] for m in received} == {"1"}
+    assert "Messages" not in sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10)
+    for mapping in awslambda.list_event_source_mappings(FunctionName=f"esm-{unique}")["EventSourceMappings"]:
+        awslambda.delete_event_source_mapping(UUID=mapping["UUID"])
+    awslambda.delete_function(FunctionName=f"esm-{unique}")
+    accounts.client("iam", SECURITY_ACCOUNT).delete_role(RoleName=f"esm-{unique}")
+    for queue in (url, dlq):
+        sqs.delete_queue(QueueUrl=queue)
+
+
+def test_sqs_no_lambda_invocation_on_send_gap_in_stock_moto(stock):
+    sqs = stock("sqs")
+    url, dlq = _queue_with_mapping(sqs, stock("lambda"), stock("iam"), "esm")
+    for n in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"message {n}")
+    left = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    moved = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+    assert len(left) < 3 and moved, (left, moved)
