@@ -68,6 +68,7 @@ def serve(state_dir: Path, host: str, port: int) -> None:
     from .opensearch.middleware import OpenSearchMiddleware
     from .faults import FaultInjector
     from .mailbox import MailboxMiddleware
+    from .service_access import ServiceAccessMiddleware
     from .request_counts import RequestCounter
 
     patches.apply_all()
@@ -76,7 +77,11 @@ def serve(state_dir: Path, host: str, port: int) -> None:
     started = time.time()
     app = HealthMiddleware(
         RequestCounter(
-            FaultInjector(MailboxMiddleware(OpenSearchMiddleware(InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app)))))
+            FaultInjector(
+                ServiceAccessMiddleware(
+                    MailboxMiddleware(OpenSearchMiddleware(InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app))))
+                )
+            )
         ),
         started,
     )
