@@ -19,15 +19,18 @@ module "security_primary" {
   source    = "../../modules/security-primary"
   providers = { aws = aws.security_primary }
 
-  name_prefix             = var.name_prefix
-  regions                 = local.regions
-  member_account_ids      = var.member_account_ids
-  member_role_external_id = var.external_id
-  notification_emails     = [for email in var.notification_emails : { endpoint = email }]
-  bucket_force_destroy    = var.bucket_force_destroy
-  send_findings_zip       = var.send_findings_zip
-  notify_findings_zip     = var.notify_findings_zip
-  tags                    = var.tags
+  name_prefix                 = var.name_prefix
+  regions                     = local.regions
+  member_account_ids          = var.member_account_ids
+  member_role_external_id     = var.external_id
+  notification_emails         = [for email in var.notification_emails : { endpoint = email }]
+  notification_http_endpoints = var.notification_http_endpoints
+  opensearch_endpoint         = var.opensearch_endpoint
+  opensearch_arn              = var.opensearch_arn
+  bucket_force_destroy        = var.bucket_force_destroy
+  send_findings_zip           = var.send_findings_zip
+  notify_findings_zip         = var.notify_findings_zip
+  tags                        = var.tags
 }
 
 module "security_region_primary" {

@@ -16,6 +16,22 @@ output "findings_bucket" {
   value       = module.security_primary.bucket_name
 }
 
+output "queue_urls" {
+  description = "The central queues' URLs: send (send-findings) and notify (notify-findings)."
+  value = {
+    send   = module.security_primary.queue_url
+    notify = module.security_primary.notify_queue_url
+  }
+}
+
+output "dlq_arns" {
+  description = "The central queues' dead-letter queues: where a message lands after max_receive_count failed receives."
+  value = {
+    send   = module.security_primary.dlq_arn
+    notify = module.security_primary.notify_dlq_arn
+  }
+}
+
 output "notifications_topic_arn" {
   description = "The topic notify-findings publishes to (email / HTTP subscribers)."
   value       = module.security_primary.notifications_topic_arn

@@ -84,6 +84,27 @@ variable "notification_emails" {
   default     = []
 }
 
+variable "notification_http_endpoints" {
+  description = "HTTP(S) endpoints (ticketing, SIEM) that get every notification as JSON; min_severity optional, as in modules/security-primary."
+  type = list(object({
+    endpoint     = string
+    min_severity = optional(string)
+  }))
+  default = []
+}
+
+variable "opensearch_endpoint" {
+  description = "An existing OpenSearch domain endpoint (https://...) that send-findings indexes into; null: no indexing."
+  type        = string
+  default     = null
+}
+
+variable "opensearch_arn" {
+  description = "ARN of that domain (arn:aws:es:<region>:<account>:domain/<name>); required with opensearch_endpoint."
+  type        = string
+  default     = null
+}
+
 variable "local_aws" {
   description = "true when the providers talk to the local AWS (AWS_ENDPOINT_URL set, see tests/localaws): fewer retries, path-style S3, no EC2 metadata or credential checks."
   type        = bool
