@@ -1,0 +1,1 @@
+../multi-account/outputs.tf
