@@ -87,24 +87,31 @@ PY
   echo "$out}"
 }
 
-# Runs a phase quietly with its output in $logs/<name>.log; prints its duration; on failure
-# names the log and shows its end. Sets PHASE_SECONDS (one decimal).
+# Runs a phase quietly with its output in $logs/<name>.log (PHASE_LOG); prints its
+# duration, and the time since PHASE_CLOCK_START (epoch seconds) when that is set; on
+# failure names the log and shows its end. Sets PHASE_SECONDS (one decimal).
 PHASE_SECONDS=0
+PHASE_LOG=
 phase() {
-  local name=$1 log
-  log="$logs/$(printf '%s' "$1" | tr -c 'a-zA-Z0-9._-' '-').log"
+  local name=$1
+  PHASE_LOG="$logs/$(printf '%s' "$1" | tr -c 'a-zA-Z0-9._-' '-').log"
   shift
-  printf '  %-46s' "$name"
+  if [ -n "${PHASE_CLOCK_START:-}" ]; then
+    local elapsed=$(($(date +%s) - PHASE_CLOCK_START))
+    printf '[%2d:%02d] %-52s' $((elapsed / 60)) $((elapsed % 60)) "$name"
+  else
+    printf '  %-46s' "$name"
+  fi
   local started
   started=$(date +%s%N)
-  if "$@" >"$log" 2>&1; then
+  if "$@" >"$PHASE_LOG" 2>&1; then
     PHASE_SECONDS=$(awk -v ns=$(($(date +%s%N) - started)) 'BEGIN { printf "%.1f", ns / 1e9 }')
     printf 'ok (%s s)\n' "$PHASE_SECONDS"
   else
     local rc=$?
     printf 'FAILED (exit %s)\n' "$rc"
-    echo "    log: $log" >&2
-    tail -n 25 "$log" | sed 's/^/    /' >&2
+    echo "    phase \"$name\" failed; its log: $PHASE_LOG" >&2
+    tail -n 25 "$PHASE_LOG" | sed 's/^/    /' >&2
     return "$rc"
   fi
 }

@@ -1,105 +1,248 @@
 #!/usr/bin/env bash
-# `make sandbox`: the multi-account estate on the local AWS, with a message sent through
-# every topic to the central queue, and a summary of what is where.
-# `make sandbox-down`: destroy the estate and stop the local AWS.
+# The whole pipeline on the local AWS: examples/sandbox (a security account, two members x
+# two regions, tagged and untagged EC2 instances) applied, the scheduled assessment runs
+# fired, the central queues drained by the deployed Lambda code, notifications delivered
+# to a local HTTP mailbox, an HTML report; then a summary of what is where.
+#
+#   scripts/sandbox.sh up      `make sandbox`: build, deploy, scan, process, summarise.
+#                              Again: reuses the local AWS, the mailbox and the deployment
+#                              if healthy, and scans once more.
+#   scripts/sandbox.sh down    `make sandbox-down`: destroy, stop the mailbox and the local AWS.
+#   scripts/sandbox.sh test    `make test`'s end-to-end test: up in a directory of its own,
+#                              the checks of scripts/sandbox.py (every finding once in S3 and
+#                              the index, threshold, redelivery, re-scan, poison -> DLQ,
+#                              untagged instances, external id), the report in Chromium,
+#                              destroy. Reuses a running local AWS and leaves it running.
+#   scripts/sandbox.sh bench   `make bench`: 1,000 findings (2 members x 2 regions x 1 tagged
+#                              instance x 250) through SNS -> SQS -> send-findings -> S3 +
+#                              index, with the release zips (`make zips`); prints BENCH lines
+#                              with the time of each phase.
+#
+# Each phase prints its elapsed time; a failing one names its log (in $SANDBOX_DIR/logs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=tests/terraform/foundation
-work=.sandbox/estate
-logs=.sandbox/logs
-suffix=sandbox
+# shellcheck source=scripts/example-lib.sh
+source scripts/example-lib.sh
+
+mode=${1:-up}
+case "$mode" in up | down | test | bench) ;; *)
+  echo "usage: scripts/sandbox.sh up|down|test|bench" >&2
+  exit 2
+  ;;
+esac
+default_dir=$PWD/.sandbox
+[ "$mode" = up ] || [ "$mode" = down ] || default_dir="${LOCALAWS_STATE_DIR:-$PWD/.localaws}/sandbox-$mode"
+state=${SANDBOX_DIR:-$default_dir}
+prefix=${SANDBOX_PREFIX:-$([ "$mode" = up ] || [ "$mode" = down ] && echo sandbox || echo "sb$mode$((RANDOM % 900 + 100))")}
+external_id="sandbox-$prefix-external-id"
+security=111111111111
+members=222222222222,333333333333
+domain="$prefix-findings"
+logs=$state/logs
+work=$state/work
+root=$work/examples/sandbox
+# test and bench start from nothing (a failed run keeps its directory for its logs).
+if [ "$mode" = test ] || [ "$mode" = bench ]; then rm -rf "$state"; fi
 mkdir -p "$logs"
-t0=$SECONDS
+export PHASE_CLOCK_START=${PHASE_CLOCK_START:-$(date +%s)}
+tf() { terraform -chdir="$root" "$@"; }
+py() { .venv/bin/python scripts/sandbox.py "$@"; }
 
-localaws() { (cd tests/localaws && ../../.venv/bin/python -m localaws "$@"); }
-# Runs one phase quietly, with its output in a log; on failure names the phase and log.
-phase() {
-  local name=$1 log="$logs/${1// /-}.log"
-  shift
-  printf '[%4ss] %-34s' "$((SECONDS - t0))" "$name"
-  local started=$SECONDS
-  if "$@" >"$log" 2>&1; then
-    printf 'done (%ss)\n' "$((SECONDS - started))"
-  else
-    printf 'FAILED\n\nsandbox: phase "%s" failed; its log: %s\n' "$name" "$log" >&2
-    tail -n 20 "$log" >&2
-    exit 1
+mailbox_up() {
+  local pid
+  pid=$(cat "$state/mailbox.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && curl -sf "http://127.0.0.1:$(cat "$state/mailbox.port")/" >/dev/null; then
+    echo "reusing the mailbox (pid $pid) on port $(cat "$state/mailbox.port")"
+    return
   fi
+  rm -f "$state/mailbox.port"
+  nohup .venv/bin/python scripts/sandbox-mailbox.py --dir "$state/mailbox" --port-file "$state/mailbox.port" \
+    >"$logs/mailbox-server.log" 2>&1 &
+  echo $! >"$state/mailbox.pid"
+  for _ in $(seq 50); do
+    [ -s "$state/mailbox.port" ] && curl -sf "http://127.0.0.1:$(cat "$state/mailbox.port")/" >/dev/null && return
+    sleep 0.1
+  done
+  echo "the mailbox server did not start; see $logs/mailbox-server.log" >&2
+  return 1
 }
-tf() { terraform -chdir="$work" "$@"; }
 
-copy_root() {
-  mkdir -p "$work"
-  # Configuration only: state and .terraform in $work survive, so a re-run reuses them.
-  cp -R "$root"/. "$work"/
-  printf '{"name_suffix": "%s"}\n' "$suffix" >"$work/sandbox.auto.tfvars.json"
+mailbox_down() {
+  local pid
+  pid=$(cat "$state/mailbox.pid" 2>/dev/null || true)
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
+  rm -f "$state/mailbox.pid"
 }
 
-send_and_receive() {
-  .venv/bin/python - "$(tf output -json)" <<'PY'
+# The configuration: the repository's modules and examples copied into $work (state stays
+# there, never in the repository) and the sandbox's variables.
+configure() { # <tagged per region> <untagged per region>
+  example_copy "$work"
+  local zips
+  zips=$(example_zips "$work")
+  .venv/bin/python - "$root/sandbox.auto.tfvars.json" "$zips" "$1" "$2" <<PY
 import json, sys
-import os
-sys.path.insert(0, "tests/localaws")
-from localaws.accounts import Accounts
-outputs = {k: v["value"] for k, v in json.loads(sys.argv[1]).items()}
-accounts = Accounts(os.environ["AWS_ENDPOINT_URL"])
-for topic in outputs["topic_arns"]:
-    _, _, _, region, account, _ = topic.split(":")
-    accounts.client("sns", account, region).publish(TopicArn=topic, Message=f"hello from {account} in {region}")
-sqs = accounts.client("sqs", "111111111111")
-received = []
-for _ in range(10):
-    batch = sqs.receive_message(QueueUrl=outputs["central_queue_url"], MaxNumberOfMessages=10, WaitTimeSeconds=1)
-    for message in batch.get("Messages", []):
-        received.append(json.loads(message["Body"])["Message"])
-        sqs.delete_message(QueueUrl=outputs["central_queue_url"], ReceiptHandle=message["ReceiptHandle"])
-    if len(received) >= len(outputs["topic_arns"]):
-        break
-for line in sorted(received):
-    print(line)
-sys.exit(0 if len(received) == len(outputs["topic_arns"]) else 1)
+values = {
+    "security_account_id": "$security",
+    "member_account_ids": "$members".split(","),
+    "account_role_name": "inspectorlink-sandbox",
+    "local_aws": True,
+    "name_prefix": "$prefix",
+    "external_id": "$external_id",
+    "bucket_force_destroy": True,
+    "tags": {"Environment": "sandbox"},
+    # test and bench tag their instances with a value of their own: other estates' tagged
+    # instances in the same local AWS stay out of their assessment targets.
+    **({} if "$mode" == "up" else {"scan_tag": {"key": "InspectorScan", "value": "$prefix"}}),
+    # Every notification, as a ticketing system or SIEM gets it, lands in the local mailbox.
+    "notification_http_endpoints": [{"endpoint": "http://127.0.0.1:$(cat "$state/mailbox.port")/"}],
+    # The local AWS has no OpenSearch data plane: the Lambdas are deployed with this
+    # endpoint and run against the local test domain "$domain" instead (scripts/sandbox.py drain).
+    "opensearch_endpoint": "https://search-$domain-sandbox.us-east-1.es.amazonaws.com",
+    "opensearch_arn": "arn:aws:es:us-east-1:$security:domain/$domain",
+    "tagged_instances_per_region": int(sys.argv[3]),
+    "untagged_instances_per_region": int(sys.argv[4]),
+    **json.loads(sys.argv[2]),
+}
+json.dump(values, open(sys.argv[1], "w"), indent=2)
 PY
+  echo "$domain" >"$state/opensearch-domain"
+  # The state lives beside the copy, not in it: the next run's copy replaces $work.
+  cat >"$root/sandbox_override.tf" <<EOT
+terraform {
+  backend "local" {
+    path = "$state/terraform.tfstate"
+  }
+}
+EOT
 }
 
-case "${1:-up}" in
-up)
-  echo "inspectorlink sandbox: a security account (111111111111) and two members (222222222222, 333333333333) in us-east-1 and us-west-2"
+report() {
+  local target_dir bin
+  target_dir=$(cargo metadata --no-deps --format-version 1 | jq -r .target_directory)
+  bin=$target_dir/debug/inspectorlink-report
+  [ -x "$bin" ] || cargo build --quiet -p inspectorlink-report
+  "$bin" --bucket "$(tf output -raw findings_bucket)" --prefix findings --title "inspectorlink sandbox" --out "$state/report.html"
+}
+
+deploy() { # <tagged per region> <untagged per region>
+  if [ "$mode" = bench ]; then
+    # Measured code is release code: the zips `make zips` builds (cargo lambda), which
+    # example_zips prefers to the debug test zips.
+    phase "build: release Lambda zips (cargo lambda)" scripts/lambda-zips.sh release
+  fi
+  phase "build: Lambda zips and the provider (debug)" scripts/lambda-zips.sh test
   phase "local AWS" localaws up
   # shellcheck disable=SC1091
   source "${LOCALAWS_STATE_DIR:-.localaws}/env"
-  phase "copy the estate's configuration" copy_root
+  # A local AWS started afresh has forgotten every resource: the state of an earlier
+  # sandbox would only make terraform look for them.
+  if [ -f "$state/localaws-started" ] && [ "$(cat "$state/localaws-started")" != "$(curl -s "$AWS_ENDPOINT_URL/_localaws/health" | jq -r .started)" ]; then
+    rm -rf "$state/terraform.tfstate" "$state/terraform.tfstate.backup" "$state/mailbox"
+  fi
+  curl -s "$AWS_ENDPOINT_URL/_localaws/health" | jq -r .started >"$state/localaws-started"
+  phase "mailbox (HTTP subscriber writing files)" mailbox_up
+  phase "provider (newest build)" example_provider
+  phase "configuration: examples/sandbox + variables" configure "$1" "$2"
   phase "terraform init (offline mirrors)" tf init -input=false -no-color
-  phase "terraform apply" tf apply -input=false -auto-approve -no-color
+  phase "terraform apply (security + 2 members x 2 regions)" tf apply -input=false -auto-approve -no-color
+  apply_seconds=$PHASE_SECONDS
   phase "terraform plan (expect no drift)" tf plan -input=false -detailed-exitcode -no-color
-  phase "send one message per topic" send_and_receive
+  tf output -json >"$state/outputs.json"
+}
+
+destroy() {
+  if [ -f "$state/terraform.tfstate" ] && localaws status >/dev/null 2>&1; then
+    # shellcheck disable=SC1091
+    source "${LOCALAWS_STATE_DIR:-.localaws}/env"
+    export TF_CLI_CONFIG_FILE=$work/terraform.rc
+    phase "terraform destroy" tf destroy -input=false -auto-approve -no-color
+  fi
+}
+
+# test and bench: leave no estate behind, and stop a local AWS they started themselves.
+localaws_was_running=false
+localaws status >/dev/null 2>&1 && localaws_was_running=true
+finish() {
+  local status=$?
+  destroy || true
+  mailbox_down
+  $localaws_was_running || localaws down >/dev/null 2>&1 || true
+  if [ "$status" = 0 ]; then rm -rf "$state"; else echo "sandbox $mode failed; logs kept in $logs" >&2; fi
+}
+
+case "$mode" in
+up)
+  echo "inspectorlink sandbox: security account $security (us-east-1 primary), members ${members/,/ and } in us-east-1 and us-west-2"
+  deploy 2 1
+  phase "scan: fire the members' schedules (Inspector runs)" py scan "$state/outputs.json"
+  sed 's/^/    /' "$PHASE_LOG"
+  phase "process: queues -> send-findings, notify-findings" py drain "$state/outputs.json" "$logs"
+  sed 's/^/    /' "$PHASE_LOG"
+  phase "report: HTML from the findings in S3" report
   echo
-  echo "Deployed in $((SECONDS - t0)) s. Topics, all delivering to one queue in 111111111111:"
-  tf output -json topic_arns | .venv/bin/python -c 'import json,sys; [print("  " + t) for t in json.load(sys.stdin)]'
-  echo "Central queue: $(tf output -raw central_queue_url)"
-  echo "Received through the queue:"
-  sed 's/^/  /' "$logs/send-one-message-per-topic.log"
+  py summary "$state/outputs.json" "$state" "$state/report.html"
+  rel() { echo "${1#"$PWD"/}"; }
   cat <<EOT
 
-Explore:
-  source ${LOCALAWS_STATE_DIR:-.localaws}/env   # AWS_ENDPOINT_URL, keys, TF_CLI_CONFIG_FILE
-  terraform -chdir=$work state list
-  .venv/bin/python -c 'import boto3; print(boto3.client("sqs").list_queues())'
-  tail -f ${LOCALAWS_STATE_DIR:-.localaws}/server.log   # every request the local AWS answers
+Explore (everything runs on the local AWS at $AWS_ENDPOINT_URL):
+  source $(rel "${LOCALAWS_STATE_DIR:-$PWD/.localaws}")/env          # endpoint and keys for the AWS CLI, boto3, SDKs
+  export TF_CLI_CONFIG_FILE=$(rel "$work")/terraform.rc
+  terraform -chdir=$(rel "$root") state list
+  ls $(rel "$state")/mailbox/                  # one file per notification, as the HTTP subscriber got it
+  xdg-open $(rel "$state")/report.html         # the findings report (one self-contained HTML file)
+  less $(rel "$logs")/$prefix-send-findings.log   # what the Lambdas logged
+  make sandbox        # scan again: new assessment runs through the same pipeline
   make sandbox-down   # destroy everything and stop the local AWS
 EOT
   ;;
 down)
-  if [ -d "$work" ] && localaws status >/dev/null 2>&1; then
-    # shellcheck disable=SC1091
-    source "${LOCALAWS_STATE_DIR:-.localaws}/env"
-    phase "terraform destroy" tf destroy -input=false -auto-approve -no-color
-  fi
+  destroy
+  phase "stop the mailbox" mailbox_down
   phase "stop the local AWS" localaws down
-  rm -rf .sandbox
+  rm -rf "$state"
   echo "sandbox: removed"
   ;;
-*)
-  echo "usage: scripts/sandbox.sh up|down" >&2
-  exit 2
+test)
+  echo "sandbox end-to-end test (prefix $prefix): security $security, members $members, us-east-1 and us-west-2"
+  trap finish EXIT
+  deploy 1 1
+  phase "scan 1: fire the schedules" py scan "$state/outputs.json"
+  phase "save the queued messages (to deliver again)" py snapshot "$state/outputs.json" "$state/scan-1-messages.json"
+  phase "process: queues -> send-findings, notify-findings" py drain "$state/outputs.json" "$logs"
+  phase "check: S3, index, threshold, untagged, external id" py check "$state/outputs.json" "$state" "$external_id"
+  sed 's/^/    /' "$PHASE_LOG"
+  phase "deliver scan 1's messages again" py redeliver "$state/outputs.json" "$state/scan-1-messages.json"
+  phase "process the redelivery" py drain "$state/outputs.json" "$logs"
+  phase "check: nothing new after redelivery" py check "$state/outputs.json" "$state" "$external_id"
+  phase "scan 2: the same instances again" py scan "$state/outputs.json"
+  phase "process scan 2" py drain "$state/outputs.json" "$logs"
+  phase "check: no duplicates after a second scan" py check "$state/outputs.json" "$state" "$external_id"
+  phase "poison message -> DLQ, reason logged" py poison "$state/outputs.json" "$logs"
+  grep '^ok' "$PHASE_LOG" | sed 's/^/    /' 
+  phase "report: HTML from the findings in S3" report
+  artefacts="$(cargo metadata --no-deps --format-version 1 | jq -r .target_directory)/test-artefacts"
+  phase "report in Chromium: numbers = S3, screenshots" py check-report "$state/outputs.json" "$state/report.html" "$artefacts"
+  sed 's/^/    /' "$PHASE_LOG"
+  ;;
+bench)
+  echo "pipeline benchmark: 1,000 findings from 2 members x 2 regions (prefix $prefix)"
+  trap finish EXIT
+  deploy 1 0
+  phase "250 findings per instance" py set-findings-per-instance 250
+  phase "scan: runs -> SNS -> SQS (1,000 findings)" py scan "$state/outputs.json"
+  scan_seconds=$PHASE_SECONDS
+  phase "send-findings: SQS -> S3 + index" py drain "$state/outputs.json" "$logs" --only send
+  send_seconds=$PHASE_SECONDS
+  phase "notify-findings: SQS -> notifications" py drain "$state/outputs.json" "$logs" --only notify
+  notify_seconds=$PHASE_SECONDS
+  phase "reset findings per instance" py set-findings-per-instance 4
+  count=$(py count "$state/outputs.json")
+  echo "BENCH pipeline_findings_per_second $(awk -v n="$count" -v s="$send_seconds" 'BEGIN { printf "%.1f", n / s }') findings/s"
+  echo "BENCH pipeline_findings_stored $count findings"
+  echo "BENCH pipeline_phase_apply_seconds $apply_seconds s"
+  echo "BENCH pipeline_phase_scan_seconds $scan_seconds s"
+  echo "BENCH pipeline_phase_send_findings_seconds $send_seconds s"
+  echo "BENCH pipeline_phase_notify_findings_seconds $notify_seconds s"
   ;;
 esac
