@@ -5,7 +5,7 @@ SHELL := bash
 
 LOCALAWS := cd tests/localaws && ../../.venv/bin/python -m localaws
 
-.PHONY: help setup test test-modules test-example zips lint provider report bench fuzz localaws-up localaws-down localaws-status sandbox sandbox-down requirements
+.PHONY: help setup test test-modules test-example test-sandbox zips lint provider report bench fuzz localaws-up localaws-down localaws-status sandbox sandbox-down requirements
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ test-modules: setup ## Terraform modules and examples: fmt, checkov, validate, t
 test-example: setup ## examples/multi-account on the local AWS: apply, empty plan, unlisted account kept out, destroy
 	@scripts/test-example.sh
 
+test-sandbox: setup ## The sandbox end to end: scans, Lambdas, S3, index, notifications, DLQ, report in Chromium; then destroy
+	@scripts/sandbox.sh test
+
 zips: setup ## Release Lambda zips (cargo lambda, provided.al2023 x86_64) into dist/lambda/, the modules' defaults
 	@scripts/lambda-zips.sh release
 
@@ -36,7 +39,7 @@ report: ## HTML report of the findings in S3: make report BUCKET=name [PREFIX=fi
 	@test -n "$(BUCKET)" || { echo "make report: set BUCKET=<findings bucket> (and source the local AWS env to use it)" >&2; exit 2; }
 	@cargo run --quiet -p inspectorlink-report -- --bucket "$(BUCKET)" --prefix "$(or $(PREFIX),findings)" --out "$(or $(OUT),report.html)"
 
-bench: provider ## Benchmarks (BENCH lines): provider, 100-resource plan, send-findings calls, CPU, start-up
+bench: provider ## Benchmarks (BENCH lines): provider, 100-resource plan, send-findings calls, CPU, start-up, stacks, 1,000-finding pipeline
 	@scripts/bench-provider.sh target/release/terraform-provider-inspectorlink
 	@.venv/bin/python scripts/bench-plan.py
 	@cargo test --quiet -p inspectorlink-core --test integration a_ten_finding_batch -- --nocapture 2>/dev/null | grep '^BENCH'
@@ -44,6 +47,7 @@ bench: provider ## Benchmarks (BENCH lines): provider, 100-resource plan, send-f
 	@PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --quiet -p send-findings
 	@SEND_FINDINGS_BINARY=$(CURDIR)/target/lambda/send-findings/bootstrap cargo test --quiet -p send-findings --test runtime -- --ignored --nocapture 2>/dev/null | grep '^BENCH'
 	@scripts/bench-example.sh
+	@scripts/sandbox.sh bench | grep -E '^(BENCH|\[)'
 
 fuzz: setup ## Fuzz the record parser and the finding normaliser (FUZZ_SECONDS per target, default 120)
 	@scripts/fuzz.sh
@@ -57,10 +61,10 @@ localaws-down: ## Stop the local AWS that localaws-up started
 localaws-status: ## Exit 0 if the local AWS is running and healthy
 	@$(LOCALAWS) status
 
-sandbox: setup ## Deploy the multi-account estate on the local AWS and show what it did
+sandbox: setup ## The whole pipeline on the local AWS: deploy examples/sandbox, scan, process, notify, report
 	@scripts/sandbox.sh up
 
-sandbox-down: ## Destroy the sandbox estate and stop the local AWS
+sandbox-down: ## Destroy the sandbox, stop its mailbox and the local AWS
 	@scripts/sandbox.sh down
 
 requirements: ## Re-resolve tests/localaws/ and tests/checkov/ requirements.txt from requirements.in

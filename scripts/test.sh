@@ -27,3 +27,6 @@ scripts/test-modules.sh
 
 phase "examples/multi-account: apply, empty plan, unlisted account kept out, destroy"
 scripts/test-example.sh
+
+phase "the sandbox end to end: scans, the deployed Lambdas, S3, index, notifications, DLQ, report"
+scripts/sandbox.sh test
