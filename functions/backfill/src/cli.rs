@@ -272,10 +272,14 @@ pub async fn main(args: Vec<String>) -> i32 {
             0
         }
         Err(problem) => {
-            eprintln!(
-                "inspectorlink-backfill: {problem}\ninspectorlink-backfill: progress so far is in {}; run again to resume",
-                options.state_file.display()
-            );
+            eprintln!("inspectorlink-backfill: {problem}");
+            // A state file's own problem needs fixing first; after any other, a run resumes.
+            if !matches!(problem, backfill::BackfillError::State(_)) {
+                eprintln!(
+                    "inspectorlink-backfill: progress so far is in {}; run again to resume",
+                    options.state_file.display()
+                );
+            }
             1
         }
     }
