@@ -4,7 +4,8 @@ POST /_localaws/faults with {"account_id": "<12 digits>", "call": "<service>:<ac
 (as /_localaws/requests names calls, e.g. "s3:PUT object", "inspector:DescribeFindings"),
 "code": "ThrottlingException", "status": 400, "message": "...", "times": 1}: the next
 `times` matching calls signed by that account get that error, in the protocol's own error
-shape (JSON, S3 XML, EC2 XML, or query XML), and do nothing. {"account_id": ..., "clear":
+shape (JSON with __type, REST-JSON with x-amzn-ErrorType, S3 XML, EC2 XML, or query
+XML), and do nothing. {"account_id": ..., "clear":
 true} forgets the account's pending faults. Answers the pending faults.
 """
 
@@ -99,9 +100,15 @@ def _error(environ: dict, start_response: Callable, fault: Fault) -> list[bytes]
     request_id = str(uuid.uuid4())
     service = fault.call.split(":", 1)[0]
     code, message = escape(fault.code), escape(fault.message)
+    extra_headers = []
     if environ.get("HTTP_X_AMZ_TARGET"):
         content_type = "application/x-amz-json-1.1"
         body = json.dumps({"__type": fault.code, "message": fault.message}).encode()
+    elif service not in ("s3", "ec2") and not _is_query_protocol(environ):
+        # REST-JSON (inspector2, lambda, ...): the code travels in x-amzn-ErrorType.
+        content_type = "application/json"
+        body = json.dumps({"message": fault.message}).encode()
+        extra_headers = [("x-amzn-ErrorType", fault.code)]
     elif service == "s3":
         content_type = "application/xml"
         body = f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message><RequestId>{request_id}</RequestId></Error>'.encode()
@@ -113,9 +120,16 @@ def _error(environ: dict, start_response: Callable, fault: Fault) -> list[bytes]
         error_type = "Receiver" if fault.status >= 500 else "Sender"
         body = f"<ErrorResponse><Error><Type>{error_type}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>".encode()
     status = f"{fault.status} {_STATUS_TEXT.get(fault.status, 'Error')}"
-    headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), ("x-amzn-RequestId", request_id)]
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), ("x-amzn-RequestId", request_id), *extra_headers]
     start_response(status, headers)
     return [body]
+
+
+def _is_query_protocol(environ: dict) -> bool:
+    """Query-protocol requests (STS, SNS, SQS query, IAM) name their Action in the query or form."""
+    return "Action=" in environ.get("QUERY_STRING", "") or environ.get("CONTENT_TYPE", "").startswith(
+        "application/x-www-form-urlencoded"
+    )
 
 
 def _json(start_response: Callable, status: str, body: dict) -> list[bytes]:

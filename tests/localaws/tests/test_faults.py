@@ -47,6 +47,17 @@ def test_throttling_in_json_and_ec2_shapes(accounts, endpoint, account):
     assert all(f["account_id"] != account for f in faults(endpoint, {"account_id": account, "clear": True})["pending"])
 
 
+def test_rest_json_services_get_the_code_in_x_amzn_errortype(accounts, endpoint, account):
+    # inspector2 speaks REST-JSON: the SDKs read the error code from the x-amzn-ErrorType header.
+    faults(endpoint, {"account_id": account, "call": "inspector2:POST object", "code": "AccessDeniedException", "status": 403})
+    inspector2 = accounts.client("inspector2", account)
+    with pytest.raises(ClientError) as denied:
+        inspector2.list_findings()
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert denied.value.response["Error"]["Message"] == "AccessDeniedException (injected by the local AWS)"
+    assert "findings" in inspector2.list_findings()
+
+
 def test_faults_are_per_account_and_can_be_cleared(accounts, endpoint, account):
     faults(endpoint, {"account_id": account, "call": "sts:GetCallerIdentity", "code": "Throttling", "times": 5})
     assert accounts.client("sts", "222222222222").get_caller_identity()["Account"] == "222222222222"
