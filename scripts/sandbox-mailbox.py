@@ -67,6 +67,7 @@ def main() -> None:
                 "finding": document,
             }
             with lock:
+                args.dir.mkdir(parents=True, exist_ok=True)  # `make sandbox` empties it for a new local AWS
                 number = len(list(args.dir.glob("*.json"))) + 1
                 path = args.dir / f"{number:04d}-{words}.json"
                 path.write_text(json.dumps(record, indent=2) + "\n")
