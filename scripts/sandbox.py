@@ -142,12 +142,12 @@ def drain(estate: Estate, logs: Path, only: str | None, timeout: float) -> None:
     try:
         runner.drain(timeout)
     finally:
-        runner.close()
+        runner.close()  # stops the instances: their CPU time is read then
     seconds = time.monotonic() - started
     for line in runner.summary():
         print(
             f"{line['function']}: {line['records']} records in {line['invocations']} invocations, "
-            f"{line['failed_records']} failed, {line['invocation_errors']} invocation errors"
+            f"{line['failed_records']} failed, {line['invocation_errors']} invocation errors, {line['cpu_seconds']} s CPU"
         )
     print(f"drained in {seconds:.1f} s")
     (logs / "drain.json").write_text(json.dumps({"seconds": seconds, "functions": runner.summary()}))

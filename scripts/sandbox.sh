@@ -234,8 +234,10 @@ bench)
   scan_seconds=$PHASE_SECONDS
   phase "send-findings: SQS -> S3 + index" py drain "$state/outputs.json" "$logs" --only send
   send_seconds=$PHASE_SECONDS
+  send_cpu=$(jq '[.functions[].cpu_seconds] | add' "$logs/drain.json")
   phase "notify-findings: SQS -> notifications" py drain "$state/outputs.json" "$logs" --only notify
   notify_seconds=$PHASE_SECONDS
+  notify_cpu=$(jq '[.functions[].cpu_seconds] | add' "$logs/drain.json")
   phase "reset findings per instance" py set-findings-per-instance 4
   count=$(py count "$state/outputs.json")
   echo "BENCH pipeline_findings_per_second $(awk -v n="$count" -v s="$send_seconds" 'BEGIN { printf "%.1f", n / s }') findings/s"
@@ -244,5 +246,8 @@ bench)
   echo "BENCH pipeline_phase_scan_seconds $scan_seconds s"
   echo "BENCH pipeline_phase_send_findings_seconds $send_seconds s"
   echo "BENCH pipeline_phase_notify_findings_seconds $notify_seconds s"
+  # CPU of the Lambda processes alone: the rest of a phase's wall time is the local AWS.
+  echo "BENCH pipeline_send_findings_cpu_seconds $send_cpu s"
+  echo "BENCH pipeline_notify_findings_cpu_seconds $notify_cpu s"
   ;;
 esac

@@ -145,6 +145,7 @@ class Function:
     log_file: object = None
     invocations: int = 0
     errors: int = 0
+    cpu_seconds: float = 0.0  # user + system time of the function's instances
 
     def load(self) -> None:
         client = self.accounts.client("lambda", self.account_id, self.region)
@@ -262,6 +263,7 @@ class Function:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            self.cpu_seconds += _cpu_seconds(self.process.pid)
             self.process.terminate()
             try:
                 self.process.wait(timeout=5)
@@ -274,6 +276,15 @@ class Function:
         if self.log_file is not None:
             self.log_file.close()
             self.log_file = None
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def sqs_record(message: dict, queue_arn: str, region: str) -> dict:
@@ -459,6 +470,7 @@ class Runner:
                 "failed_records": mapping.failed,
                 "invocations": mapping.function.invocations,
                 "invocation_errors": mapping.function.errors,
+                "cpu_seconds": round(mapping.function.cpu_seconds, 2),
             }
             for mapping in self.mappings
         ]
