@@ -284,6 +284,45 @@ def events_targets_get_the_whole_event() -> None:
     Rule.send_to_targets = send_to_targets
 
 
+def s3_bucket_policy_conditions() -> None:
+    """S3 applies bucket policy statements without looking at their Condition.
+
+    moto's basic bucket policy enforcement takes the statements with Principal "*" and
+    ignores their conditions, so the usual statement "deny s3:* when aws:SecureTransport
+    is false" (security-primary's findings bucket has it) refuses every object write with
+    a 403. AWS applies a statement only when its conditions hold. Requests to the local AWS
+    stand for requests to AWS's HTTPS endpoints (the SDKs always use TLS there), so the
+    request context has aws:SecureTransport = true; other keys are absent, and a condition
+    on them holds as IAM says for missing keys (localaws/policy.py).
+    """
+    import copy
+
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    from . import policy
+
+    original = FakeBucket.get_permission
+    context = {"aws:securetransport": "true"}
+
+    def get_permission(self: FakeBucket, action: str, resource: str):
+        if self.policy is None:
+            return original(self, action, resource)
+        document = json.loads(self.policy)
+        statements = document.get("Statement", [])
+        if isinstance(statements, dict):
+            statements = [statements]
+        applying = [s for s in statements if policy._conditions_hold(s.get("Condition", {}), context)]
+        if not applying:
+            return PermissionResult.NEUTRAL
+        # A copy with the applying statements only, so concurrent requests see the bucket unchanged.
+        bucket = copy.copy(self)
+        bucket.policy = json.dumps({**document, "Statement": applying}).encode()
+        return original(bucket, action, resource)
+
+    FakeBucket.get_permission = get_permission
+
+
 def sns_cross_account_sqs_delivery() -> None:
     """SNS delivers to an SQS subscription in the topic's account, not the queue's.
 
@@ -501,6 +540,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "inspector2_disable_delegated_admin": inspector2_disable_delegated_admin,
     "inspector2_member_disassociation": inspector2_member_disassociation,
     "events_targets_get_the_whole_event": events_targets_get_the_whole_event,
+    "s3_bucket_policy_conditions": s3_bucket_policy_conditions,
     "sns_cross_account_sqs_delivery": sns_cross_account_sqs_delivery,
     "sts_trust_policy": sts_trust_policy,
     "sns_email_and_http_delivery": sns_email_and_http_delivery,

@@ -214,6 +214,33 @@ def test_events_targets_get_the_whole_event_gap_in_stock_moto(stock):
     assert "account" not in arrived
 
 
+def _tls_only_bucket(s3, name):
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }, {
+        "Sid": "DenyOneKeyAlways", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{name}/forbidden",
+    }]}))
+
+
+def test_s3_bucket_policy_conditions_are_evaluated(accounts, unique):
+    s3 = accounts.client("s3", SECURITY_ACCOUNT)
+    _tls_only_bucket(s3, f"tls-only-{unique}")
+    s3.put_object(Bucket=f"tls-only-{unique}", Key="allowed", Body=b"{}")
+    with pytest.raises(ClientError, match="403"):
+        s3.put_object(Bucket=f"tls-only-{unique}", Key="forbidden", Body=b"{}")
+
+
+def test_s3_bucket_policy_conditions_gap_in_stock_moto(stock):
+    s3 = stock("s3")
+    _tls_only_bucket(s3, "tls-only")
+    with pytest.raises(ClientError, match="403"):
+        s3.put_object(Bucket="tls-only", Key="allowed", Body=b"{}")
+
+
 def _cross_account_subscription(topic_sns, queue_sqs, name):
     topic = topic_sns.create_topic(Name=name)["TopicArn"]
     url = queue_sqs.create_queue(QueueName=name)["QueueUrl"]
