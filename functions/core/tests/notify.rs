@@ -348,7 +348,7 @@ async fn the_dedupe_table_keys_claims_by_finding_and_state() {
 }
 
 /// The documented EC2 package-vulnerability event (CLOSED), and the same finding ACTIVE.
-fn v2_states() -> (String, String) {
+pub(super) fn v2_states() -> (String, String) {
     let closed =
         include_str!("../../findings/tests/fixtures/inspector2/ec2-package-vulnerability.json");
     let mut active: Value = serde_json::from_str(closed).unwrap();

@@ -14,6 +14,7 @@ use test_support::classic::{run_instances, SecurityTopic, TaggedTemplate};
 use test_support::{unique_suffix, LocalAws, MEMBER_ACCOUNTS, REGIONS, SECURITY_ACCOUNT};
 
 mod attach;
+mod inspector2;
 mod notify;
 
 const PRIMARY: &str = "us-east-1";
@@ -78,32 +79,7 @@ impl Sinks {
 
     /// Every finding object in the bucket, by key.
     async fn objects(&self) -> BTreeMap<String, Finding> {
-        let mut objects = BTreeMap::new();
-        let mut pages = self
-            .s3
-            .list_objects_v2()
-            .bucket(&self.bucket)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            for object in page.unwrap().contents() {
-                let key = object.key().unwrap().to_owned();
-                let body = self
-                    .s3
-                    .get_object()
-                    .bucket(&self.bucket)
-                    .key(&key)
-                    .send()
-                    .await
-                    .unwrap()
-                    .body
-                    .collect()
-                    .await
-                    .unwrap();
-                objects.insert(key, serde_json::from_slice(&body.into_bytes()).unwrap());
-            }
-        }
-        objects
+        objects_in(&self.s3, &self.bucket).await
     }
 
     /// The OpenSearch test domain's state: documents, attempts, requests.
@@ -121,6 +97,30 @@ impl Sinks {
             .map(|docs| docs.keys().cloned().collect())
             .unwrap_or_default()
     }
+}
+
+/// Every finding object in `bucket`, by key.
+async fn objects_in(s3: &aws_sdk_s3::Client, bucket: &str) -> BTreeMap<String, Finding> {
+    let mut objects = BTreeMap::new();
+    let mut pages = s3.list_objects_v2().bucket(bucket).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        for object in page.unwrap().contents() {
+            let key = object.key().unwrap().to_owned();
+            let body = s3
+                .get_object()
+                .bucket(bucket)
+                .key(&key)
+                .send()
+                .await
+                .unwrap()
+                .body
+                .collect()
+                .await
+                .unwrap();
+            objects.insert(key, serde_json::from_slice(&body.into_bytes()).unwrap());
+        }
+    }
+    objects
 }
 
 fn event(bodies: &[(String, String)]) -> SqsEvent {
@@ -182,12 +182,16 @@ fn pipeline_over(
 
 /// Every SQS message body in the topic's queue, with its message id.
 async fn queued(topic: &SecurityTopic) -> Vec<(String, String)> {
+    drain(&topic.sqs, &topic.queue_url).await
+}
+
+/// Every message body the queue `url` holds now, with its message id; deletes them.
+async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<(String, String)> {
     let mut bodies = Vec::new();
     loop {
-        let batch = topic
-            .sqs
+        let batch = sqs
             .receive_message()
-            .queue_url(&topic.queue_url)
+            .queue_url(url)
             .max_number_of_messages(10)
             .send()
             .await
@@ -201,10 +205,8 @@ async fn queued(topic: &SecurityTopic) -> Vec<(String, String)> {
                 message.message_id().unwrap().to_owned(),
                 message.body().unwrap().to_owned(),
             ));
-            topic
-                .sqs
-                .delete_message()
-                .queue_url(&topic.queue_url)
+            sqs.delete_message()
+                .queue_url(url)
                 .receipt_handle(message.receipt_handle().unwrap())
                 .send()
                 .await

@@ -324,6 +324,88 @@ def inspector2_list_findings() -> None:
 
     Inspector2Backend.list_findings = list_findings
     Inspector2Response.list_findings = response_list_findings
+def inspector2_member_disassociation() -> None:
+    """inspector2 DisassociateMember leaves the member DISABLED; unknown members are a 500.
+
+    AWS reports a disassociated member as relationshipStatus REMOVED, which hashicorp/aws's
+    aws_inspector2_member_association treats as gone; with moto's DISABLED its destroy
+    fails ("unexpected state 'DISABLED'"). GetMember of an account that is no member of
+    the caller answers AccessDeniedException "Invoking account does not have access to get
+    member account ..." and DisassociateMember of one ValidationException "... is not yet
+    associated to it" (the texts hashicorp/aws matches); moto raises a KeyError (500).
+    """
+    from moto.core.exceptions import JsonRESTError
+    from moto.inspector2.models import Inspector2Backend
+
+    def member(self: Inspector2Backend, account_id: str):
+        found = self.members.get(account_id)
+        if found is None or found.status == "REMOVED":
+            return None
+        return found
+
+    def disassociate_member(self: Inspector2Backend, account_id: str) -> None:
+        found = member(self, account_id)
+        if found is None:
+            raise JsonRESTError(
+                "ValidationException",
+                "The request is rejected because the current account cannot disassociate the given member account ID since the latter is not yet associated to it.",
+            )
+        found.status = "REMOVED"
+
+    def get_member(self: Inspector2Backend, account_id: str):
+        found = self.members.get(account_id)
+        if found is None:
+            denied = JsonRESTError(
+                "AccessDeniedException",
+                f"Invoking account does not have access to get member account {account_id}",
+            )
+            denied.code = 403
+            raise denied
+        return found
+
+    Inspector2Backend.disassociate_member = disassociate_member
+    Inspector2Backend.get_member = get_member
+
+
+def events_targets_get_the_whole_event() -> None:
+    """EventBridge targets get the event without `account`; bus targets get a new event.
+
+    AWS delivers the whole event (version, id, detail-type, source, account, time, region,
+    resources, detail) to a target without an input transformer; moto's default template
+    leaves `account` out. And AWS delivers the event itself to an event-bus target
+    (another region or account): its id, time, source account, region and resources stay
+    those of the original, which is how the receiving side tells where an event came
+    from. moto calls PutEvents on the target bus instead, so the event arrives with a new
+    id, the target's account and region, the current time and no resources.
+    """
+    import copy
+
+    from moto.events.models import Rule, events_backends
+    from moto.events.utils import EventTemplateParser
+
+    if '"account"' not in EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE:
+        EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE.replace(
+            '"source": "<source>", ', '"source": "<source>", "account": "<account>", '
+        )
+
+    original = Rule.send_to_targets
+
+    def send_to_targets(self: Rule, original_event: dict, transform_input: bool = True) -> None:
+        buses = [t for t in self.targets if ":event-bus/" in t["Arn"]]
+        if not buses or not self.event_pattern.matches_event(original_event):
+            return original(self, original_event, transform_input)
+        # A copy without the bus targets, so concurrent deliveries see an unchanged rule.
+        others = copy.copy(self)
+        others.targets = [t for t in self.targets if t not in buses]
+        # Targets may rewrite what they get (SQS formats `time`): each its own copy.
+        original(others, copy.deepcopy(original_event), transform_input)
+        for target in buses:
+            _, _, _, region, account, resource = target["Arn"].split(":", 5)
+            bus = events_backends[account][region].describe_event_bus(resource.split("/", 1)[1])
+            for rule in list(bus.rules.values()):
+                rule.send_to_targets(copy.deepcopy(original_event))
+
+    Rule.send_to_targets = send_to_targets
 
 
 def sns_cross_account_sqs_delivery() -> None:
@@ -595,6 +677,8 @@ PATCHES: dict[str, Callable[[], None]] = {
     "sqs_compact_redrive_policy": sqs_compact_redrive_policy,
     "inspector2_disable_delegated_admin": inspector2_disable_delegated_admin,
     "inspector2_list_findings": inspector2_list_findings,
+    "inspector2_member_disassociation": inspector2_member_disassociation,
+    "events_targets_get_the_whole_event": events_targets_get_the_whole_event,
     "sns_cross_account_sqs_delivery": sns_cross_account_sqs_delivery,
     "sts_trust_policy": sts_trust_policy,
     "sns_email_and_http_delivery": sns_email_and_http_delivery,

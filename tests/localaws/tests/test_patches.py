@@ -236,6 +236,65 @@ def test_inspector2_list_findings_gap_in_stock_moto(stock):
     page = stock("inspector2").list_findings(maxResults=1)
     # The whole seeded list in one answer and no nextToken: a paging client stops early.
     assert len(page["findings"]) == 3 and "nextToken" not in page
+def test_inspector2_disassociated_member_is_removed(accounts, unique):
+    # An administrator account of its own: members are per administrator and region.
+    inspector2 = accounts.client("inspector2", "454545454545")
+    member = MEMBER_ACCOUNTS[0]
+    inspector2.associate_member(accountId=member)
+    assert inspector2.get_member(accountId=member)["member"]["relationshipStatus"] == "ENABLED"
+    inspector2.disassociate_member(accountId=member)
+    assert inspector2.get_member(accountId=member)["member"]["relationshipStatus"] == "REMOVED"
+    with pytest.raises(ClientError, match="is not yet associated to it"):
+        inspector2.disassociate_member(accountId=member)
+    with pytest.raises(ClientError, match="AccessDeniedException.*does not have access to get member account"):
+        inspector2.get_member(accountId=MEMBER_ACCOUNTS[1])
+
+
+def test_inspector2_member_disassociation_gap_in_stock_moto(stock):
+    inspector2 = stock("inspector2")
+    inspector2.associate_member(accountId=MEMBER_ACCOUNTS[0])
+    inspector2.disassociate_member(accountId=MEMBER_ACCOUNTS[0])
+    assert inspector2.get_member(accountId=MEMBER_ACCOUNTS[0])["member"]["relationshipStatus"] == "DISABLED"
+
+
+def _forwarded_event(events_in, events_out, sqs_out, name):
+    """A rule in one region forwarding to another region's default bus, whose rule delivers
+    to a queue; puts one event in the first region and returns (event id, what arrived)."""
+    url = sqs_out.create_queue(QueueName=name)["QueueUrl"]
+    queue = sqs_out.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    pattern = json.dumps({"source": [f"test.{name}"]})
+    events_out.put_rule(Name=name, EventPattern=pattern)
+    events_out.put_targets(Rule=name, Targets=[{"Id": "queue", "Arn": queue}])
+    bus = events_out.describe_event_bus()["Arn"]
+    events_in.put_rule(Name=name, EventPattern=pattern)
+    events_in.put_targets(Rule=name, Targets=[{"Id": "bus", "Arn": bus, "RoleArn": "arn:aws:iam::111111111111:role/x"}])
+    put = events_in.put_events(Entries=[{
+        "Source": f"test.{name}", "DetailType": "Forwarded", "Detail": json.dumps({"n": 1}),
+        "Resources": ["arn:aws:ec2:us-west-2:111111111111:instance/i-1"],
+    }])
+    messages = sqs_out.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
+    return put["Entries"][0]["EventId"], json.loads(messages[0]["Body"])
+
+
+def test_events_targets_get_the_whole_event_across_regions(accounts, unique):
+    event_id, arrived = _forwarded_event(
+        accounts.client("events", SECURITY_ACCOUNT, "us-west-2"),
+        accounts.client("events", SECURITY_ACCOUNT, REGION),
+        accounts.client("sqs", SECURITY_ACCOUNT, REGION),
+        f"fwd-{unique}",
+    )
+    assert (arrived["id"], arrived["region"], arrived["account"]) == (event_id, "us-west-2", SECURITY_ACCOUNT)
+    assert arrived["resources"] == ["arn:aws:ec2:us-west-2:111111111111:instance/i-1"]
+    assert arrived["detail"] == {"n": 1}
+
+
+def test_events_targets_get_the_whole_event_gap_in_stock_moto(stock):
+    west = lambda service: boto3.client(  # noqa: E731
+        service, region_name="us-west-2", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    event_id, arrived = _forwarded_event(west("events"), stock("events"), stock("sqs"), "fwd")
+    assert arrived["region"] == REGION and arrived["id"] != event_id and arrived["resources"] == []
+    assert "account" not in arrived
 
 
 def _cross_account_subscription(topic_sns, queue_sqs, name):
