@@ -7,7 +7,6 @@ mod util;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use inspectorlink_core::config::{Env, SendFindingsConfig};
 use inspectorlink_core::pipeline::SendFindings;
 use serde_json::json;
@@ -47,17 +46,7 @@ async fn send_findings(admin: &Admin, bodies: &[(String, String)]) -> BTreeSet<S
         SendFindingsConfig::from_env(&Env::new(|name: &str| vars.get(name).cloned())).unwrap();
     let pipeline = SendFindings::new(config, &admin.config);
     for batch in bodies.chunks(10) {
-        let mut event = SqsEvent::default();
-        event.records = batch
-            .iter()
-            .map(|(id, body)| {
-                let mut message = SqsMessage::default();
-                message.message_id = Some(id.clone());
-                message.body = Some(body.clone());
-                message
-            })
-            .collect();
-        let outcome = pipeline.process(event).await;
+        let outcome = pipeline.process(test_support::sqs::event(batch)).await;
         assert!(outcome.failed.is_empty(), "{:#?}", outcome.failed);
         assert_eq!(outcome.stored.len(), batch.len());
     }

@@ -96,31 +96,7 @@ impl Admin {
 
     /// Every message now in the send queue (deleted as read): (message id, body).
     pub async fn drain(&self) -> Vec<(String, String)> {
-        let mut bodies = Vec::new();
-        loop {
-            let batch = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.queue_url)
-                .max_number_of_messages(10)
-                .send()
-                .await
-                .unwrap();
-            let messages = batch.messages.unwrap_or_default();
-            if messages.is_empty() {
-                return bodies;
-            }
-            for message in messages {
-                self.sqs
-                    .delete_message()
-                    .queue_url(&self.queue_url)
-                    .receipt_handle(message.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .unwrap();
-                bodies.push((message.message_id.unwrap(), message.body.unwrap()));
-            }
-        }
+        test_support::sqs::drain(&self.sqs, &self.queue_url).await
     }
 
     /// The calls this account made, by "service:action" (tests/localaws/README.md).

@@ -13,10 +13,11 @@ use inspectorlink_core::notify::format::subject;
 use inspectorlink_core::notify::NotifyFindings;
 use inspectorlink_core::resolve::Record;
 use serde_json::{json, Value};
+use test_support::sqs::{drain, event};
 use test_support::{unique_suffix, LocalAws, REGIONS, SECURITY_ACCOUNT};
 
 use super::notify::v2_states;
-use super::{drain, event, inspector2_event, objects_in, pipeline_over};
+use super::{inspector2_event, objects_in, pipeline_over};
 
 /// The documented events (functions/findings/tests/fixtures/inspector2/) other than the
 /// EC2 package vulnerability, whose ACTIVE and CLOSED states the test sends apart.

@@ -4,13 +4,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_inspector::types::InspectorEvent;
 use inspectorlink_core::config::{Env, SendFindingsConfig};
 use inspectorlink_core::finding::{EnrichmentStatus, Finding, Status};
 use inspectorlink_core::pipeline::{BatchOutcome, SendFindings};
 use serde_json::{json, Value};
 use test_support::classic::{run_instances, SecurityTopic, TaggedTemplate};
+use test_support::sqs::{drain, event};
 use test_support::{unique_suffix, LocalAws, MEMBER_ACCOUNTS, REGIONS, SECURITY_ACCOUNT};
 
 mod attach;
@@ -123,20 +123,6 @@ async fn objects_in(s3: &aws_sdk_s3::Client, bucket: &str) -> BTreeMap<String, F
     objects
 }
 
-fn event(bodies: &[(String, String)]) -> SqsEvent {
-    let mut event = SqsEvent::default();
-    event.records = bodies
-        .iter()
-        .map(|(id, body)| {
-            let mut message = SqsMessage::default();
-            message.message_id = Some(id.clone());
-            message.body = Some(body.clone());
-            message
-        })
-        .collect();
-    event
-}
-
 /// Runs a tagged template in `account`/`region` whose findings reach `topic`; returns the
 /// instance ids it assessed.
 async fn scan(
@@ -183,36 +169,6 @@ fn pipeline_over(
 /// Every SQS message body in the topic's queue, with its message id.
 async fn queued(topic: &SecurityTopic) -> Vec<(String, String)> {
     drain(&topic.sqs, &topic.queue_url).await
-}
-
-/// Every message body the queue `url` holds now, with its message id; deletes them.
-async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<(String, String)> {
-    let mut bodies = Vec::new();
-    loop {
-        let batch = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap();
-        let messages = batch.messages.unwrap_or_default();
-        if messages.is_empty() {
-            return bodies;
-        }
-        for message in messages {
-            bodies.push((
-                message.message_id().unwrap().to_owned(),
-                message.body().unwrap().to_owned(),
-            ));
-            sqs.delete_message()
-                .queue_url(url)
-                .receipt_handle(message.receipt_handle().unwrap())
-                .send()
-                .await
-                .unwrap();
-        }
-    }
 }
 
 async fn process_in_batches(pipeline: &SendFindings, records: &[(String, String)]) -> BatchOutcome {

@@ -200,32 +200,14 @@ impl SecurityTopic {
 
     /// The `Message` of every notification in the queue (SNS delivers in-process).
     pub async fn drain(&self) -> Vec<Value> {
-        let mut messages = Vec::new();
-        loop {
-            let batch = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.queue_url)
-                .max_number_of_messages(10)
-                .send()
-                .await
-                .unwrap();
-            let batch = batch.messages.unwrap_or_default();
-            if batch.is_empty() {
-                return messages;
-            }
-            for message in batch {
-                let envelope: Value = serde_json::from_str(message.body().unwrap()).unwrap();
-                messages.push(serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap());
-                self.sqs
-                    .delete_message()
-                    .queue_url(&self.queue_url)
-                    .receipt_handle(message.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .unwrap();
-            }
-        }
+        crate::sqs::drain(&self.sqs, &self.queue_url)
+            .await
+            .into_iter()
+            .map(|(_, body)| {
+                let envelope: Value = serde_json::from_str(&body).unwrap();
+                serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap()
+            })
+            .collect()
     }
 }
 

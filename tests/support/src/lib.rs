@@ -7,6 +7,7 @@
 pub mod classic;
 pub mod http_capture;
 pub mod lambda_runtime;
+pub mod sqs;
 mod terraform;
 
 use std::collections::BTreeMap;
