@@ -13,6 +13,9 @@
 #      runs through the topics (check.py), destroy
 #   7. tests/terraform/inspector2-stack: the same without a check.py (its events are routed
 #      by functions/core/tests/inspector2.rs)
+# Steps 5-7 run in three concurrent lanes (see `lanes` below): they mostly wait on the aws
+# provider's polling (an SQS queue or policy is re-read for ~30 s before it counts as
+# created), so one after the other they took 14 minutes.
 # A module variable named <crate>_zip (dashes as underscores, e.g. send_findings_zip) is
 # given dist/test-lambda/<crate>.zip through TF_VAR_. Every step runs even if one fails;
 # the summary at the end lists each with its time, and the exit code is 1 if any failed.
@@ -27,7 +30,9 @@ started_here=false
 localaws status >/dev/null 2>&1 || started_here=true
 localaws up >/dev/null
 tmp=$(mktemp -d)
+pids=() # of the lanes below
 cleanup() {
+  if ((${#pids[@]})); then kill "${pids[@]}" 2>/dev/null || true; fi
   rm -rf "$tmp"
   if $started_here; then localaws down; fi
 }
@@ -40,13 +45,14 @@ mkdir -p "$TF_PLUGIN_CACHE_DIR"
 # A .terraform.lock.hcl here is a gitignored leftover of an earlier run, possibly naming
 # another provider build: start from none.
 tf_init() {
+  local log
+  log=$(mktemp "$tmp/init.XXXXXX")
   rm -f .terraform.lock.hcl
-  terraform init -backend=false -input=false -no-color >"$tmp/init.log" 2>&1 || { cat "$tmp/init.log"; return 1; }
+  terraform init -backend=false -input=false -no-color >"$log" 2>&1 || { cat "$log"; return 1; }
 }
 
-results=()
-failed=0
-# step <name> <command...>: runs it, prints its output, records ok/FAILED and the seconds.
+# step <name> <command...>: runs it, prints its output, records ok/FAILED and the seconds
+# in $tmp/results (a file, so steps of the concurrent lanes record theirs too).
 step() {
   local name=$1 start=$SECONDS rc=0
   shift
@@ -54,10 +60,9 @@ step() {
   "$@" || rc=$?
   local took=$((SECONDS - start))
   if ((rc == 0)); then
-    results+=("$(printf '  ok      %4ss  %s' "$took" "$name")")
+    printf '  ok      %4ss  %s\n' "$took" "$name" >>"$tmp/results"
   else
-    results+=("$(printf '  FAILED  %4ss  %s (exit %s)' "$took" "$name" "$rc")")
-    failed=1
+    printf '  FAILED  %4ss  %s (exit %s)\n' "$took" "$name" "$rc" >>"$tmp/results"
   fi
 }
 
@@ -143,32 +148,33 @@ stack() ( # <root dir>: apply, clean plan, its check.py if it has one, destroy
   local vars=(-var "name_suffix=$suffix" -var "send_findings_zip=$TF_VAR_send_findings_zip" -var "notify_findings_zip=$TF_VAR_notify_findings_zip")
   export TF_DATA_DIR
   TF_DATA_DIR=$(data_dir "$dir")
-  local state
+  local state logs
   state=$tmp/$(basename "$dir").tfstate
+  logs=$tmp/$(basename "$dir")
   cd "$dir"
   tf_init
   start=$SECONDS
-  if terraform apply -auto-approve -input=false -no-color -state="$state" "${vars[@]}" >"$tmp/apply.log" 2>&1; then
-    echo "  apply: $(grep -E '^Apply complete' "$tmp/apply.log") ($((SECONDS - start)) s)"
+  if terraform apply -auto-approve -input=false -no-color -state="$state" "${vars[@]}" >"$logs.apply.log" 2>&1; then
+    echo "  apply: $(grep -E '^Apply complete' "$logs.apply.log") ($((SECONDS - start)) s)"
     start=$SECONDS
     local plan_rc=0
-    terraform plan -detailed-exitcode -input=false -no-color -state="$state" "${vars[@]}" >"$tmp/plan.log" 2>&1 || plan_rc=$?
+    terraform plan -detailed-exitcode -input=false -no-color -state="$state" "${vars[@]}" >"$logs.plan.log" 2>&1 || plan_rc=$?
     echo "  plan -detailed-exitcode: $plan_rc ($((SECONDS - start)) s)"
     if ((plan_rc != 0)); then
-      grep -E '^\s+[#~+-] |Plan:|Error' "$tmp/plan.log" | head -40
+      grep -E '^\s+[#~+-] |Plan:|Error' "$logs.plan.log" | head -40
       rc=1
     fi
-    terraform output -state="$state" -json >"$tmp/outputs.json"
-    if [ -f check.py ]; then "$root/.venv/bin/python" check.py "$tmp/outputs.json" "$suffix" || rc=1; fi
+    terraform output -state="$state" -json >"$logs.outputs.json"
+    if [ -f check.py ]; then "$root/.venv/bin/python" check.py "$logs.outputs.json" "$suffix" || rc=1; fi
   else
-    cat "$tmp/apply.log"
+    cat "$logs.apply.log"
     rc=1
   fi
   start=$SECONDS
-  if terraform destroy -auto-approve -input=false -no-color -state="$state" "${vars[@]}" >"$tmp/destroy.log" 2>&1; then
-    echo "  destroy: $(grep -E '^Destroy complete' "$tmp/destroy.log") ($((SECONDS - start)) s)"
+  if terraform destroy -auto-approve -input=false -no-color -state="$state" "${vars[@]}" >"$logs.destroy.log" 2>&1; then
+    echo "  destroy: $(grep -E '^Destroy complete' "$logs.destroy.log") ($((SECONDS - start)) s)"
   else
-    cat "$tmp/destroy.log"
+    cat "$logs.destroy.log"
     rc=1
   fi
   return $rc
@@ -177,17 +183,52 @@ stack() ( # <root dir>: apply, clean plan, its check.py if it has one, destroy
 step "build: debug binaries, test Lambda zips, provider" build
 step "terraform fmt -check: modules/ examples/" fmt_check
 step "checkov: modules/" checkov_scan
-step "terraform init + validate: every module and example" validate_all
-for dir in modules/*/; do
-  dir=${dir%/}
-  if compgen -G "$dir/*.tftest.hcl" >/dev/null || compgen -G "$dir/tests/*.tftest.hcl" >/dev/null; then
-    step "terraform test: $dir" module_test "$dir"
-  fi
+step "terraform init + validate: every module and example" validate_all # fills the plugin cache
+
+# The lanes run at once against the same local AWS; within a lane, one step after the
+# other. Steps that set up one account's singletons share a lane: the security stack and
+# security-primary's test both enable Security Hub in 111111111111 us-east-1, and the
+# inspector2 stack makes 111111111111 Inspector v2's delegated administrator. The rest
+# use names of their own or accounts of their own (inspector2-organization: 121212121212,
+# member-region: 666666666666, member-account: 555555555555). A module with tests that no
+# lane names gets a lane of its own.
+security_account_tests=(modules/security-primary)
+forwarding_tests=(modules/inspector2-forwarding modules/security-region)
+members_tests=(modules/member-region modules/inspector2-organization modules/member-account)
+module_tests() { # <module dir>...: terraform test in each, one after the other
+  local dir
+  for dir in "$@"; do step "terraform test: $dir" module_test "$dir"; done
+}
+lane_security_account() {
+  step "security stack: apply, clean plan, Inspector runs, destroy" stack tests/terraform/security-stack
+  step "inspector2 stack: apply, clean plan, destroy" stack tests/terraform/inspector2-stack
+  module_tests "${security_account_tests[@]}"
+}
+lane_forwarding() { module_tests "${forwarding_tests[@]}"; }
+lane_members() { module_tests "${members_tests[@]}"; }
+lane_unlisted() {
+  local dir listed=" ${security_account_tests[*]} ${forwarding_tests[*]} ${members_tests[*]} "
+  for dir in modules/*/; do
+    dir=${dir%/}
+    if [[ $listed != *" $dir "* ]] && { compgen -G "$dir/*.tftest.hcl" || compgen -G "$dir/tests/*.tftest.hcl"; } >/dev/null; then
+      module_tests "$dir"
+    fi
+  done
+}
+lanes=(lane_security_account lane_forwarding lane_members lane_unlisted)
+printf '\n--> %s lanes at once: %s\n' "${#lanes[@]}" "${lanes[*]}"
+for lane in "${lanes[@]}"; do
+  "$lane" >"$tmp/$lane.log" 2>&1 &
+  pids+=($!)
 done
-step "security stack: apply, clean plan, Inspector runs, destroy" stack tests/terraform/security-stack
-step "inspector2 stack: apply, clean plan, destroy" stack tests/terraform/inspector2-stack
+for i in "${!lanes[@]}"; do
+  wait "${pids[$i]}" || true
+  printf '\n----- %s -----' "${lanes[$i]}"
+  cat "$tmp/${lanes[$i]}.log"
+done
+pids=()
 
 printf '\n==> modules and examples\n'
-printf '%s\n' "${results[@]}"
+cat "$tmp/results"
 grep -E 'Passed checks' "$tmp/checkov.log" 2>/dev/null | sed 's/^/  checkov: /' || true
-exit $failed
+if grep -q '^  FAILED' "$tmp/results"; then exit 1; fi
