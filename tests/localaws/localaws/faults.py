@@ -2,9 +2,10 @@
 
 POST /_localaws/faults with {"account_id": "<12 digits>", "call": "<service>:<action>"
 (as /_localaws/requests names calls, e.g. "s3:PUT object", "inspector:DescribeFindings"),
-"code": "ThrottlingException", "status": 400, "message": "...", "times": 1}: the next
-`times` matching calls signed by that account get that error, in the protocol's own error
-shape (JSON with __type, REST-JSON with x-amzn-ErrorType, S3 XML, EC2 XML, or query
+"code": "ThrottlingException", "status": 400, "message": "...", "times": 1, "after": 0}:
+the first `after` matching calls signed by that account go through, the `times` after them
+get that error (so a test can fail the Nth call without watching for the N-1 before it),
+in the protocol's own error shape (JSON with __type, REST-JSON with x-amzn-ErrorType, S3 XML, EC2 XML, or query
 XML), and do nothing. {"account_id": ..., "clear":
 true} forgets the account's pending faults. Answers the pending faults.
 """
@@ -32,6 +33,7 @@ class Fault:
     status: int
     message: str
     times: int
+    after: int = 0
 
 
 class FaultInjector:
@@ -57,6 +59,9 @@ class FaultInjector:
         with self.lock:
             for fault in self.pending:
                 if fault.account_id == account and fault.call == name:
+                    if fault.after:
+                        fault.after -= 1
+                        return None
                     fault.times -= 1
                     if fault.times == 0:
                         self.pending.remove(fault)
@@ -85,10 +90,11 @@ class FaultInjector:
         call, code = body.get("call"), body.get("code")
         if not (isinstance(call, str) and ":" in call and isinstance(code, str) and code):
             raise ValueError('give "call" as service:action and the error "code"')
-        times, status = int(body.get("times", 1)), int(body.get("status", 400))
-        if times < 1 or not 400 <= status <= 599:
-            raise ValueError("times must be at least 1 and status an HTTP error status")
-        fault = Fault(account, call, code, status, str(body.get("message") or f"{code} (injected by the local AWS)"), times)
+        times, status, after = int(body.get("times", 1)), int(body.get("status", 400)), int(body.get("after", 0))
+        if times < 1 or after < 0 or not 400 <= status <= 599:
+            raise ValueError("times must be at least 1, after at least 0 and status an HTTP error status")
+        message = str(body.get("message") or f"{code} (injected by the local AWS)")
+        fault = Fault(account, call, code, status, message, times, after)
         with self.lock:
             self.pending.append(fault)
 

@@ -58,6 +58,16 @@ def test_rest_json_services_get_the_code_in_x_amzn_errortype(accounts, endpoint,
     assert "findings" in inspector2.list_findings()
 
 
+def test_after_lets_that_many_calls_through_first(accounts, endpoint, account):
+    faults(endpoint, {"account_id": account, "call": "sts:GetCallerIdentity", "code": "AccessDenied", "status": 403, "after": 2})
+    sts = accounts.client("sts", account)
+    assert [sts.get_caller_identity()["Account"] for _ in range(2)] == [account, account]
+    with pytest.raises(ClientError) as denied:
+        sts.get_caller_identity()
+    assert denied.value.response["Error"]["Code"] == "AccessDenied"
+    assert sts.get_caller_identity()["Account"] == account
+
+
 def test_faults_are_per_account_and_can_be_cleared(accounts, endpoint, account):
     faults(endpoint, {"account_id": account, "call": "sts:GetCallerIdentity", "code": "Throttling", "times": 5})
     assert accounts.client("sts", "222222222222").get_caller_identity()["Account"] == "222222222222"
@@ -72,6 +82,7 @@ def test_faults_are_per_account_and_can_be_cleared(accounts, endpoint, account):
         ({"call": "s3:PUT object", "code": "AccessDenied"}, "account_id"),
         ({"account_id": "111111111111", "code": "AccessDenied"}, "service:action"),
         ({"account_id": "111111111111", "call": "s3:PUT object", "code": "X", "times": 0}, "times"),
+        ({"account_id": "111111111111", "call": "s3:PUT object", "code": "X", "after": -1}, "after"),
     ],
 )
 def test_bad_fault_requests_are_refused(endpoint, body, message):
