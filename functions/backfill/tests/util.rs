@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 use aws_sdk_sqs::config::ProvideCredentials;
 use serde_json::{json, Value};
-use test_support::{unique_suffix, LocalAws, MEMBER_ACCOUNTS, REGIONS};
+use test_support::{unique_account_id, LocalAws, MEMBER_ACCOUNTS, REGIONS};
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_inspectorlink-backfill");
 
@@ -34,8 +34,7 @@ pub struct Admin {
 
 impl Admin {
     pub async fn new() -> Self {
-        let n = u32::from_str_radix(&unique_suffix(), 16).unwrap();
-        let account = format!("73{n:010}");
+        let account = unique_account_id("73");
         let config = LocalAws::shared().sdk_config(&account, REGIONS[0]).await;
         let keys = config
             .credentials_provider()

@@ -11,7 +11,9 @@ use inspectorlink_core::pipeline::{BatchOutcome, SendFindings};
 use serde_json::{json, Value};
 use test_support::classic::{run_instances, SecurityTopic, TaggedTemplate};
 use test_support::sqs::{drain, event};
-use test_support::{unique_suffix, LocalAws, MEMBER_ACCOUNTS, REGIONS, SECURITY_ACCOUNT};
+use test_support::{
+    unique_account_id, unique_suffix, LocalAws, MEMBER_ACCOUNTS, REGIONS, SECURITY_ACCOUNT,
+};
 
 mod attach;
 mod inspector2;
@@ -533,8 +535,7 @@ fn calls_since(before: &BTreeMap<String, u64>, account: &str) -> BTreeMap<String
 #[tokio::test(flavor = "multi_thread")]
 async fn a_ten_finding_batch_from_one_account_costs_at_most_one_and_a_half_api_calls_per_finding() {
     // Accounts of this test's own, so the counts hold only the pipeline's calls.
-    let n = u32::from_str_radix(&unique_suffix(), 16).unwrap();
-    let (security, member) = (format!("72{n:010}"), format!("73{n:010}"));
+    let (security, member) = (unique_account_id("72"), unique_account_id("73"));
     LocalAws::shared().admin(
         "/_localaws/inspector/config",
         &json!({"account_id": member, "findings_per_instance": 10}),
@@ -659,8 +660,7 @@ fn inject_fault(account: &str, call: &str, code: &str, status: u16, times: u32) 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn s3_access_denied_fails_only_the_record_it_refused() {
-    let n = u32::from_str_radix(&unique_suffix(), 16).unwrap();
-    let security = format!("76{n:010}");
+    let security = unique_account_id("76");
     let sinks = Sinks::in_account(&security).await;
     let topic = SecurityTopic::create(&sinks.suffix, PRIMARY).await;
     let (_template, _) = scan(MEMBER_ACCOUNTS[0], PRIMARY, &topic, &sinks.suffix, 1).await;
@@ -679,8 +679,7 @@ async fn s3_access_denied_fails_only_the_record_it_refused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn throttled_describe_findings_is_retried_then_reported_per_record() {
-    let n = u32::from_str_radix(&unique_suffix(), 16).unwrap();
-    let member = format!("77{n:010}");
+    let member = unique_account_id("77");
     let sinks = Sinks::new().await;
     let topic = SecurityTopic::create(&sinks.suffix, PRIMARY).await;
     let (_template, _) = scan(&member, PRIMARY, &topic, &sinks.suffix, 1).await;

@@ -149,12 +149,24 @@ async fn find(
                 continue;
             }
             if !tags.is_empty() {
-                let listed = client
+                let listed = match client
                     .list_tags_for_resource()
                     .resource_arn(template.arn())
                     .send()
                     .await
-                    .map_err(|err| AwsFailure::new(&err, no_error_code))?;
+                {
+                    Ok(listed) => listed,
+                    // Deleted since it was listed (say, by an apply destroying its own): gone,
+                    // as a template whose describe fails is.
+                    Err(err)
+                        if err
+                            .as_service_error()
+                            .is_some_and(|e| e.is_no_such_entity_exception()) =>
+                    {
+                        continue
+                    }
+                    Err(err) => return Err(AwsFailure::new(&err, no_error_code)),
+                };
                 let has = |(key, value): (&String, &String)| {
                     listed
                         .tags()
@@ -174,4 +186,78 @@ async fn find(
     }
     found.sort();
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use test_support::classic::TaggedTemplate;
+    use test_support::{unique_account_id, unique_suffix, LocalAws};
+
+    const REGION: &str = "us-east-1";
+
+    async fn tag(client: &Client, arn: &str, key: &str, value: &str) {
+        client
+            .set_tags_for_resource()
+            .resource_arn(arn)
+            .tags(
+                aws_sdk_inspector::types::Tag::builder()
+                    .key(key)
+                    .value(value)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+
+    fn fail_next_list_tags(account: &str, code: &str) {
+        LocalAws::shared().admin(
+            "/_localaws/faults",
+            &serde_json::json!({"account_id": account, "call": "inspector:ListTagsForResource",
+                                "code": code, "times": 1}),
+        );
+    }
+
+    // CI failed once on this race: another test's template, listed, then deleted before its
+    // tags were read, failed the whole data source read with NoSuchEntityException.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_template_deleted_while_its_tags_are_read_is_left_out_other_failures_fail() {
+        let account = unique_account_id("78");
+        let client = Client::new(&LocalAws::shared().sdk_config(&account, REGION).await);
+        let suffix = unique_suffix();
+        let first = TaggedTemplate::create(&client, &format!("{suffix}a"), REGION).await;
+        let second = TaggedTemplate::create(&client, &format!("{suffix}b"), REGION).await;
+        for template in [&first.template, &second.template] {
+            tag(&client, template, "Suite", &suffix).await;
+        }
+        let tags = BTreeMap::from([("Suite".to_owned(), suffix.clone())]);
+        let arns = |found: Vec<Template>| -> Vec<String> {
+            found
+                .into_iter()
+                .map(|t| match t.arn {
+                    Value::Value(arn) => arn,
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+        let both = arns(find(&client, "template-", &tags).await.unwrap());
+        assert_eq!(both.len(), 2, "{both:?}");
+
+        // The first template whose tags are read "vanishes": the other is still found.
+        fail_next_list_tags(&account, "NoSuchEntityException");
+        let one = arns(find(&client, "template-", &tags).await.unwrap());
+        assert!(one.len() == 1 && both.contains(&one[0]), "{one:?}");
+
+        // Any other failure is the read's failure, named.
+        fail_next_list_tags(&account, "AccessDeniedException");
+        let failure = find(&client, "template-", &tags).await.unwrap_err();
+        assert_eq!(
+            failure.exception.as_deref(),
+            Some("AccessDeniedException"),
+            "{}",
+            failure.cause
+        );
+    }
 }

@@ -201,6 +201,17 @@ pub fn install_provider(binary: &Path) {
     });
 }
 
+/// An account id of a test's own (`prefix`, two digits, then ten random ones): counts and
+/// injected faults in it see only that test's calls.
+pub fn unique_account_id(prefix: &str) -> String {
+    assert!(
+        prefix.len() == 2 && prefix.bytes().all(|b| b.is_ascii_digit()),
+        "two digits"
+    );
+    let n = u32::from_str_radix(&unique_suffix(), 16).expect("unique_suffix is hex");
+    format!("{prefix}{n:010}")
+}
+
 /// A short random suffix: tests share one local AWS, so names must not collide.
 pub fn unique_suffix() -> String {
     use std::hash::{BuildHasher, Hasher};
