@@ -4,6 +4,7 @@ limits and pagination of the Inspector Classic API (2016-02-16)."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -339,6 +340,18 @@ def paginate(items: list, next_token: str | None, max_results: int | None) -> tu
 # The backend
 
 
+def _under_lock(method: Callable) -> Callable:
+    """For reads that walk the backend's dicts: a create or delete in another request thread
+    would end them with "dictionary changed size during iteration" (a 500)."""
+
+    @functools.wraps(method)
+    def locked(self: InspectorBackend, *args: Any, **kwargs: Any) -> Any:
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 class InspectorBackend(BaseBackend):
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
@@ -458,6 +471,7 @@ class InspectorBackend(BaseBackend):
     def describe_assessment_targets(self, arn_list: list) -> tuple[list, dict]:
         return self._describe(arn_list, TARGET, self.targets.get)
 
+    @_under_lock
     def list_assessment_targets(self, name_pattern: str | None) -> list[str]:
         matches = _name_matcher(name_pattern, "INVALID_ASSESSMENT_TARGET_NAME_PATTERN")
         return [target.arn for target in self.targets.values() if matches(target.name)]
@@ -557,6 +571,7 @@ class InspectorBackend(BaseBackend):
     def describe_assessment_templates(self, arn_list: list) -> tuple[list, dict]:
         return self._describe(arn_list, TEMPLATE, self.templates.get)
 
+    @_under_lock
     def list_assessment_templates(self, target_arns: list | None, template_filter: dict) -> list[str]:
         targets = {target.arn for target in self._get_all(target_arns, TARGET, self.targets)}
         matches = _name_matcher(template_filter.get("namePattern"), "INVALID_ASSESSMENT_TEMPLATE_NAME_PATTERN")
@@ -621,6 +636,7 @@ class InspectorBackend(BaseBackend):
             template = self._subscription_args(template_arn, event, topic_arn)
             template.subscriptions.pop((topic_arn, event), None)
 
+    @_under_lock
     def list_event_subscriptions(self, template_arn: str | None) -> list[dict]:
         templates = [self._get(template_arn, TEMPLATE, self.templates)] if template_arn is not None else list(self.templates.values())
         subscriptions = []
@@ -785,6 +801,7 @@ class InspectorBackend(BaseBackend):
     def describe_assessment_runs(self, arn_list: list) -> tuple[list, dict]:
         return self._describe(arn_list, RUN, self.runs.get)
 
+    @_under_lock
     def list_assessment_runs(self, template_arns: list | None, run_filter: dict) -> list[str]:
         templates = {template.arn for template in self._get_all(template_arns, TEMPLATE, self.templates)}
         matches = _name_matcher(run_filter.get("namePattern"), "INVALID_ASSESSMENT_TEMPLATE_NAME_PATTERN")
@@ -818,6 +835,7 @@ class InspectorBackend(BaseBackend):
 
     # --- findings ---------------------------------------------------------------------
 
+    @_under_lock
     def list_findings(self, run_arns: list | None, finding_filter: dict) -> list[str]:
         runs = self._get_all(run_arns, RUN, self.runs)
         findings = [f for run in runs for f in run.findings.values()] if runs else list(self.findings.values())
