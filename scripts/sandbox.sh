@@ -59,7 +59,7 @@ mailbox_up() {
   nohup .venv/bin/python scripts/sandbox-mailbox.py --dir "$state/mailbox" --port-file "$state/mailbox.port" \
     >"$logs/mailbox-server.log" 2>&1 &
   echo $! >"$state/mailbox.pid"
-  for _ in $(seq 50); do
+  for _ in $(seq 300); do # 30 s: a loaded 2-core machine starts Python slowly
     [ -s "$state/mailbox.port" ] && curl -sf "http://127.0.0.1:$(cat "$state/mailbox.port")/" >/dev/null && return
     sleep 0.1
   done

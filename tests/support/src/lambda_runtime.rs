@@ -70,13 +70,24 @@ pub fn invoke(
         }
         if let Ok(Some(status)) = child.try_wait() {
             // Give a last chance to requests already queued, then stop.
-            let answered =
-                serve_pending(&listener, event, &mut event_sent, &mut first_next, started);
+            let answered = serve_pending(
+                &listener,
+                event,
+                &mut event_sent,
+                &mut first_next,
+                started,
+                timeout,
+            );
             break Some(answered.unwrap_or(Invocation::Exited(status.code())));
         }
-        if let Some(found) =
-            serve_pending(&listener, event, &mut event_sent, &mut first_next, started)
-        {
+        if let Some(found) = serve_pending(
+            &listener,
+            event,
+            &mut event_sent,
+            &mut first_next,
+            started,
+            timeout,
+        ) {
             break Some(found);
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -123,12 +134,13 @@ fn serve_pending(
     event_sent: &mut bool,
     first_next: &mut Option<Duration>,
     started: Instant,
+    timeout: Duration,
 ) -> Option<Invocation> {
     while let Ok((stream, _)) = listener.accept() {
         stream.set_nonblocking(false).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
+        // A handler may work as long as the invocation's timeout before it posts its answer
+        // on this kept-alive connection.
+        stream.set_read_timeout(Some(timeout)).unwrap();
         if let Some(outcome) = serve_connection(stream, event, event_sent, first_next, started) {
             return Some(outcome);
         }
