@@ -11,9 +11,9 @@
 #   5. terraform test in every module that has .tftest.hcl files
 #   6. tests/terraform/security-stack: apply, plan -detailed-exitcode (must be 0), Inspector
 #      runs through the topics (check.py), destroy
-#   7. tests/terraform/inspector2-stack: the same without a check.py (its events are routed
-#      by functions/core/tests/inspector2.rs)
-# Steps 5-7 run in three concurrent lanes (see `lanes` below): they mostly wait on the aws
+# (examples/inspector2 is applied, planned and destroyed by functions/core/tests/inspector2.rs,
+# which also routes events through it; examples/multi-account by scripts/test-example.sh.)
+# Steps 5-6 run in three concurrent lanes (see `lanes` below): they mostly wait on the aws
 # provider's polling (an SQS queue or policy is re-read for ~30 s before it counts as
 # created), so one after the other they took 14 minutes.
 # A module variable named <crate>_zip (dashes as underscores, e.g. send_findings_zip) is
@@ -187,8 +187,7 @@ step "terraform init + validate: every module and example" validate_all # fills 
 
 # The lanes run at once against the same local AWS; within a lane, one step after the
 # other. Steps that set up one account's singletons share a lane: the security stack and
-# security-primary's test both enable Security Hub in 111111111111 us-east-1, and the
-# inspector2 stack makes 111111111111 Inspector v2's delegated administrator. The rest
+# security-primary's test both enable Security Hub in 111111111111 us-east-1. The rest
 # use names of their own or accounts of their own (inspector2-organization: 121212121212,
 # member-region: 666666666666, member-account: 555555555555). A module with tests that no
 # lane names gets a lane of its own.
@@ -201,7 +200,6 @@ module_tests() { # <module dir>...: terraform test in each, one after the other
 }
 lane_security_account() {
   step "security stack: apply, clean plan, Inspector runs, destroy" stack tests/terraform/security-stack
-  step "inspector2 stack: apply, clean plan, destroy" stack tests/terraform/inspector2-stack
   module_tests "${security_account_tests[@]}"
 }
 lane_forwarding() { module_tests "${forwarding_tests[@]}"; }

@@ -1,5 +1,5 @@
-//! Inspector v2 end to end over the local AWS: tests/terraform/inspector2-stack applied
-//! with the real terraform; `Inspector2 Finding` events built from the documented
+//! Inspector v2 end to end over the local AWS: examples/inspector2 applied with the real
+//! terraform (a clean plan after it); `Inspector2 Finding` events built from the documented
 //! examples are put on the security account's default bus in the primary and a second
 //! region; the forwarding rules route them to the send and notify queues; send-findings
 //! and notify-findings run in-process over what the queues hold.
@@ -14,7 +14,7 @@ use inspectorlink_core::notify::NotifyFindings;
 use inspectorlink_core::resolve::Record;
 use serde_json::{json, Value};
 use test_support::sqs::{drain, event};
-use test_support::{unique_suffix, LocalAws, REGIONS, SECURITY_ACCOUNT};
+use test_support::{unique_suffix, LocalAws, MEMBER_ACCOUNTS, REGIONS, SECURITY_ACCOUNT};
 
 use super::notify::v2_states;
 use super::{inspector2_event, objects_in, pipeline_over};
@@ -52,19 +52,49 @@ async fn put_event(region: &str, event: &Value) {
 async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_once() {
     let aws = LocalAws::shared();
     let suffix = unique_suffix();
-    let tf = aws.terraform("tests/terraform/inspector2-stack");
-    // moto stores Lambda code without running it: any zip will do.
+    let tf = aws.terraform("examples/inspector2");
+    // The local AWS stores Lambda code without running it: any zip will do.
     let zip = tf.dir().join("stand-in.zip");
     std::fs::write(&zip, b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0").unwrap();
     let zip = zip.to_str().unwrap();
-    tf.set_vars(
-        &json!({"name_suffix": suffix, "send_findings_zip": zip, "notify_findings_zip": zip}),
-    );
+    let email = format!("secops-{suffix}@example.com");
+    let (member, excluded) = (MEMBER_ACCOUNTS[0], MEMBER_ACCOUNTS[1]);
+    tf.set_vars(&json!({
+        "name_prefix": format!("ilv2-{suffix}"),
+        "security_account_id": SECURITY_ACCOUNT,
+        "management_account_id": "999999999999",
+        "member_account_ids": [member, excluded],
+        "excluded_account_ids": [excluded],
+        "primary_region": REGIONS[0],
+        "secondary_region": REGIONS[1],
+        "account_role_name": "inspectorlink-test",
+        "notify_min_severity": "INFORMATIONAL",
+        "notification_emails": [email],
+        "local_aws": true,
+        "bucket_force_destroy": true,
+        "send_findings_zip": zip,
+        "notify_findings_zip": zip,
+    }));
     tf.init().assert_success();
     let _destroy = Destroy(&tf);
     tf.apply().assert_success();
+    let plan = tf.plan();
+    assert_eq!(
+        plan.code, 0,
+        "a plan right after apply must be clean:\n{plan}"
+    );
     let outputs = tf.outputs();
-    let out = |name: &str| outputs[name].as_str().unwrap().to_owned();
+    for region in REGIONS {
+        assert_eq!(
+            outputs["associated_account_ids"][region],
+            json!([member]),
+            "{region}: the excluded member is left alone"
+        );
+    }
+    let out = |name: &str| match outputs[name].as_str() {
+        Some(value) => value.to_owned(),
+        None => panic!("no output {name} in {outputs:#}"),
+    };
 
     let (primary, other) = (REGIONS[0], REGIONS[1]);
     let security = aws.sdk_config(SECURITY_ACCOUNT, primary).await;
@@ -75,7 +105,7 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
             .build(),
     );
     let vars = BTreeMap::from([
-        ("FINDINGS_BUCKET", out("bucket_name")),
+        ("FINDINGS_BUCKET", out("findings_bucket")),
         ("FINDINGS_KMS_KEY_ARN", out("kms_key_arn")),
         ("NOTIFICATIONS_TOPIC_ARN", out("notifications_topic_arn")),
         ("NOTIFY_MIN_SEVERITY", "INFORMATIONAL".to_owned()),
@@ -130,7 +160,7 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
     assert_eq!(announced.published.len(), sent.len(), "one per finding");
 
     // One object per finding, with the engine, severity and resource of its event.
-    let objects = objects_in(&s3, &out("bucket_name")).await;
+    let objects = objects_in(&s3, &out("findings_bucket")).await;
     assert_eq!(objects.len(), sent.len(), "{:?}", objects.keys());
     for event in &sent {
         let detail = &event["detail"];
@@ -167,7 +197,7 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
         "delivered twice, announced once"
     );
 
-    let after = objects_in(&s3, &out("bucket_name")).await;
+    let after = objects_in(&s3, &out("findings_bucket")).await;
     assert_eq!(
         after.keys().collect::<Vec<_>>(),
         objects.keys().collect::<Vec<_>>(),
@@ -181,7 +211,7 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
     assert_eq!(ec2[0].status, Status::Closed);
 
     // Two notifications of that finding: ACTIVE, then CLOSED; one mail per finding and state.
-    let mail = aws.mailbox(&out("notification_email"));
+    let mail = aws.mailbox(&email);
     assert_eq!(mail.len(), sent.len() + 1, "{mail:#?}");
     let active_doc = announced
         .published
@@ -206,7 +236,7 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
     }
 }
 
-/// Destroys the stack when the test ends, passed or not.
+/// Destroys the example when the test ends, passed or not.
 struct Destroy<'a>(&'a test_support::Terraform);
 
 impl Drop for Destroy<'_> {

@@ -1,0 +1,79 @@
+# inspectorlink on Inspector v2 for an AWS Organization, in one root: the security account
+# becomes Inspector's delegated administrator in two regions and scans the members
+# continuously; each region's "Inspector2 Finding" events go, through the primary region's
+# default bus, to the central queues, where send-findings stores each finding (S3, optional
+# OpenSearch) and notify-findings announces it and its closure.
+#
+# The event carries the whole finding, so unlike Inspector Classic (examples/multi-account)
+# nothing is deployed in the member accounts.
+
+################################################################################
+# Pipeline (primary region)
+################################################################################
+
+module "security_primary" {
+  source    = "../../modules/security-primary"
+  providers = { aws = aws.security_primary }
+
+  name_prefix           = var.name_prefix
+  regions               = [var.primary_region]
+  member_account_ids    = var.member_account_ids
+  eventbridge_rule_arns = [module.forward_primary.rule_arn]
+  notify_min_severity   = var.notify_min_severity
+  notification_emails   = [for email in var.notification_emails : { endpoint = email }]
+  enable_security_hub   = var.enable_security_hub
+  bucket_force_destroy  = var.bucket_force_destroy
+  send_findings_zip     = var.send_findings_zip
+  notify_findings_zip   = var.notify_findings_zip
+  tags                  = var.tags
+}
+
+################################################################################
+# Inspector v2 enablement, per region
+################################################################################
+
+module "organization_primary" {
+  source    = "../../modules/inspector2-organization"
+  providers = { aws = aws.security_primary, aws.management = aws.management_primary }
+
+  member_account_ids   = var.member_account_ids
+  excluded_account_ids = var.excluded_account_ids
+  auto_enable          = var.auto_enable
+  resource_types       = var.resource_types
+}
+
+module "organization_secondary" {
+  source    = "../../modules/inspector2-organization"
+  providers = { aws = aws.security_secondary, aws.management = aws.management_secondary }
+
+  member_account_ids   = var.member_account_ids
+  excluded_account_ids = var.excluded_account_ids
+  auto_enable          = var.auto_enable
+  resource_types       = var.resource_types
+}
+
+################################################################################
+# Finding events: secondary region -> primary bus -> central queues
+################################################################################
+
+module "forward_primary" {
+  source    = "../../modules/inspector2-forwarding"
+  providers = { aws = aws.security_primary }
+
+  name_prefix      = var.name_prefix
+  queue_arns       = module.security_primary.subscription_queue_arns
+  severities       = var.severities
+  alarm_topic_arn  = module.security_primary.alarm_topic_arn
+  create_dlq_alarm = true # alarm_topic_arn is known only after apply
+  tags             = var.tags
+}
+
+module "forward_secondary" {
+  source    = "../../modules/inspector2-forwarding"
+  providers = { aws = aws.security_secondary }
+
+  name_prefix   = var.name_prefix
+  event_bus_arn = "arn:${var.partition}:events:${var.primary_region}:${var.security_account_id}:event-bus/default"
+  severities    = var.severities
+  tags          = var.tags
+}

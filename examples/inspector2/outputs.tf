@@ -1,0 +1,43 @@
+output "queue_urls" {
+  description = "The central queues' URLs: send (send-findings) and notify (notify-findings)."
+  value = {
+    send   = module.security_primary.queue_url
+    notify = module.security_primary.notify_queue_url
+  }
+}
+
+output "findings_bucket" {
+  description = "Where send-findings writes one object per finding."
+  value       = module.security_primary.bucket_name
+}
+
+output "kms_key_arn" {
+  description = "The pipeline's key (bucket, queues, topics, table)."
+  value       = module.security_primary.kms_key_arn
+}
+
+output "notifications_topic_arn" {
+  description = "The topic notify-findings publishes to; subscribe more endpoints here."
+  value       = module.security_primary.notifications_topic_arn
+}
+
+output "dedupe_table_name" {
+  description = "notify-findings' record of what was announced (one item per finding and status)."
+  value       = module.security_primary.dedupe_table_name
+}
+
+output "rules" {
+  description = "Per region: the forwarding rule, its targets and the dead-letter queue of undeliverable events."
+  value = {
+    (var.primary_region)   = { rule = module.forward_primary.rule_arn, targets = module.forward_primary.target_arns, dlq_url = module.forward_primary.dlq_url }
+    (var.secondary_region) = { rule = module.forward_secondary.rule_arn, targets = module.forward_secondary.target_arns, dlq_url = module.forward_secondary.dlq_url }
+  }
+}
+
+output "associated_account_ids" {
+  description = "Per region: the member accounts associated with the delegated administrator."
+  value = {
+    (var.primary_region)   = module.organization_primary.associated_account_ids
+    (var.secondary_region) = module.organization_secondary.associated_account_ids
+  }
+}
