@@ -68,6 +68,7 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
         "primary_region": REGIONS[0],
         "secondary_region": REGIONS[1],
         "account_role_name": "inspectorlink-test",
+        "severities": ["MEDIUM", "HIGH", "CRITICAL"],
         "notify_min_severity": "INFORMATIONAL",
         "notification_emails": [email],
         "local_aws": true,
@@ -131,6 +132,12 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
     for (i, event) in sent.iter().enumerate() {
         put_event(REGIONS[i % 2], event).await;
     }
+    // Below the rules' severities: dropped in either region (counted out below).
+    let mut low: Value = serde_json::from_str(&inspector2_event(OTHERS[0])).unwrap();
+    low["detail"]["severity"] = "LOW".into();
+    for region in REGIONS {
+        put_event(region, &low).await;
+    }
     let to_send = drain(&sqs, send_url).await;
     let to_notify = drain(&sqs, notify_url).await;
     // SQS holds the whole event as EventBridge delivers it; a forwarded one keeps its region.
@@ -150,7 +157,11 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
     };
     let mut regions: Vec<String> = delivered(&to_send).into_values().collect();
     regions.sort();
-    assert_eq!(regions, [primary, primary, primary, other, other]);
+    assert_eq!(
+        regions,
+        [primary, primary, primary, other, other],
+        "no LOW event"
+    );
     assert_eq!(delivered(&to_notify), delivered(&to_send));
 
     let stored = send.process(event(&to_send)).await;
