@@ -1,8 +1,12 @@
-# Sourced by scripts/test-example.sh and scripts/bench-example.sh: the local AWS, the
-# inspectorlink provider, Lambda zips and a private copy of the example to run terraform in.
+# Sourced by scripts/test-example.sh, bench-example.sh, sandbox.sh and test-modules.sh: the
+# local AWS, the inspectorlink provider, Lambda zips and a private copy of the example to
+# run terraform in.
 # shellcheck shell=bash
 
 localaws() { (cd tests/localaws && ../../.venv/bin/python -m localaws "$@"); }
+
+# cargo's target directory: CARGO_TARGET_DIR, a cargo config's target-dir, or target/.
+cargo_target_dir() { cargo metadata --no-deps --format-version 1 | jq -r .target_directory; }
 
 # Starts the local AWS unless one is running (then leaves it running), and sources its env.
 example_localaws_up() {
@@ -21,7 +25,8 @@ example_localaws_up() {
 # writes to .terraform-mirror/, which other runs in the same checkout may be using.
 EXAMPLE_PROVIDER_BINARY=
 example_provider() {
-  local target=${CARGO_TARGET_DIR:-target} candidate
+  local target candidate
+  target=$(cargo_target_dir)
   for candidate in "$target"/debug/terraform-provider-inspectorlink "$target"/release/terraform-provider-inspectorlink \
     .terraform-mirror/registry.terraform.io/inspectorlink/inspectorlink/*/*/terraform-provider-inspectorlink_*; do
     if [ -x "$candidate" ] && { [ -z "$EXAMPLE_PROVIDER_BINARY" ] || [ "$candidate" -nt "$EXAMPLE_PROVIDER_BINARY" ]; }; then

@@ -137,7 +137,8 @@ def drain(estate: Estate, logs: Path, only: str | None, timeout: float) -> None:
     overrides = {"OPENSEARCH_ENDPOINT": f"{ENDPOINT}/_localaws/opensearch/{domain}"}
     runner = Runner(ACCOUNTS, estate.security, estate.primary, logs, overrides, function_prefix=f"{estate.prefix}-")
     if only:
-        runner.mappings = [m for m in runner.mappings if m.queue_arn == estate.outputs["queue_arns"][0 if only == "send" else 1]]
+        queue_name = estate.queue_url(only).rsplit("/", 1)[1]
+        runner.mappings = [m for m in runner.mappings if m.queue_arn.rsplit(":", 1)[1] == queue_name]
     started = time.monotonic()
     try:
         runner.drain(timeout)

@@ -118,9 +118,8 @@ EOT
 }
 
 report() {
-  local target_dir bin
-  target_dir=$(cargo metadata --no-deps --format-version 1 | jq -r .target_directory)
-  bin=$target_dir/debug/inspectorlink-report
+  local bin
+  bin=$(cargo_target_dir)/debug/inspectorlink-report
   [ -x "$bin" ] || cargo build --quiet -p inspectorlink-report
   "$bin" --bucket "$(tf output -raw findings_bucket)" --prefix findings --title "inspectorlink sandbox" --out "$state/report.html"
 }
@@ -221,7 +220,7 @@ test)
   phase "poison message -> DLQ, reason logged" py poison "$state/outputs.json" "$logs"
   grep '^ok' "$PHASE_LOG" | sed 's/^/    /' 
   phase "report: HTML from the findings in S3" report
-  artefacts="$(cargo metadata --no-deps --format-version 1 | jq -r .target_directory)/test-artefacts"
+  artefacts="$(cargo_target_dir)/test-artefacts"
   phase "report in Chromium: numbers = S3, screenshots" py check-report "$state/outputs.json" "$state/report.html" "$artefacts"
   sed 's/^/    /' "$PHASE_LOG"
   ;;

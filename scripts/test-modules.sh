@@ -24,7 +24,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-localaws() { (cd tests/localaws && ../../.venv/bin/python -m localaws "$@"); }
+# shellcheck source=scripts/example-lib.sh
+source scripts/example-lib.sh # localaws, cargo_target_dir
 
 started_here=false
 localaws status >/dev/null 2>&1 || started_here=true
@@ -79,7 +80,7 @@ build() {
   # a .terraform.lock.hcl (gitignored, maybe left by another build) can refuse it, and the
   # shared .terraform-mirror/ is left alone.
   local target_dir
-  target_dir=$(cargo metadata --no-deps --format-version 1 | jq -r .target_directory)
+  target_dir=$(cargo_target_dir)
   sed "s|^provider_installation {|provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/inspectorlink/inspectorlink\" = \"$target_dir/debug\"\n  }|" \
     "$TF_CLI_CONFIG_FILE" >"$tmp/terraform.rc"
   export TF_CLI_CONFIG_FILE=$tmp/terraform.rc
