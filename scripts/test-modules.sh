@@ -206,13 +206,14 @@ lane_security_account() {
 lane_forwarding() { module_tests "${forwarding_tests[@]}"; }
 lane_members() { module_tests "${members_tests[@]}"; }
 lane_unlisted() {
-  local dir listed=" ${security_account_tests[*]} ${forwarding_tests[*]} ${members_tests[*]} "
+  local dir listed=" ${security_account_tests[*]} ${forwarding_tests[*]} ${members_tests[*]} " unlisted=()
   for dir in modules/*/; do
     dir=${dir%/}
     if [[ $listed != *" $dir "* ]] && { compgen -G "$dir/*.tftest.hcl" || compgen -G "$dir/tests/*.tftest.hcl"; } >/dev/null; then
-      module_tests "$dir"
+      unlisted+=("$dir")
     fi
   done
+  if ((${#unlisted[@]})); then module_tests "${unlisted[@]}"; else echo "(every module with tests is in a lane above)"; fi
 }
 lanes=(lane_security_account lane_forwarding lane_members lane_unlisted)
 printf '\n--> %s lanes at once: %s\n' "${#lanes[@]}" "${lanes[*]}"
@@ -222,7 +223,7 @@ for lane in "${lanes[@]}"; do
 done
 for i in "${!lanes[@]}"; do
   wait "${pids[$i]}" || true
-  printf '\n----- %s -----' "${lanes[$i]}"
+  printf '\n----- %s -----\n' "${lanes[$i]}"
   cat "$tmp/${lanes[$i]}.log"
 done
 pids=()

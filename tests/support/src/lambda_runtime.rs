@@ -64,30 +64,25 @@ pub fn invoke(
 
     let mut first_next = None;
     let mut event_sent = false;
-    let outcome = loop {
-        if started.elapsed() > timeout {
-            break None;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            // Give a last chance to requests already queued, then stop.
-            let answered = serve_pending(
-                &listener,
-                event,
-                &mut event_sent,
-                &mut first_next,
-                started,
-                timeout,
-            );
-            break Some(answered.unwrap_or(Invocation::Exited(status.code())));
-        }
-        if let Some(found) = serve_pending(
+    let mut serve = || {
+        serve_pending(
             &listener,
             event,
             &mut event_sent,
             &mut first_next,
             started,
             timeout,
-        ) {
+        )
+    };
+    let outcome = loop {
+        if started.elapsed() > timeout {
+            break None;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            // Give a last chance to requests already queued, then stop.
+            break Some(serve().unwrap_or(Invocation::Exited(status.code())));
+        }
+        if let Some(found) = serve() {
             break Some(found);
         }
         std::thread::sleep(Duration::from_millis(5));
