@@ -190,8 +190,8 @@ step "terraform init + validate: every module and example" validate_all # fills 
 # other. Steps that set up one account's singletons share a lane: the security stack and
 # security-primary's test both enable Security Hub in 111111111111 us-east-1. The rest
 # use names of their own or accounts of their own (inspector2-organization: 121212121212,
-# member-region: 666666666666, member-account: 555555555555). A module with tests that no
-# lane names gets a lane of its own.
+# member-region: 666666666666, member-account: 555555555555). Modules with tests that no
+# lane names run in one more lane (lane_unlisted).
 security_account_tests=(modules/security-primary)
 forwarding_tests=(modules/inspector2-forwarding modules/security-region)
 members_tests=(modules/member-region modules/inspector2-organization modules/member-account)
