@@ -220,8 +220,9 @@ mod tests {
         );
     }
 
-    // CI failed once on this race: another test's template, listed, then deleted before its
-    // tags were read, failed the whole data source read with NoSuchEntityException.
+    // A race the acceptance tests can run into (two tests share the member account): a
+    // template listed, then deleted by the other's cleanup before its tags were read,
+    // failed the whole data source read with NoSuchEntityException.
     #[tokio::test(flavor = "multi_thread")]
     async fn a_template_deleted_while_its_tags_are_read_is_left_out_other_failures_fail() {
         let account = unique_account_id("78");
