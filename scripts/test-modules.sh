@@ -44,12 +44,14 @@ source "${LOCALAWS_STATE_DIR:-.localaws}/env"
 export TF_PLUGIN_CACHE_DIR=$tmp/plugin-cache
 mkdir -p "$TF_PLUGIN_CACHE_DIR"
 # A .terraform.lock.hcl here is a gitignored leftover of an earlier run, possibly naming
-# another provider build: start from none.
+# another provider build: start from none. Without a lock file terraform installs into the
+# plugin cache instead of reading it, and two lanes' inits writing the same provider there
+# at once fail ("mkdir ...: file exists"): one init at a time.
 tf_init() {
   local log
   log=$(mktemp "$tmp/init.XXXXXX")
   rm -f .terraform.lock.hcl
-  terraform init -backend=false -input=false -no-color >"$log" 2>&1 || { cat "$log"; return 1; }
+  flock "$tmp/init.lock" terraform init -backend=false -input=false -no-color >"$log" 2>&1 || { cat "$log"; return 1; }
 }
 
 # step <name> <command...>: runs it, prints its output, records ok/FAILED and the seconds
