@@ -358,7 +358,7 @@ class Runner:
         self.account_id = account_id
         self.region = region
         self.sqs = accounts.client("sqs", account_id, region)
-        self.cache = logs / ".code"
+        self.cache = logs.resolve() / ".code"  # absolute: the bootstrap starts in its own directory
         functions: dict[str, Function] = {}
         self.mappings: list[Mapping] = []
         client = accounts.client("lambda", account_id, region)

@@ -7,6 +7,7 @@ import json
 import urllib.error
 import urllib.request
 import zipfile
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
@@ -143,6 +144,20 @@ def test_the_runner_deletes_successes_and_redrives_failures(accounts, function, 
     log = (tmp_path / f"{function['name']}.log").read_text()
     # One warm instance, started with the function's environment and the role's keys.
     assert log.count("started as") == 1 and "GREETING=deployed" in log
+
+
+def test_a_relative_logs_directory_works(accounts, function, tmp_path, monkeypatch):
+    # Regression: `sandbox.py drain <outputs> .sandbox/logs` could not start the bootstrap.
+    monkeypatch.chdir(tmp_path)
+    function["sqs"].send_message(QueueUrl=function["url"], MessageBody="ok")
+    runner = Runner(accounts, SECURITY_ACCOUNT, REGION, Path("logs"), {}, function_prefix=function["name"])
+    try:
+        runner.drain(timeout=60)
+    finally:
+        runner.close()
+    [summary] = runner.summary()
+    assert (summary["records"], summary["failed_records"], summary["invocation_errors"]) == (1, 0, 0), summary
+    assert (tmp_path / "logs" / f"{function['name']}.log").exists()
 
 
 def test_a_crashing_function_fails_the_whole_batch(accounts, function, tmp_path):
