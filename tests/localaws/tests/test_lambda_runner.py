@@ -125,17 +125,23 @@ def test_the_deployed_package_is_served(accounts, endpoint, function):
     assert missing.value.code == 404
 
 
-def test_the_runner_deletes_successes_and_redrives_failures(accounts, function, tmp_path):
-    sqs = function["sqs"]
-    for n in range(7):
-        sqs.send_message(QueueUrl=function["url"], MessageBody=f"ok {n}")
-    sqs.send_message(QueueUrl=function["url"], MessageBody="please fail")
-    runner = Runner(accounts, SECURITY_ACCOUNT, REGION, tmp_path, {}, function_prefix=function["name"])
+def drain(accounts, function, logs):
+    """Runs the function's mapping until its queue is empty; the function's summary line."""
+    runner = Runner(accounts, SECURITY_ACCOUNT, REGION, logs, {}, function_prefix=function["name"])
     try:
         runner.drain(timeout=60)
     finally:
         runner.close()
     [summary] = runner.summary()
+    return summary
+
+
+def test_the_runner_deletes_successes_and_redrives_failures(accounts, function, tmp_path):
+    sqs = function["sqs"]
+    for n in range(7):
+        sqs.send_message(QueueUrl=function["url"], MessageBody=f"ok {n}")
+    sqs.send_message(QueueUrl=function["url"], MessageBody="please fail")
+    summary = drain(accounts, function, tmp_path)
     # 8 records, then the failed one once more: after 2 receives (maxReceiveCount) SQS moves it.
     assert (summary["records"], summary["failed_records"], summary["invocation_errors"]) == (9, 2, 0), summary
     assert "Messages" not in sqs.receive_message(QueueUrl=function["url"])
@@ -150,12 +156,7 @@ def test_a_relative_logs_directory_works(accounts, function, tmp_path, monkeypat
     # Regression: `sandbox.py drain <outputs> .sandbox/logs` could not start the bootstrap.
     monkeypatch.chdir(tmp_path)
     function["sqs"].send_message(QueueUrl=function["url"], MessageBody="ok")
-    runner = Runner(accounts, SECURITY_ACCOUNT, REGION, Path("logs"), {}, function_prefix=function["name"])
-    try:
-        runner.drain(timeout=60)
-    finally:
-        runner.close()
-    [summary] = runner.summary()
+    summary = drain(accounts, function, Path("logs"))
     assert (summary["records"], summary["failed_records"], summary["invocation_errors"]) == (1, 0, 0), summary
     assert (tmp_path / "logs" / f"{function['name']}.log").exists()
 
