@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -670,6 +671,131 @@ def sqs_no_lambda_invocation_on_send() -> None:
     Queue.lambda_event_source_mappings = property(lambda self: {}, lambda self, value: None)
 
 
+def sqs_standard_queue_order() -> None:
+    """SQS standard queues hand out messages in the order they were sent.
+
+    AWS promises no order for a standard queue ("best-effort ordering": a consumer may
+    receive a later message first, and one batch may mix old and new), only FIFO queues
+    keep it. moto always answers oldest first, so a consumer or a test that assumes the
+    sending order passes here and fails on AWS. Here ReceiveMessage on a standard queue
+    takes the visible messages in a random order; FIFO queues keep theirs.
+    """
+    import random
+
+    from moto.sqs.models import Queue
+
+    if getattr(Queue, "_localaws_unordered", False):
+        return
+    visible = Queue.messages.fget
+
+    def messages(self: Queue) -> list:
+        found = visible(self)
+        if not self.fifo_queue:
+            random.shuffle(found)
+        return found
+
+    Queue.messages = property(messages)
+    Queue._localaws_unordered = True
+
+
+class SnapshotDict(dict):
+    """A dict whose iteration and views are lists copied in one step.
+
+    moto's server answers requests on parallel threads and its backends keep resources in
+    plain dicts that one request iterates (a Python-level loop or comprehension, which the
+    interpreter may suspend) while another inserts or removes: the loop then fails with
+    "dictionary changed size during iteration" and the request answers 500. Copying a
+    dict's view into a list runs in C under the GIL without a thread switch, so iterating
+    the copy is safe; lookups and writes are the dict's own.
+    """
+
+    def __iter__(self):
+        return iter(list(dict.keys(self)))
+
+    def keys(self):
+        return list(dict.keys(self))
+
+    def values(self):
+        return list(dict.values(self))
+
+    def items(self):
+        return list(dict.items(self))
+
+
+class SnapshotOrderedDict(OrderedDict):
+    """SnapshotDict for the OrderedDicts moto uses where order is part of the answer."""
+
+    def __iter__(self):
+        return iter(list(OrderedDict.keys(self)))
+
+    def keys(self):
+        return list(OrderedDict.keys(self))
+
+    def values(self):
+        return list(OrderedDict.values(self))
+
+    def items(self):
+        return list(OrderedDict.items(self))
+
+
+def iam_roles_under_concurrency() -> None:
+    """IAM: a request fails with 500 while another creates or deletes a role in its account.
+
+    moto looks up the caller's role on every request signed with role-session keys
+    (mark_account_as_visited -> get_role_by_arn) and checks a new role's name, both by
+    looping over the account's roles, so a CreateRole or DeleteRole on another thread
+    ends them with "dictionary changed size during iteration" (terraform creates several
+    roles of one account at once). And CreateRole checks the name, then inserts: two
+    concurrent calls with one name both succeed, where AWS answers EntityAlreadyExists to
+    the second. Here the roles are a SnapshotDict and CreateRole holds the account's lock
+    from the check to the insert.
+    """
+    import threading
+
+    from moto.iam.models import IAMBackend
+
+    if getattr(IAMBackend, "_localaws_concurrency", False):
+        return
+    original_init = IAMBackend.__init__
+    original_create_role = IAMBackend.create_role
+
+    def __init__(self: IAMBackend, *args, **kwargs) -> None:
+        original_init(self, *args, **kwargs)
+        self.roles = SnapshotDict(self.roles)
+        self._localaws_roles_lock = threading.Lock()
+
+    def create_role(self: IAMBackend, *args, **kwargs):
+        with self._localaws_roles_lock:
+            return original_create_role(self, *args, **kwargs)
+
+    IAMBackend.__init__ = __init__
+    IAMBackend.create_role = create_role
+    IAMBackend._localaws_concurrency = True
+
+
+def sns_subscriptions_under_concurrency() -> None:
+    """SNS: a Publish fails with 500 while a Subscribe or Unsubscribe runs in its account and region.
+
+    moto's Topic.publish, Subscribe (looking for an existing subscription) and
+    SetSubscriptionAttributes loop over the region's subscriptions, an OrderedDict that a
+    concurrent Subscribe or Unsubscribe changes: "OrderedDict mutated during iteration".
+    Our Inspector Classic backend publishes from assessment runs while terraform
+    subscribes queues. Here the subscriptions are a SnapshotOrderedDict.
+    """
+    from moto.sns.models import SNSBackend
+
+    if getattr(SNSBackend, "_localaws_concurrency", False):
+        return
+    original_init = SNSBackend.__init__
+
+    def __init__(self: SNSBackend, *args, **kwargs) -> None:
+        original_init(self, *args, **kwargs)
+        self.subscriptions = SnapshotOrderedDict(self.subscriptions)
+
+    SNSBackend.__init__ = __init__
+    SNSBackend._localaws_concurrency = True
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "securityhub_update_configuration": securityhub_update_configuration,
     "securityhub_product_subscriptions": securityhub_product_subscriptions,
@@ -685,6 +811,9 @@ PATCHES: dict[str, Callable[[], None]] = {
     "lambda_kms_key_arn": lambda_kms_key_arn,
     "s3_bucket_policy_secure_transport": s3_bucket_policy_secure_transport,
     "sqs_no_lambda_invocation_on_send": sqs_no_lambda_invocation_on_send,
+    "sqs_standard_queue_order": sqs_standard_queue_order,
+    "iam_roles_under_concurrency": iam_roles_under_concurrency,
+    "sns_subscriptions_under_concurrency": sns_subscriptions_under_concurrency,
 }
 
 
