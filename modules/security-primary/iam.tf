@@ -89,9 +89,11 @@ data "aws_iam_policy_document" "send" {
   source_policy_documents = [data.aws_iam_policy_document.lambda_common["send"].json]
 
   statement {
-    sid       = "FindingObjects"
-    effect    = "Allow"
-    actions   = ["s3:PutObject"]
+    sid    = "FindingObjects"
+    effect = "Allow"
+    # GetObject for HeadObject: a write reads the stored object's version first, so that
+    # an older state of a finding never replaces a newer one.
+    actions   = ["s3:GetObject", "s3:PutObject"]
     resources = ["${local.bucket_arn}/${var.findings_prefix}/*"]
   }
 

@@ -164,7 +164,7 @@ variable "alarm_topic_arn" {
 # ---------------------------------------------------------------------------------------
 
 variable "bucket_name" {
-  description = "An existing bucket for the finding documents (e.g. the landing zone's central log bucket); the module then only grants send-findings s3:PutObject under findings_prefix. When null, the module creates \"<name_prefix>-findings-<account id>\" (lowercase)."
+  description = "An existing bucket for the finding documents (e.g. the landing zone's central log bucket); the module then only grants send-findings s3:GetObject and s3:PutObject under findings_prefix. When null, the module creates \"<name_prefix>-findings-<account id>\" (lowercase)."
   type        = string
   default     = null
 

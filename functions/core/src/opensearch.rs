@@ -1,5 +1,6 @@
 //! The OpenSearch sink: `_bulk` index actions with `_id` = finding id (a redelivery
-//! overwrites), signed with SigV4 (`es` for domains, `aoss` for Serverless), TLS verified.
+//! overwrites) and external versioning from `Finding::version` (an older state never
+//! replaces a newer one; the refusal counts as done), signed with SigV4 (`es` for domains, `aoss` for Serverless), TLS verified.
 //! Throttling and server errors are retried with jittered backoff; what still fails is
 //! reported per document.
 
@@ -12,7 +13,7 @@ use aws_sigv4::http_request::{
 };
 use aws_sigv4::sign::v4;
 use serde::Deserialize;
-use tracing::{instrument, warn};
+use tracing::{info, instrument, warn};
 
 use crate::config::OpenSearchConfig;
 use crate::finding::Finding;
@@ -62,6 +63,15 @@ struct BulkItem {
     id: Option<String>,
     status: u16,
     error: Option<serde_json::Value>,
+}
+
+/// The error type of an external-versioning write older than the stored document.
+const VERSION_CONFLICT: &str = "version_conflict_engine_exception";
+
+impl BulkItem {
+    fn error_type(&self) -> Option<&str> {
+        self.error.as_ref()?.get("type")?.as_str()
+    }
 }
 
 impl OpenSearchSink {
@@ -150,8 +160,14 @@ impl OpenSearchSink {
     ) -> Result<HashMap<String, String>, OpenSearchError> {
         let mut body = Vec::new();
         for finding in findings {
-            let action =
+            let mut action =
                 serde_json::json!({"index": {"_index": self.config.index, "_id": finding.id}});
+            if let Some(version) = finding.version() {
+                // The index keeps the newest state: an older version is refused (409), an
+                // equal one (a redelivery) rewritten.
+                action["index"]["version"] = version.into();
+                action["index"]["version_type"] = "external_gte".into();
+            }
             serde_json::to_writer(&mut body, &action).expect("JSON");
             body.push(b'\n');
             serde_json::to_writer(&mut body, finding).expect("JSON");
@@ -173,8 +189,12 @@ impl OpenSearchSink {
             .into_iter()
             .flat_map(|action| action.into_values())
         {
-            let id = item.id.unwrap_or_default();
+            let id = item.id.clone().unwrap_or_default();
             if item.status < 300 {
+                indexed.insert(id);
+            } else if item.status == 409 && item.error_type() == Some(VERSION_CONFLICT) {
+                // The index holds a newer state of the finding: this one is done.
+                info!(finding_id = %id, "a newer state of the finding is indexed; kept it");
                 indexed.insert(id);
             } else {
                 let reason = item

@@ -1,12 +1,12 @@
 //! send-findings' work on one SQS batch: resolve the records into findings (resolve.rs),
-//! write each to S3 and OpenSearch, and report exactly the records that failed.
+//! write each to S3 and OpenSearch, never over a newer state of the finding (s3.rs,
+//! opensearch.rs), and report exactly the records that failed.
 
-use std::collections::{btree_map, BTreeMap, HashMap};
+use std::collections::{btree_map, BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_config::SdkConfig;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use aws_smithy_types::error::display::DisplayErrorContext;
 use futures::future::join_all;
 use tracing::{info, warn};
 
@@ -16,7 +16,7 @@ use crate::finding::Finding;
 use crate::metrics;
 use crate::opensearch::OpenSearchSink;
 use crate::resolve::{batch_response, FindingResolver, Record};
-use crate::s3::S3Sink;
+use crate::s3::{S3Sink, Written};
 
 /// How many S3 writes run at once.
 const S3_CONCURRENCY: usize = 16;
@@ -33,6 +33,8 @@ pub struct BatchOutcome {
     /// message id → why it failed (it is returned to SQS, and after maxReceiveCount lands in the DLQ).
     pub failed: BTreeMap<String, String>,
     pub stored: Vec<Finding>,
+    /// Findings whose store already held a newer state (kept, and their records done).
+    pub superseded: Vec<Finding>,
     pub ignored: usize,
     pub gone: usize,
     /// Calls to AWS (Inspector, EC2, S3, OpenSearch) made for the batch, retries of
@@ -77,6 +79,7 @@ impl SendFindings {
             "send-findings",
             &[
                 ("FindingsStored", outcome.stored.len() as u64),
+                ("FindingsSuperseded", outcome.superseded.len() as u64),
                 ("RecordsFailed", outcome.failed.len() as u64),
                 ("RecordsIgnored", outcome.ignored as u64),
                 ("FindingsGone", outcome.gone as u64),
@@ -115,20 +118,32 @@ impl SendFindings {
         api_calls: &AtomicU64,
     ) {
         let mut failures: HashMap<String, String> = HashMap::new();
+        let mut superseded: HashSet<String> = HashSet::new();
         for chunk in documents.chunks(S3_CONCURRENCY) {
-            api_calls.fetch_add(chunk.len() as u64, Ordering::Relaxed);
             let writes = join_all(chunk.iter().map(|(finding, _)| self.s3.put(finding))).await;
             for ((finding, _), written) in chunk.iter().zip(writes) {
-                if let Err(err) = written {
-                    failures.insert(
-                        finding.id.clone(),
-                        format!("writing to S3: {}", DisplayErrorContext(&err)),
-                    );
+                match written {
+                    Ok(put) => {
+                        api_calls.fetch_add(put.calls, Ordering::Relaxed);
+                        if put.written == Written::Superseded {
+                            superseded.insert(finding.id.clone());
+                        }
+                    }
+                    Err(err) => {
+                        api_calls.fetch_add(err.calls, Ordering::Relaxed);
+                        failures.insert(finding.id.clone(), format!("writing to S3: {err}"));
+                    }
                 }
             }
         }
         if let Some(opensearch) = &self.opensearch {
-            let to_index: Vec<&Finding> = documents.iter().map(|(f, _)| f).collect();
+            // A superseded state is not indexed: the newer one's own record indexes it (and
+            // the index refuses older versions anyway).
+            let to_index: Vec<&Finding> = documents
+                .iter()
+                .map(|(f, _)| f)
+                .filter(|f| !superseded.contains(&f.id))
+                .collect();
             let sent_before = opensearch.requests_sent();
             let index_failures = opensearch.index(&to_index).await;
             api_calls.fetch_add(opensearch.requests_sent() - sent_before, Ordering::Relaxed);
@@ -143,6 +158,10 @@ impl SendFindings {
                     for id in message_ids {
                         outcome.failed.insert(id, reason.clone());
                     }
+                }
+                None if superseded.contains(&finding.id) => {
+                    info!(finding_id = %finding.id, account = %finding.account_id, region = %finding.region, "a newer state of the finding is stored; this one is not");
+                    outcome.superseded.push(finding);
                 }
                 None => {
                     info!(finding_id = %finding.id, account = %finding.account_id, region = %finding.region, severity = finding.severity.as_str(), "finding stored");

@@ -285,18 +285,16 @@ async fn findings_from_two_accounts_and_two_regions_land_enriched_in_s3_and_open
         objects.keys().collect::<Vec<_>>()
     );
     assert_eq!(sinks.indexed_ids(), ids);
+    // Each document's version is its finding's (external versioning), which a redelivery
+    // of the same state rewrites without raising.
     let state = sinks.opensearch(json!({}));
-    let versions: BTreeSet<u64> = state["documents"]["inspector-findings"]
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|d| d["_version"].as_u64().unwrap())
-        .collect();
-    assert_eq!(
-        versions,
-        BTreeSet::from([2]),
-        "redelivery overwrote each document once"
-    );
+    let documents = &state["documents"]["inspector-findings"];
+    for finding in objects.values() {
+        assert_eq!(
+            documents[&finding.id]["_version"],
+            json!(finding.version().unwrap())
+        );
+    }
     // The index template shipped with the code was applied before the first document.
     assert!(
         state["index_templates"]["inspector-findings"].is_object(),
@@ -542,12 +540,25 @@ async fn a_ten_finding_batch_from_one_account_costs_at_most_one_and_a_half_api_c
     );
     let sinks = Sinks::in_account(&security).await;
     let topic = SecurityTopic::create(&sinks.suffix, PRIMARY).await;
-    let (_template, _) = scan(&member, PRIMARY, &topic, &sinks.suffix, 1).await;
-    let records = queued(&topic).await;
-    assert_eq!(records.len(), 10);
 
+    // Cold: the first batch of an execution environment; warm: the next batch, of new
+    // findings from another run, with credentials and the index template reused.
     let mut per_batch = Vec::new();
-    for _ in ["cold", "warm"] {
+    let mut last_records = Vec::new();
+    // Kept until the end: a template deletes its runs and findings when dropped.
+    let mut templates = Vec::new();
+    for round in ["cold", "warm"] {
+        let (template, _) = scan(
+            &member,
+            PRIMARY,
+            &topic,
+            &format!("{}{round}", sinks.suffix),
+            1,
+        )
+        .await;
+        templates.push(template);
+        let records = queued(&topic).await;
+        assert_eq!(records.len(), 10);
         let (security_before, member_before) = (calls_of(&security), calls_of(&member));
         let outcome = sinks.pipeline.process(event(&records)).await;
         assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
@@ -561,7 +572,21 @@ async fn a_ten_finding_batch_from_one_account_costs_at_most_one_and_a_half_api_c
             "{calls:?}"
         );
         per_batch.push(calls);
+        last_records = records;
     }
+    // A redelivered batch: each object exists at the same version, so each write is the
+    // create-only PutObject refused, a HeadObject and the conditional PutObject: the price
+    // of never writing an older state over a newer one.
+    let before = calls_of(&security);
+    let outcome = sinks.pipeline.process(event(&last_records)).await;
+    assert_eq!(outcome.stored.len(), 10, "{outcome:?}");
+    let redelivered = calls_since(&before, &security);
+    assert_eq!(redelivered["s3:PUT object"], 20, "{redelivered:?}");
+    assert_eq!(redelivered["s3:HEAD object"], 10, "{redelivered:?}");
+    println!(
+        "BENCH send_findings_s3_calls_per_redelivered_finding {:.1} calls/finding",
+        (redelivered["s3:PUT object"] + redelivered["s3:HEAD object"]) as f64 / 10.0
+    );
     let [cold, warm] = &per_batch[..] else {
         unreachable!()
     };
@@ -765,10 +790,7 @@ fn inspector2_event(name: &str) -> String {
 async fn inspector2_events_are_stored_as_they_come_and_closing_overwrites_the_document() {
     let sinks = Sinks::new().await;
     // The documented EC2 event is the CLOSED one; its ACTIVE event came first.
-    let closed = inspector2_event("ec2-package-vulnerability");
-    let mut active: Value = serde_json::from_str(&closed).unwrap();
-    active["detail"]["status"] = "ACTIVE".into();
-    active["detail"]["updatedAt"] = "Wed Sep 04 16:59:44.356 UTC 2024".into();
+    let (active, closed) = notify::v2_states();
     let mut records: Vec<(String, String)> = [
         "ec2-network-reachability",
         "ecr-package-vulnerability",
@@ -779,7 +801,7 @@ async fn inspector2_events_are_stored_as_they_come_and_closing_overwrites_the_do
     .iter()
     .map(|name| (name.to_string(), inspector2_event(name)))
     .collect();
-    records.push(("ec2-active".into(), active.to_string()));
+    records.push(("ec2-active".into(), active));
     records.push((
         "no-arn".into(),
         json!({"detail-type": "Inspector2 Finding", "source": "aws.inspector2", "detail": {"status": "ACTIVE"}})
@@ -820,5 +842,122 @@ async fn inspector2_events_are_stored_as_they_come_and_closing_overwrites_the_do
     let state = sinks.opensearch(json!({}));
     let document = &state["documents"]["inspector-findings"][&ec2.id];
     assert_eq!(document["_source"]["status"], "CLOSED");
-    assert_eq!(document["_version"], 2);
+    // External versioning: the document's version is the finding's updatedAt.
+    assert_eq!(document["_version"], ec2.version().unwrap());
+}
+
+/// The stored state of the one finding of `sinks`: (S3 object status, index status and version).
+async fn stored_state(sinks: &Sinks, finding: &Finding) -> (Status, Value, Value) {
+    let object = sinks.objects().await[&finding.s3_key(&sinks.config.prefix)].status;
+    let state = sinks.opensearch(json!({}));
+    let document = &state["documents"]["inspector-findings"][&finding.id];
+    (
+        object,
+        document["_source"]["status"].clone(),
+        document["_version"].clone(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_finding_never_goes_back_to_an_older_state_across_batches_and_retries() {
+    let sinks = Sinks::new().await;
+    let (active, closed) = notify::v2_states();
+
+    // Newest first, in two batches: the CLOSED event, then the older ACTIVE one.
+    let first = sinks
+        .pipeline
+        .process(event(&[("closed".into(), closed.clone())]))
+        .await;
+    assert!(first.failed.is_empty(), "{:?}", first.failed);
+    let newest = first.stored[0].clone();
+    let closed_version = json!(newest.version().unwrap());
+    let older = sinks
+        .pipeline
+        .process(event(&[("active".into(), active.clone())]))
+        .await;
+    assert!(older.failed.is_empty(), "{:?}", older.failed);
+    assert!(older.stored.is_empty(), "{:?}", older.stored);
+    assert_eq!(
+        older.superseded.len(),
+        1,
+        "the older state is done, not stored"
+    );
+    assert_eq!(
+        stored_state(&sinks, &newest).await,
+        (Status::Closed, json!("CLOSED"), closed_version.clone())
+    );
+
+    // The older event redelivered after the newer one, the newer one redelivered, and both
+    // in one batch in either order: still the newest state, one object, one document.
+    for records in [
+        vec![("active-again".into(), active.clone())],
+        vec![("closed-again".into(), closed.clone())],
+        vec![("a".into(), active.clone()), ("c".into(), closed.clone())],
+    ] {
+        let outcome = sinks.pipeline.process(event(&records)).await;
+        assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+        assert_eq!(
+            stored_state(&sinks, &newest).await,
+            (Status::Closed, json!("CLOSED"), closed_version.clone())
+        );
+    }
+    assert_eq!(sinks.objects().await.len(), 1);
+    assert_eq!(sinks.indexed_ids().len(), 1);
+
+    // A newer state (the finding reopens) replaces it.
+    let mut reopened: Value = serde_json::from_str(&closed).unwrap();
+    reopened["detail"]["status"] = "ACTIVE".into();
+    reopened["detail"]["updatedAt"] = "Thu Sep 05 08:00:00.000 UTC 2024".into();
+    let outcome = sinks
+        .pipeline
+        .process(event(&[("reopened".into(), reopened.to_string())]))
+        .await;
+    assert_eq!(outcome.stored.len(), 1, "{:?}", outcome.failed);
+    let reopened_version = json!(outcome.stored[0].version().unwrap());
+    assert_eq!(
+        stored_state(&sinks, &newest).await,
+        (Status::Active, json!("ACTIVE"), reopened_version)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_object_written_before_versions_is_replaced_and_then_versioned() {
+    let sinks = Sinks::new().await;
+    let (_, closed) = notify::v2_states();
+    let outcome = sinks
+        .pipeline
+        .process(event(&[("closed".into(), closed.clone())]))
+        .await;
+    let finding = outcome.stored[0].clone();
+    let key = finding.s3_key(&sinks.config.prefix);
+    // What send-findings wrote before objects carried their version: no metadata.
+    let mut old = finding.clone();
+    old.status = Status::Active;
+    sinks
+        .s3
+        .put_object()
+        .bucket(&sinks.bucket)
+        .key(&key)
+        .body(serde_json::to_vec(&old).unwrap().into())
+        .send()
+        .await
+        .unwrap();
+    let outcome = sinks
+        .pipeline
+        .process(event(&[("closed".into(), closed)]))
+        .await;
+    assert_eq!(outcome.stored.len(), 1, "{:?}", outcome.failed);
+    let head = sinks
+        .s3
+        .head_object()
+        .bucket(&sinks.bucket)
+        .key(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        head.metadata().unwrap()[inspectorlink_core::s3::VERSION_METADATA],
+        finding.version().unwrap().to_string()
+    );
+    assert_eq!(sinks.objects().await[&key].status, Status::Closed);
 }

@@ -250,18 +250,26 @@ impl Finding {
         )
     }
 
-    /// Whether this version of a finding is at least as recent as `other`, another version
-    /// of the same finding (two events of one finding in a batch: the newer is stored).
-    /// Compares `updated_at`, then `last_observed_at`, as times; an unreadable time is oldest.
-    pub fn supersedes(&self, other: &Finding) -> bool {
-        let when = |f: &Finding| {
-            let time = |s: &Option<String>| {
-                s.as_deref()
-                    .and_then(|s| DateTime::from_str(s, Format::DateTime).ok())
-            };
-            (time(&f.updated_at), time(&Some(f.last_observed_at.clone())))
+    /// The version of this state of the finding, so that no write replaces a newer state
+    /// with an older one (OpenSearch external versioning, S3 object metadata): `updated_at`
+    /// (v2 moves it on every change, closure included), else `last_observed_at` (Classic has
+    /// no `updated_at`), in milliseconds since the epoch. None when neither is a readable time.
+    pub fn version(&self) -> Option<i64> {
+        let millis = |s: &str| {
+            DateTime::from_str(s, Format::DateTime)
+                .ok()
+                .and_then(|t| t.to_millis().ok())
         };
-        when(self) >= when(other)
+        match &self.updated_at {
+            Some(updated_at) => millis(updated_at),
+            None => millis(&self.last_observed_at),
+        }
+    }
+
+    /// Whether this state of a finding is at least as recent as `other`, another state of
+    /// the same finding: by `version`; a finding without one is oldest.
+    pub fn supersedes(&self, other: &Finding) -> bool {
+        self.version() >= other.version()
     }
 }
 
@@ -344,11 +352,14 @@ mod tests {
         let later = at(Some("2024-09-04T16:59:44.5Z"), "2024-09-04T16:59:44Z");
         assert!(later.supersedes(&earlier) && !earlier.supersedes(&later));
         assert!(later.supersedes(&later.clone()));
+        assert_eq!(later.version(), Some(1_725_469_184_500));
         // Without updated_at (Classic), last_observed_at decides.
         let (a, b) = (
             at(None, "2024-01-02T00:00:00Z"),
             at(None, "2024-01-01T00:00:00Z"),
         );
         assert!(a.supersedes(&b) && !b.supersedes(&a));
+        assert_eq!(b.version(), Some(1_704_067_200_000));
+        assert_eq!(at(None, "yesterday").version(), None);
     }
 }

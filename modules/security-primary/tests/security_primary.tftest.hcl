@@ -264,7 +264,7 @@ run "complete" {
       OwnQueue               = [["sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"], "arn:aws:sqs:us-east-1:111111111111:ilsptest-send-findings"]
       Key                    = [["kms:GenerateDataKey", "kms:Decrypt"], aws_kms_key.this[0].arn]
       MemberReadRoles        = ["sts:AssumeRole", ["arn:aws:iam::333333333333:role/ilsptest-read", "arn:aws:iam::222222222222:role/ilsptest-read"]]
-      FindingObjects         = ["s3:PutObject", "arn:aws:s3:::ilsptest-findings-111111111111/findings/*"]
+      FindingObjects         = [["s3:PutObject", "s3:GetObject"], "arn:aws:s3:::ilsptest-findings-111111111111/findings/*"]
       OpenSearchDomainWrites = [["es:ESHttpPut", "es:ESHttpPost"], "arn:aws:es:us-east-1:111111111111:domain/findings/*"]
     }
     error_message = "send-findings' role: exactly its log group, queue, key, member roles, bucket prefix and domain: ${aws_iam_role_policy.send[0].policy}"

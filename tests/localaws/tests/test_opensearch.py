@@ -297,6 +297,44 @@ def test_create_of_an_existing_document_conflicts(opensearch):
     assert item["error"]["reason"] == "[f1]: version conflict, document already exists (current version [1])"
 
 
+def test_external_versions_keep_the_newest_document(opensearch):
+    def write(version: int, status: str, version_type: str = "external_gte") -> dict:
+        meta = {"_index": "findings", "_id": "f1", "version": version, "version_type": version_type}
+        return items(opensearch.bulk([{"index": meta}, {"status": status}]))[0][1]
+
+    assert (write(200, "CLOSED")["_version"], write(200, "CLOSED")["status"]) == (200, 200)  # equal: rewritten
+    older = write(100, "ACTIVE")
+    assert older["status"] == 409
+    assert older["error"]["type"] == "version_conflict_engine_exception"
+    assert older["error"]["reason"] == "[f1]: version conflict, current version [200] is higher than the one provided [100]"
+    same = write(200, "ACTIVE", "external")
+    assert same["error"]["reason"] == "[f1]: version conflict, current version [200] is higher or equal to the one provided [200]"
+    assert write(300, "ACTIVE")["_version"] == 300
+    assert opensearch.stats()["documents"]["findings"]["f1"] == {"_source": {"status": "ACTIVE"}, "_version": 300, "_seq_no": 2}
+
+
+@pytest.mark.parametrize(
+    ("metadata", "problem"),
+    [
+        ({"version": 5}, "internal versioning can not be used for optimistic concurrency control"),
+        ({"version_type": "external"}, "illegal version value [-3] for version type [EXTERNAL]"),
+        ({"version_type": "external_gte", "version": -1}, "illegal version value [-1] for version type [EXTERNAL_GTE]"),
+    ],
+)
+def test_bad_versioning_fails_the_request(opensearch, metadata, problem):
+    response = opensearch.bulk([{"index": {"_index": "findings", "_id": "f1", **metadata}}, {"a": 1}])
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "action_request_validation_exception"
+    assert problem in response.json()["error"]["reason"]
+    assert "findings" not in opensearch.stats()["documents"]
+
+
+def test_an_unknown_version_type_fails_the_request(opensearch):
+    response = opensearch.bulk([{"index": {"_index": "findings", "_id": "f1", "version_type": "newest"}}, {"a": 1}])
+    assert response.status_code == 400
+    assert response.json()["error"]["reason"] == "No version type match [newest]"
+
+
 def test_the_same_id_twice_in_one_bulk_applies_both_in_order(opensearch):
     response = opensearch.bulk(
         [

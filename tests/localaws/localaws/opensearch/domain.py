@@ -228,16 +228,34 @@ class Domain:
                 if failure.times <= 0:
                     del self.document_failures[doc_id]
                 raise failure.error()
-            result = getattr(self, f"_bulk_{action}")(index_name, doc_id, source)
+            if action in ("index", "create") and metadata.get("version_type") in EXTERNAL_VERSION_TYPES:
+                result = self._bulk_index(index_name, doc_id, source, (metadata["version_type"], metadata["version"]))
+            else:
+                result = getattr(self, f"_bulk_{action}")(index_name, doc_id, source)
         except OpenSearchError as err:
             return {"_index": index_name, "_id": doc_id, "status": err.status, "error": err.cause()}
         return {"_index": index_name, "_id": doc_id, **result}
 
-    def _bulk_index(self, index_name: str, doc_id: str, source: object) -> dict:
+    def _bulk_index(self, index_name: str, doc_id: str, source: object, external: tuple[str, int] | None = None) -> dict:
+        """Writes the document; `external` = (version_type, version) for external versioning:
+        the given version becomes the document's, and a write that would not raise it (lower,
+        or equal for `external`) is refused with 409, as OpenSearch does."""
         index = self.indices.get(index_name) or self._new_index(index_name)
         self._check_source(index, source)
         existing = index.documents.get(doc_id)
-        version = existing.version + 1 if existing else 1
+        if external is None:
+            version = existing.version + 1 if existing else 1
+        else:
+            version_type, version = external
+            if existing is not None and (
+                existing.version > version or (version_type == "external" and existing.version == version)
+            ):
+                relation = "is higher or equal to" if version_type == "external" else "is higher than"
+                raise index.document_error(
+                    409,
+                    "version_conflict_engine_exception",
+                    f"[{doc_id}]: version conflict, current version [{existing.version}] {relation} the one provided [{version}]",
+                )
         index.documents[doc_id] = Document(source, version, index.take_seq_no())
         return self._written(index, doc_id, "updated" if existing else "created", 200 if existing else 201)
 
@@ -431,6 +449,8 @@ def parse_bulk(body: bytes, path_index: str | None) -> list[tuple[str, dict, obj
             metadata["_id"] = str(metadata["_id"])
         elif action in ("update", "delete"):
             problems.append("id is missing")
+        if action in ("index", "create"):
+            problems += _versioning_problems(metadata)
         source = None
         if action != "delete":
             if line_number >= len(lines):
@@ -441,6 +461,28 @@ def parse_bulk(body: bytes, path_index: str | None) -> list[tuple[str, dict, obj
     if problems:
         raise validation_failed(*problems)
     return actions
+
+
+EXTERNAL_VERSION_TYPES = ("external", "external_gte")
+
+
+def _versioning_problems(metadata: dict) -> list[str]:
+    """What is wrong with an index or create action's `version` / `version_type`."""
+    version_type = metadata.get("version_type", "internal")
+    if version_type not in ("internal", *EXTERNAL_VERSION_TYPES):
+        raise OpenSearchError(400, "illegal_argument_exception", f"No version type match [{version_type}]")
+    version = metadata.get("version")
+    if version_type == "internal":
+        if version is None:
+            return []
+        return [
+            "internal versioning can not be used for optimistic concurrency control. "
+            "Please use `if_seq_no` and `if_primary_term` instead"
+        ]
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        shown = -3 if version is None else version  # OpenSearch's "match any" when none is given
+        return [f"illegal version value [{shown}] for version type [{version_type.upper()}]"]
+    return []
 
 
 def validation_failed(*problems: str) -> OpenSearchError:
