@@ -141,3 +141,14 @@ def push_image(ecr, repository: str, tag: str = "latest") -> str:
     }
     image = ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag)["image"]
     return image["imageId"]["imageDigest"]
+
+
+def unvalidated(accounts, account: str, service: str = "inspector2"):
+    """A client that sends what it is given: botocore's own checks switched off, so the
+    service's answer to bad input is what the test sees."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(parameter_validation=False, retries={"max_attempts": 1, "mode": "standard"})
+    return boto3.client(service, region_name=REGION, endpoint_url=accounts.endpoint, config=config,
+                        **accounts.credentials(account))
