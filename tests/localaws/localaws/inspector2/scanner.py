@@ -191,7 +191,9 @@ def _ecr_resources(account: str, region: str, now: float) -> list[Resource]:
             digest = image.get_image_digest()
             image_id = f"arn:aws:ecr:{region}:{repository.registry_id}:repository/{repository.name}/{digest}"
             pushed = float(image.image_pushed_at)
-            expired = duration is not None and now - pushed > duration * DAY
+            # Ages run on the emulator's clock (the admin route moves it), from first sight.
+            seen = emulator.first_seen.setdefault((account, region, image_id), now)
+            expired = duration is not None and now - seen > duration * DAY
             tags = list(image.image_tags)
             resource = {
                 "type": "AWS_ECR_CONTAINER_IMAGE", "id": image_id, "partition": "aws", "region": region,

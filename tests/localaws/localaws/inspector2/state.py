@@ -83,6 +83,7 @@ class Emulator:
         self.findings: dict[str, Finding] = {}
         self.coverage: dict[tuple[str, str, str, str], dict] = {}
         self.scanned: dict[tuple[str, str, str], Any] = {}  # (account, region, resource) -> fingerprint
+        self.first_seen: dict[tuple[str, str, str], float] = {}  # ECR images: emulator time of first sight
         self.events_sent = 0
         self.passes = 0
 
