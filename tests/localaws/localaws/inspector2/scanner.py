@@ -16,6 +16,7 @@ import os
 import threading
 import traceback
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from . import catalogue
@@ -333,7 +334,7 @@ def scan(account: str, region: str, scope: str, enabled: bool, now: float) -> No
             emulator.put_event(account, region, "Inspector2 Coverage", {
                 "scanStatus": {"statusCodeValue": covered["scanStatus"]["statusCode"], "reason": covered["scanStatus"]["reason"]},
                 "scanType": covered["scanType"], "resourceId": item.id, "resourceType": covered["resourceType"],
-                "accountId": account, "eventTimestamp": now,
+                "accountId": account, "eventTimestamp": _iso(now),
             }, [item.id])
     for key in [k for k in emulator.coverage if k[0] == account and k[1] == region and k not in seen_coverage]:
         if _coverage_scope(emulator.coverage[key]) == scope:
@@ -374,6 +375,10 @@ def scan(account: str, region: str, scope: str, enabled: bool, now: float) -> No
         finding.data["updatedAt"] = now
         finding.retention = RETENTION_OTHER if finding.resource_id in present else RETENTION_RESOURCE_GONE
         emulator.finding_event(finding)
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(epoch * 1000) % 1000:03d}Z"
 
 
 def _coverage_scope(covered: dict) -> str:
