@@ -10,6 +10,21 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from inspector2_helpers import (
+    ECR_FINDINGS,
+    LINUX_FINDINGS,
+    WINDOWS_AMI,
+    Org,
+    all_findings,
+    eq,
+    fresh_account_id,
+    push_image,
+    run_instance,
+    scan,
+    unvalidated,
+    vulnerability,
+)
+
 REGION = "us-east-1"
 
 
@@ -112,3 +127,168 @@ def test_inspector2_list_findings_gap_in_stock_moto(stock):
     page = stock("inspector2").list_findings(maxResults=1)
     # The whole seeded list in one answer and no nextToken: a paging client stops early.
     assert len(page["findings"]) == 3 and "nextToken" not in page
+
+
+# --- the emulator's findings ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def estate(accounts, endpoint):
+    """An organisation with two members: two Linux instances and a Windows one in the
+    first, an image in the second; scanned once."""
+    org = Org.create(accounts, members=2, enable=["EC2", "ECR"])
+    first, second = org.members
+    ec2 = org.client(first, "ec2")
+    linux = [run_instance(ec2), run_instance(ec2)]
+    windows = run_instance(ec2, ami=WINDOWS_AMI)
+    ecr = org.client(second, "ecr")
+    ecr.create_repository(repositoryName="estate")
+    digest = push_image(ecr, "estate")
+    scan(endpoint)
+    return {"org": org, "linux": linux, "windows": windows, "image": f"arn:aws:ecr:us-east-1:{second}:repository/estate/{digest}"}
+
+
+def test_list_findings_filters_sorts_and_pages_the_emulated_findings(estate):
+    org = estate["org"]
+    admin = org.client(org.admin)
+    everything = all_findings(admin)
+    assert len(everything) == 2 * len(LINUX_FINDINGS) + 1 + len(ECR_FINDINGS)
+    pages, token = [], None
+    while True:
+        page = admin.list_findings(maxResults=4, sortCriteria={"field": "INSPECTOR_SCORE", "sortOrder": "DESC"},
+                                   **({"nextToken": token} if token else {}))
+        pages.append(page["findings"])
+        token = page.get("nextToken")
+        if not token:
+            break
+    assert [len(p) for p in pages] == [4, 4, 1]
+    scores = [f.get("inspectorScore", 0) for p in pages for f in p]
+    assert scores == sorted(scores, reverse=True) and scores[0] == 10.0
+
+    critical = all_findings(admin, severity=eq("CRITICAL"))
+    assert {vulnerability(f) for f in critical} == {"CVE-2021-44228"}
+    windows = all_findings(admin, ec2InstanceImageId=eq(WINDOWS_AMI), findingType=eq("PACKAGE_VULNERABILITY"))
+    assert {f["resources"][0]["id"] for f in windows} == {estate["windows"]}
+    scored = all_findings(admin, inspectorScore=[{"lowerInclusive": 8.0, "upperInclusive": 9.0}])
+    assert {vulnerability(f) for f in scored} == {"CVE-2024-6387", "KB4012212", "CVE-2023-4863"}
+    assert all_findings(admin, epssScore=[{"lowerInclusive": 0.9}], awsAccountId=eq(org.members[1])) != []
+    assert {vulnerability(f) for f in all_findings(admin, relatedVulnerabilities=eq("CVE-2017-0144"))} == {"KB4012212"}
+    with pytest.raises(ClientError, match="not emulated"):
+        admin.list_findings(filterCriteria={"portRange": [{"beginInclusive": 1}]})
+
+
+def test_batch_get_finding_details(estate, accounts):
+    org = estate["org"]
+    admin = org.client(org.admin)
+    by_vulnerability = {vulnerability(f): f["findingArn"] for f in all_findings(admin, resourceId=eq(estate["image"]))}
+    log4shell = by_vulnerability["CVE-2021-44228"]
+    missing = log4shell[:-4] + "0000" if not log4shell.endswith("0000") else log4shell[:-4] + "1111"
+    answer = admin.batch_get_finding_details(findingArns=[log4shell, by_vulnerability["CVE-2024-6119"], missing, "arn:aws:nope"])
+    details = {d["findingArn"]: d for d in answer["findingDetails"]}
+    kev = details[log4shell]
+    assert kev["epssScore"] == 0.94
+    assert kev["cisaData"]["action"].startswith("For all affected software assets")
+    assert (kev["cisaData"]["dateAdded"].date().isoformat(), kev["cisaData"]["dateDue"].date().isoformat()) == ("2021-12-10", "2021-12-24")
+    assert kev["exploitObserved"]["firstSeen"].year == 2021
+    assert "T1190" in kev["ttps"] and kev["evidences"][0]["evidenceRule"] == "CISA_KEV"
+    plain = details[by_vulnerability["CVE-2024-6119"]]
+    assert plain["epssScore"] == 0.00045 and "cisaData" not in plain
+    assert {(e["findingArn"], e["errorCode"]) for e in answer["errors"]} == {
+        (missing, "FINDING_DETAILS_NOT_FOUND"), ("arn:aws:nope", "INVALID_INPUT")}
+    # The member that owns the image reads them too; the other member may not.
+    assert org.client(org.members[1]).batch_get_finding_details(findingArns=[log4shell])["errors"] == []
+    denied = org.client(org.members[0]).batch_get_finding_details(findingArns=[log4shell])
+    assert denied["errors"][0]["errorCode"] == "ACCESS_DENIED"
+    # At most 10 ARNs.
+    with pytest.raises(ClientError) as caught:
+        unvalidated(accounts, org.admin).batch_get_finding_details(findingArns=[log4shell] * 11)
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert caught.value.response["fields"][0]["name"] == "findingArns"
+
+
+def test_list_coverage_and_statistics(estate):
+    org = estate["org"]
+    admin = org.client(org.admin)
+    pages, token = [], None
+    while True:
+        page = admin.list_coverage(maxResults=2, **({"nextToken": token} if token else {}))
+        pages.append(page["coveredResources"])
+        token = page.get("nextToken")
+        if not token:
+            break
+    covered = [c for p in pages for c in p]
+    expected = {*estate["linux"], estate["windows"], estate["image"], f"arn:aws:ecr:us-east-1:{org.members[1]}:repository/estate"}
+    assert {c["resourceId"] for c in covered} == expected
+    assert all(c["scanStatus"] == {"statusCode": "ACTIVE", "reason": "SUCCESSFUL"} for c in covered)
+    ec2 = admin.list_coverage(filterCriteria={"resourceType": eq("AWS_EC2_INSTANCE")})["coveredResources"]
+    assert {c["resourceMetadata"]["ec2"]["platform"] for c in ec2} == {"LINUX", "WINDOWS"}
+
+    by_type = admin.list_coverage_statistics(groupBy="RESOURCE_TYPE")
+    assert by_type["totalCounts"] == 5
+    assert {g["groupKey"]: g["count"] for g in by_type["countsByGroup"]} == {
+        "AWS_EC2_INSTANCE": 3, "AWS_ECR_CONTAINER_IMAGE": 1, "AWS_ECR_REPOSITORY": 1}
+    by_account = admin.list_coverage_statistics(groupBy="ACCOUNT_ID")
+    assert {g["groupKey"]: g["count"] for g in by_account["countsByGroup"]} == {org.members[0]: 3, org.members[1]: 2}
+    member = org.client(org.members[1]).list_coverage_statistics(groupBy="SCAN_STATUS_CODE")
+    assert member["totalCounts"] == 2 and member["countsByGroup"] == [{"groupKey": "ACTIVE", "count": 2}]
+    with pytest.raises(ClientError, match="ValidationException"):
+        admin.list_coverage(nextToken="garbage")
+
+
+def test_finding_aggregations_by_account_severity_and_resource(estate):
+    org = estate["org"]
+    first, second = org.members
+    admin = org.client(org.admin)
+    accounts = admin.list_finding_aggregations(aggregationType="ACCOUNT")
+    rows = {r["accountAggregation"]["accountId"]: r["accountAggregation"] for r in accounts["responses"]}
+    assert rows[first]["severityCounts"]["all"] == 2 * len(LINUX_FINDINGS) + 1
+    assert rows[first]["severityCounts"]["high"] == 3  # regreSSHion twice, the KB once
+    assert rows[second]["severityCounts"]["critical"] == 1
+    assert rows[second]["severityCounts"]["untriaged"] == 1
+    assert rows[second]["fixAvailableCount"] == 2 and rows[second]["exploitAvailableCount"] == 2
+    assert [r["accountAggregation"]["accountId"] for r in accounts["responses"]] == [second, first], "most critical first"
+
+    images = admin.list_finding_aggregations(
+        aggregationType="FINDING_TYPE",
+        aggregationRequest={"findingTypeAggregation": {"resourceType": "AWS_ECR_CONTAINER_IMAGE"}})
+    assert [r["findingTypeAggregation"]["accountId"] for r in images["responses"]] == [second]
+    instances = admin.list_finding_aggregations(aggregationType="AWS_EC2_INSTANCE",
+                                                aggregationRequest={"ec2InstanceAggregation": {"sortBy": "HIGH"}})
+    per_instance = {r["ec2InstanceAggregation"]["instanceId"]: r["ec2InstanceAggregation"] for r in instances["responses"]}
+    assert set(per_instance) == {*estate["linux"], estate["windows"]}
+    assert per_instance[estate["windows"]]["operatingSystem"] == "WINDOWS"
+    titles = admin.list_finding_aggregations(aggregationType="TITLE", accountIds=eq(first))
+    assert {r["titleAggregation"]["vulnerabilityId"] for r in titles["responses"]} == LINUX_FINDINGS | {"KB4012212"}
+    # The member only counts its own.
+    mine = org.client(first).list_finding_aggregations(aggregationType="ACCOUNT")
+    assert [r["accountAggregation"]["accountId"] for r in mine["responses"]] == [first]
+    with pytest.raises(ClientError, match="does not match aggregationType"):
+        admin.list_finding_aggregations(aggregationType="ACCOUNT", aggregationRequest={"titleAggregation": {}})
+    with pytest.raises(ClientError, match="not emulated"):
+        admin.list_finding_aggregations(aggregationType="IMAGE_LAYER")
+
+
+def test_configuration_is_the_administrators_and_refused_to_members(accounts):
+    org = Org.create(accounts, members=1)
+    admin, member = org.client(org.admin), org.client(org.members[0])
+    default = admin.get_configuration()
+    assert default["ec2Configuration"]["scanModeState"] == {"scanMode": "EC2_HYBRID", "scanModeStatus": "SUCCESS"}
+    assert default["ecrConfiguration"]["rescanDurationState"]["rescanDuration"] == "LIFETIME"
+    admin.update_configuration(ec2Configuration={"scanMode": "EC2_SSM_AGENT_BASED"},
+                               ecrConfiguration={"rescanDuration": "DAYS_30", "pullDateRescanDuration": "DAYS_14"})
+    for client in (admin, member):  # org-wide: the member reads the administrator's
+        got = client.get_configuration()
+        assert got["ec2Configuration"]["scanModeState"]["scanMode"] == "EC2_SSM_AGENT_BASED"
+        state = got["ecrConfiguration"]["rescanDurationState"]
+        assert (state["rescanDuration"], state["pullDateRescanDuration"]) == ("DAYS_30", "DAYS_14")
+    with pytest.raises(ClientError) as caught:
+        member.update_configuration(ec2Configuration={"scanMode": "EC2_HYBRID"})
+    assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    with pytest.raises(ClientError, match="ValidationException"):
+        admin.update_configuration()
+    with pytest.raises(ClientError) as caught:
+        unvalidated(accounts, org.admin).update_configuration(ec2Configuration={"scanMode": "EC2_SOMETIMES"})
+    assert caught.value.response["fields"][0]["name"] == "ec2Configuration.scanMode"
+    # Another organisation keeps its own.
+    assert org.client(fresh_account_id()).get_configuration()["ec2Configuration"]["scanModeState"]["scanMode"] == "EC2_HYBRID"

@@ -304,15 +304,19 @@ class Inspector2Response(MotoInspector2Response):
     def list_finding_aggregations(self) -> str:
         kind = self._get_param("aggregationType")
         request = self._get_param("aggregationRequest") or {}
-        keys = {"ACCOUNT": "accountAggregation", "FINDING_TYPE": "findingTypeAggregation"}
-        if kind not in keys:
+        if kind not in AGGREGATIONS:
             raise ValidationException(f"aggregationType {kind} is not emulated by the local AWS",
                                       fields=[{"name": "aggregationType", "message": "not emulated"}])
-        others = [k for k in request if k != keys[kind]]
+        key, group_of, row_of, filters = AGGREGATIONS[kind]
+        others = [k for k in request if k != key]
         if others:
             raise ValidationException(f"aggregationRequest.{others[0]} does not match aggregationType {kind}",
                                       fields=[{"name": f"aggregationRequest.{others[0]}", "message": "does not match aggregationType"}])
-        spec = request.get(keys[kind]) or {}
+        spec = request.get(key) or {}
+        unknown = [k for k in spec if k not in ("sortBy", "sortOrder", "findingType", "resourceType", *filters)]
+        if unknown:
+            raise ValidationException(f"aggregationRequest.{key}.{unknown[0]} is not emulated by the local AWS",
+                                      fields=[{"name": f"aggregationRequest.{key}.{unknown[0]}", "message": "not emulated"}])
         account_filter = self._get_param("accountIds") or []
         with emulator.lock:
             findings = [f for f in emulator.visible_findings(self.caller, self.region) if f["status"] == "ACTIVE"]
@@ -322,29 +326,81 @@ class Inspector2Response(MotoInspector2Response):
             findings = [f for f in findings if f["type"] == spec["findingType"]]
         if spec.get("resourceType"):
             findings = [f for f in findings if f["resources"][0]["type"] == spec["resourceType"]]
-        groups: dict[str, dict] = {}
+        findings = [f for f in findings if all(criteria.finding_matches(f, {field: spec[name]}) for name, field in filters.items() if name in spec)]
+        groups: dict[Any, dict] = {}
         for finding in findings:
-            group = groups.setdefault(finding["awsAccountId"], {
-                "accountId": finding["awsAccountId"],
-                "severityCounts": {"all": 0, "critical": 0, "high": 0, "medium": 0},
-                "exploitAvailableCount": 0, "fixAvailableCount": 0,
-            })
+            group_key = group_of(finding)
+            if group_key is None:
+                continue
+            group = groups.get(group_key)
+            if group is None:
+                group = groups[group_key] = row_of(finding)
+                group["severityCounts"] = dict.fromkeys(("all", "critical", "high", "medium", "low", "informational", "untriaged"), 0)
             counts = group["severityCounts"]
             counts["all"] += 1
-            severity = finding["severity"].lower()
-            if severity in counts:
-                counts[severity] += 1
-            group["exploitAvailableCount"] += finding.get("exploitAvailable") == "YES"
-            group["fixAvailableCount"] += finding.get("fixAvailable") == "YES"
-        sort_by = (spec.get("sortBy") or "CRITICAL").lower()
-        rows = sorted(groups.values(), key=lambda g: (g["severityCounts"][sort_by], g["accountId"]),
+            counts[finding["severity"].lower()] += 1
+            if "exploitAvailableCount" in group:
+                group["exploitAvailableCount"] += finding.get("exploitAvailable") == "YES"
+                group["fixAvailableCount"] += finding.get("fixAvailable") == "YES"
+            if "networkFindings" in group:
+                group["networkFindings"] += finding["type"] == "NETWORK_REACHABILITY"
+        sort_by = spec.get("sortBy") or "CRITICAL"
+
+        def rank(group: dict) -> int:
+            return group.get("networkFindings", 0) if sort_by == "NETWORK_FINDINGS" else group["severityCounts"][sort_by.lower()]
+
+        rows = sorted(groups.values(), key=lambda g: (rank(g), json.dumps(g, sort_keys=True)),
                       reverse=spec.get("sortOrder", "DESC") == "DESC")
-        responses = [{keys[kind]: row} for row in rows]
+        responses = [{key: row} for row in rows]
         chunk, token = criteria.page(responses, [kind, request, account_filter], self._max_results(50), self._get_param("nextToken"))
         answer: dict[str, Any] = {"aggregationType": kind, "responses": chunk}
         if token:
             answer["nextToken"] = token
         return json.dumps(answer)
+
+
+def _resource(finding: dict) -> dict:
+    return finding["resources"][0]
+
+
+def _details(finding: dict, key: str) -> dict:
+    return (_resource(finding).get("details") or {}).get(key) or {}
+
+
+# aggregationType -> (request/response member, group key, new row, {request filter: ListFindings filter}).
+AGGREGATIONS: dict[str, tuple] = {
+    "ACCOUNT": ("accountAggregation", lambda f: f["awsAccountId"],
+                lambda f: {"accountId": f["awsAccountId"], "exploitAvailableCount": 0, "fixAvailableCount": 0}, {}),
+    "FINDING_TYPE": ("findingTypeAggregation", lambda f: f["awsAccountId"],
+                     lambda f: {"accountId": f["awsAccountId"], "exploitAvailableCount": 0, "fixAvailableCount": 0}, {}),
+    "TITLE": ("titleAggregation", lambda f: (f["awsAccountId"], f["title"]),
+              lambda f: {"title": f["title"], "accountId": f["awsAccountId"],
+                         **({"vulnerabilityId": (f.get("packageVulnerabilityDetails") or {})["vulnerabilityId"]}
+                            if f.get("packageVulnerabilityDetails") else {})},
+              {"titles": "title", "vulnerabilityIds": "vulnerabilityId"}),
+    "AWS_EC2_INSTANCE": ("ec2InstanceAggregation",
+                         lambda f: _resource(f)["id"] if _resource(f)["type"] == "AWS_EC2_INSTANCE" else None,
+                         lambda f: {"instanceId": _resource(f)["id"], "ami": _details(f, "awsEc2Instance").get("imageId"),
+                                    "operatingSystem": _details(f, "awsEc2Instance").get("platform"),
+                                    "instanceTags": _resource(f).get("tags") or {}, "accountId": f["awsAccountId"],
+                                    "networkFindings": 0},
+                         {"instanceIds": "resourceId", "amis": "ec2InstanceImageId"}),
+    "AWS_ECR_CONTAINER": ("awsEcrContainerAggregation",
+                          lambda f: _resource(f)["id"] if _resource(f)["type"] == "AWS_ECR_CONTAINER_IMAGE" else None,
+                          lambda f: {"resourceId": _resource(f)["id"], "imageSha": _details(f, "awsEcrContainerImage").get("imageHash"),
+                                     "repository": _details(f, "awsEcrContainerImage").get("repositoryName"),
+                                     "architecture": _details(f, "awsEcrContainerImage").get("architecture"),
+                                     "imageTags": _details(f, "awsEcrContainerImage").get("imageTags") or [],
+                                     "accountId": f["awsAccountId"]},
+                          {"resourceIds": "resourceId", "repositories": "ecrImageRepositoryName", "imageTags": "ecrImageTags"}),
+    "AWS_LAMBDA_FUNCTION": ("lambdaFunctionAggregation",
+                            lambda f: _resource(f)["id"] if _resource(f)["type"] == "AWS_LAMBDA_FUNCTION" else None,
+                            lambda f: {"resourceId": _resource(f)["id"], "functionName": _details(f, "awsLambdaFunction").get("functionName"),
+                                       "runtime": _details(f, "awsLambdaFunction").get("runtime"),
+                                       "lambdaTags": _resource(f).get("tags") or {}, "accountId": f["awsAccountId"],
+                                       "lastModifiedAt": _details(f, "awsLambdaFunction").get("lastModifiedAt")},
+                            {"resourceIds": "resourceId", "functionNames": "lambdaFunctionName", "runtimes": "lambdaFunctionRuntime"}),
+}
 
 
 def install() -> None:
