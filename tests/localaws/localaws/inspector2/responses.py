@@ -37,6 +37,17 @@ NEW_PATHS = (
 
 class Inspector2Response(MotoInspector2Response):
     # --- every request --------------------------------------------------------------------
+    def _dispatch(self, *args: Any, **kwargs: Any):
+        try:
+            return super()._dispatch(*args, **kwargs)
+        except UnicodeDecodeError:  # moto decodes the body before any operation runs
+            return _error(ValidationException("The request body is not UTF-8 text", reason="CANNOT_PARSE"))
+        except HTTPException as error:
+            return _error(error)
+        except Exception:
+            traceback.print_exc()
+            return _error(InternalServerException("The local AWS failed to handle the request (see its server log)"))
+
     def call_action(self):
         try:
             operation = self._get_action()
@@ -47,13 +58,10 @@ class Inspector2Response(MotoInspector2Response):
             self.response_headers["Content-Type"] = "application/json"
             return super().call_action()
         except HTTPException as error:
-            headers = dict(error.get_headers() or [])
-            headers["status"] = error.code
-            return error.code, headers, error.get_body()
+            return _error(error)
         except Exception:
             traceback.print_exc()
-            error = InternalServerException("The local AWS failed to handle the request (see its server log)")
-            return error.code, dict(error.get_headers() or []), error.get_body()
+            return _error(InternalServerException("The local AWS failed to handle the request (see its server log)"))
 
     def _get_param(self, param_name: str, if_none: Any = None) -> Any:
         value = getattr(self, "params", {}).get(param_name)
@@ -357,6 +365,12 @@ class Inspector2Response(MotoInspector2Response):
         if token:
             answer["nextToken"] = token
         return json.dumps(answer)
+
+
+def _error(error: HTTPException) -> tuple[int, dict, str]:
+    headers = dict(error.get_headers() or [])
+    headers["status"] = error.code
+    return error.code, headers, error.get_body()
 
 
 def _resource(finding: dict) -> dict:
