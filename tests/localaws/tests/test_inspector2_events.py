@@ -49,6 +49,13 @@ def test_finding_events_reach_the_member_and_the_administrator_only(accounts, en
                 assert EVENT_TIME.match(detail[key]), detail[key]
             assert EVENT_TIME.match(detail["resources"][0]["details"]["awsEc2Instance"]["launchedAt"])
 
+    # Nothing changed, nothing to say (regression: moto's launch time, a datetime, was
+    # taken for "unknown" and replaced by the pass's time, so every pass re-sent every
+    # EC2 finding).
+    scan(endpoint)
+    scan(endpoint)
+    assert drain(*queues[org.admin]) == []
+
     # Every change is an event again: here, a closed finding.
     org.client(member, "ec2").terminate_instances(InstanceIds=[instance])
     scan(endpoint)

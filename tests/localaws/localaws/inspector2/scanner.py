@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -51,6 +52,18 @@ def _sub(backends: Any, account: str, region: str) -> Any:
     """moto's backend of account and region if it exists; never creates one."""
     regions = backends.get(account)
     return regions.get(region) if regions is not None else None
+
+
+def _epoch_of(moment: Any, default: float) -> float:
+    """moto's timestamps (naive UTC datetimes or ISO strings) as epoch seconds."""
+    if isinstance(moment, datetime):
+        return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+    if isinstance(moment, str):
+        try:
+            return catalogue.epoch(moment[:19] + "Z")
+        except ValueError:
+            return default
+    return default
 
 
 def _status(active: bool, reason: str) -> dict:
@@ -105,7 +118,7 @@ def _ec2_resources(account: str, region: str, now: float) -> list[Resource]:
                 "imageId": instance.image_id,
                 "ipV4Addresses": [a for a in (instance.private_ip, instance.public_ip) if a],
                 "ipV6Addresses": [],
-                "launchedAt": catalogue.epoch(launched) if isinstance(launched, str) else now,
+                "launchedAt": _epoch_of(launched, now),
                 "platform": "WINDOWS" if windows else "LINUX",
                 "subnetId": instance.subnet_id,
                 "type": instance.instance_type,
@@ -251,7 +264,7 @@ def _lambda_resources(account: str, region: str, now: float, code: bool) -> list
                 "codeSha256": function.code_sha_256,
                 "executionRoleArn": function.role,
                 "functionName": function.function_name,
-                "lastModifiedAt": catalogue.epoch(last_modified[:19] + "Z") if isinstance(last_modified, str) else now,
+                "lastModifiedAt": _epoch_of(last_modified, now),
                 "packageType": (function.package_type or "Zip").upper(),
                 "runtime": runtime,
                 "version": "$LATEST",
@@ -302,6 +315,7 @@ def scan_all() -> None:
     with emulator.lock:
         if not emulator.any_enabled() and not emulator.findings and not emulator.coverage:
             return
+        started = time.perf_counter()
         now = emulator.now()
         emulator.passes += 1
         for (account, region), types in list(emulator.status.items()):
@@ -311,6 +325,7 @@ def scan_all() -> None:
                 except Exception:
                     traceback.print_exc()
         emulator.expire(now)
+        emulator.last_pass_seconds = time.perf_counter() - started
 
 
 def scan(account: str, region: str, scope: str, enabled: bool, now: float) -> None:

@@ -86,6 +86,7 @@ class Emulator:
         self.first_seen: dict[tuple[str, str, str], float] = {}  # ECR images: emulator time of first sight
         self.events_sent = 0
         self.passes = 0
+        self.last_pass_seconds = 0.0
 
     # --- clock -----------------------------------------------------------------------
     def now(self) -> float:
@@ -229,6 +230,7 @@ class Emulator:
                 "clock": self.now(),
                 "offset_seconds": self.offset,
                 "passes": self.passes,
+                "last_pass_seconds": round(self.last_pass_seconds, 4),
                 "findings": counts,
                 "coverage": len(self.coverage),
                 "events_sent": self.events_sent,
