@@ -187,7 +187,7 @@ def test_batch_get_finding_details(estate, accounts):
     details = {d["findingArn"]: d for d in answer["findingDetails"]}
     kev = details[log4shell]
     assert kev["epssScore"] == 0.94
-    assert kev["cisaData"]["action"].startswith("For all affected software assets")
+    assert kev["cisaData"]["action"].startswith("Apply updates")
     assert (kev["cisaData"]["dateAdded"].date().isoformat(), kev["cisaData"]["dateDue"].date().isoformat()) == ("2021-12-10", "2021-12-24")
     assert kev["exploitObserved"]["firstSeen"].year == 2021
     assert "T1190" in kev["ttps"] and kev["evidences"][0]["evidenceRule"] == "CISA_KEV"
