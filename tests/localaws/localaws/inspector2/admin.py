@@ -2,8 +2,9 @@
 
 GET answers the emulator's state (clock, passes, findings by status, coverage count,
 events sent, enabled scan types). POST a JSON object, optionally with
-`"advance_seconds": <0..31536000>`, moves the emulator's clock forward by that much and
-then makes a scan pass at once (also when nothing was advanced); it answers like GET.
+`"advance_seconds": <0..31536000>` and `"scanning": true|false`: switches continuous
+scanning (the background passes) on or off, moves the emulator's clock forward, then makes
+a scan pass at once (whatever `scanning` says); it answers like GET.
 """
 
 from __future__ import annotations
@@ -37,10 +38,15 @@ class AdminMiddleware:
             body = None
         if not isinstance(body, dict):
             return _answer(start_response, "400 Bad Request", {"message": "the body must be a JSON object"})
+        scanning = body.get("scanning")
+        if scanning is not None and not isinstance(scanning, bool):
+            return _answer(start_response, "400 Bad Request", {"message": "scanning must be true or false"})
         advance = body.get("advance_seconds", 0)
         if isinstance(advance, bool) or not isinstance(advance, (int, float)) or not 0 <= advance <= MAX_ADVANCE:
             return _answer(start_response, "400 Bad Request", {"message": f"advance_seconds must be a number from 0 to {MAX_ADVANCE}"})
         with emulator.lock:
+            if scanning is not None:
+                emulator.scanning = scanning
             emulator.offset += advance
             scan_all()
         return _answer(start_response, "200 OK", emulator.describe())

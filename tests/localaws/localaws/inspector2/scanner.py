@@ -452,6 +452,8 @@ def _loop(interval: float) -> None:
     while True:
         emulator.wake.wait(interval)
         emulator.wake.clear()
+        if not emulator.scanning:
+            continue
         try:
             scan_all()
         except Exception:

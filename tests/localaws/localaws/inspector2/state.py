@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -78,6 +79,8 @@ class Emulator:
         self.lock = threading.RLock()
         self.wake = threading.Event()
         self.offset = 0.0
+        # Continuous scanning (the background thread); the admin route switches it.
+        self.scanning = os.environ.get("LOCALAWS_INSPECTOR2_SCANNING", "1").lower() not in ("0", "false", "off", "no")
         self.status: dict[tuple[str, str], dict[str, bool]] = {}
         self.configs: dict[tuple[str, str], Config] = {}
         self.findings: dict[str, Finding] = {}
@@ -228,6 +231,7 @@ class Emulator:
                 counts[finding.data["status"]] = counts.get(finding.data["status"], 0) + 1
             return {
                 "clock": self.now(),
+                "scanning": self.scanning,
                 "offset_seconds": self.offset,
                 "passes": self.passes,
                 "last_pass_seconds": round(self.last_pass_seconds, 4),
