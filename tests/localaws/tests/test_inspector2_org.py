@@ -33,7 +33,10 @@ def test_enable_and_disable_per_account_and_type(accounts):
         org.members[0]: {"state": "ENABLED", "ec2": "ENABLED", "ecr": "DISABLED", "lambda": "DISABLED", "lambdaCode": "DISABLED"},
         org.members[1]: {"state": "DISABLED", "ec2": "DISABLED", "ecr": "DISABLED", "lambda": "DISABLED", "lambdaCode": "DISABLED"},
     }
-    # Disable without resource types turns everything off.
+    # Disable without resource types turns everything off; so does naming every type the
+    # SDK knows, CODE_REPOSITORY too (what hashicorp/aws's enabler does on destroy).
+    admin.disable(accountIds=[org.members[0]], resourceTypes=["EC2", "ECR", "LAMBDA", "LAMBDA_CODE", "CODE_REPOSITORY"])
+    assert statuses(admin.batch_get_account_status(accountIds=[org.members[0]]))[org.members[0]]["state"] == "DISABLED"
     admin.disable(accountIds=[org.admin])
     assert statuses(admin.batch_get_account_status())[org.admin]["state"] == "DISABLED"
 
@@ -121,3 +124,61 @@ def test_findings_and_coverage_are_seen_by_the_account_and_its_administrator_onl
     org.client(org.admin).disassociate_member(accountId=second)
     assert set(seen(org.admin)) == {first}
     assert seen(second) == {second: LINUX_FINDINGS}
+
+
+def test_the_calls_hashicorp_aws_makes_for_enabler_and_member_association(accounts):
+    """internal/service/inspector2/enabler.go and member_association.go (hashicorp/aws):
+    create, the waits on BatchGetAccountStatus, the clean-up Disable of types not asked
+    for, and destroy with every type the SDK knows."""
+    org = Org.create(accounts, members=0)
+    admin = org.client(org.admin)
+    members = [fresh_account_id(), fresh_account_id()]
+    for member in members:
+        admin.associate_member(accountId=member)
+        assert admin.get_member(accountId=member)["member"]["relationshipStatus"] == "ENABLED"
+    wanted = ["EC2", "ECR", "LAMBDA"]
+    assert admin.enable(accountIds=members, resourceTypes=wanted, clientToken="t1")["failedAccounts"] == []
+    state = statuses(admin.batch_get_account_status(accountIds=members))
+    assert all(s["state"] == "ENABLED" for s in state.values())
+    keys = {"ec2": "EC2", "ecr": "ECR", "lambda": "LAMBDA", "lambdaCode": "LAMBDA_CODE"}
+    for member, status in state.items():
+        rest = [keys[k] for k in status if k in keys and keys[k] not in wanted]
+        assert rest == ["LAMBDA_CODE"]
+        admin.disable(accountIds=[member], resourceTypes=rest)
+    after = statuses(admin.batch_get_account_status(accountIds=members))
+    assert {m: {k: v for k, v in s.items() if k != "state"} for m, s in after.items()} == {
+        m: {"ec2": "ENABLED", "ecr": "ENABLED", "lambda": "ENABLED", "lambdaCode": "DISABLED"} for m in members}
+
+    # Destroy: every type, failures other than ACCESS_DENIED would be errors; then wait for DISABLED.
+    answer = admin.disable(accountIds=members, resourceTypes=["EC2", "ECR", "LAMBDA", "LAMBDA_CODE", "CODE_REPOSITORY"])
+    assert answer["failedAccounts"] == []
+    assert {s["state"] for s in statuses(admin.batch_get_account_status(accountIds=members)).values()} == {"DISABLED"}
+    for member in members:
+        admin.disassociate_member(accountId=member)
+        assert admin.get_member(accountId=member)["member"]["relationshipStatus"] == "REMOVED"
+    # Gone from the administrator's view: no accounts, which the provider reads as "not found".
+    assert admin.batch_get_account_status(accountIds=members)["accounts"] == []
+
+
+def test_list_members_and_filters_page(accounts):
+    org = Org.create(accounts, members=3)
+    admin = org.client(org.admin)
+    admin.disassociate_member(accountId=org.members[2])
+    pages, token = [], None
+    while True:
+        page = admin.list_members(maxResults=2, **({"nextToken": token} if token else {}))
+        pages.append([m["accountId"] for m in page["members"]])
+        token = page.get("nextToken")
+        if not token:
+            break
+    assert [len(p) for p in pages] == [2, 1]
+    associated = {m["accountId"] for m in admin.list_members(onlyAssociated=True)["members"]}
+    assert associated == set(org.members[:2])
+
+    arns = [admin.create_filter(name=f"f{i}", action="SUPPRESS" if i % 2 else "NONE",
+                                filterCriteria={"severity": [{"comparison": "EQUALS", "value": "LOW"}]})["arn"] for i in range(3)]
+    first = admin.list_filters(maxResults=2)
+    assert len(first["filters"]) == 2 and first["nextToken"]
+    assert len(admin.list_filters(maxResults=2, nextToken=first["nextToken"])["filters"]) == 1
+    assert [f["arn"] for f in admin.list_filters(action="SUPPRESS")["filters"]] == [arns[1]]
+    assert [f["arn"] for f in admin.list_filters(arns=[arns[0]], action="NONE")["filters"]] == [arns[0]]

@@ -78,7 +78,11 @@ class Inspector2Response(MotoInspector2Response):
         if not enable and not types:
             types = list(RESOURCE_TYPES)
         unknown = [t for t in types if t not in RESOURCE_TYPES]
-        if unknown:
+        if not enable:
+            # Types the emulator never enables are off already: hashicorp/aws's enabler
+            # disables every type its SDK knows (CODE_REPOSITORY too) on destroy.
+            types = [t for t in types if t in RESOURCE_TYPES]
+        elif unknown:
             raise ValidationException(
                 f"resourceTypes {unknown} are not emulated by the local AWS",
                 fields=[{"name": "resourceTypes", "message": "not emulated"}],
@@ -135,6 +139,23 @@ class Inspector2Response(MotoInspector2Response):
             if types:
                 emulator.set_enabled(account_id, self.region, types, True)
         return answer
+
+    def list_members(self) -> str:
+        members = list(self.inspector2_backend.list_members())
+        if self._get_param("onlyAssociated"):
+            members = [m for m in members if m.status == "ENABLED"]
+        rows = [m.to_json() for m in members]
+        chunk, token = criteria.page(rows, ["members", self._get_param("onlyAssociated")], self._max_results(50), self._get_param("nextToken"))
+        return json.dumps({"members": chunk, **({"nextToken": token} if token else {})})
+
+    def list_filters(self) -> str:
+        arns = self._get_param("arns") or []
+        action = self._get_param("action")
+        rules = [f for f in self.inspector2_backend.filters.values()
+                 if (not arns or f.arn in arns) and (action is None or f.action == action)]
+        rows = [f.to_json() for f in rules]
+        chunk, token = criteria.page(rows, ["filters", arns, action], self._max_results(100), self._get_param("nextToken"))
+        return json.dumps({"filters": chunk, **({"nextToken": token} if token else {})})
 
     def update_organization_configuration(self) -> str:
         if emulator.admin_of(self.caller, self.region):
