@@ -253,3 +253,18 @@ def test_suppression_rules_suppress_and_release(accounts, endpoint, unique):
     # Suppression rules belong to the administrator.
     with pytest.raises(admin.exceptions.AccessDeniedException):
         org.client(org.members[0]).create_filter(name="mine", action="SUPPRESS", filterCriteria={"severity": eq("LOW")})
+
+
+def test_regions_are_separate(accounts, endpoint):
+    org = Org.create(accounts, members=1)
+    member = org.members[0]
+    west = accounts.client("inspector2", org.admin, "us-west-2")
+    west.associate_member(accountId=member)
+    west.enable(accountIds=[member], resourceTypes=["EC2"])  # us-west-2 only
+    east_instance = run_instance(org.client(member, "ec2"))
+    west_instance = run_instance(accounts.client("ec2", member, "us-west-2"))
+    scan(endpoint)
+    assert {f["resources"][0]["id"] for f in all_findings(west)} == {west_instance}
+    assert {f["findingArn"].split(":")[3] for f in all_findings(west)} == {"us-west-2"}
+    assert all_findings(org.client(org.admin), resourceId=eq(east_instance)) == []
+    assert org.client(org.admin).batch_get_account_status(accountIds=[member])["accounts"][0]["state"]["status"] == "DISABLED"

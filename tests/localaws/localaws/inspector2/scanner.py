@@ -239,6 +239,9 @@ def _ecr_resources(account: str, region: str, now: float) -> list[Resource]:
         }
         repo = {"type": "AWS_ECR_REPOSITORY", "id": repository.arn, "partition": "aws", "region": region}
         out.append(Resource("ECR", repo, len(repository.images), repo_coverage))
+    images = {item.id for item in out}
+    for key in [k for k in emulator.first_seen if k[0] == account and k[1] == region and k[2] not in images]:
+        del emulator.first_seen[key]
     return out
 
 
