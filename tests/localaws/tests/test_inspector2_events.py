@@ -14,6 +14,7 @@ from inspector2_helpers import (
     Org,
     drain,
     fresh_account_id,
+    push_image,
     rule_to_queue,
     run_instance,
     scan,
@@ -83,13 +84,33 @@ def test_scan_and_coverage_events(accounts, endpoint, unique):
         "finding-severity-counts": {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 1, "TOTAL": 2},
     }
     [covered] = drain(*coverage)
-    assert covered["detail"]["scanStatus"] == {"statusCodeValue": "ACTIVE", "reason": "SUCCESSFUL"}
-    assert covered["detail"]["resourceId"] == instance
+    assert covered["resources"] == [instance]
+    detail = covered["detail"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z", detail.pop("eventTimestamp"))
+    assert detail == {
+        "scanStatus": {"reason": "SUCCESSFUL", "statusCodeValue": "ACTIVE"}, "scanType": "PACKAGE",
+        "provider": "AWS", "providerAccountId": member, "providerRegion": REGION, "version": "1.0",
+    }
+
+    # ECR: the event names the repository (as AWS's example does), the detail the image.
+    ecr = org.client(member, "ecr")
+    org.client(org.admin).enable(accountIds=[member], resourceTypes=["ECR"])
+    repository = ecr.create_repository(repositoryName=f"scanned-{unique}")["repository"]["repositoryArn"]
+    digest = push_image(ecr, f"scanned-{unique}", tag="v2")
+    scan(endpoint)
+    [image] = drain(*scans)
+    assert image["resources"] == [repository]
+    assert image["detail"] == {
+        "scan-status": "INITIAL_SCAN_COMPLETE", "repository-name": repository, "image-digest": digest,
+        "image-tags": ["v2"], "version": "1.0",
+        "finding-severity-counts": {"CRITICAL": 1, "HIGH": 2, "MEDIUM": 0, "TOTAL": 4},
+    }
+    drain(*coverage)
 
     ec2.create_tags(Resources=[instance], Tags=[{"Key": "InspectorEc2Exclusion", "Value": "yes"}])
     scan(endpoint)
     [excluded] = drain(*coverage)
-    assert excluded["detail"]["scanStatus"] == {"statusCodeValue": "INACTIVE", "reason": "EXCLUDED_BY_TAG"}
+    assert excluded["detail"]["scanStatus"] == {"reason": "EXCLUDED_BY_TAG", "statusCodeValue": "INACTIVE"}
     assert drain(*scans) == []
 
 

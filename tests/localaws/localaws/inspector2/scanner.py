@@ -38,6 +38,7 @@ class Resource:
     coverage: dict  # CoveredResource without lastScannedAt
     findings: list[dict] = field(default_factory=list)  # vulnerability parts, each with a `_key`
     scan_event: dict | None = None  # Inspector2 Scan detail, sent after the first scan
+    scan_event_resource: str | None = None  # its `resources` entry when not the resource itself
 
     @property
     def id(self) -> str:
@@ -230,6 +231,7 @@ def _ecr_resources(account: str, region: str, now: float) -> list[Resource]:
                     item.findings.append(vuln)
             item.scan_event = {"scan-status": "INITIAL_SCAN_COMPLETE", "repository-name": repository.arn,
                                "image-digest": digest, "image-tags": tags, "version": "1.0"}
+            item.scan_event_resource = repository.arn  # as in the documented example
             out.append(item)
         # The repository itself is covered too (ListCoverage's AWS_ECR_REPOSITORY).
         repo_coverage = {
@@ -288,6 +290,8 @@ def _lambda_resources(account: str, region: str, now: float, code: bool) -> list
         }
         item = Resource("LAMBDA_CODE" if code else "LAMBDA", resource,
                         (function.code_sha_256, function.run_time, tuple(sorted(tags.items()))), coverage)
+        if not code:
+            item.scan_event = {"scan-status": "INITIAL_SCAN_COMPLETE", "version": "1.0"}
         if active:
             if code:
                 for entry in catalogue.code_entries_for(family):
@@ -349,10 +353,12 @@ def scan(account: str, region: str, scope: str, enabled: bool, now: float) -> No
         covered = dict(item.coverage, lastScannedAt=now if rescanned or before is None else before.get("lastScannedAt", now))
         emulator.coverage[key] = covered
         if before is None or before["scanStatus"] != covered["scanStatus"]:
+            # As the EventBridge integration page shows it (the newer version adds provider*).
             emulator.put_event(account, region, "Inspector2 Coverage", {
-                "scanStatus": {"statusCodeValue": covered["scanStatus"]["statusCode"], "reason": covered["scanStatus"]["reason"]},
-                "scanType": covered["scanType"], "resourceId": item.id, "resourceType": covered["resourceType"],
-                "accountId": account, "eventTimestamp": _iso(now),
+                "scanStatus": {"reason": covered["scanStatus"]["reason"], "statusCodeValue": covered["scanStatus"]["statusCode"]},
+                "scanType": covered["scanType"],
+                "provider": "AWS", "providerAccountId": account, "providerRegion": region,
+                "eventTimestamp": _iso(now), "version": "1.0",
             }, [item.id])
     for key in [k for k in emulator.coverage if k[0] == account and k[1] == region and k not in seen_coverage]:
         if _coverage_scope(emulator.coverage[key]) == scope:
@@ -379,7 +385,8 @@ def scan(account: str, region: str, scope: str, enabled: bool, now: float) -> No
                 if vuln["severity"] in counts:
                     counts[vuln["severity"]] += 1
                 counts["TOTAL"] += 1
-            emulator.put_event(account, region, "Inspector2 Scan", dict(item.scan_event, **{"finding-severity-counts": counts}), [item.id])
+            emulator.put_event(account, region, "Inspector2 Scan", dict(item.scan_event, **{"finding-severity-counts": counts}),
+                               [item.scan_event_resource or item.id])
     for key in [k for k in emulator.scanned if k[0] == account and k[1] == region and k[2].startswith(scope + ":")]:
         if key[2][len(scope) + 1:] not in {item.id for item in items}:
             del emulator.scanned[key]
@@ -396,7 +403,8 @@ def scan(account: str, region: str, scope: str, enabled: bool, now: float) -> No
 
 
 def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(epoch * 1000) % 1000:03d}Z"
+    """`2023-01-20T22:51:35.665501Z`, as coverage events show it."""
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _coverage_scope(covered: dict) -> str:
