@@ -31,11 +31,6 @@ class ResourceNotFoundException(Inspector2Error):
         super().__init__("ResourceNotFoundException", message, 404)
 
 
-class BadRequestException(Inspector2Error):
-    def __init__(self, message: str):
-        super().__init__("BadRequestException", message, 400)
-
-
 class InternalServerException(Inspector2Error):
     def __init__(self, message: str):
         super().__init__("InternalServerException", message, 500)

@@ -19,7 +19,7 @@ from moto.inspector2 import urls as moto_urls
 from moto.inspector2.responses import Inspector2Response as MotoInspector2Response
 
 from . import catalogue, criteria, validation
-from .errors import AccessDeniedException, Inspector2Error, InternalServerException, ResourceNotFoundException, ValidationException
+from .errors import AccessDeniedException, InternalServerException, ResourceNotFoundException, ValidationException
 from .state import AUTO_ENABLE_KEYS, RESOURCE_TYPES, emulator
 
 FINDING_ARN = re.compile(r"^arn:(aws[a-zA-Z-]*)?:inspector2:[-.a-z0-9]{0,20}:\d{12}:finding/[a-f0-9]{32}$")

@@ -74,7 +74,7 @@ def _status(active: bool, reason: str) -> dict:
 # --- EC2 -----------------------------------------------------------------------------------
 
 
-def _open_ranges(ec2: Any, instance: Any) -> list[tuple[str, int, int, str]]:
+def _open_ranges(instance: Any) -> list[tuple[str, int, int, str]]:
     """(protocol, begin, end, security group) open to 0.0.0.0/0 by the instance's groups."""
     found = []
     for group in getattr(instance, "security_groups", None) or []:
@@ -139,7 +139,7 @@ def _ec2_resources(account: str, region: str, now: float) -> list[Resource]:
             reason, active = "UNMANAGED_EC2_INSTANCE", False
         else:
             reason, active = "SUCCESSFUL", True
-        ranges = _open_ranges(ec2, instance)
+        ranges = _open_ranges(instance)
         coverage = {
             "accountId": account, "resourceId": instance.id, "resourceType": "AWS_EC2_INSTANCE",
             "scanType": "PACKAGE", "scanStatus": _status(active, reason), "scanMode": scan_mode,
@@ -340,7 +340,7 @@ def scan(account: str, region: str, scope: str, enabled: bool, now: float) -> No
         # Lambda code scanning needs Lambda standard scanning (User Guide, "Scanning Lambda functions").
         enabled = enabled and emulator.enabled(account, region).get("LAMBDA", False)
     items = resources_of(account, region, scope, now) if enabled else []
-    scan_type = "CODE" if scope == "LAMBDA_CODE" else "PACKAGE"
+    ids = {item.id for item in items}
 
     # Coverage: what is there now; a coverage event when a resource's scan status changes.
     seen_coverage = set()
@@ -365,21 +365,19 @@ def scan(account: str, region: str, scope: str, enabled: bool, now: float) -> No
             del emulator.coverage[key]
 
     # Findings.
-    wanted: dict[str, tuple[Resource, dict]] = {}
-    for item in items:
-        for vuln in item.findings:
-            arn = f"arn:aws:inspector2:{region}:{account}:finding/{catalogue.finding_id(account, region, item.id, vuln['_key'])}"
-            wanted[arn] = (item, vuln)
+    wanted: set[str] = set()
     present = {item.id for item in items if item.eligible}
     for item in items:
         fingerprint_key = (account, region, f"{scope}:{item.id}")
         rescanned = emulator.scanned.get(fingerprint_key) != item.fingerprint
-        first = fingerprint_key not in emulator.scanned
         emulator.scanned[fingerprint_key] = item.fingerprint
         for vuln in item.findings:
             arn = f"arn:aws:inspector2:{region}:{account}:finding/{catalogue.finding_id(account, region, item.id, vuln['_key'])}"
+            wanted.add(arn)
             _observe(arn, account, region, scope, item, vuln, now, rescanned)
-        if first and item.scan_event is not None and item.eligible:
+        # The initial scan: the first time the resource is eligible and scanned.
+        if item.scan_event is not None and item.eligible and fingerprint_key not in emulator.initially_scanned:
+            emulator.initially_scanned.add(fingerprint_key)
             counts = {"CRITICAL": 0, "HIGH": 0, "MEDIUM": 0, "TOTAL": 0}
             for vuln in item.findings:
                 if vuln["severity"] in counts:
@@ -388,8 +386,9 @@ def scan(account: str, region: str, scope: str, enabled: bool, now: float) -> No
             emulator.put_event(account, region, "Inspector2 Scan", dict(item.scan_event, **{"finding-severity-counts": counts}),
                                [item.scan_event_resource or item.id])
     for key in [k for k in emulator.scanned if k[0] == account and k[1] == region and k[2].startswith(scope + ":")]:
-        if key[2][len(scope) + 1:] not in {item.id for item in items}:
+        if key[2][len(scope) + 1:] not in ids:
             del emulator.scanned[key]
+            emulator.initially_scanned.discard(key)
 
     for arn, finding in list(emulator.findings.items()):
         if finding.account != account or finding.region != region or finding.scope != scope or arn in wanted:

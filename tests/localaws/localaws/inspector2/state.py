@@ -87,6 +87,7 @@ class Emulator:
         self.coverage: dict[tuple[str, str, str, str], dict] = {}
         self.scanned: dict[tuple[str, str, str], Any] = {}  # (account, region, resource) -> fingerprint
         self.first_seen: dict[tuple[str, str, str], float] = {}  # ECR images: emulator time of first sight
+        self.initially_scanned: set[tuple[str, str, str]] = set()  # resources whose Inspector2 Scan event went out
         self.events_sent = 0
         self.passes = 0
         self.last_pass_seconds = 0.0
