@@ -135,3 +135,17 @@ def test_events_follow_rules_to_a_bus_in_another_account_and_region(accounts, en
     forwarded = drain(sqs, url)
     assert sorted(vulnerability(e["detail"]) for e in forwarded) == sorted(LINUX_FINDINGS)
     assert {(e["account"], e["region"]) for e in forwarded} == {(org.admin, REGION)}
+
+
+def test_the_initial_scan_event_waits_until_the_resource_is_eligible(accounts, endpoint, unique):
+    org = Org.create(accounts, members=1, enable=["EC2"])
+    member = org.members[0]
+    scans = rule_to_queue(accounts, member, f"initial-{unique}", "Inspector2 Scan")
+    ec2 = org.client(member, "ec2")
+    instance = run_instance(ec2, tags={"InspectorEc2Exclusion": "true"})
+    scan(endpoint)
+    assert drain(*scans) == []
+    ec2.delete_tags(Resources=[instance], Tags=[{"Key": "InspectorEc2Exclusion"}])
+    scan(endpoint)
+    [event] = drain(*scans)
+    assert event["detail"]["instance-id"] == instance
