@@ -153,7 +153,7 @@ class Inspector2Response(MotoInspector2Response):
         action = self._get_param("action")
         rules = [f for f in self.inspector2_backend.filters.values()
                  if (not arns or f.arn in arns) and (action is None or f.action == action)]
-        rows = [f.to_json() for f in rules]
+        rows = [dict(f.to_json(), updatedAt=getattr(f, "updated_at", f.created_at)) for f in rules]
         chunk, token = criteria.page(rows, ["filters", arns, action], self._max_results(100), self._get_param("nextToken"))
         return json.dumps({"filters": chunk, **({"nextToken": token} if token else {})})
 
@@ -189,6 +189,7 @@ class Inspector2Response(MotoInspector2Response):
         for name, attribute in (("action", "action"), ("description", "description"), ("name", "name"), ("reason", "reason")):
             if self._get_param(name) is not None:
                 setattr(rule, attribute, self._get_param(name))
+        rule.updated_at = emulator.now()
         emulator.resuppress(self.region)
         return json.dumps({"arn": arn})
 
