@@ -139,7 +139,7 @@ def estate(accounts, endpoint):
     org = Org.create(accounts, members=2, enable=["EC2", "ECR"])
     first, second = org.members
     ec2 = org.client(first, "ec2")
-    linux = [run_instance(ec2), run_instance(ec2)]
+    linux = [run_instance(ec2, tags={"team": "blue"}), run_instance(ec2)]
     windows = run_instance(ec2, ami=WINDOWS_AMI)
     ecr = org.client(second, "ecr")
     ecr.create_repository(repositoryName="estate")
@@ -173,6 +173,9 @@ def test_list_findings_filters_sorts_and_pages_the_emulated_findings(estate):
     assert {vulnerability(f) for f in scored} == {"CVE-2024-6387", "KB4012212", "CVE-2023-4863"}
     assert all_findings(admin, epssScore=[{"lowerInclusive": 0.9}], awsAccountId=eq(org.members[1])) != []
     assert {vulnerability(f) for f in all_findings(admin, relatedVulnerabilities=eq("CVE-2017-0144"))} == {"KB4012212"}
+    blue = all_findings(admin, resourceTags=[{"comparison": "EQUALS", "key": "team", "value": "blue"}])
+    assert {f["resources"][0]["id"] for f in blue} == {estate["linux"][0]}
+    assert all_findings(admin, resourceTags=[{"comparison": "EQUALS", "key": "team", "value": "red"}]) == []
     with pytest.raises(ClientError, match="not emulated"):
         admin.list_findings(filterCriteria={"portRange": [{"beginInclusive": 1}]})
 
@@ -222,6 +225,10 @@ def test_list_coverage_and_statistics(estate):
     assert all(c["scanStatus"] == {"statusCode": "ACTIVE", "reason": "SUCCESSFUL"} for c in covered)
     ec2 = admin.list_coverage(filterCriteria={"resourceType": eq("AWS_EC2_INSTANCE")})["coveredResources"]
     assert {c["resourceMetadata"]["ec2"]["platform"] for c in ec2} == {"LINUX", "WINDOWS"}
+    tagged = admin.list_coverage(filterCriteria={"ec2InstanceTags": [{"comparison": "EQUALS", "key": "team", "value": "blue"}]})
+    assert [c["resourceId"] for c in tagged["coveredResources"]] == [estate["linux"][0]]
+    recent = admin.list_coverage(filterCriteria={"lastScannedAt": [{"startInclusive": 0}], "accountId": eq(org.members[1])})
+    assert len(recent["coveredResources"]) == 2
 
     by_type = admin.list_coverage_statistics(groupBy="RESOURCE_TYPE")
     assert by_type["totalCounts"] == 5
