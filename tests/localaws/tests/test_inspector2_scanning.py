@@ -16,8 +16,10 @@ from inspector2_helpers import (
     WINDOWS_AMI,
     Org,
     all_findings,
+    drain,
     eq,
     push_image,
+    rule_to_queue,
     run_instance,
     scan,
     vulnerability,
@@ -202,9 +204,10 @@ def _function(org, name: str, runtime: str, tags: dict | None = None) -> str:
     return f"arn:aws:lambda:{REGION}:{member}:function:{name}:$LATEST"
 
 
-def test_lambda_package_and_code_findings_by_runtime(accounts, endpoint):
+def test_lambda_package_and_code_findings_by_runtime(accounts, endpoint, unique):
     org = Org.create(accounts, members=1, enable=["LAMBDA", "LAMBDA_CODE"])
     admin = org.client(org.admin)
+    scans = rule_to_queue(accounts, org.members[0], f"lambda-scans-{unique}", "Inspector2 Scan")
     python = _function(org, "py", "python3.11")
     node = _function(org, "node", "nodejs18.x")
     rust = _function(org, "rust", "provided.al2023")
@@ -219,6 +222,11 @@ def test_lambda_package_and_code_findings_by_runtime(accounts, endpoint):
     assert set(of_resource(admin, excluded)) == {"code:python/hardcoded-credentials@v1.0"}
     code = of_resource(admin, python)["code:python/hardcoded-credentials@v1.0"]
     assert code["type"] == "CODE_VULNERABILITY" and code["codeVulnerabilityDetails"]["cwes"] == ["CWE-798"]
+    # One initial-scan event per scanned function (not for the unsupported runtime).
+    by_function = {e["resources"][0]: e["detail"] for e in drain(*scans)}
+    assert set(by_function) == {python, node}
+    assert by_function[python] == {"scan-status": "INITIAL_SCAN_COMPLETE", "version": "1.0",
+                                   "finding-severity-counts": {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 0, "TOTAL": 1}}
     flask = of_resource(admin, python)["CVE-2023-30861"]
     assert flask["resources"][0]["details"]["awsLambdaFunction"]["runtime"] == "PYTHON_3_11"
     assert flask["epss"] == {"score": 0.00208}
