@@ -276,3 +276,37 @@ def test_regions_are_separate(accounts, endpoint):
     assert {f["findingArn"].split(":")[3] for f in all_findings(west)} == {"us-west-2"}
     assert all_findings(org.client(org.admin), resourceId=eq(east_instance)) == []
     assert org.client(org.admin).batch_get_account_status(accountIds=[member])["accounts"][0]["state"]["status"] == "DISABLED"
+
+
+def test_scans_racing_launches_and_terminations_end_consistent(accounts, endpoint):
+    import threading
+
+    org = Org.create(accounts, members=1, enable=["EC2"])
+    ec2 = org.client(org.members[0], "ec2")
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def scanning():
+        try:
+            while not done.is_set():
+                scan(endpoint)
+        except BaseException as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    thread = threading.Thread(target=scanning)
+    thread.start()
+    try:
+        launched = [ec2.run_instances(ImageId="ami-1e749f67", MinCount=3, MaxCount=3)["Instances"] for _ in range(6)]
+        ids = [i["InstanceId"] for batch in launched for i in batch]
+        ec2.terminate_instances(InstanceIds=ids[::2])
+    finally:
+        done.set()
+        thread.join(30)
+    assert errors == []
+    scan(endpoint)
+    admin = org.client(org.admin)
+    open_findings = all_findings(admin, findingStatus=eq("ACTIVE"))
+    assert {f["resources"][0]["id"] for f in open_findings} == set(ids[1::2])
+    assert len(open_findings) == len(ids[1::2]) * len(LINUX_FINDINGS)
+    closed = {f["resources"][0]["id"] for f in all_findings(admin, findingStatus=eq("CLOSED"))}
+    assert closed <= set(ids[::2])

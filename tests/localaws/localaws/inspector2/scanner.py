@@ -329,6 +329,9 @@ def scan_all() -> None:
             for scope, on in types.items():
                 try:
                     scan(account, region, scope, on, now)
+                except RuntimeError as err:
+                    # moto's dicts changed under us (a request thread): the next pass sees it whole.
+                    print(f"localaws inspector2: {account}/{region} {scope} pass skipped: {err}", flush=True)
                 except Exception:
                     traceback.print_exc()
         emulator.expire(now)
