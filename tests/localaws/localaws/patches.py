@@ -202,129 +202,6 @@ def inspector2_disable_delegated_admin() -> None:
     Inspector2Backend.disable_delegated_admin_account = disable_delegated_admin_account
 
 
-def inspector2_list_findings() -> None:
-    """inspector2 ListFindings neither pages nor filters.
-
-    Stock moto hands out the seeded result lists (`/moto-api/static/inspector2/findings-results`)
-    one per distinct request, never returns `nextToken` and ignores `filterCriteria`, so a
-    client that pages (the backfill) sees the first seeded list again and again or nothing.
-    AWS lists the account's findings: `maxResults` 1-100 per page (AWS documents no
-    default; 50 here), an opaque `nextToken` while more remain (a token from another
-    query, or garbage, is a ValidationException), string filters ANDed across fields and,
-    within a field, EQUALS / PREFIX values ORed and NOT_EQUALS values ANDed, and
-    `sortCriteria`. Here the findings are every finding seeded into the account and region
-    (a later seed of the same `findingArn` replaces it), in seeding order unless sorted.
-    Filters and sort fields not listed below are refused as not emulated.
-    """
-    import base64
-    import hashlib
-
-    from moto.core.exceptions import JsonRESTError
-    from moto.inspector2.models import Inspector2Backend
-    from moto.inspector2.responses import Inspector2Response
-
-    def resources(finding: dict) -> list:
-        return finding.get("resources") or []
-
-    def details(finding: dict, key: str) -> list:
-        return [(r.get("details") or {}).get(key) or {} for r in resources(finding)]
-
-    # filterCriteria key -> the finding's values for it.
-    fields: dict[str, Callable[[dict], list]] = {
-        "findingArn": lambda f: [f.get("findingArn")],
-        "awsAccountId": lambda f: [f.get("awsAccountId")],
-        "findingType": lambda f: [f.get("type")],
-        "severity": lambda f: [f.get("severity")],
-        "findingStatus": lambda f: [f.get("status")],
-        "title": lambda f: [f.get("title")],
-        "fixAvailable": lambda f: [f.get("fixAvailable")],
-        "exploitAvailable": lambda f: [f.get("exploitAvailable")],
-        "resourceType": lambda f: [r.get("type") for r in resources(f)],
-        "resourceId": lambda f: [r.get("id") for r in resources(f)],
-        "vulnerabilityId": lambda f: [(f.get("packageVulnerabilityDetails") or {}).get("vulnerabilityId")],
-        "ec2InstanceImageId": lambda f: [d.get("imageId") for d in details(f, "awsEc2Instance")],
-        "ec2InstanceVpcId": lambda f: [d.get("vpcId") for d in details(f, "awsEc2Instance")],
-        "ec2InstanceSubnetId": lambda f: [d.get("subnetId") for d in details(f, "awsEc2Instance")],
-        "ecrImageRepositoryName": lambda f: [d.get("repositoryName") for d in details(f, "awsEcrContainerImage")],
-        "lambdaFunctionName": lambda f: [d.get("functionName") for d in details(f, "awsLambdaFunction")],
-    }
-    severity_rank = {"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4, "UNTRIAGED": 5}
-    sort_keys: dict[str, Callable[[dict], Any]] = {
-        "AWS_ACCOUNT_ID": lambda f: f.get("awsAccountId") or "",
-        "FINDING_TYPE": lambda f: f.get("type") or "",
-        "SEVERITY": lambda f: severity_rank.get(f.get("severity"), -1),
-        "FINDING_STATUS": lambda f: f.get("status") or "",
-        "FIRST_OBSERVED_AT": lambda f: f.get("firstObservedAt") or 0,
-        "LAST_OBSERVED_AT": lambda f: f.get("lastObservedAt") or 0,
-        "INSPECTOR_SCORE": lambda f: f.get("inspectorScore") or 0,
-    }
-
-    def invalid(message: str) -> JsonRESTError:
-        return JsonRESTError("ValidationException", message)
-
-    def matches(finding: dict, criteria: dict) -> bool:
-        for key, filters in criteria.items():
-            if key not in fields:
-                raise invalid(f"filterCriteria.{key} is not emulated by the local AWS (localaws/patches.py)")
-            values = [v for v in fields[key](finding) if v is not None]
-            wanted = [f for f in filters if f.get("comparison") in ("EQUALS", "PREFIX")]
-            excluded = [f["value"] for f in filters if f.get("comparison") == "NOT_EQUALS"]
-            if len(filters) != len(wanted) + len(excluded):
-                raise invalid(f"filterCriteria.{key}: comparison must be EQUALS, PREFIX or NOT_EQUALS")
-            if wanted and not any(
-                v == f["value"] if f["comparison"] == "EQUALS" else v.startswith(f["value"])
-                for f in wanted
-                for v in values
-            ):
-                return False
-            if any(v in excluded for v in values):
-                return False
-        return True
-
-    def list_findings(self: Inspector2Backend, filter_criteria, max_results, next_token, sort_criteria):
-        if max_results is None:
-            max_results = 50
-        if not isinstance(max_results, int) or not 1 <= max_results <= 100:
-            raise invalid(f"1 validation error detected: Value '{max_results}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 100")
-        query = hashlib.sha256(json.dumps([filter_criteria, sort_criteria], sort_keys=True).encode()).hexdigest()[:16]
-        offset = 0
-        if next_token:
-            try:
-                token = json.loads(base64.urlsafe_b64decode(next_token.encode()))
-                offset = int(token["offset"])
-                assert token["query"] == query
-            except Exception:
-                raise invalid("The nextToken is not valid for this request")
-        by_arn: dict[str, dict] = {}
-        for seeded in self.findings_queue:
-            for finding in seeded or []:
-                by_arn.pop(finding.get("findingArn"), None)
-                by_arn[finding.get("findingArn")] = finding
-        found = [f for f in by_arn.values() if matches(f, filter_criteria or {})]
-        if sort_criteria:
-            field = sort_criteria.get("field")
-            if field not in sort_keys:
-                raise invalid(f"sortCriteria.field {field} is not emulated by the local AWS (localaws/patches.py)")
-            found.sort(key=sort_keys[field], reverse=sort_criteria.get("sortOrder") == "DESC")
-        page = found[offset : offset + max_results]
-        more = offset + max_results < len(found)
-        token = {"offset": offset + max_results, "query": query}
-        return page, base64.urlsafe_b64encode(json.dumps(token).encode()).decode() if more else None
-
-    def response_list_findings(self: Inspector2Response) -> str:
-        findings, next_token = self.inspector2_backend.list_findings(
-            filter_criteria=self._get_param("filterCriteria"),
-            max_results=self._get_param("maxResults"),
-            next_token=self._get_param("nextToken"),
-            sort_criteria=self._get_param("sortCriteria"),
-        )
-        answer: dict[str, Any] = {"findings": findings}
-        if next_token:
-            answer["nextToken"] = next_token
-        return json.dumps(answer)
-
-    Inspector2Backend.list_findings = list_findings
-    Inspector2Response.list_findings = response_list_findings
 def inspector2_member_disassociation() -> None:
     """inspector2 DisassociateMember leaves the member DISABLED; unknown members are a 500.
 
@@ -802,7 +679,6 @@ PATCHES: dict[str, Callable[[], None]] = {
     "sqs_redrive_allow_policy": sqs_redrive_allow_policy,
     "sqs_compact_redrive_policy": sqs_compact_redrive_policy,
     "inspector2_disable_delegated_admin": inspector2_disable_delegated_admin,
-    "inspector2_list_findings": inspector2_list_findings,
     "inspector2_member_disassociation": inspector2_member_disassociation,
     "events_targets_get_the_whole_event": events_targets_get_the_whole_event,
     "sns_cross_account_sqs_delivery": sns_cross_account_sqs_delivery,

@@ -65,6 +65,8 @@ def serve(state_dir: Path, host: str, port: int) -> None:
 
     from . import patches
     from .inspector.admin import AdminMiddleware as InspectorAdminMiddleware
+    from . import inspector2
+    from .inspector2.admin import AdminMiddleware as Inspector2AdminMiddleware
     from .opensearch.middleware import OpenSearchMiddleware
     from .faults import FaultInjector
     from .mailbox import MailboxMiddleware
@@ -73,13 +75,18 @@ def serve(state_dir: Path, host: str, port: int) -> None:
 
     patches.apply_all()
     services = register_extra_services()
+    inspector2.install()
 
     started = time.time()
     app = HealthMiddleware(
         RequestCounter(
             FaultInjector(
                 ServiceAccessMiddleware(
-                    MailboxMiddleware(OpenSearchMiddleware(InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app))))
+                    MailboxMiddleware(
+                        OpenSearchMiddleware(
+                            Inspector2AdminMiddleware(InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app)))
+                        )
+                    )
                 )
             )
         ),
