@@ -1,8 +1,8 @@
 //! The OpenSearch sink: `_bulk` index actions with `_id` = finding id (a redelivery
 //! overwrites) and external versioning from `Finding::version` (an older state never
-//! replaces a newer one; the refusal counts as done), signed with SigV4 (`es` for domains, `aoss` for Serverless), TLS verified.
-//! Throttling and server errors are retried with jittered backoff; what still fails is
-//! reported per document.
+//! replaces a newer one; the refusal counts as done), signed with SigV4 (`es` for domains,
+//! `aoss` for Serverless), TLS verified. Throttling and server errors are retried with
+//! jittered backoff; what still fails is reported per document.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
