@@ -14,7 +14,7 @@ use inspectorlink_core::notify::NotifyFindings;
 use inspectorlink_core::resolve::Record;
 use serde_json::{json, Value};
 use test_support::sqs::{drain, event};
-use test_support::{unique_suffix, LocalAws, MEMBER_ACCOUNTS, REGIONS, SECURITY_ACCOUNT};
+use test_support::{unique_account_id, unique_suffix, LocalAws, REGIONS};
 
 use super::notify::v2_states;
 use super::{inspector2_event, objects_in, pipeline_over};
@@ -30,9 +30,9 @@ const OTHERS: [&str; 4] = [
 
 /// Puts `event` (a whole EventBridge event, as documented) on the default bus of the
 /// security account in `region`, as Inspector does: source, detail-type, resources, detail.
-async fn put_event(region: &str, event: &Value) {
+async fn put_event(security_account: &str, region: &str, event: &Value) {
     let config = LocalAws::shared()
-        .sdk_config(SECURITY_ACCOUNT, region)
+        .sdk_config(security_account, region)
         .await;
     let events = aws_sdk_eventbridge::Client::new(&config);
     let resources = event["resources"].as_array().unwrap().iter();
@@ -58,11 +58,20 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
     std::fs::write(&zip, b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0").unwrap();
     let zip = zip.to_str().unwrap();
     let email = format!("secops-{suffix}@example.com");
-    let (member, excluded) = (MEMBER_ACCOUNTS[0], MEMBER_ACCOUNTS[1]);
+    // Accounts of the test's own: the local AWS's Inspector v2 scans what the enabled
+    // accounts run, and the shared member accounts run other tests' instances, whose real
+    // findings would reach these queues beside the documented events this test counts.
+    let (security_account, member, excluded, management) = (
+        unique_account_id("74"),
+        unique_account_id("75"),
+        unique_account_id("79"),
+        unique_account_id("71"),
+    );
+    let security_account = security_account.as_str();
     tf.set_vars(&json!({
         "name_prefix": format!("ilv2-{suffix}"),
-        "security_account_id": SECURITY_ACCOUNT,
-        "management_account_id": "999999999999",
+        "security_account_id": security_account,
+        "management_account_id": management,
         "member_account_ids": [member, excluded],
         "excluded_account_ids": [excluded],
         "primary_region": REGIONS[0],
@@ -98,7 +107,7 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
     };
 
     let (primary, other) = (REGIONS[0], REGIONS[1]);
-    let security = aws.sdk_config(SECURITY_ACCOUNT, primary).await;
+    let security = aws.sdk_config(security_account, primary).await;
     let sqs = aws_sdk_sqs::Client::new(&security);
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&security)
@@ -130,13 +139,13 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
         .collect();
     sent.push(serde_json::from_str(&active).unwrap());
     for (i, event) in sent.iter().enumerate() {
-        put_event(REGIONS[i % 2], event).await;
+        put_event(security_account, REGIONS[i % 2], event).await;
     }
     // Below the rules' severities: dropped in either region (counted out below).
     let mut low: Value = serde_json::from_str(&inspector2_event(OTHERS[0])).unwrap();
     low["detail"]["severity"] = "LOW".into();
     for region in REGIONS {
-        put_event(region, &low).await;
+        put_event(security_account, region, &low).await;
     }
     let to_send = drain(&sqs, send_url).await;
     let to_notify = drain(&sqs, notify_url).await;
@@ -149,7 +158,7 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
             .map(|(_, body)| {
                 let body: Value = serde_json::from_str(body).unwrap();
                 assert_eq!(body["detail-type"], "Inspector2 Finding");
-                assert_eq!(body["account"], SECURITY_ACCOUNT);
+                assert_eq!(body["account"], security_account);
                 let region = body["region"].as_str().unwrap().to_owned();
                 (body["id"].as_str().unwrap().to_owned(), region)
             })
@@ -188,8 +197,8 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
 
     // Round 2: the EC2 finding closes (in the primary region) and is delivered twice.
     let closed: Value = serde_json::from_str(&closed).unwrap();
-    put_event(primary, &closed).await;
-    put_event(primary, &closed).await;
+    put_event(security_account, primary, &closed).await;
+    put_event(security_account, primary, &closed).await;
     let to_send = drain(&sqs, send_url).await;
     let to_notify = drain(&sqs, notify_url).await;
     assert_eq!(delivered(&to_send).len(), 2);
@@ -242,7 +251,7 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
     // Nothing was dead-lettered on the way.
     for region in REGIONS {
         let dlq = outputs["rules"][region]["dlq_url"].as_str().unwrap();
-        let sqs = aws_sdk_sqs::Client::new(&aws.sdk_config(SECURITY_ACCOUNT, region).await);
+        let sqs = aws_sdk_sqs::Client::new(&aws.sdk_config(security_account, region).await);
         assert!(drain(&sqs, dlq).await.is_empty(), "{region}");
     }
 }
