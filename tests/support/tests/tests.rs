@@ -3,3 +3,4 @@
 mod accounts;
 mod classic;
 mod foundation;
+mod inspector2;
