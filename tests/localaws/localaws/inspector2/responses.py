@@ -18,7 +18,7 @@ from moto.core.exceptions import HTTPException
 from moto.inspector2 import urls as moto_urls
 from moto.inspector2.responses import Inspector2Response as MotoInspector2Response
 
-from . import catalogue, cis, criteria, validation
+from . import catalogue, cis, criteria, reports, validation
 from .errors import AccessDeniedException, InternalServerException, ResourceNotFoundException, ValidationException
 from .state import AUTO_ENABLE_KEYS, RESOURCE_TYPES, emulator
 
@@ -38,6 +38,10 @@ NEW_PATHS = (
     "{0}/cis/scan-configuration/list$",
     "{0}/cis/scan/list$",
     "{0}/cis/scan-result/details/get$",
+    "{0}/reporting/create$",
+    "{0}/reporting/status/get$",
+    "{0}/sbomexport/create$",
+    "{0}/sbomexport/get$",
 )
 
 
@@ -433,6 +437,27 @@ class Inspector2Response(MotoInspector2Response):
         query = ["cis-results", *(self.params.get(k) for k in ("scanArn", "targetResourceId", "accountId", "filterCriteria", "sortBy", "sortOrder"))]
         chunk, token = criteria.page(rows, query, self._max_results(100), self._get_param("nextToken"))
         return json.dumps({"scanResultDetails": chunk, **({"nextToken": token} if token else {})})
+
+    # --- findings reports and SBOM exports (reports.py) --------------------------------------
+    def create_findings_report(self) -> str:
+        with emulator.lock:
+            report = reports.create_findings_report(self.caller, self.region, self.params, emulator.now())
+            emulator.wake.set()
+        return json.dumps({"reportId": report.id})
+
+    def get_findings_report_status(self) -> str:
+        with emulator.lock:
+            return json.dumps(reports.get(self.caller, self.region, self._get_param("reportId"), "findings").findings_json())
+
+    def create_sbom_export(self) -> str:
+        with emulator.lock:
+            report = reports.create_sbom_export(self.caller, self.region, self.params, emulator.now())
+            emulator.wake.set()
+        return json.dumps({"reportId": report.id})
+
+    def get_sbom_export(self) -> str:
+        with emulator.lock:
+            return json.dumps(reports.get(self.caller, self.region, self._get_param("reportId"), "sbom").sbom_json())
 
 
 def _error(error: HTTPException) -> tuple[int, dict, str]:
