@@ -673,6 +673,53 @@ def sns_subscriptions_under_concurrency() -> None:
     SNSBackend._localaws_concurrency = True
 
 
+def sqs_send_without_counting() -> None:
+    """Speed: moto's SendMessage reads `queue.attributes` for one flag
+    (ContentBasedDeduplication), and that property counts every message in the queue, so
+    sending N messages costs O(N^2) (the Inspector v2 benchmark's 10,000 events). While a
+    send runs, the property answers that flag alone; nothing else changes."""
+    import threading
+
+    from moto.sqs.models import Queue, SQSBackend
+
+    if getattr(SQSBackend, "_localaws_cheap_send", False):
+        return
+    sending = threading.local()
+    full = Queue.attributes.fget
+    send = SQSBackend.send_message
+
+    def attributes(self: Queue) -> dict:
+        if getattr(sending, "active", False):
+            # As the full property has it: a FIFO attribute, a lower-case string.
+            return {"ContentBasedDeduplication": str(bool(self.content_based_deduplication)).lower()} if self.fifo_queue else {}
+        return full(self)
+
+    def send_message(self: SQSBackend, *args: Any, **kwargs: Any) -> Any:
+        sending.active = True
+        try:
+            return send(self, *args, **kwargs)
+        finally:
+            sending.active = False
+
+    Queue.attributes = property(attributes)
+    SQSBackend.send_message = send_message
+    SQSBackend._localaws_cheap_send = True
+
+
+def events_cached_json_paths() -> None:
+    """Speed: moto's EventBridge parses the same eight JSONPath expressions (its default
+    input template) again for every event and target; parsed paths are reusable, so they
+    are parsed once."""
+    import functools
+
+    import jsonpath_ng.ext
+
+    if getattr(jsonpath_ng.ext, "_localaws_cached", False):
+        return
+    jsonpath_ng.ext.parse = functools.lru_cache(maxsize=1024)(jsonpath_ng.ext.parse)
+    jsonpath_ng.ext._localaws_cached = True
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "securityhub_update_configuration": securityhub_update_configuration,
     "securityhub_product_subscriptions": securityhub_product_subscriptions,
@@ -690,6 +737,8 @@ PATCHES: dict[str, Callable[[], None]] = {
     "sqs_standard_queue_order": sqs_standard_queue_order,
     "iam_roles_under_concurrency": iam_roles_under_concurrency,
     "sns_subscriptions_under_concurrency": sns_subscriptions_under_concurrency,
+    "sqs_send_without_counting": sqs_send_without_counting,
+    "events_cached_json_paths": events_cached_json_paths,
 }
 
 

@@ -5,6 +5,10 @@ events sent, enabled scan types). POST a JSON object, optionally with
 `"advance_seconds": <0..31536000>` and `"scanning": true|false`: switches continuous
 scanning (the background passes) on or off, moves the emulator's clock forward, then makes
 a scan pass at once (whatever `scanning` says); it answers like GET.
+
+POST /_localaws/inspector2/cis-scan with `{"scanConfigurationArn": "<arn>"}` runs that CIS
+scan configuration once now, whatever its schedule, and answers `{"scanArn": ...}` (404
+for an unknown configuration).
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 
+from . import cis
 from .scanner import scan_all
 from .state import emulator
 
 SCAN_PATH = "/_localaws/inspector2/scan"
+CIS_PATH = "/_localaws/inspector2/cis-scan"
 MAX_ADVANCE = 365 * 86400
 
 
@@ -24,7 +30,10 @@ class AdminMiddleware:
         self.app = app
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") != SCAN_PATH:
+        path = environ.get("PATH_INFO")
+        if path == CIS_PATH:
+            return _cis_scan(environ, start_response)
+        if path != SCAN_PATH:
             return self.app(environ, start_response)
         method = environ.get("REQUEST_METHOD")
         if method == "GET":
@@ -50,6 +59,25 @@ class AdminMiddleware:
             emulator.offset += advance
             scan_all()
         return _answer(start_response, "200 OK", emulator.describe())
+
+
+def _cis_scan(environ: dict, start_response: Callable) -> list[bytes]:
+    if environ.get("REQUEST_METHOD") != "POST":
+        return _answer(start_response, "405 Method Not Allowed", {"message": "use POST"})
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    try:
+        body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+    except ValueError:
+        body = None
+    arn = body.get("scanConfigurationArn") if isinstance(body, dict) else None
+    if not isinstance(arn, str):
+        return _answer(start_response, "400 Bad Request", {"message": "the body must be {\"scanConfigurationArn\": \"<arn>\"}"})
+    with emulator.lock:
+        config = cis.configurations.get(arn)
+        if config is None:
+            return _answer(start_response, "404 Not Found", {"message": f"no CIS scan configuration {arn}"})
+        scan = cis.run(config, emulator.now())
+    return _answer(start_response, "200 OK", {"scanArn": scan.arn})
 
 
 def _answer(start_response: Callable, status: str, body: dict) -> list[bytes]:

@@ -18,7 +18,7 @@ from moto.core.exceptions import HTTPException
 from moto.inspector2 import urls as moto_urls
 from moto.inspector2.responses import Inspector2Response as MotoInspector2Response
 
-from . import catalogue, criteria, validation
+from . import catalogue, cis, criteria, reports, validation
 from .errors import AccessDeniedException, InternalServerException, ResourceNotFoundException, ValidationException
 from .state import AUTO_ENABLE_KEYS, RESOURCE_TYPES, emulator
 
@@ -32,6 +32,16 @@ NEW_PATHS = (
     "{0}/configuration/update$",
     "{0}/findings/aggregation/list$",
     "{0}/filters/update$",
+    "{0}/cis/scan-configuration/create$",
+    "{0}/cis/scan-configuration/update$",
+    "{0}/cis/scan-configuration/delete$",
+    "{0}/cis/scan-configuration/list$",
+    "{0}/cis/scan/list$",
+    "{0}/cis/scan-result/details/get$",
+    "{0}/reporting/create$",
+    "{0}/reporting/status/get$",
+    "{0}/sbomexport/create$",
+    "{0}/sbomexport/get$",
 )
 
 
@@ -387,6 +397,67 @@ class Inspector2Response(MotoInspector2Response):
         if token:
             answer["nextToken"] = token
         return json.dumps(answer)
+
+    # --- CIS scan configurations and scans (cis.py) -----------------------------------------
+    def create_cis_scan_configuration(self) -> str:
+        with emulator.lock:
+            config = cis.create(self.caller, self.region, self.params, emulator.now())
+            emulator.wake.set()  # a oneTime schedule runs at the next pass
+        return json.dumps({"scanConfigurationArn": config.arn})
+
+    def update_cis_scan_configuration(self) -> str:
+        with emulator.lock:
+            config = cis.update(self.caller, self.region, self.params, emulator.now())
+            emulator.wake.set()
+        return json.dumps({"scanConfigurationArn": config.arn})
+
+    def delete_cis_scan_configuration(self) -> str:
+        arn = self._get_param("scanConfigurationArn")
+        with emulator.lock:
+            cis.delete(self.caller, self.region, arn)
+        return json.dumps({"scanConfigurationArn": arn})
+
+    def list_cis_scan_configurations(self) -> str:
+        with emulator.lock:
+            rows = cis.list_configurations(self.caller, self.region, self.params)
+        chunk, token = criteria.page(rows, ["cis-configurations", self.params.get("filterCriteria"), self.params.get("sortBy"),
+                                            self.params.get("sortOrder")], self._max_results(100), self._get_param("nextToken"))
+        return json.dumps({"scanConfigurations": chunk, **({"nextToken": token} if token else {})})
+
+    def list_cis_scans(self) -> str:
+        with emulator.lock:
+            rows = cis.list_scans(self.caller, self.region, self.params, emulator.admin_of(self.caller, self.region))
+        query = ["cis-scans", *(self.params.get(k) for k in ("filterCriteria", "detailLevel", "sortBy", "sortOrder"))]
+        chunk, token = criteria.page(rows, query, self._max_results(50), self._get_param("nextToken"))
+        return json.dumps({"scans": chunk, **({"nextToken": token} if token else {})})
+
+    def get_cis_scan_result_details(self) -> str:
+        with emulator.lock:
+            rows = cis.result_details(self.caller, self.region, self.params, emulator.admin_of(self.caller, self.region))
+        query = ["cis-results", *(self.params.get(k) for k in ("scanArn", "targetResourceId", "accountId", "filterCriteria", "sortBy", "sortOrder"))]
+        chunk, token = criteria.page(rows, query, self._max_results(100), self._get_param("nextToken"))
+        return json.dumps({"scanResultDetails": chunk, **({"nextToken": token} if token else {})})
+
+    # --- findings reports and SBOM exports (reports.py) --------------------------------------
+    def create_findings_report(self) -> str:
+        with emulator.lock:
+            report = reports.create_findings_report(self.caller, self.region, self.params, emulator.now())
+            emulator.wake.set()
+        return json.dumps({"reportId": report.id})
+
+    def get_findings_report_status(self) -> str:
+        with emulator.lock:
+            return json.dumps(reports.get(self.caller, self.region, self._get_param("reportId"), "findings").findings_json())
+
+    def create_sbom_export(self) -> str:
+        with emulator.lock:
+            report = reports.create_sbom_export(self.caller, self.region, self.params, emulator.now())
+            emulator.wake.set()
+        return json.dumps({"reportId": report.id})
+
+    def get_sbom_export(self) -> str:
+        with emulator.lock:
+            return json.dumps(reports.get(self.caller, self.region, self._get_param("reportId"), "sbom").sbom_json())
 
 
 def _error(error: HTTPException) -> tuple[int, dict, str]:

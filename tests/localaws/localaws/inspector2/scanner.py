@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from . import catalogue
+from . import catalogue, cis, reports
 from .state import RESCAN_DURATIONS, RETENTION_OTHER, RETENTION_RESOURCE_GONE, DAY, Finding, emulator
 
 EC2_EXCLUSION_TAG = "InspectorEc2Exclusion"
@@ -320,6 +320,11 @@ def resources_of(account: str, region: str, scope: str, now: float) -> list[Reso
 
 def scan_all() -> None:
     with emulator.lock:
+        try:
+            cis.run_due(emulator.now())
+            reports.run_pending()
+        except Exception:
+            traceback.print_exc()
         if not emulator.any_enabled() and not emulator.findings and not emulator.coverage:
             return
         started = time.perf_counter()
