@@ -39,7 +39,7 @@ report: ## HTML report of the findings in S3: make report BUCKET=name [PREFIX=fi
 	@test -n "$(BUCKET)" || { echo "make report: set BUCKET=<findings bucket> (and source the local AWS env to use it)" >&2; exit 2; }
 	@cargo run --quiet -p inspectorlink-report -- --bucket "$(BUCKET)" --prefix "$(or $(PREFIX),findings)" --out "$(or $(OUT),report.html)"
 
-bench: provider ## Benchmarks (BENCH lines): provider, 100-resource plan, send-findings calls, CPU, start-up, stacks, 1,000-finding pipeline
+bench: provider ## Benchmarks (BENCH lines): provider, 100-resource plan, send-findings calls, CPU, start-up, stacks, 1,000-finding pipeline, local AWS v2 findings
 	@scripts/bench-provider.sh target/release/terraform-provider-inspectorlink
 	@.venv/bin/python scripts/bench-plan.py
 	@cargo test --quiet -p inspectorlink-core --test integration a_ten_finding_batch -- --nocapture 2>/dev/null | grep '^BENCH'
@@ -48,6 +48,7 @@ bench: provider ## Benchmarks (BENCH lines): provider, 100-resource plan, send-f
 	@SEND_FINDINGS_BINARY=$(CURDIR)/target/lambda/send-findings/bootstrap cargo test --quiet -p send-findings --test runtime -- --ignored --nocapture 2>/dev/null | grep '^BENCH'
 	@scripts/bench-example.sh
 	@scripts/sandbox.sh bench | grep -E '^(BENCH|\[)'
+	@cd tests/localaws && ../../.venv/bin/python -m localaws up >/dev/null && ../../.venv/bin/python bench_v2.py | grep '^BENCH'
 
 fuzz: setup ## Fuzz the record parser and the finding normaliser (FUZZ_SECONDS per target, default 120)
 	@scripts/fuzz.sh
