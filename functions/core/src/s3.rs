@@ -86,38 +86,31 @@ impl S3Sink {
         let body = serde_json::to_vec(finding).expect("a Finding always serialises");
         let mut calls = 0;
         let fail = |cause: String, calls: u64| PutError { cause, calls };
+        let outcome = |key: String, written: Written, calls: u64| PutOutcome {
+            key,
+            written,
+            calls,
+        };
         let Some(version) = finding.version() else {
             // No readable time to order by: the last write wins, as before versions.
             calls += 1;
             return match self
-                .request(&key, &body, None, Condition::Unconditional)
-                .send()
+                .try_put(&key, &body, None, Condition::Unconditional)
                 .await
             {
-                Ok(_) => Ok(PutOutcome {
-                    key,
-                    written: Written::Stored,
-                    calls,
-                }),
-                Err(err) => Err(fail(described(&err), calls)),
+                Ok(_) => Ok(outcome(key, Written::Stored, calls)),
+                Err(cause) => Err(fail(cause, calls)),
             };
         };
         for _ in 0..MAX_ROUNDS {
             calls += 1;
             match self
-                .request(&key, &body, Some(version), Condition::Absent)
-                .send()
+                .try_put(&key, &body, Some(version), Condition::Absent)
                 .await
             {
-                Ok(_) => {
-                    return Ok(PutOutcome {
-                        key,
-                        written: Written::Stored,
-                        calls,
-                    })
-                }
-                Err(err) if lost_a_race(&err) => {}
-                Err(err) => return Err(fail(described(&err), calls)),
+                Ok(true) => return Ok(outcome(key, Written::Stored, calls)),
+                Ok(false) => {}
+                Err(cause) => return Err(fail(cause, calls)),
             }
             calls += 1;
             let head = match self
@@ -139,11 +132,7 @@ impl S3Sink {
                 .and_then(|v| v.parse::<i64>().ok());
             if stored.is_some_and(|stored| stored > version) {
                 info!(%key, stored, version, "a newer state of the finding is stored; kept it");
-                return Ok(PutOutcome {
-                    key,
-                    written: Written::Superseded,
-                    calls,
-                });
+                return Ok(outcome(key, Written::Superseded, calls));
             }
             let Some(etag) = head.e_tag() else {
                 return Err(fail(
@@ -152,28 +141,33 @@ impl S3Sink {
                 ));
             };
             calls += 1;
-            let replace = self.request(
-                &key,
-                &body,
-                Some(version),
-                Condition::Matches(etag.to_owned()),
-            );
-            match replace.send().await {
-                Ok(_) => {
-                    return Ok(PutOutcome {
-                        key,
-                        written: Written::Stored,
-                        calls,
-                    })
-                }
-                Err(err) if lost_a_race(&err) => {}
-                Err(err) => return Err(fail(described(&err), calls)),
+            let replace = Condition::Matches(etag.to_owned());
+            match self.try_put(&key, &body, Some(version), replace).await {
+                Ok(true) => return Ok(outcome(key, Written::Stored, calls)),
+                Ok(false) => {}
+                Err(cause) => return Err(fail(cause, calls)),
             }
         }
         Err(fail(
             format!("{key} changed under {MAX_ROUNDS} conditional writes in a row (concurrent writers); the record will be retried"),
             calls,
         ))
+    }
+
+    /// One PutObject: Ok(true) when written, Ok(false) when a conditional write lost to
+    /// another writer, Err with the cause otherwise.
+    async fn try_put(
+        &self,
+        key: &str,
+        body: &[u8],
+        version: Option<i64>,
+        condition: Condition,
+    ) -> Result<bool, String> {
+        match self.request(key, body, version, condition).send().await {
+            Ok(_) => Ok(true),
+            Err(err) if lost_a_race(&err) => Ok(false),
+            Err(err) => Err(described(&err)),
+        }
     }
 
     fn request(
