@@ -575,8 +575,8 @@ def sqs_standard_queue_order() -> None:
     Queue._localaws_unordered = True
 
 
-class SnapshotDict(dict):
-    """A dict whose iteration and views are lists copied in one step.
+class _SnapshotViews:
+    """Iteration and views of a dict as lists copied in one step.
 
     moto's server answers requests on parallel threads and its backends keep resources in
     plain dicts that one request iterates (a Python-level loop or comprehension, which the
@@ -587,32 +587,24 @@ class SnapshotDict(dict):
     """
 
     def __iter__(self):
-        return iter(list(dict.keys(self)))
+        return iter(list(super().keys()))
 
     def keys(self):
-        return list(dict.keys(self))
+        return list(super().keys())
 
     def values(self):
-        return list(dict.values(self))
+        return list(super().values())
 
     def items(self):
-        return list(dict.items(self))
+        return list(super().items())
 
 
-class SnapshotOrderedDict(OrderedDict):
-    """SnapshotDict for the OrderedDicts moto uses where order is part of the answer."""
+class SnapshotDict(_SnapshotViews, dict):
+    pass
 
-    def __iter__(self):
-        return iter(list(OrderedDict.keys(self)))
 
-    def keys(self):
-        return list(OrderedDict.keys(self))
-
-    def values(self):
-        return list(OrderedDict.values(self))
-
-    def items(self):
-        return list(OrderedDict.items(self))
+class SnapshotOrderedDict(_SnapshotViews, OrderedDict):
+    """For the OrderedDicts moto uses where order is part of the answer."""
 
 
 def iam_roles_under_concurrency() -> None:

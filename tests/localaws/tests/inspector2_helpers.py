@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import inspector_helpers
+
 REGION = "us-east-1"
 WINDOWS_AMI = "ami-12c6146b"  # moto's Windows Server 2008 R2 SP1 image
 LINUX_AMI = "ami-1e749f67"  # moto's Ubuntu 14.04 image
@@ -113,14 +115,7 @@ def rule_to_queue(accounts, account: str, name: str, detail_type: str) -> tuple[
 
 def drain(sqs, url: str) -> list[dict]:
     """Every event now in the queue (deleted as read), parsed."""
-    got = []
-    while True:
-        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
-        if not batch:
-            return got
-        for message in batch:
-            got.append(json.loads(message["Body"]))
-        sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])
+    return [json.loads(body) for body in inspector_helpers.drain(sqs, url)]
 
 
 def run_instance(ec2, ami: str = LINUX_AMI, tags: dict[str, str] | None = None, **kwargs) -> str:

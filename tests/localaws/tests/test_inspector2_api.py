@@ -8,7 +8,6 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from inspector2_helpers import (
     ECR_FINDINGS,
@@ -26,18 +25,6 @@ from inspector2_helpers import (
 )
 
 REGION = "us-east-1"
-
-
-@pytest.fixture
-def stock(monkeypatch):
-    import os
-
-    import boto3
-
-    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
-        monkeypatch.delenv(name)
-    with mock_aws():
-        yield lambda service: boto3.client(service, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
 
 
 # Findings seeded through moto's /moto-api/static/inspector2/findings-results route (the

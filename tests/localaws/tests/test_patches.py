@@ -5,7 +5,6 @@ moto has fixed the gap and the patch (and both tests) can go.
 """
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,25 +12,12 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from conftest import MEMBER_ACCOUNTS, SECURITY_ACCOUNT
 from localaws import control
 from localaws.accounts import CLIENT_CONFIG
 
 REGION = "us-east-1"
-
-
-@pytest.fixture
-def stock(monkeypatch):
-    # `make test` exports AWS_ENDPOINT_URL; botocore would send these clients to the
-    # patched server instead of moto's in-process mock.
-    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
-        monkeypatch.delenv(name)
-    with mock_aws():
-        yield lambda service: boto3.client(
-            service, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
-        )
 
 
 def test_securityhub_update_configuration(accounts):
