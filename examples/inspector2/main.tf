@@ -26,6 +26,10 @@ module "security_primary" {
   send_findings_zip     = var.send_findings_zip
   notify_findings_zip   = var.notify_findings_zip
   tags                  = var.tags
+
+  notification_http_endpoints = var.notification_http_endpoints
+  opensearch_endpoint         = var.opensearch_endpoint
+  opensearch_arn              = var.opensearch_arn
 }
 
 ################################################################################

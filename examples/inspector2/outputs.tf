@@ -6,6 +6,14 @@ output "queue_urls" {
   }
 }
 
+output "dlq_arns" {
+  description = "The central queues' dead-letter queues: where a message lands after max_receive_count failed receives."
+  value = {
+    send   = module.security_primary.dlq_arn
+    notify = module.security_primary.notify_dlq_arn
+  }
+}
+
 output "findings_bucket" {
   description = "Where send-findings writes one object per finding."
   value       = module.security_primary.bucket_name

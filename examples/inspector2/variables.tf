@@ -104,6 +104,27 @@ variable "notification_emails" {
   default     = []
 }
 
+variable "notification_http_endpoints" {
+  description = "HTTP(S) endpoints (ticketing, SIEM) that get every notification as JSON; min_severity optional, as in modules/security-primary."
+  type = list(object({
+    endpoint     = string
+    min_severity = optional(string)
+  }))
+  default = []
+}
+
+variable "opensearch_endpoint" {
+  description = "An existing OpenSearch domain endpoint (https://...) that send-findings indexes into; null: no indexing."
+  type        = string
+  default     = null
+}
+
+variable "opensearch_arn" {
+  description = "ARN of that domain (arn:aws:es:<region>:<account>:domain/<name>); required with opensearch_endpoint."
+  type        = string
+  default     = null
+}
+
 variable "enable_security_hub" {
   description = "Enable Security Hub in the security account's primary region and subscribe it to Inspector's findings (one product for Classic and v2). Leave false when the landing zone manages Security Hub."
   type        = bool
