@@ -22,8 +22,9 @@ test-modules: setup ## Terraform modules and examples: fmt, checkov, validate, t
 test-example: setup ## examples/multi-account on the local AWS: apply, empty plan, unlisted account kept out, destroy
 	@scripts/test-example.sh
 
-test-sandbox: setup ## The sandbox end to end: scans, Lambdas, S3, index, notifications, DLQ, report in Chromium; then destroy
-	@scripts/sandbox.sh test
+test-sandbox: setup ## The sandbox end to end: Inspector v2 (make sandbox twice: every finding once in S3, the index and the mailbox; closure, suppression; tests/e2e), then Classic (DLQ, redelivery, report in Chromium); each destroyed
+	@cargo test --quiet --workspace --test e2e -- --ignored --nocapture
+	@ENGINE=classic scripts/sandbox.sh test
 
 zips: setup ## Release Lambda zips (cargo lambda, provided.al2023 x86_64) into dist/lambda/, the modules' defaults
 	@scripts/lambda-zips.sh release
@@ -39,7 +40,7 @@ report: ## HTML report of the findings in S3: make report BUCKET=name [PREFIX=fi
 	@test -n "$(BUCKET)" || { echo "make report: set BUCKET=<findings bucket> (and source the local AWS env to use it)" >&2; exit 2; }
 	@cargo run --quiet -p inspectorlink-report -- --bucket "$(BUCKET)" --prefix "$(or $(PREFIX),findings)" --out "$(or $(OUT),report.html)"
 
-bench: provider ## Benchmarks (BENCH lines): provider, 100-resource plan, send-findings calls, CPU, start-up, stacks, 1,000-finding pipeline, local AWS v2 findings
+bench: provider ## Benchmarks (BENCH lines): provider, 100-resource plan, send-findings calls, CPU, start-up, stacks, 1,000-finding Classic and 5,000-finding v2 pipelines, local AWS v2 findings
 	@scripts/bench-provider.sh target/release/terraform-provider-inspectorlink
 	@.venv/bin/python scripts/bench-plan.py
 	@cargo test --quiet -p inspectorlink-core --test integration a_ten_finding_batch -- --nocapture 2>/dev/null | grep '^BENCH'
@@ -47,6 +48,7 @@ bench: provider ## Benchmarks (BENCH lines): provider, 100-resource plan, send-f
 	@PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --quiet -p send-findings
 	@SEND_FINDINGS_BINARY=$(CURDIR)/target/lambda/send-findings/bootstrap cargo test --quiet -p send-findings --test runtime -- --ignored --nocapture 2>/dev/null | grep '^BENCH'
 	@scripts/bench-example.sh
+	@ENGINE=classic scripts/sandbox.sh bench | grep -E '^(BENCH|\[)'
 	@scripts/sandbox.sh bench | grep -E '^(BENCH|\[)'
 	@cd tests/localaws && ../../.venv/bin/python -m localaws up >/dev/null && ../../.venv/bin/python bench_v2.py | grep '^BENCH'
 
@@ -62,11 +64,13 @@ localaws-down: ## Stop the local AWS that localaws-up started
 localaws-status: ## Exit 0 if the local AWS is running and healthy
 	@$(LOCALAWS) status
 
-sandbox: setup ## The whole pipeline on the local AWS: deploy examples/sandbox, scan, process, notify, report
-	@scripts/sandbox.sh up
+ENGINE ?= v2
 
-sandbox-down: ## Destroy the sandbox, stop its mailbox and the local AWS
-	@scripts/sandbox.sh down
+sandbox: setup ## The whole pipeline on the local AWS with Inspector v2: deploy examples/sandbox, scan, process, notify, report (again: the findings' lifecycle; ENGINE=classic: Inspector Classic, which AWS ended on 2026-05-20)
+	@ENGINE=$(ENGINE) scripts/sandbox.sh up
+
+sandbox-down: ## Destroy the sandbox (ENGINE=classic: Classic's), stop its mailbox and the local AWS
+	@ENGINE=$(ENGINE) scripts/sandbox.sh down
 
 requirements: ## Re-resolve tests/localaws/ and tests/checkov/ requirements.txt from requirements.in
 	@tmp=$$(mktemp -d) && python3 -m venv $$tmp && $$tmp/bin/pip install -q --disable-pip-version-check -r tests/localaws/requirements.in \

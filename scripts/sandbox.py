@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""The steps of `make sandbox` that talk to the local AWS, and the end-to-end checks of its test.
+"""The steps of `make sandbox` that talk to the local AWS, and the end-to-end checks of Classic's test.
 
-  sandbox.py scan     <outputs.json>           fire every member region's schedule (the runs it would start)
+  sandbox.py push-images <outputs.json>        Inspector v2: push an image into each workload repository
+  sandbox.py populate <outputs.json> --images N --instances M
+                                               Inspector v2 (benchmark): N images and M instances more per member and region
+  sandbox.py scan     <outputs.json>           Inspector v2: make the emulator scan now;
+                                               Classic: fire every member region's schedule (the runs it would start)
   sandbox.py count    <outputs.json>           the number of finding documents in S3
   sandbox.py drain    <outputs.json> <logs> [--only send|notify]
                                                run the deployed Lambdas until the central queues are empty
@@ -14,6 +18,9 @@
   sandbox.py redeliver <outputs.json> <file>    put them on the queues again (SQS delivers at least once)
   sandbox.py set-findings-per-instance <n>     how many findings each tagged instance gets per run
 
+The engine is the one the outputs describe: examples/sandbox (Inspector v2, with `workloads`)
+or examples/sandbox-classic (with `assessment_template_arns`). The v2 sandbox's checks are
+a Rust test (tests/e2e); these Classic checks predate it.
 <state> is the sandbox's directory (mailbox/, the OpenSearch domain name in opensearch-domain).
 Runs with the local AWS's env sourced (AWS_ENDPOINT_URL).
 """
@@ -21,6 +28,7 @@ Runs with the local AWS's env sourced (AWS_ENDPOINT_URL).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -38,6 +46,7 @@ from localaws.schedules import fire  # noqa: E402
 ENDPOINT = os.environ.get("AWS_ENDPOINT_URL") or sys.exit("sandbox.py: source the local AWS's env first (AWS_ENDPOINT_URL)")
 ACCOUNTS = Accounts(ENDPOINT)
 SEVERITIES = ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+V2_SEVERITIES = ["UNTRIAGED", *SEVERITIES]  # ranked as the pipeline ranks them
 CLASSIC_SEVERITY = {"High": "HIGH", "Medium": "MEDIUM", "Low": "LOW", "Informational": "INFORMATIONAL", "Undefined": "INFORMATIONAL"}
 FINDINGS_PREFIX = "findings/"
 INDEX = "inspector-findings"
@@ -48,14 +57,18 @@ class Estate:
 
     def __init__(self, outputs_path: str):
         self.outputs = {key: value["value"] for key, value in json.loads(Path(outputs_path).read_text()).items()}
-        self.templates: dict[str, str] = self.outputs["assessment_template_arns"]
-        queue = self.outputs["queue_arns"][0].split(":")
+        self.v2 = "workloads" in self.outputs
+        self.templates: dict[str, str] = self.outputs.get("assessment_template_arns", {})
+        queue = self.outputs["dlq_arns"]["send"].split(":")
         self.security, self.primary = queue[4], queue[3]
         self.bucket: str = self.outputs["findings_bucket"]
         self.prefix = self.bucket.removesuffix(f"-findings-{self.security}")
 
     def member_regions(self) -> list[tuple[str, str]]:
-        return [tuple(key.split("/")) for key in sorted(self.templates)]
+        return [tuple(key.split("/")) for key in sorted(self.outputs["workloads"] if self.v2 else self.templates)]
+
+    def regions(self) -> list[str]:
+        return sorted({region for _, region in self.member_regions()}, key=lambda r: r != self.primary)
 
     def client(self, service: str, account: str | None = None, region: str | None = None):
         return ACCOUNTS.client(service, account or self.security, region or self.primary)
@@ -182,6 +195,196 @@ def summary(estate: Estate, state: Path, report: str | None) -> None:
         for kind in ("send", "notify")
     }
     print(f"Dead-letter queues: send-findings {dead['send']}, notify-findings {dead['notify']} messages")
+    if report:
+        print(f"Report: {_shown(Path(report))}")
+
+
+# --- Inspector v2 ----------------------------------------------------------------------------
+
+
+def push_images(estate: Estate) -> None:
+    """One image (tag 1.0.0) into each workload repository: Terraform cannot push images."""
+    for place, workload in sorted(estate.outputs["workloads"].items()):
+        account, region = place.split("/")
+        ecr = ACCOUNTS.client("ecr", account, region)
+        for repository in workload["repositories"]:
+            # A fixed manifest per repository: the same image on every run.
+            config = hashlib.sha256(repository.encode()).hexdigest()
+            layer = hashlib.sha256(f"{repository}/layer".encode()).hexdigest()
+            manifest = {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1470, "digest": f"sha256:{config}"},
+                "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 29124181, "digest": f"sha256:{layer}"}],
+            }
+            try:
+                ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag="1.0.0")
+                print(f"{account} {region}: pushed {repository}:1.0.0")
+            except ClientError as err:
+                if err.response["Error"]["Code"] != "ImageAlreadyExistsException":
+                    raise
+                print(f"{account} {region}: {repository}:1.0.0 is already there")
+
+
+def populate(estate: Estate, images: int, instances: int) -> None:
+    """More for Inspector v2 to scan, in every member account and region (the benchmark):
+    `images` ECR images (four findings each) and `instances` Linux instances (two each)."""
+    members = sorted({account for account in estate.outputs["associated_account_ids"][estate.primary]})
+    for account in members:
+        for region in estate.regions():
+            ecr = ACCOUNTS.client("ecr", account, region)
+            repository = f"{estate.prefix}/bench"
+            try:
+                ecr.create_repository(repositoryName=repository)
+            except ClientError as err:
+                if err.response["Error"]["Code"] != "RepositoryAlreadyExistsException":
+                    raise
+            for n in range(images):
+                layer = hashlib.sha256(f"{account}/{region}/{n}".encode()).hexdigest()
+                manifest = {
+                    "schemaVersion": 2,
+                    "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                    "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1470, "digest": f"sha256:{layer[::-1]}"},
+                    "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 1000 + n, "digest": f"sha256:{layer}"}],
+                }
+                try:
+                    ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=f"build-{n}")
+                except ClientError as err:
+                    if err.response["Error"]["Code"] != "ImageAlreadyExistsException":
+                        raise
+            ec2 = ACCOUNTS.client("ec2", account, region)
+            ec2.run_instances(
+                ImageId="ami-1e749f67", InstanceType="t3.micro", MinCount=instances, MaxCount=instances,
+                TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": f"{estate.prefix}-bench"}]}],
+            )
+            print(f"{account} {region}: {images} images, {instances} instances")
+
+
+def scan_now() -> dict:
+    """Makes the local AWS's Inspector v2 scan at once (it also scans every second)."""
+    request = urllib.request.Request(
+        f"{ENDPOINT}/_localaws/inspector2/scan", data=b"{}", headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=120) as answer:
+        return json.loads(answer.read())
+
+
+def admin_findings(estate: Estate) -> list[dict]:
+    """Every finding of the organisation, as the delegated administrator lists it."""
+    found = []
+    for region in estate.regions():
+        inspector = ACCOUNTS.client("inspector2", estate.security, region)
+        for page in inspector.get_paginator("list_findings").paginate():
+            found += page["findings"]
+    return found
+
+
+def admin_coverage(estate: Estate) -> list[dict]:
+    found = []
+    for region in estate.regions():
+        inspector = ACCOUNTS.client("inspector2", estate.security, region)
+        for page in inspector.get_paginator("list_coverage").paginate():
+            found += [dict(item, region=region) for item in page["coveredResources"]]
+    return found
+
+
+def scan_v2(estate: Estate) -> None:
+    state = scan_now()
+    members = {account for account, _ in estate.member_regions()}
+    findings = [f for f in admin_findings(estate) if f["awsAccountId"] in members]
+    for region in estate.regions():
+        here = Counter(f["status"] for f in findings if f["resources"][0]["region"] == region)
+        print(f"{region}: {sum(here.values())} findings (" + ", ".join(f"{n} {s}" for s, n in sorted(here.items())) + ")")
+    print(f"Inspector v2 pass {state['passes']}; {state['events_sent']} finding, scan and coverage events sent since the local AWS started")
+
+
+def _resource_name(document: dict, names: dict[str, str]) -> str:
+    resource = document["resource"]
+    if resource["id"] in names:
+        return names[resource["id"]]
+    if resource.get("repository_name"):
+        return f"{resource['repository_name']}:{','.join(resource.get('image_tags') or []) or resource['id'][-12:]}"
+    return resource.get("function_name") or resource["id"]
+
+
+def summary_v2(estate: Estate, state: Path, report: str | None) -> None:
+    documents = list(estate.documents().items())
+    docs = [d for _, d in documents]
+    indexed = estate.indexed(state)
+    notes = mailbox(state)
+    members = {account for account, _ in estate.member_regions()}
+    # Names the sandbox gave its instances and functions, to show instead of ids.
+    names = {}
+    for workload in estate.outputs["workloads"].values():
+        names.update({instance: name for name, instance in workload["instances"].items()})
+        names.update({arn + ":$LATEST": name for name, arn in workload["functions"].items()})
+
+    rank = lambda d: V2_SEVERITIES.index(d["severity"])  # noqa: E731
+    print(f"Findings by account and region ({len(docs)} in all, Inspector v2):")
+    for (account, region), count in sorted(Counter((d["account_id"], d["region"]) for d in docs).items()):
+        here = [d for d in docs if (d["account_id"], d["region"]) == (account, region)]
+        severities = Counter(d["severity"] for d in here)
+        detail = ", ".join(f"{severities[s]} {s}" for s in reversed(V2_SEVERITIES) if severities[s])
+        print(f"  {account}  {region:<10} {count:>3}   {detail}")
+    types = Counter(d["resource"]["type"] for d in docs)
+    print("By resource type: " + ", ".join(f"{t} {n}" for t, n in types.most_common()))
+    statuses = Counter(d["status"] for d in docs)
+    print("By status: " + ", ".join(f"{s} {statuses[s]}" for s in ("ACTIVE", "CLOSED", "SUPPRESSED") if statuses[s]))
+
+    # Top five open findings: severity first, then the chance of exploitation (EPSS).
+    open_docs = sorted((d for d in docs if d["status"] == "ACTIVE"), key=lambda d: (rank(d), d.get("epss_score") or 0), reverse=True)[:5]
+    kev = {}
+    for region in estate.regions():
+        arns = [d["finding_arn"] for d in open_docs if d["region"] == region]
+        if arns:
+            inspector = ACCOUNTS.client("inspector2", estate.security, region)
+            for detail in inspector.batch_get_finding_details(findingArns=arns).get("findingDetails", []):
+                if detail.get("cisaData"):
+                    kev[detail["findingArn"]] = detail["cisaData"]
+    print("Top five open findings (severity, then EPSS; KEV: in CISA's Known Exploited Vulnerabilities, with its due date):")
+    for d in open_docs:
+        epss = f"EPSS {d['epss_score']:.2f}" if d.get("epss_score") is not None else "EPSS -"
+        cisa = kev.get(d["finding_arn"])
+        known = f"KEV due {cisa['dateDue']:%Y-%m-%d}" if cisa else "not in KEV"
+        vuln = d.get("vulnerability_id") or d["finding_type"]
+        print(f"  {d['severity']:<8} {vuln:<16} {epss:<9} {known:<17} {_resource_name(d, names)} ({d['account_id']} {d['region']})")
+
+    coverage = [c for c in admin_coverage(estate) if c["accountId"] in members]
+    scanned = [c for c in coverage if c["scanStatus"]["statusCode"] == "ACTIVE"]
+    print(f"Coverage (ListCoverage, as the delegated administrator): {len(scanned)} of {len(coverage)} resources scanned")
+    for c in sorted(coverage, key=lambda c: (c["scanStatus"]["statusCode"], c["accountId"], c["resourceType"])):
+        if c["scanStatus"]["statusCode"] != "ACTIVE":
+            name = names.get(c["resourceId"], c["resourceId"])
+            print(f"  not scanned: {name} ({c['resourceType']}, {c['accountId']} {c['region']}): {c['scanStatus']['reason']}")
+
+    print(f"S3: {len(docs)} objects in s3://{estate.bucket}/{FINDINGS_PREFIX}")
+    print(f"OpenSearch: {len(indexed)} documents in index {INDEX} (the local test domain {(state / 'opensearch-domain').read_text().strip()})")
+    announced = Counter(n["finding"]["status"] for n in notes)
+    print(
+        f"Notifications: {len(notes)} delivered to the HTTP mailbox ("
+        + ", ".join(f"{n} {s}" for s, n in sorted(announced.items()))
+        + f"; one per finding and state at MEDIUM or above), one file each in {_shown(state / 'mailbox')}/"
+    )
+    for status in ("CLOSED", "SUPPRESSED"):
+        changed = [d for d in docs if d["status"] == status]
+        if changed:
+            print(f"{status} ({len(changed)}):")
+            for d in changed:
+                told = sum(1 for n in notes if n["finding"]["finding_arn"] == d["finding_arn"] and n["finding"]["status"] == status)
+                print(f"  {d['severity']:<8} {d.get('vulnerability_id') or d['finding_type']:<16} {_resource_name(d, names)}: {told} notification")
+    sqs = estate.client("sqs")
+    depth = lambda url: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"]  # noqa: E731
+    forwarding = {
+        region: ACCOUNTS.client("sqs", estate.security, region).get_queue_attributes(
+            QueueUrl=rule["dlq_url"], AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]["ApproximateNumberOfMessages"]
+        for region, rule in estate.outputs["rules"].items()
+    }
+    print(
+        f"Dead-letter queues: send-findings {depth(estate.dlq_url('send'))}, notify-findings {depth(estate.dlq_url('notify'))}, "
+        + ", ".join(f"forwarding {region} {n}" for region, n in sorted(forwarding.items()))
+        + " messages"
+    )
     if report:
         print(f"Report: {_shown(Path(report))}")
 
@@ -366,6 +569,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("scan").add_argument("outputs")
+    sub.add_parser("push-images").add_argument("outputs")
+    pop = sub.add_parser("populate")
+    pop.add_argument("outputs")
+    pop.add_argument("--images", type=int, required=True)
+    pop.add_argument("--instances", type=int, required=True)
     sub.add_parser("count").add_argument("outputs")
     for name in ("snapshot", "redeliver"):
         r = sub.add_parser(name)
@@ -405,13 +613,17 @@ def main() -> None:
         return
     estate = Estate(args.outputs)
     if args.command == "scan":
-        scan(estate)
+        scan_v2(estate) if estate.v2 else scan(estate)
+    elif args.command == "push-images":
+        push_images(estate)
+    elif args.command == "populate":
+        populate(estate, args.images, args.instances)
     elif args.command == "count":
         print(len(estate.documents()))
     elif args.command == "drain":
         drain(estate, args.logs, args.only, args.timeout)
     elif args.command == "summary":
-        summary(estate, args.state, args.report)
+        (summary_v2 if estate.v2 else summary)(estate, args.state, args.report)
     elif args.command == "check":
         check(estate, args.state, args.external_id)
     elif args.command == "check-report":

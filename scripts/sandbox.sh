@@ -1,22 +1,43 @@
 #!/usr/bin/env bash
-# The whole pipeline on the local AWS: examples/sandbox (a security account, two members x
-# two regions, tagged and untagged EC2 instances) applied, the scheduled assessment runs
-# fired, the central queues drained by the deployed Lambda code, notifications delivered
-# to a local HTTP mailbox, an HTML report; then a summary of what is where.
+# The whole pipeline on the local AWS.
 #
-#   scripts/sandbox.sh up      `make sandbox`: build, deploy, scan, process, summarise.
-#                              Again: reuses the local AWS, the mailbox and the deployment
-#                              if healthy, and scans once more.
-#   scripts/sandbox.sh down    `make sandbox-down`: destroy, stop the mailbox and the local AWS.
-#   scripts/sandbox.sh test    `make test`'s end-to-end test: up in a directory of its own,
-#                              the checks of scripts/sandbox.py (every finding once in S3 and
-#                              the index, threshold, redelivery, re-scan, poison -> DLQ,
-#                              untagged instances, external id), the report in Chromium,
-#                              destroy. Reuses a running local AWS and leaves it running.
-#   scripts/sandbox.sh bench   `make bench`: 1,000 findings (2 members x 2 regions x 1 tagged
-#                              instance x 250) through SNS -> SQS -> send-findings -> S3 +
-#                              index, with the release zips (`make zips`); prints BENCH lines
-#                              with the time of each phase.
+# Inspector v2 (the default): examples/sandbox, i.e. examples/inspector2 (the security
+# account as Inspector's delegated administrator in two regions, the management account
+# naming it, two members) plus workloads in the members for Inspector to scan (EC2
+# instances, ECR images, Lambda functions); the local AWS's Inspector v2 scans them, its
+# finding events reach the central queues, the deployed Lambdas drain them, notifications
+# land in a local HTTP mailbox; then an HTML report and a summary of what is where.
+#
+#   scripts/sandbox.sh up       `make sandbox`: build, deploy, scan, process, summarise. The
+#                               second run (same local AWS) terminates the first member's web
+#                               instance and suppresses CVE-2024-6119, and shows those
+#                               findings CLOSED and SUPPRESSED; later runs scan again.
+#   scripts/sandbox.sh down     `make sandbox-down`: destroy, stop the mailbox and the local AWS.
+#   scripts/sandbox.sh destroy  destroy and stop the mailbox; leave the local AWS running
+#                               (what the end-to-end test, tests/e2e, ends with).
+#   scripts/sandbox.sh bench    `make bench`: about 5,000 findings (the workloads plus 125 ECR
+#                               images and 60 instances in each of 4 members x 2 regions)
+#                               through events -> SQS -> send-findings -> S3 + index and
+#                               notify-findings, with the release zips (`make zips`); BENCH
+#                               lines, then destroy.
+#   SANDBOX_DIR, SANDBOX_PREFIX, SANDBOX_SECURITY_ACCOUNT, SANDBOX_MANAGEMENT_ACCOUNT and
+#   SANDBOX_MEMBER_ACCOUNTS (two, comma-separated) choose where; the test sets them.
+#
+# Inspector Classic (ENGINE=classic; AWS ended Classic on 2026-05-20): examples/sandbox-classic
+# (a security account, two members x two regions, tagged and untagged EC2 instances)
+# applied, the scheduled assessment runs fired, the same pipeline.
+#
+#   ENGINE=classic scripts/sandbox.sh up|down   as above, for Classic.
+#   ENGINE=classic scripts/sandbox.sh test      `make test`'s Classic end-to-end test: up in a
+#                              directory of its own, the checks of scripts/sandbox.py (every
+#                              finding once in S3 and the index, threshold, redelivery,
+#                              re-scan, poison -> DLQ, untagged instances, external id), the
+#                              report in Chromium, destroy. Reuses a running local AWS and
+#                              leaves it running.
+#   ENGINE=classic scripts/sandbox.sh bench     `make bench`: 1,000 findings (2 members x 2
+#                              regions x 1 tagged instance x 250) through SNS -> SQS ->
+#                              send-findings -> S3 + index, with the release zips (`make
+#                              zips`); prints BENCH lines with the time of each phase.
 #
 # Each phase prints its elapsed time; a failing one names its log (in $SANDBOX_DIR/logs).
 set -euo pipefail
@@ -25,22 +46,32 @@ cd "$(dirname "$0")/.."
 source scripts/example-lib.sh
 
 mode=${1:-up}
-case "$mode" in up | down | test | bench) ;; *)
-  echo "usage: scripts/sandbox.sh up|down|test|bench" >&2
+engine=${ENGINE:-v2}
+case "$engine/$mode" in v2/up | v2/down | v2/destroy | v2/bench | classic/up | classic/down | classic/destroy | classic/test | classic/bench) ;; *)
+  echo "usage: scripts/sandbox.sh up|down|destroy|bench (Inspector v2), or ENGINE=classic scripts/sandbox.sh up|down|destroy|test|bench" >&2
   exit 2
   ;;
 esac
-default_dir=$PWD/.sandbox
-[ "$mode" = up ] || [ "$mode" = down ] || default_dir="${LOCALAWS_STATE_DIR:-$PWD/.localaws}/sandbox-$mode"
+interactive=false
+case "$mode" in up | down | destroy) interactive=true ;; esac
+if [ "$engine" = v2 ]; then
+  default_dir=$PWD/.sandbox default_prefix=sandbox root_name=sandbox
+else
+  default_dir=$PWD/.sandbox-classic default_prefix=classic root_name=sandbox-classic
+fi
+$interactive || default_dir="${LOCALAWS_STATE_DIR:-$PWD/.localaws}/sandbox-$mode"
 state=${SANDBOX_DIR:-$default_dir}
-prefix=${SANDBOX_PREFIX:-$([ "$mode" = up ] || [ "$mode" = down ] && echo sandbox || echo "sb$mode$((RANDOM % 900 + 100))")}
+prefix=${SANDBOX_PREFIX:-$($interactive && echo "$default_prefix" || echo "sb$mode$((RANDOM % 900 + 100))")}
 external_id="sandbox-$prefix-external-id"
-security=111111111111
-members=222222222222,333333333333
+security=${SANDBOX_SECURITY_ACCOUNT:-111111111111}
+management=${SANDBOX_MANAGEMENT_ACCOUNT:-999999999999}
+default_members=222222222222,333333333333
+[ "$engine/$mode" = v2/bench ] && default_members=222222222222,333333333333,444444444444,555555555555
+members=${SANDBOX_MEMBER_ACCOUNTS:-$default_members}
 domain="$prefix-findings"
 logs=$state/logs
 work=$state/work
-root=$work/examples/sandbox
+root=$work/examples/$root_name
 # test and bench start from nothing (a failed run keeps its directory for its logs).
 if [ "$mode" = test ] || [ "$mode" = bench ]; then rm -rf "$state"; fi
 mkdir -p "$logs"
@@ -75,38 +106,62 @@ mailbox_down() {
 }
 
 # The configuration: the repository's modules and examples copied into $work (state stays
-# there, never in the repository) and the sandbox's variables.
-configure() { # <tagged per region> <untagged per region>
+# there, never in the repository) and the sandbox's variables (sandbox.auto.tfvars.json).
+# Classic takes <tagged per region> <untagged per region>.
+configure() {
   example_copy "$work"
   local zips
   zips=$(example_zips "$work")
-  .venv/bin/python - "$root/sandbox.auto.tfvars.json" "$zips" "$1" "$2" <<PY
+  # Inspector v2, from the second complete run on: show the lifecycle.
+  local show_lifecycle=false
+  if [ -f "$state/completed-run" ]; then show_lifecycle=true; fi
+  # The v2 workloads' Lambda functions need code to deploy; Inspector only reads the runtime.
+  .venv/bin/python - "$work/sandbox-function.zip" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    for name, code in (("index.py", "def handler(event, context):\n    return event\n"),
+                       ("index.js", "exports.handler = async (event) => event;\n")):
+        z.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), code)
+PY
+  .venv/bin/python - "$root/sandbox.auto.tfvars.json" "$zips" "${1:-0}" "${2:-0}" <<PY
 import json, sys
-values = {
+common = {
     "security_account_id": "$security",
     "member_account_ids": "$members".split(","),
     "account_role_name": "inspectorlink-sandbox",
     "local_aws": True,
     "name_prefix": "$prefix",
-    "external_id": "$external_id",
     "bucket_force_destroy": True,
     "tags": {"Environment": "sandbox"},
-    # test and bench tag their instances with a value of their own: other estates' tagged
-    # instances in the same local AWS stay out of their assessment targets.
-    **({} if "$mode" == "up" else {"scan_tag": {"key": "InspectorScan", "value": "$prefix"}}),
     # Every notification, as a ticketing system or SIEM gets it, lands in the local mailbox.
     "notification_http_endpoints": [{"endpoint": "http://127.0.0.1:$(cat "$state/mailbox.port")/"}],
     # The local AWS has no OpenSearch data plane: the Lambdas are deployed with this
     # endpoint and run against the local test domain "$domain" instead (scripts/sandbox.py drain).
     "opensearch_endpoint": "https://search-$domain-sandbox.us-east-1.es.amazonaws.com",
     "opensearch_arn": "arn:aws:es:us-east-1:$security:domain/$domain",
-    "tagged_instances_per_region": int(sys.argv[3]),
-    "untagged_instances_per_region": int(sys.argv[4]),
     **json.loads(sys.argv[2]),
 }
+if "$engine" == "v2":
+    values = {
+        **common,
+        "management_account_id": "$management",
+        "function_zip": "$work/sandbox-function.zip",
+        "show_lifecycle": $([ "$show_lifecycle" = true ] && echo True || echo False),
+    }
+else:
+    values = {
+        **common,
+        "external_id": "$external_id",
+        # test and bench tag their instances with a value of their own: other estates' tagged
+        # instances in the same local AWS stay out of their assessment targets.
+        **({} if "$mode" == "up" else {"scan_tag": {"key": "InspectorScan", "value": "$prefix"}}),
+        "tagged_instances_per_region": int(sys.argv[3]),
+        "untagged_instances_per_region": int(sys.argv[4]),
+    }
 json.dump(values, open(sys.argv[1], "w"), indent=2)
 PY
   echo "$domain" >"$state/opensearch-domain"
+  echo "$show_lifecycle" >"$state/show-lifecycle"
   # The state lives beside the copy, not in it: the next run's copy replaces $work.
   cat >"$root/sandbox_override.tf" <<EOT
 terraform {
@@ -124,7 +179,7 @@ report() {
   "$bin" --bucket "$(tf output -raw findings_bucket)" --prefix findings --title "inspectorlink sandbox" --out "$state/report.html"
 }
 
-deploy() { # <tagged per region> <untagged per region>
+deploy() { # configure's arguments
   if [ "$mode" = bench ]; then
     # Measured code is release code: the zips `make zips` builds (cargo lambda), which
     # example_zips prefers to the debug test zips.
@@ -137,14 +192,22 @@ deploy() { # <tagged per region> <untagged per region>
   # A local AWS started afresh has forgotten every resource: the state of an earlier
   # sandbox would only make terraform look for them.
   if [ -f "$state/localaws-started" ] && [ "$(cat "$state/localaws-started")" != "$(curl -s "$AWS_ENDPOINT_URL/_localaws/health" | jq -r .started)" ]; then
-    rm -rf "$state/terraform.tfstate" "$state/terraform.tfstate.backup" "$state/mailbox"
+    rm -rf "$state/terraform.tfstate" "$state/terraform.tfstate.backup" "$state/mailbox" "$state/completed-run"
   fi
   curl -s "$AWS_ENDPOINT_URL/_localaws/health" | jq -r .started >"$state/localaws-started"
   phase "mailbox (HTTP subscriber writing files)" mailbox_up
   phase "provider (newest build)" example_provider
-  phase "configuration: examples/sandbox + variables" configure "$1" "$2"
+  phase "configuration: examples/$root_name + variables" configure "$@"
   phase "terraform init (offline mirrors)" tf init -input=false -no-color
-  phase "terraform apply (security + 2 members x 2 regions)" tf apply -input=false -auto-approve -no-color
+  if [ "$engine" = v2 ]; then
+    if [ "$(cat "$state/show-lifecycle")" = true ]; then
+      phase "terraform apply: terminate member A's web, suppress CVE-2024-6119" tf apply -input=false -auto-approve -no-color
+    else
+      phase "terraform apply (organisation, pipeline, 2 members x 2 regions)" tf apply -input=false -auto-approve -no-color
+    fi
+  else
+    phase "terraform apply (security + 2 members x 2 regions)" tf apply -input=false -auto-approve -no-color
+  fi
   apply_seconds=$PHASE_SECONDS
   phase "terraform plan (expect no drift)" tf plan -input=false -detailed-exitcode -no-color
   tf output -json >"$state/outputs.json"
@@ -170,18 +233,8 @@ finish() {
   if [ "$status" = 0 ]; then rm -rf "$state"; else echo "sandbox $mode failed; logs kept in $logs" >&2; fi
 }
 
-case "$mode" in
-up)
-  echo "inspectorlink sandbox: security account $security (us-east-1 primary), members ${members/,/ and } in us-east-1 and us-west-2"
-  deploy 2 1
-  phase "scan: fire the members' schedules (Inspector runs)" py scan "$state/outputs.json"
-  sed 's/^/    /' "$PHASE_LOG"
-  phase "process: queues -> send-findings, notify-findings" py drain "$state/outputs.json" "$logs"
-  sed 's/^/    /' "$PHASE_LOG"
-  phase "report: HTML from the findings in S3" report
-  echo
-  py summary "$state/outputs.json" "$state" "$state/report.html"
-  rel() { echo "${1#"$PWD"/}"; }
+rel() { echo "${1#"$PWD"/}"; }
+explore() {
   cat <<EOT
 
 Explore (everything runs on the local AWS at $AWS_ENDPOINT_URL):
@@ -191,18 +244,60 @@ Explore (everything runs on the local AWS at $AWS_ENDPOINT_URL):
   ls $(rel "$state")/mailbox/                  # one file per notification, as the HTTP subscriber got it
   xdg-open $(rel "$state")/report.html         # the findings report (one self-contained HTML file)
   less $(rel "$logs")/$prefix-send-findings.log   # what the Lambdas logged
-  make sandbox        # scan again: new assessment runs through the same pipeline
-  make sandbox-down   # destroy everything and stop the local AWS
 EOT
+}
+
+case "$engine/$mode" in
+v2/up)
+  echo "inspectorlink sandbox on Inspector v2: security account $security, Inspector's delegated administrator (named by the management account $management) in us-east-1 and us-west-2; members ${members/,/ and }"
+  deploy
+  phase "images: one pushed into each ECR repository" py push-images "$state/outputs.json"
+  phase "scan: Inspector v2 scans the members' workloads" py scan "$state/outputs.json"
+  sed 's/^/    /' "$PHASE_LOG"
+  phase "process: queues -> send-findings, notify-findings" py drain "$state/outputs.json" "$logs"
+  sed 's/^/    /' "$PHASE_LOG"
+  phase "report: HTML from the findings in S3" report
+  echo
+  py summary "$state/outputs.json" "$state" "$state/report.html"
+  touch "$state/completed-run"
+  explore
+  if [ "$(cat "$state/show-lifecycle")" = true ]; then
+    echo "  make sandbox        # scan again (nothing changes until the workloads do)"
+  else
+    echo "  make sandbox        # again: terminates member A's web instance, suppresses CVE-2024-6119; watch the findings close"
+  fi
+  echo "  make sandbox-down   # destroy everything and stop the local AWS"
+  echo "  make sandbox ENGINE=classic   # the same pipeline on Inspector Classic, which AWS ended on 2026-05-20"
   ;;
-down)
+classic/up)
+  echo "Inspector Classic, which AWS ended on 2026-05-20 (for estates still migrating; the default sandbox is Inspector v2)."
+  echo "inspectorlink sandbox on Inspector Classic: security account $security (us-east-1 primary), members ${members/,/ and } in us-east-1 and us-west-2"
+  deploy 2 1
+  phase "scan: fire the members' schedules (Inspector runs)" py scan "$state/outputs.json"
+  sed 's/^/    /' "$PHASE_LOG"
+  phase "process: queues -> send-findings, notify-findings" py drain "$state/outputs.json" "$logs"
+  sed 's/^/    /' "$PHASE_LOG"
+  phase "report: HTML from the findings in S3" report
+  echo
+  py summary "$state/outputs.json" "$state" "$state/report.html"
+  explore
+  echo "  make sandbox ENGINE=classic        # scan again: new assessment runs through the same pipeline"
+  echo "  make sandbox-down ENGINE=classic   # destroy everything and stop the local AWS"
+  ;;
+*/down)
   destroy
   phase "stop the mailbox" mailbox_down
   phase "stop the local AWS" localaws down
   rm -rf "$state"
   echo "sandbox: removed"
   ;;
-test)
+*/destroy)
+  destroy
+  phase "stop the mailbox" mailbox_down
+  rm -rf "$state"
+  echo "sandbox: destroyed (the local AWS keeps running)"
+  ;;
+classic/test)
   echo "sandbox end-to-end test (prefix $prefix): security $security, members $members, us-east-1 and us-west-2"
   trap finish EXIT
   deploy 1 1
@@ -224,7 +319,34 @@ test)
   phase "report in Chromium: numbers = S3, screenshots" py check-report "$state/outputs.json" "$state/report.html" "$artefacts"
   sed 's/^/    /' "$PHASE_LOG"
   ;;
-bench)
+v2/bench)
+  echo "pipeline benchmark on Inspector v2: about 5,000 findings from 4 members x 2 regions (prefix $prefix)"
+  trap finish EXIT
+  deploy
+  phase "images: one pushed into each ECR repository" py push-images "$state/outputs.json"
+  phase "populate: 125 images and 60 instances per member and region" py populate "$state/outputs.json" --images 125 --instances 60
+  phase "scan: findings -> events -> SQS" py scan "$state/outputs.json"
+  scan_seconds=$PHASE_SECONDS
+  phase "send-findings: SQS -> S3 + index" py drain "$state/outputs.json" "$logs" --only send
+  send_seconds=$PHASE_SECONDS
+  send_cpu=$(jq '[.functions[].cpu_seconds] | add' "$logs/drain.json")
+  phase "notify-findings: SQS -> notifications" py drain "$state/outputs.json" "$logs" --only notify
+  notify_seconds=$PHASE_SECONDS
+  notify_cpu=$(jq '[.functions[].cpu_seconds] | add' "$logs/drain.json")
+  count=$(py count "$state/outputs.json")
+  echo "BENCH v2_pipeline_findings_per_second $(awk -v n="$count" -v s="$send_seconds" 'BEGIN { printf "%.1f", n / s }') findings/s"
+  echo "BENCH v2_send_findings_cpu_ms_per_finding $(awk -v n="$count" -v c="$send_cpu" 'BEGIN { printf "%.3f", 1000 * c / n }') ms"
+  echo "BENCH v2_notify_findings_cpu_ms_per_finding $(awk -v n="$count" -v c="$notify_cpu" 'BEGIN { printf "%.3f", 1000 * c / n }') ms"
+  echo "BENCH v2_pipeline_findings_stored $count findings"
+  echo "BENCH v2_pipeline_phase_apply_seconds $apply_seconds s"
+  echo "BENCH v2_pipeline_phase_scan_seconds $scan_seconds s"
+  echo "BENCH v2_pipeline_phase_send_findings_seconds $send_seconds s"
+  echo "BENCH v2_pipeline_phase_notify_findings_seconds $notify_seconds s"
+  # CPU of the Lambda processes alone: the rest of a phase's wall time is the local AWS.
+  echo "BENCH v2_pipeline_send_findings_cpu_seconds $send_cpu s"
+  echo "BENCH v2_pipeline_notify_findings_cpu_seconds $notify_cpu s"
+  ;;
+classic/bench)
   echo "pipeline benchmark: 1,000 findings from 2 members x 2 regions (prefix $prefix)"
   trap finish EXIT
   deploy 1 0
