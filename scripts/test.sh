@@ -28,5 +28,5 @@ scripts/test-modules.sh
 phase "examples/multi-account: apply, empty plan, unlisted account kept out, destroy"
 scripts/test-example.sh
 
-phase "the sandbox end to end: scans, the deployed Lambdas, S3, index, notifications, DLQ, report"
-scripts/sandbox.sh test
+phase "the sandbox end to end, Inspector v2 then Classic: scans, the deployed Lambdas, S3, index, notifications, DLQ, report"
+make --no-print-directory test-sandbox

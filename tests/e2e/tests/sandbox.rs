@@ -1,0 +1,469 @@
+//! `make sandbox` on Inspector v2, twice, as a user runs it: the first run deploys
+//! examples/sandbox (organisation, pipeline, workloads in two members and two regions) and
+//! processes what the local AWS's Inspector v2 finds; the second terminates the first
+//! member's web instance and suppresses CVE-2024-6119. After each, everything the delegated
+//! administrator lists is in S3 and in the index exactly once in its latest status, every
+//! state at or above the threshold was announced once, and no dead-letter queue holds
+//! anything.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::process::Command;
+
+use inspectorlink_findings::{Finding, Severity, Status};
+use serde_json::Value;
+use test_support::{repo_root, unique_account_id, unique_suffix, LocalAws, REGIONS};
+
+/// notify_min_severity of examples/inspector2, which the sandbox keeps.
+const THRESHOLD: Severity = Severity::Medium;
+/// The CVE the second run suppresses (examples/sandbox/sandbox.tf).
+const ACCEPTED_RISK: &str = "CVE-2024-6119";
+
+/// One sandbox of the test's own: its directory, name prefix and accounts.
+struct Sandbox {
+    dir: PathBuf,
+    prefix: String,
+    security: String,
+    members: [String; 2],
+    management: String,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        LocalAws::shared(); // started (or reused) before the script looks for it
+                            // Removed by `scripts/sandbox.sh destroy`, or kept with its logs when the test fails.
+        let dir = tempfile::Builder::new()
+            .prefix("sandbox-e2e-")
+            .tempdir()
+            .unwrap()
+            .keep();
+        Sandbox {
+            dir,
+            prefix: format!("sbv2-{}", unique_suffix()),
+            // Accounts of its own: the emulator scans whatever enabled accounts run, and
+            // the shared member accounts run other tests' instances.
+            security: unique_account_id("81"),
+            members: [unique_account_id("82"), unique_account_id("83")],
+            management: unique_account_id("89"),
+        }
+    }
+
+    /// Runs `scripts/sandbox.sh <mode>` (what `make sandbox` runs) and returns its output.
+    fn script(&self, mode: &str) -> String {
+        let output = sandbox_script(mode)
+            .env("SANDBOX_DIR", &self.dir)
+            .env("SANDBOX_PREFIX", &self.prefix)
+            .env("SANDBOX_SECURITY_ACCOUNT", &self.security)
+            .env("SANDBOX_MANAGEMENT_ACCOUNT", &self.management)
+            .env("SANDBOX_MEMBER_ACCOUNTS", self.members.join(","))
+            .output()
+            .expect("running scripts/sandbox.sh");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "scripts/sandbox.sh {mode} failed ({}); logs in {}:\n{stdout}\n{}",
+            output.status,
+            self.dir.join("logs").display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        println!("{stdout}");
+        stdout
+    }
+
+    /// The root's outputs, as `terraform output -json` wrote them after the apply.
+    fn outputs(&self) -> Value {
+        let text = std::fs::read_to_string(self.dir.join("outputs.json")).unwrap();
+        let outputs: BTreeMap<String, Value> = serde_json::from_str(&text).unwrap();
+        outputs
+            .into_iter()
+            .map(|(name, output)| (name, output["value"].clone()))
+            .collect()
+    }
+
+    /// (finding ARN, status) of every notification the HTTP mailbox received.
+    fn notifications(&self) -> Vec<(String, String)> {
+        let mut found = vec![];
+        for entry in std::fs::read_dir(self.dir.join("mailbox")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let note: Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                let finding = &note["finding"];
+                found.push((
+                    finding["finding_arn"].as_str().unwrap().to_owned(),
+                    finding["status"].as_str().unwrap().to_owned(),
+                ));
+            }
+        }
+        found
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "the sandbox stays deployed for inspection, with its logs, in {}; remove it with SANDBOX_DIR={} scripts/sandbox.sh destroy",
+                self.dir.display(),
+                self.dir.display()
+            );
+            return;
+        }
+        // Leaves the local AWS running for the rest of the suite.
+        let destroyed = sandbox_script("destroy")
+            .env("SANDBOX_DIR", &self.dir)
+            .env("SANDBOX_PREFIX", &self.prefix)
+            .status();
+        assert!(
+            matches!(destroyed, Ok(status) if status.success()),
+            "scripts/sandbox.sh destroy failed ({destroyed:?}); logs in {}",
+            self.dir.join("logs").display()
+        );
+    }
+}
+
+/// `scripts/sandbox.sh <mode>` with the environment the test was started with: less what
+/// cargo sets for a test process (CARGO_MANIFEST_DIR, CARGO_PKG_NAME, ...). The script
+/// builds the Lambdas with cargo, and build scripts (ring's, aws-lc-sys') rerun when those
+/// variables change, which would rebuild the AWS SDK here and again in the next phase.
+fn sandbox_script(mode: &str) -> Command {
+    let mut command = Command::new(repo_root().join("scripts/sandbox.sh"));
+    command.arg(mode).env("ENGINE", "v2");
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        let set_by_cargo = ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_BIN_EXE_"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+            || [
+                "CARGO_CRATE_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "OUT_DIR",
+            ]
+            .contains(&name.as_ref());
+        if set_by_cargo {
+            command.env_remove(name.as_ref());
+        }
+    }
+    command
+}
+
+/// What the delegated administrator lists in both regions, by finding ARN:
+/// (status, severity, resource id, vulnerability id).
+async fn administrator_findings(
+    security: &str,
+) -> BTreeMap<String, (String, String, String, String)> {
+    let aws = LocalAws::shared();
+    let mut found = BTreeMap::new();
+    for region in REGIONS {
+        let inspector = aws_sdk_inspector2::Client::new(&aws.sdk_config(security, region).await);
+        let mut pages = inspector.list_findings().into_paginator().items().send();
+        while let Some(finding) = pages.next().await {
+            let finding = finding.unwrap();
+            let vulnerability = finding
+                .package_vulnerability_details()
+                .map(|d| d.vulnerability_id().to_owned())
+                .unwrap_or_default();
+            found.insert(
+                finding.finding_arn().to_owned(),
+                (
+                    finding.status().as_str().to_owned(),
+                    finding.severity().as_str().to_owned(),
+                    finding.resources()[0].id().to_owned(),
+                    vulnerability,
+                ),
+            );
+        }
+    }
+    found
+}
+
+/// Every finding document in the bucket, with its S3 key.
+async fn stored(security: &str, bucket: &str) -> Vec<(String, Finding)> {
+    let config = LocalAws::shared().sdk_config(security, REGIONS[0]).await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let mut found = vec![];
+    let mut pages = s3
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix("findings/")
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        for object in page.unwrap().contents() {
+            let key = object.key().unwrap().to_owned();
+            let body = s3
+                .get_object()
+                .bucket(bucket)
+                .key(&key)
+                .send()
+                .await
+                .unwrap();
+            let bytes = body.body.collect().await.unwrap().into_bytes();
+            let finding: Finding = serde_json::from_slice(&bytes)
+                .unwrap_or_else(|err| panic!("{key} is not a finding document: {err}"));
+            found.push((key, finding));
+        }
+    }
+    found
+}
+
+/// (finding ARN, status) of every document of the sandbox's index, by document id.
+fn indexed(domain: &str) -> BTreeMap<String, (String, String)> {
+    let described = LocalAws::shared().get(&format!("/_localaws/opensearch-admin/{domain}"));
+    let documents = described["documents"]["inspector-findings"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    documents
+        .into_iter()
+        .map(|(id, document)| {
+            let source = &document["_source"];
+            let field = |name: &str| source[name].as_str().unwrap().to_owned();
+            (id, (field("finding_arn"), field("status")))
+        })
+        .collect()
+}
+
+fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Active => "ACTIVE",
+        Status::Closed => "CLOSED",
+        Status::Suppressed => "SUPPRESSED",
+    }
+}
+
+/// How many messages wait in the queue at `url` of the security account in `region`.
+async fn depth(security: &str, region: &str, url: &str) -> usize {
+    let config = LocalAws::shared().sdk_config(security, region).await;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+        .send()
+        .await
+        .unwrap();
+    let count = attributes
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages))
+        .expect("ApproximateNumberOfMessages");
+    count.parse().unwrap()
+}
+
+fn queue_url(arn: &str, endpoint: &str) -> String {
+    // arn:aws:sqs:<region>:<account>:<name> -> the local AWS's queue URL.
+    let parts: Vec<&str> = arn.split(':').collect();
+    format!("{endpoint}/{}/{}", parts[4], parts[5])
+}
+
+/// The guarantees that hold after every run: returns the stored findings by ARN.
+async fn assert_pipeline_kept_up(sandbox: &Sandbox, run: &str) -> BTreeMap<String, Finding> {
+    let outputs = sandbox.outputs();
+    let reported = administrator_findings(&sandbox.security).await;
+    assert!(!reported.is_empty(), "{run}: Inspector v2 reported nothing");
+
+    // In S3 exactly once, in the status Inspector reports now.
+    let documents = stored(
+        &sandbox.security,
+        outputs["findings_bucket"].as_str().unwrap(),
+    )
+    .await;
+    let mut by_arn: BTreeMap<String, Finding> = BTreeMap::new();
+    for (key, finding) in documents {
+        let arn = finding.finding_arn.clone();
+        assert!(
+            by_arn.insert(arn.clone(), finding).is_none(),
+            "{run}: {arn} is stored twice (again under {key})"
+        );
+    }
+    let stored_arns: BTreeSet<&String> = by_arn.keys().collect();
+    let reported_arns: BTreeSet<&String> = reported.keys().collect();
+    assert_eq!(
+        stored_arns, reported_arns,
+        "{run}: S3 holds exactly the findings Inspector reports"
+    );
+    for (arn, (status, ..)) in &reported {
+        assert_eq!(
+            status_name(by_arn[arn].status),
+            status,
+            "{run}: {arn} in S3 is not in its latest status"
+        );
+    }
+
+    // In the index exactly once (document id = finding id), in the same status.
+    let index = indexed(&format!("{}-findings", sandbox.prefix));
+    assert_eq!(
+        index.len(),
+        by_arn.len(),
+        "{run}: one index document per finding"
+    );
+    for (id, (arn, status)) in &index {
+        let finding = by_arn.get(arn).unwrap_or_else(|| {
+            panic!("{run}: index document {id} is no finding Inspector reports")
+        });
+        assert_eq!(id, &finding.id, "{run}: the document id is the finding id");
+        assert_eq!(
+            status,
+            status_name(finding.status),
+            "{run}: {arn} in the index"
+        );
+    }
+
+    // Announced once per finding and state at or above the threshold; nothing below it.
+    let notifications = sandbox.notifications();
+    let announced: BTreeSet<(String, String)> = notifications.iter().cloned().collect();
+    assert_eq!(
+        announced.len(),
+        notifications.len(),
+        "{run}: a finding's state was announced twice"
+    );
+    for (arn, finding) in &by_arn {
+        let current = (arn.clone(), status_name(finding.status).to_owned());
+        if finding.severity >= THRESHOLD {
+            assert!(
+                announced.contains(&current),
+                "{run}: {current:?} was never announced"
+            );
+        } else {
+            assert!(
+                !announced.iter().any(|(a, _)| a == arn),
+                "{run}: {arn} ({:?}) is below the threshold but was announced",
+                finding.severity
+            );
+        }
+    }
+    assert!(
+        announced.iter().all(|(arn, _)| by_arn.contains_key(arn)),
+        "{run}: a notification for a finding Inspector does not report"
+    );
+
+    // No dead letters: neither the central queues' nor the forwarding rules'.
+    let endpoint = LocalAws::shared().endpoint();
+    for kind in ["send", "notify"] {
+        let url = queue_url(outputs["dlq_arns"][kind].as_str().unwrap(), endpoint);
+        assert_eq!(
+            depth(&sandbox.security, REGIONS[0], &url).await,
+            0,
+            "{run}: {kind} DLQ"
+        );
+    }
+    for region in REGIONS {
+        let url = outputs["rules"][region]["dlq_url"].as_str().unwrap();
+        assert_eq!(
+            depth(&sandbox.security, region, url).await,
+            0,
+            "{run}: forwarding DLQ in {region}"
+        );
+    }
+    by_arn
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "deploys the whole sandbox twice (minutes): make test-sandbox runs it"]
+async fn make_sandbox_twice_stores_every_finding_once_then_shows_closure_and_suppression() {
+    let sandbox = Sandbox::new();
+
+    // Run 1: the estate, its first scan, the pipeline.
+    let first = sandbox.script("up");
+    assert!(
+        first.contains("Findings by account and region"),
+        "the summary is printed"
+    );
+    let outputs = sandbox.outputs();
+    let findings = assert_pipeline_kept_up(&sandbox, "run 1").await;
+    let workloads = &outputs["workloads"];
+    let member_a_primary = &workloads[format!("{}/{}", sandbox.members[0], REGIONS[0])];
+    let web = member_a_primary["instances"]["web"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let excluded = member_a_primary["instances"]["excluded"].as_str().unwrap();
+    let of = |resource: &str| -> Vec<&Finding> {
+        findings
+            .values()
+            .filter(|f| f.resource.id == resource)
+            .collect()
+    };
+    assert!(
+        of(excluded).is_empty(),
+        "the instance tagged InspectorEc2Exclusion has findings"
+    );
+    assert!(
+        of(&web)
+            .iter()
+            .any(|f| f.finding_type == "NETWORK_REACHABILITY"),
+        "the web instance open to SSH has no network reachability finding"
+    );
+    let types: BTreeSet<&str> = findings
+        .values()
+        .map(|f| f.resource.resource_type.as_str())
+        .collect();
+    assert_eq!(
+        types,
+        BTreeSet::from([
+            "AWS_EC2_INSTANCE",
+            "AWS_ECR_CONTAINER_IMAGE",
+            "AWS_LAMBDA_FUNCTION"
+        ]),
+        "findings on instances, images and functions"
+    );
+    let web_findings: Vec<String> = of(&web).iter().map(|f| f.finding_arn.clone()).collect();
+    let accepted: Vec<String> = findings
+        .values()
+        .filter(|f| f.vulnerability_id.as_deref() == Some(ACCEPTED_RISK))
+        .map(|f| f.finding_arn.clone())
+        .collect();
+    assert!(
+        !accepted.is_empty(),
+        "no {ACCEPTED_RISK} finding to suppress"
+    );
+    for arn in web_findings.iter().chain(&accepted) {
+        assert_eq!(findings[arn].status, Status::Active, "run 1: {arn}");
+    }
+
+    // Run 2: web terminated, the accepted risk suppressed.
+    let second = sandbox.script("up");
+    assert!(
+        second.contains("terminate member A's web"),
+        "the second run shows the lifecycle"
+    );
+    let findings = assert_pipeline_kept_up(&sandbox, "run 2").await;
+    let notifications = sandbox.notifications();
+    let told = |arn: &str, status: &str| {
+        notifications
+            .iter()
+            .filter(|(a, s)| a == arn && s == status)
+            .count()
+    };
+    let announced = |arn: &str| usize::from(findings[arn].severity >= THRESHOLD);
+    for arn in &web_findings {
+        assert_eq!(
+            findings[arn].status,
+            Status::Closed,
+            "run 2: {arn} of the terminated web instance"
+        );
+        assert_eq!(
+            told(arn, "CLOSED"),
+            announced(arn),
+            "run 2: {arn}'s closure announced once"
+        );
+    }
+    for arn in &accepted {
+        assert_eq!(findings[arn].status, Status::Suppressed, "run 2: {arn}");
+        assert_eq!(
+            told(arn, "SUPPRESSED"),
+            announced(arn),
+            "run 2: {arn}'s suppression announced once"
+        );
+    }
+    let unchanged = findings
+        .values()
+        .filter(|f| f.status == Status::Active)
+        .count();
+    assert!(unchanged > 0, "run 2 closed or suppressed everything");
+}

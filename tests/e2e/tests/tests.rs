@@ -1,0 +1,3 @@
+//! End-to-end tests of the example roots on the local AWS (see the crate's README).
+
+mod sandbox;
