@@ -4,6 +4,8 @@
 mod assessment_templates;
 mod config;
 mod diagnostics;
+mod inspector2;
+mod inspector2_configuration;
 mod provider;
 mod service_account;
 mod sns_attachment;

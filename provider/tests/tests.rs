@@ -3,4 +3,5 @@
 
 mod attachment;
 mod diagnostics;
+mod inspector2_configuration;
 mod util;

@@ -13,7 +13,7 @@ use tf_provider::schema::{
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, DataSource, Diagnostics};
 
-use crate::config::Connection;
+use crate::config::{check_region, Connection};
 use crate::diagnostics::{error, AwsFailure};
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -84,7 +84,12 @@ impl DataSource for AssessmentTemplates {
         config: State,
         _meta: ValueEmpty,
     ) -> Option<State> {
-        let client = &self.connection.get(diags)?.inspector;
+        let configured = self.connection.get(diags)?;
+        if inspector_facts::classic_region(&configured.region).is_none() {
+            check_region(diags, AttributePath::root(), &configured.region);
+            return None;
+        }
+        let client = &configured.inspector;
         let prefix = config
             .name_prefix
             .as_ref_option()
