@@ -36,9 +36,66 @@ pub fn check_one_of(
     }
 }
 
+/// A block of at most one (`NestedBlock::Optional`, a list block) as a `Value`, like
+/// tf-provider's `serde_as_vec`, but also when the whole list is unknown: a `dynamic`
+/// block whose `for_each` is not known yet (validation sees variables as unknown).
+pub mod optional_block {
+    use serde::{de::Error, Deserialize, Deserializer, Serialize, Serializer};
+    use tf_provider::value::{serde_as_vec, Value};
+
+    pub fn serialize<T: Serialize, S: Serializer>(
+        value: &Value<T>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serde_as_vec::serialize(value, serializer)
+    }
+
+    pub fn deserialize<'de, T, D>(deserializer: D) -> Result<Value<T>, D::Error>
+    where
+        T: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        match Value::<Vec<Value<T>>>::deserialize(deserializer)? {
+            Value::Unknown => Ok(Value::Unknown),
+            Value::Null => Ok(Value::Null),
+            Value::Value(blocks) => {
+                let mut blocks = blocks.into_iter();
+                match (blocks.next(), blocks.next()) {
+                    (None, _) => Ok(Value::Null),
+                    (Some(block), None) => Ok(block),
+                    (Some(_), Some(_)) => {
+                        Err(D::Error::custom("a block of at most one was given twice"))
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Holder {
+        #[serde(with = "optional_block")]
+        block: Value<String>,
+    }
+
+    #[test]
+    fn optional_blocks_may_be_unknown_absent_or_one() {
+        // An unknown list, as tf-provider writes one (a msgpack extension; here its JSON form).
+        let unknown_list = serde_json::to_string(&Value::<Vec<Value<String>>>::Unknown).unwrap();
+        let unknown: Holder =
+            serde_json::from_str(&format!(r#"{{"block": {unknown_list}}}"#)).unwrap();
+        assert_eq!(unknown.block, Value::Unknown);
+        let none: Holder = serde_json::from_str(r#"{"block": []}"#).unwrap();
+        assert_eq!(none.block, Value::Null);
+        let one: Holder = serde_json::from_str(r#"{"block": ["a"]}"#).unwrap();
+        assert_eq!(one.block, Value::Value("a".to_owned()));
+        assert!(serde_json::from_str::<Holder>(r#"{"block": ["a", "b"]}"#).is_err());
+        assert_eq!(serde_json::to_string(&one).unwrap(), r#"{"block":["a"]}"#);
+    }
 
     #[test]
     fn values_outside_the_list_are_reported_with_the_list() {

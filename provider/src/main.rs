@@ -5,6 +5,7 @@ mod assessment_templates;
 mod config;
 mod diagnostics;
 mod inspector2;
+mod inspector2_cis_scan_configuration;
 mod inspector2_configuration;
 mod provider;
 mod service_account;

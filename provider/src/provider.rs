@@ -1,4 +1,4 @@
-//! The provider and what it registers: two resources and two data sources.
+//! The provider and what it registers: three resources and two data sources.
 
 use std::collections::HashMap;
 
@@ -9,6 +9,7 @@ use tf_provider::{Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
 use crate::assessment_templates::AssessmentTemplates;
 use crate::config::{self, Config, Connection};
+use crate::inspector2_cis_scan_configuration::Inspector2CisScanConfiguration;
 use crate::inspector2_configuration::Inspector2Configuration;
 use crate::service_account::ServiceAccount;
 use crate::sns_attachment::SnsAttachment;
@@ -53,6 +54,10 @@ impl Provider for Inspectorlink {
             (
                 "inspector2_configuration".to_owned(),
                 Box::new(Inspector2Configuration::new(self.connection.clone())),
+            ),
+            (
+                "inspector2_cis_scan_configuration".to_owned(),
+                Box::new(Inspector2CisScanConfiguration::new(self.connection.clone())),
             ),
         ]))
     }

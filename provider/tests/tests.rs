@@ -3,5 +3,6 @@
 
 mod attachment;
 mod diagnostics;
+mod inspector2_cis_scan_configuration;
 mod inspector2_configuration;
 mod util;
