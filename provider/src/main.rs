@@ -8,6 +8,7 @@ mod inspector2;
 mod inspector2_cis_scan_configuration;
 mod inspector2_configuration;
 mod provider;
+mod schema;
 mod service_account;
 mod sns_attachment;
 

@@ -12,7 +12,7 @@ use aws_sdk_inspector2::types::{
 use serde_json::{json, Value};
 use test_support::{unique_suffix, Terraform};
 
-use crate::util::{fails_with, inspector2, output, plan_fails_with, terraform, Organisation};
+use crate::util::{self, fails_with, inspector2, output, plan_fails_with, terraform, Organisation};
 
 /// The configuration `arn` as the administrator lists it, if it exists.
 async fn listed(admin: &str, arn: &str) -> Option<CisScanConfiguration> {
@@ -44,27 +44,17 @@ async fn cis_scan_configuration_updates_everything_in_place_repairs_drift_import
     let org = Organisation::create().await;
     let suffix = unique_suffix();
     let tf = terraform("tests/terraform/provider-inspector2-cis");
-    let vars = |extra: Value| {
-        let mut vars = json!({
-            "admin_account_id": org.admin,
-            "scan_name": format!("cis-{suffix}"),
-            "account_ids": ["SELF", org.member],
-            "target_resource_tags": {"InspectorCis": [suffix]},
-            "tags": {"Suite": suffix},
-        });
-        vars.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
-        vars
-    };
+    let base = json!({
+        "admin_account_id": org.admin,
+        "scan_name": format!("cis-{suffix}"),
+        "account_ids": ["SELF", org.member],
+        "target_resource_tags": {"InspectorCis": [suffix]},
+        "tags": {"Suite": suffix},
+    });
+    let vars = |extra| util::merged(&base, extra);
     tf.set_vars(&vars(json!({})));
     tf.init().assert_success();
-    tf.apply().assert_success();
-    let plan = tf.plan();
-    assert_eq!(
-        plan.code, 0,
-        "a plan right after apply must be clean:\n{plan}"
-    );
+    util::applies_clean(&tf);
     let arn = output(&tf, "arn");
     assert_eq!(output(&tf, "id"), arn);
     assert!(
@@ -99,15 +89,7 @@ async fn cis_scan_configuration_updates_everything_in_place_repairs_drift_import
         "tags": {"Team": "security"},
     });
     tf.set_vars(&vars(changed.clone()));
-    let plan = tf.plan();
-    assert_eq!(plan.code, 2, "{plan}");
-    assert!(plan.stdout.contains("update in-place"), "{plan}");
-    assert!(!plan.stdout.contains("must be replaced"), "{plan}");
-    assert!(
-        plan.stdout
-            .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
-        "{plan}"
-    );
+    util::plans_update_in_place(&tf);
     tf.apply().assert_success();
     assert_eq!(output(&tf, "arn"), arn, "updated in place, same ARN");
     let found = listed(&org.admin, &arn).await.unwrap();
@@ -204,31 +186,14 @@ async fn cis_scan_configuration_updates_everything_in_place_repairs_drift_import
         .send()
         .await
         .unwrap();
-    let plan = tf.plan();
-    assert_eq!(plan.code, 2, "{plan}");
-    assert!(plan.stdout.contains("has been deleted"), "{plan}");
-    assert!(
-        plan.stdout
-            .contains("Plan: 1 to add, 0 to change, 0 to destroy."),
-        "{plan}"
-    );
+    util::plans_recreation(&tf);
     tf.apply().assert_success();
     let arn = output(&tf, "arn");
     assert!(listed(&org.admin, &arn).await.is_some());
 
     // Forgotten and imported again by ARN: nothing to change.
     let address = "inspectorlink_inspector2_cis_scan_configuration.this";
-    tf.run(&["state", "rm", "-no-color", address])
-        .assert_success();
-    let import = tf
-        .run(&["import", "-no-color", "-input=false", address, &arn])
-        .assert_success();
-    assert!(import.stdout.contains("Import successful!"), "{import}");
-    let plan = tf.plan();
-    assert_eq!(
-        plan.code, 0,
-        "an imported configuration must plan clean:\n{plan}"
-    );
+    util::reimports(&tf, address, &arn);
 
     tf.destroy().assert_success();
     assert!(
@@ -258,13 +223,8 @@ async fn each_bad_cis_scan_configuration_argument_is_reported_on_its_attribute()
     tf.set_env("RUST_BACKTRACE", "1");
     tf.init().assert_success();
     let account = test_support::unique_account_id("83");
-    let with = |extra: Value| {
-        let mut vars = json!({"admin_account_id": account, "scan_name": "cis-bad-input"});
-        vars.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
-        vars
-    };
+    let base = json!({"admin_account_id": account, "scan_name": "cis-bad-input"});
+    let with = |extra| util::merged(&base, extra);
     let cases: [(Value, &[&str]); 8] = [
         (
             json!({"schedule": {"kinds": []}}),

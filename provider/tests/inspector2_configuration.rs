@@ -8,7 +8,7 @@ use aws_sdk_inspector2::types::{
 };
 use serde_json::json;
 
-use crate::util::{fails_with, inspector2, plan_fails_with, terraform, Organisation, REGION};
+use crate::util::{self, fails_with, inspector2, plan_fails_with, terraform, Organisation, REGION};
 
 /// (rescan duration, pull date duration, pull date mode, scan mode) as GetConfiguration
 /// answers `account`.
@@ -39,21 +39,11 @@ async fn inspector2_configuration_is_set_by_the_administrator_repairs_drift_impo
     let org = Organisation::create().await;
     let mut tf = terraform("tests/terraform/provider-inspector2-configuration");
     tf.set_env("RUST_BACKTRACE", "1");
-    let vars = |extra: serde_json::Value| {
-        let mut vars = json!({"admin_account_id": org.admin, "member_account_id": org.member});
-        vars.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
-        vars
-    };
+    let accounts = json!({"admin_account_id": org.admin, "member_account_id": org.member});
+    let vars = |extra| util::merged(&accounts, extra);
     tf.set_vars(&vars(json!({})));
     tf.init().assert_success();
-    tf.apply().assert_success();
-    let plan = tf.plan();
-    assert_eq!(
-        plan.code, 0,
-        "a plan right after apply must be clean:\n{plan}"
-    );
+    util::applies_clean(&tf);
     let outputs = tf.outputs();
     assert_eq!(outputs["id"], format!("{},{REGION}", org.admin));
     let set = &outputs["configuration"];
@@ -76,14 +66,7 @@ async fn inspector2_configuration_is_set_by_the_administrator_repairs_drift_impo
     // Every setting changes in place.
     tf.set_vars(&vars(json!({"ecr_rescan_duration": "DAYS_180", "ecr_pull_date_rescan_duration": "DAYS_60",
                              "ecr_pull_date_rescan_mode": "LAST_IN_USE_AT", "ec2_scan_mode": "EC2_HYBRID"})));
-    let plan = tf.plan();
-    assert_eq!(plan.code, 2, "{plan}");
-    assert!(plan.stdout.contains("update in-place"), "{plan}");
-    assert!(
-        plan.stdout
-            .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
-        "{plan}"
-    );
+    util::plans_update_in_place(&tf);
     tf.apply().assert_success();
     let wanted = ["DAYS_180", "DAYS_60", "LAST_IN_USE_AT", "EC2_HYBRID"];
     assert_eq!(configuration(&org.admin).await, wanted);
@@ -126,18 +109,8 @@ async fn inspector2_configuration_is_set_by_the_administrator_repairs_drift_impo
 
     // Forgotten and imported again by id: nothing to change.
     let address = "inspectorlink_inspector2_configuration.org";
-    tf.run(&["state", "rm", "-no-color", address])
-        .assert_success();
     let id = format!("{},{REGION}", org.admin);
-    let import = tf
-        .run(&["import", "-no-color", "-input=false", address, &id])
-        .assert_success();
-    assert!(import.stdout.contains("Import successful!"), "{import}");
-    let plan = tf.plan();
-    assert_eq!(
-        plan.code, 0,
-        "an imported configuration must plan clean:\n{plan}"
-    );
+    util::reimports(&tf, address, &id);
     // An id of another account than the provider's is refused, saying which to use.
     let other = format!("{},{REGION}", org.member);
     tf.run(&["state", "rm", "-no-color", address])

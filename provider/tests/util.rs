@@ -144,3 +144,65 @@ impl Organisation {
         org
     }
 }
+
+/// A plan that changes one resource in place, replacing nothing.
+#[track_caller]
+pub fn plans_update_in_place(tf: &Terraform) -> TerraformOutput {
+    let plan = tf.plan();
+    assert_eq!(plan.code, 2, "{plan}");
+    assert!(plan.stdout.contains("update in-place"), "{plan}");
+    assert!(!plan.stdout.contains("must be replaced"), "{plan}");
+    assert!(
+        plan.stdout
+            .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{plan}"
+    );
+    plan
+}
+
+/// A plan that creates again one resource deleted outside Terraform.
+#[track_caller]
+pub fn plans_recreation(tf: &Terraform) -> TerraformOutput {
+    let plan = tf.plan();
+    assert_eq!(plan.code, 2, "{plan}");
+    assert!(plan.stdout.contains("has been deleted"), "{plan}");
+    assert!(
+        plan.stdout
+            .contains("Plan: 1 to add, 0 to change, 0 to destroy."),
+        "{plan}"
+    );
+    plan
+}
+
+/// `base` with the members of `extra` added or replaced (both JSON objects).
+pub fn merged(base: &Value, extra: Value) -> Value {
+    let mut vars = base.clone();
+    if let (Some(vars), Value::Object(extra)) = (vars.as_object_mut(), extra) {
+        vars.extend(extra);
+    }
+    vars
+}
+
+/// Applies, then checks that a plan right after proposes nothing.
+#[track_caller]
+pub fn applies_clean(tf: &Terraform) {
+    tf.apply().assert_success();
+    let plan = tf.plan();
+    assert_eq!(
+        plan.code, 0,
+        "a plan right after apply must be clean:\n{plan}"
+    );
+}
+
+/// Forgets `address` and imports it again by `id`: the import succeeds and plans clean.
+#[track_caller]
+pub fn reimports(tf: &Terraform, address: &str, id: &str) {
+    tf.run(&["state", "rm", "-no-color", address])
+        .assert_success();
+    let import = tf
+        .run(&["import", "-no-color", "-input=false", address, id])
+        .assert_success();
+    assert!(import.stdout.contains("Import successful!"), "{import}");
+    let plan = tf.plan();
+    assert_eq!(plan.code, 0, "an import must plan clean:\n{plan}");
+}

@@ -6,13 +6,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::{
-    Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
+    AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
 };
 use tf_provider::value::{StructEmpty, Value};
 use tf_provider::{AttributePath, Diagnostics};
 
 use crate::diagnostics::error;
 use crate::inspector2::check_one_of;
+use crate::schema::attribute;
 
 pub const LEVELS: [&str; 2] = ["LEVEL_1", "LEVEL_2"];
 pub const DAYS: [&str; 7] = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
@@ -72,19 +73,6 @@ pub struct StartTime {
 pub struct Targets {
     pub account_ids: Strings,
     pub target_resource_tags: ResourceTags,
-}
-
-fn attribute(
-    attr_type: AttributeType,
-    constraint: AttributeConstraint,
-    description: &str,
-) -> Attribute {
-    Attribute {
-        attr_type,
-        description: Description::markdown(description),
-        constraint,
-        ..Default::default()
-    }
 }
 
 fn start_time() -> NestedBlock {

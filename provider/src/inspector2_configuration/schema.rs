@@ -4,13 +4,12 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
-use tf_provider::schema::{
-    Attribute, AttributeConstraint, AttributeType, Block, Description, Schema,
-};
+use tf_provider::schema::{AttributeConstraint, AttributeType, Block, Description, Schema};
 use tf_provider::value::Value;
 use tf_provider::{AttributePath, Diagnostics};
 
 use crate::inspector2::check_one_of;
+use crate::schema::attribute;
 
 pub const RESCAN_DURATION: &str = "ecr_rescan_duration";
 pub const PULL_DATE_DURATION: &str = "ecr_pull_date_rescan_duration";
@@ -95,12 +94,8 @@ pub fn parse_id(id: &str) -> Result<(String, String), String> {
 
 pub fn schema() -> Schema {
     use AttributeConstraint::{Computed, OptionalComputed, Required};
-    let string = |constraint, description: String| Attribute {
-        attr_type: AttributeType::String,
-        description: Description::markdown(description),
-        constraint,
-        ..Default::default()
-    };
+    let string =
+        |constraint, description: String| attribute(AttributeType::String, constraint, description);
     let list = |values: &[&str]| {
         values
             .iter()
