@@ -7,6 +7,7 @@ mod diagnostics;
 mod inspector2;
 mod inspector2_cis_scan_configuration;
 mod inspector2_configuration;
+mod inspector2_coverage;
 mod provider;
 mod schema;
 mod service_account;

@@ -1,4 +1,4 @@
-//! The provider and what it registers: three resources and two data sources.
+//! The provider and what it registers: three resources and three data sources.
 
 use std::collections::HashMap;
 
@@ -11,6 +11,7 @@ use crate::assessment_templates::AssessmentTemplates;
 use crate::config::{self, Config, Connection};
 use crate::inspector2_cis_scan_configuration::Inspector2CisScanConfiguration;
 use crate::inspector2_configuration::Inspector2Configuration;
+use crate::inspector2_coverage::Inspector2Coverage;
 use crate::service_account::ServiceAccount;
 use crate::sns_attachment::SnsAttachment;
 
@@ -75,6 +76,10 @@ impl Provider for Inspectorlink {
             (
                 "assessment_templates".to_owned(),
                 Box::new(AssessmentTemplates::new(self.connection.clone())),
+            ),
+            (
+                "inspector2_coverage".to_owned(),
+                Box::new(Inspector2Coverage::new(self.connection.clone())),
             ),
         ]))
     }
