@@ -6,4 +6,5 @@ mod diagnostics;
 mod inspector2_cis_scan_configuration;
 mod inspector2_configuration;
 mod inspector2_coverage;
+mod release;
 mod util;
