@@ -112,16 +112,35 @@ mod tests {
         }
     }
 
-    /// Every attribute of `block` (and of its nested blocks, at any depth) is listed in the doc.
+    /// Every attribute of `block` (and of its nested blocks, at any depth) is listed in the doc,
+    /// and the doc documents nothing the schema lacks (a list item "- `name` (Type) ...").
     fn assert_documented(doc: &str, block: &Block) {
         let text = std::fs::read_to_string(repo().join(doc)).unwrap();
         let mut listed = Vec::new();
         names(block, &mut listed);
-        for name in listed {
+        for name in &listed {
             assert!(
                 text.contains(&format!("- `{name}` (")),
                 "{doc} does not document `{name}`"
             );
+        }
+        for line in text.lines() {
+            let Some(rest) = line.trim_start().strip_prefix("- `") else {
+                continue;
+            };
+            let Some((name, _)) = rest.split_once("` (") else {
+                continue;
+            };
+            // Attribute names, not the quoted error messages of an Errors list.
+            let identifier = name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if identifier {
+                assert!(
+                    listed.iter().any(|n| n == name),
+                    "{doc} documents `{name}`, which the schema does not have"
+                );
+            }
         }
     }
 
