@@ -195,6 +195,26 @@ async fn cis_scan_configuration_updates_everything_in_place_repairs_drift_import
     let address = "inspectorlink_inspector2_cis_scan_configuration.this";
     util::reimports(&tf, address, &arn);
 
+    // The member's provider alias does not reach the administrator's configuration.
+    let mut monthly = changed.clone();
+    monthly["schedule"] = json!({"kinds": ["monthly"], "day": "SUN", "time_of_day": "4:05"});
+    monthly["member_account_id"] = json!(org.member);
+    fails_with(
+        &tf,
+        vars(monthly),
+        &[
+            "import",
+            "-no-color",
+            "-input=false",
+            "inspectorlink_inspector2_cis_scan_configuration.member[0]",
+            &arn,
+        ],
+        &[
+            &format!("Error: importing Inspector2 CIS scan configuration ({arn}): not found"),
+            "import with the provider alias of the account and region that own it",
+        ],
+    );
+
     tf.destroy().assert_success();
     assert!(
         listed(&org.admin, &arn).await.is_none(),

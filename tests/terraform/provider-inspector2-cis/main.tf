@@ -1,7 +1,8 @@
 # One inspectorlink_inspector2_cis_scan_configuration owned by the delegated administrator
 # and targeting itself and its member, every input a variable, so that the acceptance
-# tests can change each in place and feed each kind of bad input. The test makes the
-# organisation with the SDK.
+# tests can change each in place and feed each kind of bad input; optionally a second
+# block of the member's provider alias, for an import that must not find the
+# administrator's configuration. The test makes the organisation with the SDK.
 
 terraform {
   required_version = ">= 1.6"
@@ -19,6 +20,15 @@ provider "inspectorlink" {
   max_retries = 2
   assume_role {
     role_arn = "arn:aws:iam::${var.admin_account_id}:role/inspectorlink-test"
+  }
+}
+
+provider "inspectorlink" {
+  alias       = "member"
+  region      = var.region
+  max_retries = 2
+  assume_role {
+    role_arn = "arn:aws:iam::${coalesce(var.member_account_id, var.admin_account_id)}:role/inspectorlink-test"
   }
 }
 
@@ -69,4 +79,20 @@ resource "inspectorlink_inspector2_cis_scan_configuration" "this" {
   }
 
   tags = var.tags
+}
+
+resource "inspectorlink_inspector2_cis_scan_configuration" "member" {
+  count          = var.member_account_id == null ? 0 : 1
+  provider       = inspectorlink.member
+  scan_name      = var.scan_name
+  security_level = var.security_level
+
+  schedule {
+    one_time {}
+  }
+
+  targets {
+    account_ids          = ["SELF"]
+    target_resource_tags = var.target_resource_tags
+  }
 }

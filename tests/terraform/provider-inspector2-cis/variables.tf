@@ -9,6 +9,12 @@ variable "admin_account_id" {
   type        = string
 }
 
+variable "member_account_id" {
+  description = "A member of the administrator's organisation; null declares no member configuration."
+  type        = string
+  default     = null
+}
+
 variable "scan_name" {
   description = "Passed to the resource as is."
   type        = string
