@@ -5,7 +5,7 @@ SHELL := bash
 
 LOCALAWS := cd tests/localaws && ../../.venv/bin/python -m localaws
 
-.PHONY: help setup test test-modules test-example test-sandbox zips lint provider report bench fuzz localaws-up localaws-down localaws-status sandbox sandbox-down requirements
+.PHONY: help setup test test-modules test-example test-sandbox zips lint provider release report bench fuzz localaws-up localaws-down localaws-status sandbox sandbox-down requirements
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -35,6 +35,10 @@ lint: setup ## cargo fmt --check, clippy -D warnings, terraform fmt -check
 provider: setup ## Build terraform-provider-inspectorlink (release) and install it into .terraform-mirror/
 	@cargo build --release --quiet -p terraform-provider-inspectorlink
 	@scripts/install-provider.sh target/release/terraform-provider-inspectorlink
+
+release: setup ## Provider release (registry zip, manifest, SHA256SUMS; .sig with GPG_KEY_ID=<key>) and network mirror into dist/provider/
+	@cargo build --release --quiet -p terraform-provider-inspectorlink
+	@scripts/release.sh target/release/terraform-provider-inspectorlink
 
 report: ## HTML report of the findings in S3: make report BUCKET=name [PREFIX=findings] [OUT=report.html]
 	@test -n "$(BUCKET)" || { echo "make report: set BUCKET=<findings bucket> (and source the local AWS env to use it)" >&2; exit 2; }

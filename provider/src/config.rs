@@ -1,4 +1,4 @@
-//! The provider block: its schema, its validation, and the Inspector client it configures.
+//! The provider block: its schema, its validation, and the AWS clients it configures.
 //! Settings mirror hashicorp/aws (region, profile, assume_role, endpoints, max_retries);
 //! credentials and anything left unset come from the standard AWS chain, including
 //! `AWS_ENDPOINT_URL`, which is how tests reach the local AWS.
@@ -16,7 +16,7 @@ use tf_provider::schema::{
 use tf_provider::value::{serde_as_vec, Value};
 use tf_provider::{AttributePath, Diagnostics};
 
-use crate::diagnostics::error;
+use crate::diagnostics::{error, AwsFailure};
 
 /// The `max_retries` hashicorp/aws users know: retries after the first attempt.
 const DEFAULT_MAX_RETRIES: i64 = 3;
@@ -42,6 +42,7 @@ pub struct AssumeRole {
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Endpoints {
     pub inspector: Value<String>,
+    pub inspector2: Value<String>,
     pub sts: Value<String>,
 }
 
@@ -57,7 +58,7 @@ fn string(constraint: AttributeConstraint, description: &str) -> Attribute {
 pub fn schema() -> Schema {
     use AttributeConstraint::{Optional, Required};
     let attributes: HashMap<String, Attribute> = HashMap::from([
-        ("region".into(), string(Optional, "The AWS region of the Inspector Classic assessment templates this provider instance manages, e.g. `us-east-1`. Defaults to `AWS_REGION` or the profile's region. One provider instance serves one account and region; use aliases for more.")),
+        ("region".into(), string(Optional, "The AWS region this provider instance manages, e.g. `us-east-1`. Defaults to `AWS_REGION` or the profile's region. One provider instance serves one account and region; use aliases for more. Inspector Classic resources and data sources need an Inspector Classic region.")),
         ("profile".into(), string(Optional, "The shared config/credentials profile to take credentials and region from. Defaults to `AWS_PROFILE`, then the standard AWS credential chain.")),
         ("max_retries".into(), Attribute {
             attr_type: AttributeType::Number,
@@ -79,14 +80,15 @@ pub fn schema() -> Schema {
         description: Description::markdown("Custom service endpoints, e.g. for a local AWS. `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>` apply too."),
         attributes: HashMap::from([
             ("inspector".into(), string(Optional, "The Inspector Classic endpoint URL.")),
-            ("sts".into(), string(Optional, "The STS endpoint URL, used to assume `assume_role.role_arn`.")),
+            ("inspector2".into(), string(Optional, "The Amazon Inspector (v2) endpoint URL.")),
+            ("sts".into(), string(Optional, "The STS endpoint URL, used to assume `assume_role.role_arn` and to find the provider's account (`GetCallerIdentity`, for `inspectorlink_inspector2_configuration`).")),
         ]),
         ..Default::default()
     };
     Schema {
         version: 1,
         block: Block {
-            description: Description::markdown("Attaches Inspector Classic assessment templates to SNS topics, possibly in other accounts."),
+            description: Description::markdown("Amazon Inspector settings hashicorp/aws cannot manage (Inspector v2 configuration, CIS scan configurations, coverage) and Inspector Classic SNS attachments, across accounts through provider aliases."),
             attributes,
             blocks: HashMap::from([
                 ("assume_role".into(), NestedBlock::Optional(assume_role)),
@@ -100,7 +102,14 @@ pub fn schema() -> Schema {
 /// Checks the values that are known; reports every problem with its attribute path.
 pub fn validate(diags: &mut Diagnostics, config: &Config) {
     if let Value::Value(region) = &config.region {
-        check_region(diags, AttributePath::new("region"), region);
+        if !is_region_name(region) {
+            error(
+                diags,
+                AttributePath::new("region"),
+                format!("invalid region: {region:?}"),
+                "A region name looks like us-east-1 or eu-central-2.",
+            );
+        }
     }
     if let Value::Value(retries) = config.max_retries {
         if !(0..=100).contains(&retries) {
@@ -154,7 +163,12 @@ pub fn validate(diags: &mut Diagnostics, config: &Config) {
         }
     }
     if let Value::Value(endpoints) = &config.endpoints {
-        for (name, url) in [("inspector", &endpoints.inspector), ("sts", &endpoints.sts)] {
+        let named = [
+            ("inspector", &endpoints.inspector),
+            ("inspector2", &endpoints.inspector2),
+            ("sts", &endpoints.sts),
+        ];
+        for (name, url) in named {
             if let Value::Value(url) = url {
                 if !(url.starts_with("http://") || url.starts_with("https://")) {
                     error(
@@ -167,6 +181,17 @@ pub fn validate(diags: &mut Diagnostics, config: &Config) {
             }
         }
     }
+}
+
+/// `us-east-1`, `us-gov-west-1`, `eu-central-2`: letters, hyphens, a final digit.
+fn is_region_name(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
 }
 
 /// Inspector Classic exists only in some regions: name them rather than fail on every call.
@@ -210,7 +235,29 @@ fn check_role_arn(arn: &str) -> Result<(), String> {
 #[derive(Debug)]
 pub struct Configured {
     pub inspector: aws_sdk_inspector::Client,
+    pub inspector2: aws_sdk_inspector2::Client,
+    sts: aws_sdk_sts::Client,
     pub region: String,
+}
+
+impl Configured {
+    /// The account the provider's credentials act in (STS GetCallerIdentity).
+    pub async fn account_id(&self) -> Result<String, AwsFailure> {
+        let identity = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|err| AwsFailure::new(&err, |_| None))?;
+        identity
+            .account()
+            .map(str::to_owned)
+            .ok_or_else(|| AwsFailure {
+                exception: None,
+                error_code: None,
+                cause: "STS GetCallerIdentity named no account".into(),
+            })
+    }
 }
 
 /// The provider's configuration, shared with its resources and data sources (which
@@ -260,7 +307,6 @@ impl Connection {
             );
             return None;
         };
-        check_region(diags, AttributePath::new("region"), &region);
         let sdk_config = match config.assume_role.as_ref_option() {
             Some(role) => {
                 let Value::Value(role_arn) = &role.role_arn else {
@@ -273,11 +319,7 @@ impl Connection {
                     return None;
                 };
                 let mut sts_config = base.to_builder();
-                if let Some(url) = config
-                    .endpoints
-                    .as_ref_option()
-                    .and_then(|e| e.sts.as_ref_option())
-                {
+                if let Some(url) = endpoint(config, |e| &e.sts) {
                     sts_config = sts_config.endpoint_url(url);
                 }
                 let mut role_provider = AssumeRoleProvider::builder(role_arn).session_name(
@@ -297,17 +339,23 @@ impl Connection {
             None => base,
         };
         let mut inspector = aws_sdk_inspector::config::Builder::from(&sdk_config);
-        if let Some(url) = config
-            .endpoints
-            .as_ref_option()
-            .and_then(|e| e.inspector.as_ref_option())
-        {
+        if let Some(url) = endpoint(config, |e| &e.inspector) {
             inspector = inspector.endpoint_url(url);
+        }
+        let mut inspector2 = aws_sdk_inspector2::config::Builder::from(&sdk_config);
+        if let Some(url) = endpoint(config, |e| &e.inspector2) {
+            inspector2 = inspector2.endpoint_url(url);
+        }
+        let mut sts = aws_sdk_sts::config::Builder::from(&sdk_config);
+        if let Some(url) = endpoint(config, |e| &e.sts) {
+            sts = sts.endpoint_url(url);
         }
         if diags.errors.is_empty() {
             // A second ConfigureProvider on the same instance keeps the first configuration.
             let _ = self.0.set(Configured {
                 inspector: aws_sdk_inspector::Client::from_conf(inspector.build()),
+                inspector2: aws_sdk_inspector2::Client::from_conf(inspector2.build()),
+                sts: aws_sdk_sts::Client::from_conf(sts.build()),
                 region,
             });
             Some(())
@@ -315,6 +363,14 @@ impl Connection {
             None
         }
     }
+}
+
+/// The endpoint the provider block sets for one service, if any.
+fn endpoint(config: &Config, service: impl Fn(&Endpoints) -> &Value<String>) -> Option<&String> {
+    config
+        .endpoints
+        .as_ref_option()
+        .and_then(|e| service(e).as_ref_option())
 }
 
 fn loader(config: &Config) -> ConfigLoader {
@@ -364,6 +420,7 @@ mod tests {
             }),
             endpoints: Value::Value(Endpoints {
                 inspector: Value::Value("http://127.0.0.1:4566".into()),
+                inspector2: Value::Value("https://inspector2.us-east-1.amazonaws.com".into()),
                 sts: Value::Unknown,
             }),
         };
@@ -373,7 +430,7 @@ mod tests {
     #[test]
     fn each_bad_setting_is_reported_on_its_own_path() {
         let config = Config {
-            region: Value::Value("af-south-1".into()),
+            region: Value::Value("us_east_1".into()),
             max_retries: Value::Value(-1),
             assume_role: Value::Value(AssumeRole {
                 role_arn: Value::Value("arn:aws:iam::2222:role/x".into()),
@@ -381,6 +438,7 @@ mod tests {
                 ..Default::default()
             }),
             endpoints: Value::Value(Endpoints {
+                inspector2: Value::Value("inspector2.us-east-1.amazonaws.com".into()),
                 sts: Value::Value("127.0.0.1:4566".into()),
                 ..Default::default()
             }),
@@ -397,9 +455,27 @@ mod tests {
                 "max_retries",
                 "assume_role[0].role_arn",
                 "assume_role[0].session_name",
+                "endpoints[0].inspector2",
                 "endpoints[0].sts"
             ]
         );
+    }
+
+    #[test]
+    fn region_names_are_checked_by_form_not_by_service() {
+        for good in ["us-east-1", "af-south-1", "us-gov-west-1", "eu-central-2"] {
+            assert!(is_region_name(good), "{good}");
+        }
+        for bad in [
+            "us_east_1",
+            "us-east",
+            "US-EAST-1",
+            "us-east-1a",
+            "-east-1",
+            "",
+        ] {
+            assert!(!is_region_name(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -4,7 +4,12 @@
 mod assessment_templates;
 mod config;
 mod diagnostics;
+mod inspector2;
+mod inspector2_cis_scan_configuration;
+mod inspector2_configuration;
+mod inspector2_coverage;
 mod provider;
+mod schema;
 mod service_account;
 mod sns_attachment;
 

@@ -1,4 +1,4 @@
-//! The provider and what it registers: one resource and two data sources.
+//! The provider and what it registers: three resources and three data sources.
 
 use std::collections::HashMap;
 
@@ -9,6 +9,9 @@ use tf_provider::{Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
 use crate::assessment_templates::AssessmentTemplates;
 use crate::config::{self, Config, Connection};
+use crate::inspector2_cis_scan_configuration::Inspector2CisScanConfiguration;
+use crate::inspector2_configuration::Inspector2Configuration;
+use crate::inspector2_coverage::Inspector2Coverage;
 use crate::service_account::ServiceAccount;
 use crate::sns_attachment::SnsAttachment;
 
@@ -44,10 +47,20 @@ impl Provider for Inspectorlink {
         &self,
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
-        Some(HashMap::from([(
-            "sns_attachment".to_owned(),
-            Box::new(SnsAttachment::new(self.connection.clone())) as Box<dyn DynamicResource>,
-        )]))
+        Some(HashMap::from([
+            (
+                "sns_attachment".to_owned(),
+                Box::new(SnsAttachment::new(self.connection.clone())) as Box<dyn DynamicResource>,
+            ),
+            (
+                "inspector2_configuration".to_owned(),
+                Box::new(Inspector2Configuration::new(self.connection.clone())),
+            ),
+            (
+                "inspector2_cis_scan_configuration".to_owned(),
+                Box::new(Inspector2CisScanConfiguration::new(self.connection.clone())),
+            ),
+        ]))
     }
 
     fn get_data_sources(
@@ -63,6 +76,10 @@ impl Provider for Inspectorlink {
             (
                 "assessment_templates".to_owned(),
                 Box::new(AssessmentTemplates::new(self.connection.clone())),
+            ),
+            (
+                "inspector2_coverage".to_owned(),
+                Box::new(Inspector2Coverage::new(self.connection.clone())),
             ),
         ]))
     }
@@ -80,24 +97,50 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
     }
 
-    /// Every attribute of `block` (and of its nested blocks) is listed in the doc.
-    fn assert_documented(doc: &str, block: &Block) {
-        let text = std::fs::read_to_string(repo().join(doc)).unwrap();
-        let mut names: Vec<&String> = block.attributes.keys().chain(block.blocks.keys()).collect();
-        for nested in block.blocks.values() {
+    /// Every attribute and nested block of `block`, at any depth.
+    fn names(block: &Block, out: &mut Vec<String>) {
+        out.extend(block.attributes.keys().cloned());
+        for (name, nested) in &block.blocks {
+            out.push(name.clone());
             let (tf_provider::schema::NestedBlock::Optional(inner)
             | tf_provider::schema::NestedBlock::Single(inner)
             | tf_provider::schema::NestedBlock::List(inner)
             | tf_provider::schema::NestedBlock::Set(inner)
             | tf_provider::schema::NestedBlock::Map(inner)
             | tf_provider::schema::NestedBlock::Group(inner)) = nested;
-            names.extend(inner.attributes.keys());
+            names(inner, out);
         }
-        for name in names {
+    }
+
+    /// Every attribute of `block` (and of its nested blocks, at any depth) is listed in the doc,
+    /// and the doc documents nothing the schema lacks (a list item "- `name` (Type) ...").
+    fn assert_documented(doc: &str, block: &Block) {
+        let text = std::fs::read_to_string(repo().join(doc)).unwrap();
+        let mut listed = Vec::new();
+        names(block, &mut listed);
+        for name in &listed {
             assert!(
                 text.contains(&format!("- `{name}` (")),
                 "{doc} does not document `{name}`"
             );
+        }
+        for line in text.lines() {
+            let Some(rest) = line.trim_start().strip_prefix("- `") else {
+                continue;
+            };
+            let Some((name, _)) = rest.split_once("` (") else {
+                continue;
+            };
+            // Attribute names, not the quoted error messages of an Errors list.
+            let identifier = name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if identifier {
+                assert!(
+                    listed.iter().any(|n| n == name),
+                    "{doc} documents `{name}`, which the schema does not have"
+                );
+            }
         }
     }
 

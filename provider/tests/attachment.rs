@@ -14,12 +14,7 @@ async fn attachment_updates_in_place_repairs_drift_imports_and_destroys_only_its
     let tf = terraform("tests/terraform/provider-attachment");
     tf.set_vars(&json!({ "name_suffix": suffix }));
     tf.init().assert_success();
-    tf.apply().assert_success();
-    let plan = tf.plan();
-    assert_eq!(
-        plan.code, 0,
-        "a plan right after apply must be clean:\n{plan}"
-    );
+    util::applies_clean(&tf);
 
     let template = output(&tf, "assessment_template_arn");
     let topic = output(&tf, "topic_arn");
@@ -51,15 +46,7 @@ async fn attachment_updates_in_place_repairs_drift_imports_and_destroys_only_its
 
     // Changing events updates in place.
     tf.set_vars(&json!({ "name_suffix": suffix, "events": ["FINDING_REPORTED", "ASSESSMENT_RUN_COMPLETED"] }));
-    let plan = tf.plan();
-    assert_eq!(plan.code, 2, "{plan}");
-    assert!(plan.stdout.contains("update in-place"), "{plan}");
-    assert!(!plan.stdout.contains("must be replaced"), "{plan}");
-    assert!(
-        plan.stdout
-            .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
-        "{plan}"
-    );
+    util::plans_update_in_place(&tf);
     tf.apply().assert_success();
     assert_eq!(
         subscribed(&template, &topic).await,
@@ -85,31 +72,14 @@ async fn attachment_updates_in_place_repairs_drift_imports_and_destroys_only_its
     // Removing every subscription out of band removes the attachment: planned for creation.
     util::unsubscribe(&template, &topic, "ASSESSMENT_RUN_COMPLETED").await;
     util::unsubscribe(&template, &topic, "FINDING_REPORTED").await;
-    let plan = tf.plan();
-    assert_eq!(plan.code, 2, "{plan}");
-    assert!(plan.stdout.contains("has been deleted"), "{plan}");
-    assert!(
-        plan.stdout
-            .contains("Plan: 1 to add, 0 to change, 0 to destroy."),
-        "{plan}"
-    );
+    util::plans_recreation(&tf);
     tf.apply().assert_success();
     assert_eq!(tf.plan().code, 0);
 
     // Forgotten and imported again by id: nothing to change.
     let address = "inspectorlink_sns_attachment.findings";
     let id = format!("{template},{topic}");
-    tf.run(&["state", "rm", "-no-color", address])
-        .assert_success();
-    let import = tf
-        .run(&["import", "-no-color", "-input=false", address, &id])
-        .assert_success();
-    assert!(import.stdout.contains("Import successful!"), "{import}");
-    let plan = tf.plan();
-    assert_eq!(
-        plan.code, 0,
-        "an imported attachment must plan clean:\n{plan}"
-    );
+    util::reimports(&tf, address, &id);
 
     // An `import {}` block with generated configuration adopts the same subscriptions.
     let adopt = terraform("tests/terraform/provider-import");

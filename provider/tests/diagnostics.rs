@@ -1,38 +1,15 @@
 //! Every bad input the provider recognises gives a diagnostic on the attribute at fault
 //! that says what to fix, in plain text: no Rust backtrace, whatever RUST_BACKTRACE says.
 
-use serde_json::{json, Value};
+use serde_json::json;
 use test_support::classic::{SecurityTopic, TaggedTemplate};
-use test_support::{unique_suffix, Terraform, TerraformOutput};
+use test_support::unique_suffix;
 
-use crate::util::{self, terraform, MEMBER};
+use crate::util::{self, fails_with, plan_fails_with, terraform, MEMBER};
 
 const TEMPLATE_ARN: &str =
     "arn:aws:inspector:us-east-1:222222222222:target/0-nvgVhaxX/template/0-7sbz2Kz0";
 const TOPIC_ARN: &str = "arn:aws:sns:us-east-1:111111111111:inspectorlink-findings";
-
-/// Runs `args` with `vars` and checks that it failed with every one of `expected` in its
-/// output, on the attachment (or the provider) block, and without a backtrace.
-#[track_caller]
-fn fails_with(tf: &Terraform, vars: Value, args: &[&str], expected: &[&str]) -> TerraformOutput {
-    tf.set_vars(&vars);
-    let out = tf.run(args);
-    assert_eq!(out.code, 1, "{out}");
-    // Terraform wraps long lines of a diagnostic; compare with single spaces.
-    let text: String = out.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
-    for needle in expected {
-        assert!(text.contains(needle), "missing {needle:?} in:\n{out}");
-    }
-    assert!(
-        !text.contains("backtrace"),
-        "a backtrace leaked into a diagnostic:\n{out}"
-    );
-    out
-}
-
-fn plan_fails_with(tf: &Terraform, vars: Value, expected: &[&str]) {
-    fails_with(tf, vars, &["plan", "-no-color", "-input=false"], expected);
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_bad_input_is_reported_on_its_attribute_in_plain_text() {

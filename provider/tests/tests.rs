@@ -3,4 +3,8 @@
 
 mod attachment;
 mod diagnostics;
+mod inspector2_cis_scan_configuration;
+mod inspector2_configuration;
+mod inspector2_coverage;
+mod release;
 mod util;

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use aws_sdk_inspector::types::InspectorEvent;
-use test_support::{install_provider, LocalAws, Terraform, SECURITY_ACCOUNT};
+use serde_json::Value;
+use test_support::{install_provider, LocalAws, Terraform, TerraformOutput, SECURITY_ACCOUNT};
 
 pub const REGION: &str = "us-east-1";
 pub const MEMBER: &str = test_support::MEMBER_ACCOUNTS[0];
@@ -77,4 +78,131 @@ pub fn output(tf: &Terraform, name: &str) -> String {
 /// Subscription times by event, as the resource reports them.
 pub fn subscribed_at(tf: &Terraform) -> BTreeMap<String, String> {
     serde_json::from_value(tf.outputs()["subscribed_at"].clone()).unwrap()
+}
+
+/// Runs `args` with `vars` and checks that it failed with every one of `expected` in its
+/// output, on the attachment (or the provider) block, and without a backtrace.
+#[track_caller]
+pub fn fails_with(
+    tf: &Terraform,
+    vars: Value,
+    args: &[&str],
+    expected: &[&str],
+) -> TerraformOutput {
+    tf.set_vars(&vars);
+    let out = tf.run(args);
+    assert_eq!(out.code, 1, "{out}");
+    // Terraform wraps long lines of a diagnostic; compare with single spaces.
+    let text: String = out.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    for needle in expected {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{out}");
+    }
+    assert!(
+        !text.contains("backtrace"),
+        "a backtrace leaked into a diagnostic:\n{out}"
+    );
+    out
+}
+
+/// A plan with `vars` fails with every one of `expected`, without a backtrace.
+#[track_caller]
+pub fn plan_fails_with(tf: &Terraform, vars: Value, expected: &[&str]) {
+    fails_with(tf, vars, &["plan", "-no-color", "-input=false"], expected);
+}
+
+pub async fn inspector2(account: &str) -> aws_sdk_inspector2::Client {
+    aws_sdk_inspector2::Client::new(&LocalAws::shared().sdk_config(account, REGION).await)
+}
+
+/// An Inspector organisation of fresh accounts, made as AWS users make one: the management
+/// account names the delegated administrator, which associates the member.
+pub struct Organisation {
+    pub admin: String,
+    pub member: String,
+}
+
+impl Organisation {
+    pub async fn create() -> Organisation {
+        let org = Organisation {
+            admin: test_support::unique_account_id("81"),
+            member: test_support::unique_account_id("82"),
+        };
+        inspector2(&test_support::unique_account_id("80"))
+            .await
+            .enable_delegated_admin_account()
+            .delegated_admin_account_id(&org.admin)
+            .send()
+            .await
+            .unwrap();
+        inspector2(&org.admin)
+            .await
+            .associate_member()
+            .account_id(&org.member)
+            .send()
+            .await
+            .unwrap();
+        org
+    }
+}
+
+/// A plan that changes one resource in place, replacing nothing.
+#[track_caller]
+pub fn plans_update_in_place(tf: &Terraform) -> TerraformOutput {
+    let plan = tf.plan();
+    assert_eq!(plan.code, 2, "{plan}");
+    assert!(plan.stdout.contains("update in-place"), "{plan}");
+    assert!(!plan.stdout.contains("must be replaced"), "{plan}");
+    assert!(
+        plan.stdout
+            .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{plan}"
+    );
+    plan
+}
+
+/// A plan that creates again one resource deleted outside Terraform.
+#[track_caller]
+pub fn plans_recreation(tf: &Terraform) -> TerraformOutput {
+    let plan = tf.plan();
+    assert_eq!(plan.code, 2, "{plan}");
+    assert!(plan.stdout.contains("has been deleted"), "{plan}");
+    assert!(
+        plan.stdout
+            .contains("Plan: 1 to add, 0 to change, 0 to destroy."),
+        "{plan}"
+    );
+    plan
+}
+
+/// `base` with the members of `extra` added or replaced (both JSON objects).
+pub fn merged(base: &Value, extra: Value) -> Value {
+    let mut vars = base.clone();
+    if let (Some(vars), Value::Object(extra)) = (vars.as_object_mut(), extra) {
+        vars.extend(extra);
+    }
+    vars
+}
+
+/// Applies, then checks that a plan right after proposes nothing.
+#[track_caller]
+pub fn applies_clean(tf: &Terraform) {
+    tf.apply().assert_success();
+    let plan = tf.plan();
+    assert_eq!(
+        plan.code, 0,
+        "a plan right after apply must be clean:\n{plan}"
+    );
+}
+
+/// Forgets `address` and imports it again by `id`: the import succeeds and plans clean.
+#[track_caller]
+pub fn reimports(tf: &Terraform, address: &str, id: &str) {
+    tf.run(&["state", "rm", "-no-color", address])
+        .assert_success();
+    let import = tf
+        .run(&["import", "-no-color", "-input=false", address, id])
+        .assert_success();
+    assert!(import.stdout.contains("Import successful!"), "{import}");
+    let plan = tf.plan();
+    assert_eq!(plan.code, 0, "an import must plan clean:\n{plan}");
 }

@@ -7,14 +7,13 @@ use std::collections::{BTreeMap, HashMap};
 use async_trait::async_trait;
 use aws_sdk_inspector::Client;
 use serde::{Deserialize, Serialize};
-use tf_provider::schema::{
-    Attribute, AttributeConstraint, AttributeType, Block, Description, Schema,
-};
+use tf_provider::schema::{AttributeConstraint, AttributeType, Block, Description, Schema};
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, DataSource, Diagnostics};
 
-use crate::config::Connection;
+use crate::config::{check_region, Connection};
 use crate::diagnostics::{error, AwsFailure};
+use crate::schema::attribute;
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct State {
@@ -52,12 +51,6 @@ impl DataSource for AssessmentTemplates {
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
         use AttributeConstraint::{Computed, Optional};
         use AttributeType::{List, Map, Object, String};
-        let attribute = |attr_type, constraint, description: &str| Attribute {
-            attr_type,
-            description: Description::markdown(description),
-            constraint,
-            ..Default::default()
-        };
         let template = Object(HashMap::from([
             ("arn".into(), String),
             ("name".into(), String),
@@ -84,7 +77,12 @@ impl DataSource for AssessmentTemplates {
         config: State,
         _meta: ValueEmpty,
     ) -> Option<State> {
-        let client = &self.connection.get(diags)?.inspector;
+        let configured = self.connection.get(diags)?;
+        if inspector_facts::classic_region(&configured.region).is_none() {
+            check_region(diags, AttributePath::root(), &configured.region);
+            return None;
+        }
+        let client = &configured.inspector;
         let prefix = config
             .name_prefix
             .as_ref_option()

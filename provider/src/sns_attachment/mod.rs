@@ -49,9 +49,12 @@ fn report(
     );
 }
 
-/// The template must be in the provider instance's region: each instance serves one region.
+/// The provider instance's region must have Inspector Classic, and the template must be in
+/// it: each instance serves one region.
 fn check_region(diags: &mut Diagnostics, configured: &Configured, template: &InspectorArn) {
-    if template.region != configured.region {
+    if inspector_facts::classic_region(&configured.region).is_none() {
+        crate::config::check_region(diags, AttributePath::root(), &configured.region);
+    } else if template.region != configured.region {
         error(
             diags,
             AttributePath::new(TEMPLATE),

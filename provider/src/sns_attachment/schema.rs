@@ -5,13 +5,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use inspector_facts::{InspectorArn, InspectorEvent, TopicArn};
 use serde::{Deserialize, Serialize};
-use tf_provider::schema::{
-    Attribute, AttributeConstraint, AttributeType, Block, Description, Schema,
-};
+use tf_provider::schema::{AttributeConstraint, AttributeType, Block, Description, Schema};
 use tf_provider::value::Value;
 use tf_provider::{AttributePath, Diagnostics};
 
 use crate::diagnostics::error;
+use crate::schema::attribute;
 
 pub type Events = Value<BTreeSet<Value<String>>>;
 
@@ -33,12 +32,6 @@ const TEMPLATE_EXAMPLE: &str =
 const TOPIC_EXAMPLE: &str = "arn:aws:sns:us-east-1:111111111111:inspector-findings";
 
 pub fn schema() -> Schema {
-    let attribute = |attr_type, constraint, description: &str| Attribute {
-        attr_type,
-        description: Description::markdown(description),
-        constraint,
-        ..Default::default()
-    };
     use AttributeConstraint::{Computed, OptionalComputed, Required};
     use AttributeType::{Map, Set, String};
     Schema {
@@ -47,9 +40,9 @@ pub fn schema() -> Schema {
             description: Description::markdown("Subscribes an Inspector Classic assessment template (in the account and region of the provider) to an SNS topic, which may belong to another account, for a set of events. The resource owns the subscriptions of its template to its topic: out-of-band removals show as drift, and destroy removes them and nothing else."),
             attributes: HashMap::from([
                 ("id".into(), attribute(String, Computed, "`<assessment_template_arn>,<topic_arn>`, the import id.")),
-                (TEMPLATE.into(), attribute(String, Required, &format!("The ARN of the assessment template, e.g. `{TEMPLATE_EXAMPLE}`. Changing it replaces the resource."))),
-                (TOPIC.into(), attribute(String, Required, &format!("The ARN of the SNS topic in the template's region, e.g. `{TOPIC_EXAMPLE}`. Its policy must let the region's Inspector service account publish (see the `inspectorlink_service_account` data source). Changing it replaces the resource."))),
-                (EVENTS.into(), attribute(Set(String.into()), OptionalComputed, &format!("The events to notify the topic of: {}. Defaults to `[\"FINDING_REPORTED\"]`; changes are made in place.", event_names()))),
+                (TEMPLATE.into(), attribute(String, Required, format!("The ARN of the assessment template, e.g. `{TEMPLATE_EXAMPLE}`. Changing it replaces the resource."))),
+                (TOPIC.into(), attribute(String, Required, format!("The ARN of the SNS topic in the template's region, e.g. `{TOPIC_EXAMPLE}`. Its policy must let the region's Inspector service account publish (see the `inspectorlink_service_account` data source). Changing it replaces the resource."))),
+                (EVENTS.into(), attribute(Set(String.into()), OptionalComputed, format!("The events to notify the topic of: {}. Defaults to `[\"FINDING_REPORTED\"]`; changes are made in place.", event_names()))),
                 ("subscribed_at".into(), attribute(Map(String.into()), Computed, "When each event was subscribed (RFC 3339), by event name.")),
             ]),
             ..Default::default()

@@ -245,3 +245,23 @@ def test_admin_route_rejects_bad_requests(endpoint):
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request, timeout=10)
     assert caught.value.code == 400
+
+
+def test_tag_operations_change_the_configurations_own_tags(accounts, unique):
+    """TagResource/UntagResource on a CIS scan configuration change the tags
+    ListCisScanConfigurations answers, and ListTagsForResource lists those (the tags given
+    at creation included); another account's call does not reach them."""
+    account = fresh_account_id()
+    v2 = accounts.client("inspector2", account)
+    arn = v2.create_cis_scan_configuration(scanName=f"tags-{unique}", securityLevel="LEVEL_1", schedule=DAILY,
+                                           targets=_targets(), tags={"team": "sec", "env": "prod"})["scanConfigurationArn"]
+    assert v2.list_tags_for_resource(resourceArn=arn)["tags"] == {"team": "sec", "env": "prod"}
+    v2.tag_resource(resourceArn=arn, tags={"env": "test", "owner": "platform"})
+    v2.untag_resource(resourceArn=arn, tagKeys=["team"])
+    (listed,) = v2.list_cis_scan_configurations()["scanConfigurations"]
+    assert listed["tags"] == {"env": "test", "owner": "platform"}
+    assert v2.list_tags_for_resource(resourceArn=arn)["tags"] == listed["tags"]
+    other = accounts.client("inspector2", fresh_account_id())
+    other.tag_resource(resourceArn=arn, tags={"intruder": "yes"})
+    (listed,) = v2.list_cis_scan_configurations()["scanConfigurations"]
+    assert "intruder" not in listed["tags"]

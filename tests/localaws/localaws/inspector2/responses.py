@@ -13,6 +13,7 @@ import json
 import re
 import traceback
 from typing import Any
+from urllib.parse import unquote
 
 from moto.core.exceptions import HTTPException
 from moto.inspector2 import urls as moto_urls
@@ -423,6 +424,40 @@ class Inspector2Response(MotoInspector2Response):
         chunk, token = criteria.page(rows, ["cis-configurations", self.params.get("filterCriteria"), self.params.get("sortBy"),
                                             self.params.get("sortOrder")], self._max_results(100), self._get_param("nextToken"))
         return json.dumps({"scanConfigurations": chunk, **({"nextToken": token} if token else {})})
+
+    # TagResource, UntagResource and ListTagsForResource act on a CIS scan configuration's
+    # own tags (those CreateCisScanConfiguration set and ListCisScanConfigurations answers);
+    # other ARNs keep moto's tag store.
+    def _cis_tags(self) -> dict | None:
+        arn = unquote(self.path.split("/tags/")[-1])
+        config = cis.configurations.get(arn)
+        if config is None or config.owner != self.caller or config.region != self.region:
+            return None
+        return config.tags
+
+    def tag_resource(self) -> str:
+        with emulator.lock:
+            tags = self._cis_tags()
+            if tags is None:
+                return super().tag_resource()
+            tags.update(self._get_param("tags") or {})
+        return "{}"
+
+    def untag_resource(self) -> str:
+        with emulator.lock:
+            tags = self._cis_tags()
+            if tags is None:
+                return super().untag_resource()
+            for key in self.querystring.get("tagKeys") or []:
+                tags.pop(key, None)
+        return "{}"
+
+    def list_tags_for_resource(self) -> str:
+        with emulator.lock:
+            tags = self._cis_tags()
+            if tags is None:
+                return super().list_tags_for_resource()
+            return json.dumps({"tags": dict(tags)})
 
     def list_cis_scans(self) -> str:
         with emulator.lock:
