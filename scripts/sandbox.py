@@ -302,6 +302,11 @@ def _resource_name(document: dict, names: dict[str, str]) -> str:
     resource = document["resource"]
     if resource["id"] in names:
         return names[resource["id"]]
+    # An instance gone from the outputs (terminated) still has its Name tag in the finding.
+    named = (resource.get("tags") or {}).get("Name", "")
+    prefix = document["_prefix"]
+    if named.startswith(f"{prefix}-"):
+        return named.removeprefix(f"{prefix}-")
     if resource.get("repository_name"):
         return f"{resource['repository_name']}:{','.join(resource.get('image_tags') or []) or resource['id'][-12:]}"
     return resource.get("function_name") or resource["id"]
@@ -309,7 +314,7 @@ def _resource_name(document: dict, names: dict[str, str]) -> str:
 
 def summary_v2(estate: Estate, state: Path, report: str | None) -> None:
     documents = list(estate.documents().items())
-    docs = [d for _, d in documents]
+    docs = [dict(d, _prefix=estate.prefix) for _, d in documents]
     indexed = estate.indexed(state)
     notes = mailbox(state)
     members = {account for account, _ in estate.member_regions()}
