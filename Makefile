@@ -4,6 +4,8 @@ SHELL := bash
 .DEFAULT_GOAL := help
 
 LOCALAWS := cd tests/localaws && ../../.venv/bin/python -m localaws
+# cargo's target directory (CARGO_TARGET_DIR aware), looked up only by the targets that use it.
+TARGET_DIR = $(shell cargo metadata --no-deps --format-version 1 | jq -r .target_directory)
 
 .PHONY: help setup test test-modules test-example test-sandbox zips lint provider release report bench fuzz localaws-up localaws-down localaws-status sandbox sandbox-down requirements
 
@@ -34,23 +36,23 @@ lint: setup ## cargo fmt --check, clippy -D warnings, terraform fmt -check
 
 provider: setup ## Build terraform-provider-inspectorlink (release) and install it into .terraform-mirror/
 	@cargo build --release --quiet -p terraform-provider-inspectorlink
-	@scripts/install-provider.sh target/release/terraform-provider-inspectorlink
+	@scripts/install-provider.sh $(TARGET_DIR)/release/terraform-provider-inspectorlink
 
 release: setup ## Provider release (registry zip, manifest, SHA256SUMS; .sig with GPG_KEY_ID=<key>) and network mirror into dist/provider/
 	@cargo build --release --quiet -p terraform-provider-inspectorlink
-	@scripts/release.sh target/release/terraform-provider-inspectorlink
+	@scripts/release.sh $(TARGET_DIR)/release/terraform-provider-inspectorlink
 
 report: ## HTML report of the findings in S3: make report BUCKET=name [PREFIX=findings] [OUT=report.html]
 	@test -n "$(BUCKET)" || { echo "make report: set BUCKET=<findings bucket> (and source the local AWS env to use it)" >&2; exit 2; }
 	@cargo run --quiet -p inspectorlink-report -- --bucket "$(BUCKET)" --prefix "$(or $(PREFIX),findings)" --out "$(or $(OUT),report.html)"
 
 bench: provider ## Benchmarks (BENCH lines): provider, 100-resource plan, send-findings calls, CPU, start-up, stacks, 1,000-finding Classic and 5,000-finding v2 pipelines, local AWS v2 findings
-	@scripts/bench-provider.sh target/release/terraform-provider-inspectorlink
+	@scripts/bench-provider.sh $(TARGET_DIR)/release/terraform-provider-inspectorlink
 	@.venv/bin/python scripts/bench-plan.py
 	@cargo test --quiet -p inspectorlink-core --test integration a_ten_finding_batch -- --nocapture 2>/dev/null | grep '^BENCH'
 	@scripts/bench-findings.sh
 	@PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --quiet -p send-findings
-	@SEND_FINDINGS_BINARY=$(CURDIR)/target/lambda/send-findings/bootstrap cargo test --quiet -p send-findings --test runtime -- --ignored --nocapture 2>/dev/null | grep '^BENCH'
+	@SEND_FINDINGS_BINARY=$(TARGET_DIR)/lambda/send-findings/bootstrap cargo test --quiet -p send-findings --test runtime -- --ignored --nocapture 2>/dev/null | grep '^BENCH'
 	@scripts/bench-example.sh
 	@ENGINE=classic scripts/sandbox.sh bench | grep -E '^(BENCH|\[)'
 	@scripts/sandbox.sh bench | grep -E '^(BENCH|\[)'
