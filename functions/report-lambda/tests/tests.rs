@@ -11,7 +11,7 @@ use aws_sdk_s3::types::ServerSideEncryption;
 use inspectorlink_findings::finding::{Enrichment, EnrichmentStatus, Resource};
 use inspectorlink_findings::{finding_id, Engine, Finding, Severity, Status};
 use lambda_runtime::{Context, LambdaEvent};
-use report_lambda::{Config, ScheduledReport};
+use report_lambda::{Config, Env, ScheduledReport};
 use serde_json::{json, Value};
 use test_support::classic::SecurityTopic;
 use test_support::{unique_suffix, LocalAws, SECURITY_ACCOUNT};
@@ -112,7 +112,7 @@ async fn a_schedule_event_writes_the_report_and_announces_a_working_link() {
         ("REPORT_KMS_KEY_ARN", kms_key.clone()),
         ("LINK_EXPIRY_SECONDS", "3600".to_owned()),
     ]);
-    let config = Config::from_env(|name| vars.get(name).cloned()).unwrap();
+    let config = Config::from_env(&Env::new(|name: &str| vars.get(name).cloned())).unwrap();
     let report = ScheduledReport::new(config, &sdk);
     let event = schedule_event("2026-03-04T06:00:00Z");
     let outcome = report.handle(event.payload).await.unwrap();
@@ -209,7 +209,7 @@ async fn without_a_topic_the_report_is_written_and_nothing_is_published() {
         ("FINDINGS_BUCKET", bucket.clone()),
         ("REPORT_BUCKET", reports.clone()),
     ]);
-    let report = ScheduledReport::new(Config::from_env(|n| vars.get(n).cloned()).unwrap(), &sdk);
+    let report = ScheduledReport::new(Config::from_env(&Env::new(|n: &str| vars.get(n).cloned())).unwrap(), &sdk);
     let outcome = report
         .handle(schedule_event("2026-03-05T06:00:00Z").payload)
         .await
@@ -230,7 +230,7 @@ async fn a_missing_findings_bucket_is_an_error_naming_it() {
     let aws = LocalAws::shared();
     let sdk = aws.sdk_config(SECURITY_ACCOUNT, REGION).await;
     let vars = BTreeMap::from([("FINDINGS_BUCKET", format!("missing-{}", unique_suffix()))]);
-    let report = ScheduledReport::new(Config::from_env(|n| vars.get(n).cloned()).unwrap(), &sdk);
+    let report = ScheduledReport::new(Config::from_env(&Env::new(|n: &str| vars.get(n).cloned())).unwrap(), &sdk);
     let err = report
         .handle(schedule_event("2026-03-05T06:00:00Z").payload)
         .await
