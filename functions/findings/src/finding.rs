@@ -231,6 +231,46 @@ pub fn finding_id(finding_arn: &str) -> String {
 }
 
 impl Finding {
+    /// A finding with its identity (engine, ARN, account, region; the id from the ARN) and
+    /// nothing else yet: empty text and times, INFORMATIONAL, ACTIVE, no resource, no
+    /// v2-only fields, no raw document. Normalisers and tests fill in the rest with struct
+    /// update syntax (`Finding { title, ..Finding::new(...) }`).
+    pub fn new(engine: Engine, finding_arn: &str, account_id: &str, region: &str) -> Finding {
+        Finding {
+            schema_version: SCHEMA_VERSION,
+            id: finding_id(finding_arn),
+            engine,
+            finding_arn: finding_arn.to_owned(),
+            account_id: account_id.to_owned(),
+            region: region.to_owned(),
+            title: String::new(),
+            description: String::new(),
+            recommendation: String::new(),
+            severity: Severity::Informational,
+            severity_score: None,
+            finding_type: String::new(),
+            cve_ids: Vec::new(),
+            status: Status::Active,
+            first_observed_at: String::new(),
+            last_observed_at: String::new(),
+            resource: Resource::default(),
+            enrichment: Enrichment {
+                status: EnrichmentStatus::NotNeeded,
+                detail: None,
+            },
+            raw: serde_json::Value::Null,
+            updated_at: None,
+            vulnerability_id: None,
+            fix_available: None,
+            exploit_available: None,
+            epss_score: None,
+            cvss: None,
+            vulnerable_packages: Vec::new(),
+            network_reachability: None,
+            code_vulnerability: None,
+        }
+    }
+
     /// The S3 key: Hive-style partitions (engine, account, region, day first observed) so
     /// Athena can prune, then the id. Derived only from the finding: redelivery overwrites.
     pub fn s3_key(&self, prefix: &str) -> String {

@@ -8,6 +8,8 @@ pub mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod message;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod v2;
 
 pub use finding::{finding_id, Engine, Finding, Severity, Status};

@@ -882,7 +882,7 @@ td .muted.nowrap{white-space:normal;overflow-wrap:anywhere}
 mod tests {
     use super::*;
     use crate::summary::Limits;
-    use crate::testing::finding;
+    use inspectorlink_findings::testing::finding;
     use inspectorlink_findings::Status;
 
     fn page() -> Page {

@@ -7,8 +7,6 @@ pub mod dates;
 pub mod html;
 pub mod source;
 pub mod summary;
-#[cfg(test)]
-mod testing;
 
 pub use html::Page;
 pub use source::{from_dir, from_s3, s3_client, Loaded, SourceError};
