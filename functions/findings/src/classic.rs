@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use aws_smithy_types::date_time::Format;
-use aws_smithy_types::DateTime;
 use inspector_facts::InspectorArn;
 use serde::{Deserialize, Serialize};
 
@@ -253,13 +251,9 @@ fn rfc3339(arn: &str, seconds: f64) -> Result<String, NormaliseError> {
         arn: arn.to_owned(),
         value: seconds,
     };
-    // Year 1970 to 9999: what RFC 3339 and OpenSearch date fields accept.
-    if !seconds.is_finite() || !(0.0..253_402_300_800.0).contains(&seconds) {
-        return Err(bad());
-    }
-    DateTime::from_secs_f64(seconds)
-        .fmt(Format::DateTime)
-        .map_err(|_| bad())
+    crate::rfc3339::from_epoch_seconds(seconds)
+        .and_then(crate::rfc3339::format)
+        .ok_or_else(bad)
 }
 
 #[cfg(test)]

@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use aws_smithy_types::date_time::Format;
-use aws_smithy_types::DateTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -295,11 +293,7 @@ impl Finding {
     /// (v2 moves it on every change, closure included), else `last_observed_at` (Classic has
     /// no `updated_at`), in milliseconds since the epoch. None when neither is a readable time.
     pub fn version(&self) -> Option<i64> {
-        let millis = |s: &str| {
-            DateTime::from_str(s, Format::DateTime)
-                .ok()
-                .and_then(|t| t.to_millis().ok())
-        };
+        let millis = crate::rfc3339::millis;
         match &self.updated_at {
             Some(updated_at) => millis(updated_at),
             None => millis(&self.last_observed_at),

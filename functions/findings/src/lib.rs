@@ -8,6 +8,7 @@ pub mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod message;
+mod rfc3339;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod v2;
