@@ -62,7 +62,7 @@ pub async fn start<T>(
 }
 
 /// JSON log lines (RUST_LOG filters; default info), no timestamps (CloudWatch adds them).
-pub fn init_tracing() {
+fn init_tracing() {
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(
@@ -76,7 +76,7 @@ pub fn init_tracing() {
 /// The configuration, or exit after one log line that names the variable to fix; Lambda
 /// reports the exit as Runtime.ExitError. (Exiting, rather than returning the error from
 /// `main`, keeps Rust's `Error: ...` debug print and backtrace hints out of the log.)
-pub fn config_or_exit<T>(function: &str, config: Result<T, ConfigError>) -> T {
+fn config_or_exit<T>(function: &str, config: Result<T, ConfigError>) -> T {
     match config {
         Ok(config) => config,
         Err(error) => {
@@ -88,7 +88,7 @@ pub fn config_or_exit<T>(function: &str, config: Result<T, ConfigError>) -> T {
 
 /// The function's own SDK config. Adaptive retries back off on throttling across all calls
 /// of the execution environment.
-pub async fn aws_config() -> SdkConfig {
+async fn aws_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::adaptive().with_max_attempts(5))
         .load()
