@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
 use clap::Parser;
-use inspectorlink_cli::{help, parse, Parsed, USAGE_EXIT_CODE};
+use inspectorlink_cli::{parse, print_help, usage_error, Parsed, USAGE_EXIT_CODE};
 
 use crate::backfill::{self, Options};
 use crate::inspector::Filters;
@@ -217,14 +217,8 @@ fn queue_url(flag: &str, value: &str) -> Result<String, String> {
 pub async fn main(args: Vec<String>) -> i32 {
     let mut options = match parse_args(&args) {
         Ok(Command::Run(options)) => options,
-        Ok(Command::Help) => {
-            print!("{}", help::<Args>());
-            return 0;
-        }
-        Err(problem) => {
-            eprintln!("inspectorlink-backfill: {problem}\n\n{}", help::<Args>());
-            return USAGE_EXIT_CODE;
-        }
+        Ok(Command::Help) => return print_help::<Args>(),
+        Err(problem) => return usage_error::<Args>(&problem),
     };
     // Adaptive retries back off on throttling (ListFindings, SendMessageBatch).
     let sdk = aws_config::defaults(BehaviorVersion::latest())

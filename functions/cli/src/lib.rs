@@ -33,6 +33,18 @@ pub fn help<T: CommandFactory>() -> String {
     T::command().render_help().to_string()
 }
 
+/// `--help`: the help on stdout; returns the exit code, 0.
+pub fn print_help<T: CommandFactory>() -> i32 {
+    print!("{}", help::<T>());
+    0
+}
+
+/// Bad usage: `PROGRAM: problem`, then the help, on stderr; returns the exit code, 2.
+pub fn usage_error<T: CommandFactory>(problem: &str) -> i32 {
+    eprintln!("{}: {problem}\n\n{}", T::command().get_name(), help::<T>());
+    USAGE_EXIT_CODE
+}
+
 /// A clap error as one line in our words.
 fn problem(error: &clap::Error) -> String {
     let context = |kind| error.get(kind).map(ToString::to_string).unwrap_or_default();

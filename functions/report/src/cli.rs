@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
-use inspectorlink_cli::{help, parse, Parsed, USAGE_EXIT_CODE};
+use inspectorlink_cli::{parse, print_help, usage_error, Parsed};
 
 use crate::{from_dir, from_s3, now_rfc3339, render, s3_client, Loaded, Page};
 
@@ -139,14 +139,8 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
 pub async fn main(args: Vec<String>) -> i32 {
     let options = match parse_args(&args) {
         Ok(Command::Run(options)) => options,
-        Ok(Command::Help) => {
-            print!("{}", help::<Args>());
-            return 0;
-        }
-        Err(problem) => {
-            eprintln!("inspectorlink-report: {problem}\n\n{}", help::<Args>());
-            return USAGE_EXIT_CODE;
-        }
+        Ok(Command::Help) => return print_help::<Args>(),
+        Err(problem) => return usage_error::<Args>(&problem),
     };
     match run(&options).await {
         Ok(_) => {
