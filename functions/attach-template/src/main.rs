@@ -1,16 +1,15 @@
 //! attach-template: wiring only; the work is `inspectorlink_core::attach::AttachTemplate`.
 
 use inspectorlink_core::attach::AttachTemplate;
-use inspectorlink_core::config::{AttachConfig, Env};
-use inspectorlink_core::lambda::{aws_config, config_or_exit, init_tracing};
+use inspectorlink_core::config::AttachConfig;
+use inspectorlink_lambda_start::start;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    init_tracing();
-    let config = config_or_exit("attach-template", AttachConfig::from_env(&Env::process()));
-    let attach = AttachTemplate::new(config, &aws_config().await);
+    let (config, aws) = start("attach-template", AttachConfig::from_env).await;
+    let attach = AttachTemplate::new(config, &aws);
     let attach = &attach;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
         match attach.handle(event.payload).await {

@@ -5,41 +5,11 @@ use std::path::PathBuf;
 
 use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
+use clap::Parser;
+use inspectorlink_cli::{parse, print_help, usage_error, Parsed, USAGE_EXIT_CODE};
 
 use crate::backfill::{self, Options};
 use crate::inspector::Filters;
-
-pub const USAGE: &str = "\
-Usage: inspectorlink-backfill --queue-url URL [--region REGION]... [--status STATUS]...
-         [--severity SEVERITY]... [--account-id ID]... [--notify-queue-url URL]
-         [--page-size N] [--max-requests-per-second R] [--state-file FILE] [--restart]
-
-Lists the organisation's Inspector v2 findings (inspector2:ListFindings, run in the
-delegated administrator account) and sends each to the central send queue as the
-`Inspector2 Finding` event EventBridge would deliver, so send-findings stores it as it
-stores live findings. Resumable: a state file records each region's progress after every
-page, and a re-run continues from it.
-
-  --queue-url URL          the send-findings queue in the security account (required)
-  --region REGION          a region to list (repeatable; default: the configured region)
-  --status STATUS          ACTIVE, SUPPRESSED or CLOSED (repeatable; default: ACTIVE)
-  --severity SEVERITY      INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL or UNTRIAGED
-                           (repeatable; default: all)
-  --account-id ID          only findings of this member account (repeatable; default: all)
-  --notify-queue-url URL   also send every event to notify-findings' queue, which emails
-                           and posts each finding (off by default: on adoption day that is
-                           one notification per existing finding)
-  --page-size N            findings per ListFindings call, 1-100 (default: 100)
-  --max-requests-per-second R
-                           ListFindings calls a second, on average (default: 5)
-  --state-file FILE        the checkpoint (default: inspectorlink-backfill-state.json)
-  --restart                ignore the checkpoint and start from the first page
-  -h, --help               this text
-
-Credentials, region and AWS_ENDPOINT_URL come from the standard AWS environment.
-Exit status: 0 every finding sent; 1 an error (the message says what to fix; run again
-to resume) or some findings not sent (named on stderr); 2 bad usage.
-";
 
 const STATUSES: [&str; 3] = ["ACTIVE", "SUPPRESSED", "CLOSED"];
 const SEVERITIES: [&str; 6] = [
@@ -54,6 +24,56 @@ const SEVERITIES: [&str; 6] = [
 const REGION_AREAS: [&str; 10] = ["af", "ap", "ca", "cn", "eu", "il", "me", "mx", "sa", "us"];
 const DEFAULT_STATE_FILE: &str = "inspectorlink-backfill-state.json";
 
+/// Lists the organisation's Inspector v2 findings (inspector2:ListFindings, run in the
+/// delegated administrator account) and sends each to the central send queue as the
+/// `Inspector2 Finding` event EventBridge would deliver, so send-findings stores it as it
+/// stores live findings. Resumable: a state file records each region's progress after every
+/// page, and a re-run continues from it.
+#[derive(Debug, Parser)]
+#[command(
+    name = "inspectorlink-backfill",
+    override_usage = "inspectorlink-backfill --queue-url URL [--region REGION]... [--status STATUS]...\n         \
+                      [--severity SEVERITY]... [--account-id ID]... [--notify-queue-url URL]\n         \
+                      [--page-size N] [--max-requests-per-second R] [--state-file FILE] [--restart]",
+    after_help = "Credentials, region and AWS_ENDPOINT_URL come from the standard AWS environment.\n\
+                  Exit status: 0 every finding sent; 1 an error (the message says what to fix; run again\n\
+                  to resume) or some findings not sent (named on stderr); 2 bad usage.",
+    disable_version_flag = true
+)]
+struct Args {
+    /// The send-findings queue in the security account (required)
+    #[arg(long, value_name = "URL", value_parser = |v: &str| queue_url("--queue-url", v))]
+    queue_url: Option<String>,
+    /// A region to list (repeatable; default: the configured region)
+    #[arg(long = "region", value_name = "REGION", value_parser = region)]
+    regions: Vec<String>,
+    /// ACTIVE, SUPPRESSED or CLOSED (repeatable; default: ACTIVE)
+    #[arg(long = "status", value_name = "STATUS", value_parser = |v: &str| one_of("--status", v, &STATUSES))]
+    statuses: Vec<String>,
+    /// INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL or UNTRIAGED (repeatable; default: all)
+    #[arg(long = "severity", value_name = "SEVERITY", value_parser = |v: &str| one_of("--severity", v, &SEVERITIES))]
+    severities: Vec<String>,
+    /// Only findings of this member account (repeatable; default: all)
+    #[arg(long = "account-id", value_name = "ID", value_parser = account_id)]
+    account_ids: Vec<String>,
+    /// Also send every event to notify-findings' queue, which emails and posts each finding
+    /// (off by default: on adoption day that is one notification per existing finding)
+    #[arg(long, value_name = "URL", value_parser = |v: &str| queue_url("--notify-queue-url", v))]
+    notify_queue_url: Option<String>,
+    /// Findings per ListFindings call, 1-100
+    #[arg(long, value_name = "N", default_value = "100", value_parser = page_size)]
+    page_size: i32,
+    /// ListFindings calls a second, on average
+    #[arg(long, value_name = "R", default_value = "5", value_parser = rate)]
+    max_requests_per_second: f64,
+    /// The checkpoint
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_STATE_FILE, value_parser = state_file)]
+    state_file: PathBuf,
+    /// Ignore the checkpoint and start from the first page
+    #[arg(long)]
+    restart: bool,
+}
+
 /// What parsing the arguments asked for. `regions` empty: the configured region.
 #[derive(Debug, PartialEq)]
 pub enum Command {
@@ -63,118 +83,82 @@ pub enum Command {
 
 /// Parses the arguments (without the program name); errors say what to fix.
 pub fn parse_args(args: &[String]) -> Result<Command, String> {
-    let mut options = Options {
-        regions: Vec::new(),
-        filters: Filters::default(),
-        page_size: 100,
-        queue_url: String::new(),
-        notify_queue_url: None,
-        state_file: PathBuf::from(DEFAULT_STATE_FILE),
-        restart: false,
-        max_requests_per_second: 5.0,
+    let args = match parse::<Args>(args)? {
+        Parsed::Run(args) => args,
+        Parsed::Help => return Ok(Command::Help),
     };
-    let mut seen: Vec<String> = Vec::new();
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
-            _ => (arg.as_str(), None),
-        };
-        match flag {
-            "-h" | "--help" => return Ok(Command::Help),
-            "--restart" if inline.is_none() => {
-                options.restart = true;
-                continue;
-            }
-            "--queue-url"
-            | "--region"
-            | "--status"
-            | "--severity"
-            | "--account-id"
-            | "--notify-queue-url"
-            | "--page-size"
-            | "--max-requests-per-second"
-            | "--state-file" => {}
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-        let value = match inline {
-            Some(value) => value,
-            None => args
-                .next()
-                .cloned()
-                .ok_or_else(|| format!("{flag} needs a value"))?,
-        };
-        let repeatable = matches!(
-            flag,
-            "--region" | "--status" | "--severity" | "--account-id"
-        );
-        if !repeatable {
-            if seen.iter().any(|f| f == flag) {
-                return Err(format!("{flag} is given twice"));
-            }
-            seen.push(flag.to_owned());
-        }
-        match flag {
-            "--queue-url" => options.queue_url = queue_url(flag, &value)?,
-            "--notify-queue-url" => options.notify_queue_url = Some(queue_url(flag, &value)?),
-            "--region" => push_new(&mut options.regions, region(&value)?),
-            "--status" => push_new(
-                &mut options.filters.statuses,
-                one_of(flag, &value, &STATUSES)?,
-            ),
-            "--severity" => push_new(
-                &mut options.filters.severities,
-                one_of(flag, &value, &SEVERITIES)?,
-            ),
-            "--account-id" => {
-                if value.len() != 12 || !value.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(format!(
-                        "--account-id {value:?}: give a 12-digit AWS account id"
-                    ));
-                }
-                push_new(&mut options.filters.account_ids, value);
-            }
-            "--page-size" => {
-                options.page_size = value
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=100).contains(n))
-                    .ok_or_else(|| {
-                        format!("--page-size {value:?}: give a whole number from 1 to 100")
-                    })?
-            }
-            "--max-requests-per-second" => {
-                let rate = value.parse::<f64>().ok();
-                options.max_requests_per_second = rate
-                    .filter(|r| r.is_finite() && *r > 0.0)
-                    .ok_or_else(|| format!("{flag} {value:?}: give a number above 0, e.g. 5"))?;
-            }
-            _ => {
-                if value.trim().is_empty() {
-                    return Err("--state-file is empty".into());
-                }
-                options.state_file = PathBuf::from(value);
-            }
-        }
-    }
-    if options.queue_url.is_empty() {
+    let Some(queue_url) = args.queue_url else {
         return Err(
             "say where to send the findings: --queue-url URL (the send-findings queue)".into(),
         );
-    }
-    if options.notify_queue_url.as_deref() == Some(options.queue_url.as_str()) {
+    };
+    if args.notify_queue_url.as_deref() == Some(queue_url.as_str()) {
         return Err("--notify-queue-url is the same queue as --queue-url: every finding would be sent twice to one queue".into());
     }
-    if options.filters.statuses.is_empty() {
-        options.filters.statuses.push("ACTIVE".into());
+    let mut statuses = distinct(args.statuses);
+    if statuses.is_empty() {
+        statuses.push("ACTIVE".into());
     }
-    Ok(Command::Run(options))
+    Ok(Command::Run(Options {
+        regions: distinct(args.regions),
+        filters: Filters {
+            statuses,
+            severities: distinct(args.severities),
+            account_ids: distinct(args.account_ids),
+        },
+        page_size: args.page_size,
+        queue_url,
+        notify_queue_url: args.notify_queue_url,
+        state_file: args.state_file,
+        restart: args.restart,
+        max_requests_per_second: args.max_requests_per_second,
+    }))
 }
 
-fn push_new(list: &mut Vec<String>, value: String) {
-    if !list.contains(&value) {
-        list.push(value);
+/// The values in the order first given, each once.
+fn distinct(values: Vec<String>) -> Vec<String> {
+    let mut list = Vec::new();
+    for value in values {
+        if !list.contains(&value) {
+            list.push(value);
+        }
     }
+    list
+}
+
+fn account_id(value: &str) -> Result<String, String> {
+    if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(value.to_owned())
+    } else {
+        Err(format!(
+            "--account-id {value:?}: give a 12-digit AWS account id"
+        ))
+    }
+}
+
+fn page_size(value: &str) -> Result<i32, String> {
+    value
+        .parse()
+        .ok()
+        .filter(|n| (1..=100).contains(n))
+        .ok_or_else(|| format!("--page-size {value:?}: give a whole number from 1 to 100"))
+}
+
+fn rate(value: &str) -> Result<f64, String> {
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|r| r.is_finite() && *r > 0.0)
+        .ok_or_else(|| {
+            format!("--max-requests-per-second {value:?}: give a number above 0, e.g. 5")
+        })
+}
+
+fn state_file(value: &str) -> Result<PathBuf, String> {
+    if value.trim().is_empty() {
+        return Err("--state-file is empty".into());
+    }
+    Ok(PathBuf::from(value))
 }
 
 fn one_of(flag: &str, value: &str, allowed: &[&str]) -> Result<String, String> {
@@ -233,14 +217,8 @@ fn queue_url(flag: &str, value: &str) -> Result<String, String> {
 pub async fn main(args: Vec<String>) -> i32 {
     let mut options = match parse_args(&args) {
         Ok(Command::Run(options)) => options,
-        Ok(Command::Help) => {
-            print!("{USAGE}");
-            return 0;
-        }
-        Err(problem) => {
-            eprintln!("inspectorlink-backfill: {problem}\n\n{USAGE}");
-            return 2;
-        }
+        Ok(Command::Help) => return print_help::<Args>(),
+        Err(problem) => return usage_error::<Args>(&problem),
     };
     // Adaptive retries back off on throttling (ListFindings, SendMessageBatch).
     let sdk = aws_config::defaults(BehaviorVersion::latest())
@@ -254,7 +232,7 @@ pub async fn main(args: Vec<String>) -> i32 {
                 eprintln!(
                     "inspectorlink-backfill: no region: pass --region REGION, or set AWS_REGION"
                 );
-                return 2;
+                return USAGE_EXIT_CODE;
             }
         }
     }

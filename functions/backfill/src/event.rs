@@ -11,6 +11,8 @@ use inspectorlink_findings::message::{parse_record_body, Notification};
 use inspectorlink_findings::v2::{DETAIL_TYPE, SOURCE};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use time::macros::{datetime, format_description};
+use time::OffsetDateTime;
 
 /// A finding ready to send: its ARN (for messages and tests) and the event's JSON.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,61 +109,40 @@ fn event_timestamps(value: &mut Value) {
     }
 }
 
-/// Calendar fields of epoch `seconds`: (year, month, day, hour, minute, second, millisecond,
-/// weekday with 0 = Sunday).
-fn civil(seconds: f64) -> (i64, u32, u32, u32, u32, u32, u32, usize) {
-    let mut millis_total = (seconds * 1000.0).round() as i64;
-    if seconds.is_nan() {
-        millis_total = 0;
-    }
-    let (whole, millis) = (
-        millis_total.div_euclid(1000),
-        millis_total.rem_euclid(1000) as u32,
-    );
-    let (days, of_day) = (whole.div_euclid(86_400), whole.rem_euclid(86_400) as u32);
-    // Howard Hinnant's days-to-civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    // 1970-01-01 was a Thursday.
-    let weekday = (days + 4).rem_euclid(7) as usize;
-    (
-        year,
-        month,
-        day,
-        of_day / 3600,
-        of_day / 60 % 60,
-        of_day % 60,
-        millis,
-        weekday,
-    )
+/// Epoch `seconds`, to the millisecond (the API's precision; NaN as the epoch).
+fn utc(seconds: f64) -> OffsetDateTime {
+    let millis = if seconds.is_nan() {
+        0
+    } else {
+        (seconds * 1000.0).round() as i128
+    };
+    OffsetDateTime::from_unix_timestamp_nanos(millis * 1_000_000).unwrap_or(if millis < 0 {
+        MIN
+    } else {
+        MAX
+    })
 }
 
-const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+/// The earliest and latest times an event can carry (four-digit years).
+const MIN: OffsetDateTime = datetime!(0000-01-01 0:00 UTC);
+const MAX: OffsetDateTime = datetime!(9999-12-31 23:59:59.999 UTC);
 
 /// `Wed Sep 04 16:59:44.356 UTC 2024`, as Inspector's events write times.
 pub fn event_time(seconds: f64) -> String {
-    let (year, month, day, hour, minute, second, millis, weekday) = civil(seconds);
-    format!(
-        "{} {} {day:02} {hour:02}:{minute:02}:{second:02}.{millis:03} UTC {year}",
-        WEEKDAYS[weekday],
-        MONTHS[month as usize - 1]
-    )
+    utc(seconds)
+        .format(format_description!(
+            "[weekday repr:short] [month repr:short] [day] [hour]:[minute]:[second].[subsecond digits:3] UTC [year]"
+        ))
+        .expect("a time in four-digit years formats")
 }
 
 /// `2024-09-04T17:00:36Z`, the event envelope's `time`.
 fn rfc3339(seconds: f64) -> String {
-    let (year, month, day, hour, minute, second, _, _) = civil(seconds);
-    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
+    utc(seconds)
+        .format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+        ))
+        .expect("a time in four-digit years formats")
 }
 
 #[cfg(test)]

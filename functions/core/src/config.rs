@@ -5,46 +5,8 @@ use inspector_facts::{InspectorEvent, TopicArn};
 
 use crate::finding::Severity;
 
-/// A missing or invalid variable.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{variable} {problem}")]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub problem: String,
-}
-
-/// Reads variables through `lookup` (the process environment in Lambdas, a map in tests).
-pub struct Env<F: Fn(&str) -> Option<String>> {
-    lookup: F,
-}
-
-impl Env<fn(&str) -> Option<String>> {
-    pub fn process() -> Self {
-        Env {
-            lookup: |name| std::env::var(name).ok(),
-        }
-    }
-}
-
-impl<F: Fn(&str) -> Option<String>> Env<F> {
-    pub fn new(lookup: F) -> Self {
-        Env { lookup }
-    }
-
-    /// The value, or None if unset or empty.
-    pub fn optional(&self, variable: &'static str) -> Option<String> {
-        (self.lookup)(variable)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    }
-
-    pub fn required(&self, variable: &'static str, what: &str) -> Result<String, ConfigError> {
-        self.optional(variable).ok_or_else(|| ConfigError {
-            variable,
-            problem: format!("is not set: set it to {what}"),
-        })
-    }
-}
+// The environment reader and its error belong to how a Lambda starts.
+pub use inspectorlink_lambda_start::{ConfigError, Env};
 
 /// Where the OpenSearch sink sends documents.
 #[derive(Debug, Clone, PartialEq, Eq)]

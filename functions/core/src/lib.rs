@@ -1,12 +1,12 @@
 //! What every inspectorlink Lambda shares: the normalised finding, parsing of SQS record
 //! bodies, cross-account access, batched enrichment, the S3 and OpenSearch sinks,
-//! configuration and metrics. A Lambda binary is `main` plus wiring over this crate.
+//! configuration and metrics. A Lambda binary is `main` plus wiring over this crate (and
+//! `inspectorlink-lambda-start`, which starts it).
 
 pub mod accounts;
 pub mod attach;
 pub mod config;
 pub mod enrich;
-pub mod lambda;
 pub mod metrics;
 pub mod notify;
 pub mod opensearch;

@@ -3,14 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use aws_smithy_types::date_time::Format;
-use aws_smithy_types::DateTime;
 use inspector_facts::InspectorArn;
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{
-    finding_id, Engine, Enrichment, Finding, Resource, Severity, Status, SCHEMA_VERSION,
-};
+use crate::finding::{Engine, Enrichment, Finding, Resource, Severity, Status};
 
 /// A Classic finding as DescribeFindings returns it (the documented JSON field names), so
 /// that `raw` keeps the engine's words and the normaliser can be fuzzed from bytes.
@@ -159,13 +155,8 @@ impl ClassicFinding {
         cve_ids.sort();
         cve_ids.dedup();
 
+        // The fields Classic does not set are Inspector v2's only.
         Ok(Finding {
-            schema_version: SCHEMA_VERSION,
-            id: finding_id(&self.arn),
-            engine: Engine::InspectorClassic,
-            finding_arn: self.arn.clone(),
-            account_id: arn.account.clone(),
-            region: arn.region.clone(),
             title: self.title.clone().unwrap_or_default(),
             description: self.description.clone().unwrap_or_default(),
             recommendation: self.recommendation.clone().unwrap_or_default(),
@@ -180,16 +171,12 @@ impl ClassicFinding {
             resource: self.resource(instance_id, instance),
             enrichment,
             raw: serde_json::to_value(self).expect("a ClassicFinding always serialises"),
-            // Inspector v2 only: Classic findings carry none of these.
-            updated_at: None,
-            vulnerability_id: None,
-            fix_available: None,
-            exploit_available: None,
-            epss_score: None,
-            cvss: None,
-            vulnerable_packages: Vec::new(),
-            network_reachability: None,
-            code_vulnerability: None,
+            ..Finding::new(
+                Engine::InspectorClassic,
+                &self.arn,
+                &arn.account,
+                &arn.region,
+            )
         })
     }
 
@@ -264,19 +251,15 @@ fn rfc3339(arn: &str, seconds: f64) -> Result<String, NormaliseError> {
         arn: arn.to_owned(),
         value: seconds,
     };
-    // Year 1970 to 9999: what RFC 3339 and OpenSearch date fields accept.
-    if !seconds.is_finite() || !(0.0..253_402_300_800.0).contains(&seconds) {
-        return Err(bad());
-    }
-    DateTime::from_secs_f64(seconds)
-        .fmt(Format::DateTime)
-        .map_err(|_| bad())
+    crate::rfc3339::from_epoch_seconds(seconds)
+        .and_then(crate::rfc3339::format)
+        .ok_or_else(bad)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::EnrichmentStatus;
+    use crate::finding::{finding_id, EnrichmentStatus};
 
     const ARN: &str = "arn:aws:inspector:us-east-1:222222222222:target/0-aaaaaaaa/template/0-bbbbbbbb/run/0-cccccccc/finding/0-dddddddd";
 

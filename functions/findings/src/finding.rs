@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use aws_smithy_types::date_time::Format;
-use aws_smithy_types::DateTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -231,6 +229,46 @@ pub fn finding_id(finding_arn: &str) -> String {
 }
 
 impl Finding {
+    /// A finding with its identity (engine, ARN, account, region; the id from the ARN) and
+    /// nothing else yet: empty text and times, INFORMATIONAL, ACTIVE, no resource, no
+    /// v2-only fields, no raw document. Normalisers and tests fill in the rest with struct
+    /// update syntax (`Finding { title, ..Finding::new(...) }`).
+    pub fn new(engine: Engine, finding_arn: &str, account_id: &str, region: &str) -> Finding {
+        Finding {
+            schema_version: SCHEMA_VERSION,
+            id: finding_id(finding_arn),
+            engine,
+            finding_arn: finding_arn.to_owned(),
+            account_id: account_id.to_owned(),
+            region: region.to_owned(),
+            title: String::new(),
+            description: String::new(),
+            recommendation: String::new(),
+            severity: Severity::Informational,
+            severity_score: None,
+            finding_type: String::new(),
+            cve_ids: Vec::new(),
+            status: Status::Active,
+            first_observed_at: String::new(),
+            last_observed_at: String::new(),
+            resource: Resource::default(),
+            enrichment: Enrichment {
+                status: EnrichmentStatus::NotNeeded,
+                detail: None,
+            },
+            raw: serde_json::Value::Null,
+            updated_at: None,
+            vulnerability_id: None,
+            fix_available: None,
+            exploit_available: None,
+            epss_score: None,
+            cvss: None,
+            vulnerable_packages: Vec::new(),
+            network_reachability: None,
+            code_vulnerability: None,
+        }
+    }
+
     /// The S3 key: Hive-style partitions (engine, account, region, day first observed) so
     /// Athena can prune, then the id. Derived only from the finding: redelivery overwrites.
     pub fn s3_key(&self, prefix: &str) -> String {
@@ -255,11 +293,7 @@ impl Finding {
     /// (v2 moves it on every change, closure included), else `last_observed_at` (Classic has
     /// no `updated_at`), in milliseconds since the epoch. None when neither is a readable time.
     pub fn version(&self) -> Option<i64> {
-        let millis = |s: &str| {
-            DateTime::from_str(s, Format::DateTime)
-                .ok()
-                .and_then(|t| t.to_millis().ok())
-        };
+        let millis = crate::rfc3339::millis;
         match &self.updated_at {
             Some(updated_at) => millis(updated_at),
             None => millis(&self.last_observed_at),

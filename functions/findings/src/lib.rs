@@ -8,6 +8,9 @@ pub mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod message;
+mod rfc3339;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod v2;
 
 pub use finding::{finding_id, Engine, Finding, Severity, Status};

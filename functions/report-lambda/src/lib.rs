@@ -11,20 +11,13 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 use inspectorlink_findings::Severity;
+pub use inspectorlink_lambda_start::{ConfigError, Env};
 use inspectorlink_report::{html, s3_client, Limits, Page, SourceError, Summary};
 use serde::Serialize;
 use tracing::{info, instrument, warn};
 
 /// The longest a SigV4 presigned URL may be valid (7 days).
 pub const MAX_LINK_EXPIRY_SECONDS: u64 = 604_800;
-
-/// A missing or invalid variable: names it and says what it should hold.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{variable} {problem}")]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub problem: String,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -40,20 +33,14 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads the configuration through `lookup` (the process environment in the Lambda).
-    pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+    /// Reads the configuration from `env` (the process environment in the Lambda).
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Config, ConfigError> {
+        let get = |name: &'static str| env.optional(name);
         let error = |variable: &'static str, problem: String| ConfigError { variable, problem };
-        let findings_bucket = get("FINDINGS_BUCKET").ok_or_else(|| {
-            error(
-                "FINDINGS_BUCKET",
-                "is not set: set it to the bucket send-findings writes finding objects to".into(),
-            )
-        })?;
+        let findings_bucket = env.required(
+            "FINDINGS_BUCKET",
+            "the bucket send-findings writes finding objects to",
+        )?;
         let report_key =
             get("REPORT_KEY").unwrap_or_else(|| "reports/inspector-findings-{date}.html".into());
         if report_key.starts_with('/') || report_key.ends_with('/') {
@@ -293,7 +280,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Config::from_env(|name| vars.get(name).cloned())
+        Config::from_env(&Env::new(|name: &str| vars.get(name).cloned()))
     }
 
     #[test]

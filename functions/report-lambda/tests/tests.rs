@@ -8,10 +8,10 @@ use std::time::Duration;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
-use inspectorlink_findings::finding::{Enrichment, EnrichmentStatus, Resource};
-use inspectorlink_findings::{finding_id, Engine, Finding, Severity, Status};
+use inspectorlink_findings::testing::ec2_instance;
+use inspectorlink_findings::{Engine, Finding, Severity, Status};
 use lambda_runtime::{Context, LambdaEvent};
-use report_lambda::{Config, ScheduledReport};
+use report_lambda::{Config, Env, ScheduledReport};
 use serde_json::{json, Value};
 use test_support::classic::SecurityTopic;
 use test_support::{unique_suffix, LocalAws, SECURITY_ACCOUNT};
@@ -21,12 +21,6 @@ const REGION: &str = "us-east-1";
 fn finding(n: u32, severity: Severity, status: Status, cves: &[&str]) -> Finding {
     let arn = format!("arn:aws:inspector2:{REGION}:222222222222:finding/{n:032x}");
     Finding {
-        schema_version: 1,
-        id: finding_id(&arn),
-        engine: Engine::InspectorV2,
-        finding_arn: arn,
-        account_id: "222222222222".into(),
-        region: REGION.into(),
         title: format!("{} - openssl", cves.first().unwrap_or(&"no CVE")),
         description: "A vulnerable package.".into(),
         recommendation: "Upgrade the package.".into(),
@@ -37,25 +31,9 @@ fn finding(n: u32, severity: Severity, status: Status, cves: &[&str]) -> Finding
         status,
         first_observed_at: "2026-03-01T08:00:00Z".into(),
         last_observed_at: "2026-03-03T08:00:00Z".into(),
-        updated_at: None,
-        vulnerability_id: None,
-        fix_available: None,
-        exploit_available: None,
-        epss_score: None,
-        cvss: None,
-        vulnerable_packages: Vec::new(),
-        network_reachability: None,
-        code_vulnerability: None,
-        resource: Resource {
-            resource_type: "AWS_EC2_INSTANCE".into(),
-            id: format!("i-0{n:016x}"),
-            ..Resource::default()
-        },
-        enrichment: Enrichment {
-            status: EnrichmentStatus::NotNeeded,
-            detail: None,
-        },
+        resource: ec2_instance(format!("i-0{n:016x}")),
         raw: json!({}),
+        ..Finding::new(Engine::InspectorV2, &arn, "222222222222", REGION)
     }
 }
 
@@ -112,7 +90,7 @@ async fn a_schedule_event_writes_the_report_and_announces_a_working_link() {
         ("REPORT_KMS_KEY_ARN", kms_key.clone()),
         ("LINK_EXPIRY_SECONDS", "3600".to_owned()),
     ]);
-    let config = Config::from_env(|name| vars.get(name).cloned()).unwrap();
+    let config = Config::from_env(&Env::new(|name: &str| vars.get(name).cloned())).unwrap();
     let report = ScheduledReport::new(config, &sdk);
     let event = schedule_event("2026-03-04T06:00:00Z");
     let outcome = report.handle(event.payload).await.unwrap();
@@ -209,7 +187,10 @@ async fn without_a_topic_the_report_is_written_and_nothing_is_published() {
         ("FINDINGS_BUCKET", bucket.clone()),
         ("REPORT_BUCKET", reports.clone()),
     ]);
-    let report = ScheduledReport::new(Config::from_env(|n| vars.get(n).cloned()).unwrap(), &sdk);
+    let report = ScheduledReport::new(
+        Config::from_env(&Env::new(|n: &str| vars.get(n).cloned())).unwrap(),
+        &sdk,
+    );
     let outcome = report
         .handle(schedule_event("2026-03-05T06:00:00Z").payload)
         .await
@@ -230,7 +211,10 @@ async fn a_missing_findings_bucket_is_an_error_naming_it() {
     let aws = LocalAws::shared();
     let sdk = aws.sdk_config(SECURITY_ACCOUNT, REGION).await;
     let vars = BTreeMap::from([("FINDINGS_BUCKET", format!("missing-{}", unique_suffix()))]);
-    let report = ScheduledReport::new(Config::from_env(|n| vars.get(n).cloned()).unwrap(), &sdk);
+    let report = ScheduledReport::new(
+        Config::from_env(&Env::new(|n: &str| vars.get(n).cloned())).unwrap(),
+        &sdk,
+    );
     let err = report
         .handle(schedule_event("2026-03-05T06:00:00Z").payload)
         .await

@@ -4,25 +4,40 @@
 
 use std::path::{Path, PathBuf};
 
+use clap::Parser;
+use inspectorlink_cli::{parse, print_help, usage_error, Parsed};
+
 use crate::{from_dir, from_s3, now_rfc3339, render, s3_client, Loaded, Page};
 
-pub const USAGE: &str = "\
-Usage: inspectorlink-report --bucket BUCKET [--prefix findings] [--out report.html] [--title TITLE]
-       inspectorlink-report --from-dir DIR [--out report.html] [--title TITLE]
-
-Writes one self-contained HTML report of the finding documents in S3 (every *.json
-object under s3://BUCKET/PREFIX/) or in a directory (recursively), and prints its path.
-
-  --bucket BUCKET   the findings bucket (credentials, region and AWS_ENDPOINT_URL come
-                    from the standard AWS environment; a custom endpoint uses path-style)
-  --prefix PREFIX   key prefix of the finding objects (default: findings)
-  --from-dir DIR    read *.json files under DIR instead of S3
-  --out FILE        where to write the report (default: report.html)
-  --title TITLE     the report's heading (default: Amazon Inspector findings)
-  -h, --help        this text
-";
-
 const DEFAULT_TITLE: &str = "Amazon Inspector findings";
+
+/// Writes one self-contained HTML report of the finding documents in S3 (every *.json
+/// object under s3://BUCKET/PREFIX/) or in a directory (recursively), and prints its path.
+#[derive(Debug, Parser)]
+#[command(
+    name = "inspectorlink-report",
+    override_usage = "inspectorlink-report --bucket BUCKET [--prefix findings] [--out report.html] [--title TITLE]\n       \
+                      inspectorlink-report --from-dir DIR [--out report.html] [--title TITLE]",
+    disable_version_flag = true
+)]
+struct Args {
+    /// The findings bucket (credentials, region and AWS_ENDPOINT_URL come from the standard
+    /// AWS environment; a custom endpoint uses path-style)
+    #[arg(long, value_name = "BUCKET")]
+    bucket: Option<String>,
+    /// Key prefix of the finding objects (default: findings)
+    #[arg(long, value_name = "PREFIX")]
+    prefix: Option<String>,
+    /// Read *.json files under DIR instead of S3
+    #[arg(long, value_name = "DIR")]
+    from_dir: Option<PathBuf>,
+    /// Where to write the report
+    #[arg(long, value_name = "FILE", default_value = "report.html")]
+    out: PathBuf,
+    /// The report's heading
+    #[arg(long, value_name = "TITLE", default_value = DEFAULT_TITLE, allow_hyphen_values = true)]
+    title: String,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -46,37 +61,16 @@ pub enum Command {
 
 /// Parses the arguments (without the program name); errors say what to fix.
 pub fn parse_args(args: &[String]) -> Result<Command, String> {
-    let mut bucket = None;
-    let mut prefix = None;
-    let mut dir = None;
-    let mut out = None;
-    let mut title = None;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
-            _ => (arg.as_str(), None),
-        };
-        let slot = match flag {
-            "-h" | "--help" => return Ok(Command::Help),
-            "--bucket" => &mut bucket,
-            "--prefix" => &mut prefix,
-            "--from-dir" => &mut dir,
-            "--out" => &mut out,
-            "--title" => &mut title,
-            other => return Err(format!("unknown argument {other:?}")),
-        };
-        let value = match inline {
-            Some(value) => value,
-            None => args
-                .next()
-                .cloned()
-                .ok_or_else(|| format!("{flag} needs a value"))?,
-        };
-        if slot.replace(value).is_some() {
-            return Err(format!("{flag} is given twice"));
-        }
-    }
+    let Args {
+        bucket,
+        prefix,
+        from_dir: dir,
+        out,
+        title,
+    } = match parse::<Args>(args)? {
+        Parsed::Run(args) => args,
+        Parsed::Help => return Ok(Command::Help),
+    };
     let source = match (bucket, dir) {
         (Some(_), Some(_)) => return Err("give either --bucket or --from-dir, not both".into()),
         (None, None) => {
@@ -90,13 +84,9 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         (None, Some(_)) if prefix.is_some() => {
             return Err("--prefix applies to --bucket only".into())
         }
-        (None, Some(dir)) => Source::Dir(dir.into()),
+        (None, Some(dir)) => Source::Dir(dir),
     };
-    Ok(Command::Run(Options {
-        source,
-        out: out.unwrap_or_else(|| "report.html".into()).into(),
-        title: title.unwrap_or_else(|| DEFAULT_TITLE.into()),
-    }))
+    Ok(Command::Run(Options { source, out, title }))
 }
 
 /// Reads, renders and writes; returns the number of findings in the report.
@@ -149,14 +139,8 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
 pub async fn main(args: Vec<String>) -> i32 {
     let options = match parse_args(&args) {
         Ok(Command::Run(options)) => options,
-        Ok(Command::Help) => {
-            print!("{USAGE}");
-            return 0;
-        }
-        Err(problem) => {
-            eprintln!("inspectorlink-report: {problem}\n\n{USAGE}");
-            return 2;
-        }
+        Ok(Command::Help) => return print_help::<Args>(),
+        Err(problem) => return usage_error::<Args>(&problem),
     };
     match run(&options).await {
         Ok(_) => {

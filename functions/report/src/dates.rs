@@ -1,7 +1,13 @@
-//! Calendar days for the timeline, without a date-time dependency: a day is a count of
-//! days since 1970-01-01 (proleptic Gregorian, UTC, as RFC 3339 timestamps in findings are).
+//! Calendar days for the timeline: a day is a count of days since 1970-01-01 (proleptic
+//! Gregorian, UTC, as RFC 3339 timestamps in findings are); the calendar is the `time` crate's.
 
 use std::fmt;
+
+use time::format_description::BorrowedFormatItem;
+use time::macros::{date, format_description};
+use time::{Date, Month};
+
+const ISO_DATE: &[BorrowedFormatItem<'_>] = format_description!("[year]-[month]-[day]");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Day(i64);
@@ -10,88 +16,46 @@ impl Day {
     /// The day of an RFC 3339 timestamp (or a bare `YYYY-MM-DD`); None if it is not one.
     pub fn parse(timestamp: &str) -> Option<Day> {
         let date = timestamp.get(..10)?;
-        let mut parts = date.split('-');
-        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
-            return None;
-        }
-        let (y, m, d): (i64, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
-        if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
-            return None;
-        }
         if timestamp.len() > 10 && !timestamp[10..].starts_with(['T', 't', ' ']) {
             return None;
         }
-        Some(Day::from_civil(y, m, d))
+        Date::parse(date, ISO_DATE).ok().map(Day::from_date)
     }
 
-    pub fn from_civil(year: i64, month: u32, day: u32) -> Day {
-        // Howard Hinnant's days_from_civil.
-        let y = if month <= 2 { year - 1 } else { year };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let m = i64::from(month);
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        Day(era * 146_097 + doe - 719_468)
+    fn from_date(date: Date) -> Day {
+        Day(i64::from(
+            date.to_julian_day() - date!(1970 - 01 - 01).to_julian_day(),
+        ))
     }
 
-    pub fn civil(self) -> (i64, u32, u32) {
-        let z = self.0 + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        (
-            if m <= 2 {
-                yoe + era * 400 + 1
-            } else {
-                yoe + era * 400
-            },
-            m,
-            d,
-        )
+    fn date(self) -> Date {
+        let julian = i64::from(date!(1970 - 01 - 01).to_julian_day()) + self.0;
+        i32::try_from(julian)
+            .ok()
+            .and_then(|julian| Date::from_julian_day(julian).ok())
+            .expect("a day from a four-digit year, a week either side, is in the calendar")
     }
 
     pub fn plus(self, days: i64) -> Day {
         Day(self.0 + days)
     }
 
-    /// 0 = Monday … 6 = Sunday.
-    fn weekday(self) -> i64 {
-        (self.0 + 3).rem_euclid(7)
-    }
-
     /// Short label: `Mar 3` for days and weeks, `Mar 2026` for months.
     pub fn label(self, bucketing: Bucketing) -> String {
-        const MONTHS: [&str; 12] = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ];
-        let (y, m, d) = self.civil();
-        let month = MONTHS[m as usize - 1];
-        match bucketing {
-            Bucketing::Day | Bucketing::Week => format!("{month} {d}"),
-            Bucketing::Month => format!("{month} {y}"),
-        }
+        let form: &[BorrowedFormatItem<'_>] = match bucketing {
+            Bucketing::Day | Bucketing::Week => {
+                format_description!("[month repr:short] [day padding:none]")
+            }
+            Bucketing::Month => format_description!("[month repr:short] [year]"),
+        };
+        self.date().format(form).expect("a date formats")
     }
 }
 
 impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (y, m, d) = self.civil();
-        write!(f, "{y:04}-{m:02}-{d:02}")
-    }
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
+        let text = self.date().format(ISO_DATE).map_err(|_| fmt::Error)?;
+        f.write_str(&text)
     }
 }
 
@@ -116,10 +80,9 @@ impl Bucketing {
     pub fn start_of(self, day: Day) -> Day {
         match self {
             Bucketing::Day => day,
-            Bucketing::Week => day.plus(-day.weekday()),
+            Bucketing::Week => day.plus(-i64::from(day.date().weekday().number_days_from_monday())),
             Bucketing::Month => {
-                let (y, m, _) = day.civil();
-                Day::from_civil(y, m, 1)
+                Day::from_date(day.date().replace_day(1).expect("every month has a first"))
             }
         }
     }
@@ -134,11 +97,15 @@ impl Bucketing {
                 Bucketing::Day => start.plus(1),
                 Bucketing::Week => start.plus(7),
                 Bucketing::Month => {
-                    let (y, m, _) = start.civil();
-                    if m == 12 {
-                        Day::from_civil(y + 1, 1, 1)
-                    } else {
-                        Day::from_civil(y, m + 1, 1)
+                    let date = start.date();
+                    let (year, month) = match date.month() {
+                        Month::December => (date.year() + 1, Month::January),
+                        month => (date.year(), month.next()),
+                    };
+                    // No next month after December 9999: the calendar ends there.
+                    match Date::from_calendar_date(year, month, 1) {
+                        Ok(first) => Day::from_date(first),
+                        Err(_) => break,
                     }
                 }
             };

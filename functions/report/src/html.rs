@@ -1,10 +1,13 @@
 //! The report as one self-contained HTML page: inline CSS, inline SVG charts, no script
-//! and nothing fetched from the network. Every string from a finding is escaped; every
+//! and nothing fetched from the network. The markup is templates/report.html (askama,
+//! checked at compile time) with its CSS in templates/report.css; this module computes
+//! what the template shows. Every string from a finding is escaped (by [`Escape`]); every
 //! number carries `data-metric` (+ `data-key`) and `data-value` so tests can read it.
 
-use std::fmt::Write;
+use std::fmt;
 
-use inspectorlink_findings::{Engine, Finding, Severity};
+use askama::Template;
+use inspectorlink_findings::{Engine, Finding, Severity, Status};
 
 use crate::summary::{status_str, Breakdown, Count, Summary, SEVERITIES, STATUSES};
 
@@ -20,20 +23,27 @@ pub struct Page {
     pub skipped: usize,
 }
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
+/// The template's escaper: the five characters that matter in element content and quoted
+/// attributes, as named entities (askama's own writes numeric ones).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Escape;
+
+impl askama::filters::Escaper for Escape {
+    fn write_escaped_str<W: fmt::Write>(&self, mut out: W, text: &str) -> fmt::Result {
+        let mut rest = text;
+        while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
+            out.write_str(&rest[..at])?;
+            out.write_str(match rest.as_bytes()[at] {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                _ => "&#39;",
+            })?;
+            rest = &rest[at + 1..];
         }
+        out.write_str(rest)
     }
-    out
 }
 
 /// 1234567 → "1,234,567".
@@ -50,19 +60,28 @@ fn grouped(n: usize) -> String {
 }
 
 /// A number the tests can find: `<tag data-metric=… data-key=… data-value=…>1,234</tag>`.
-fn metric(tag: &str, class: &str, name: &str, key: Option<&str>, value: usize) -> String {
-    let key = key
-        .map(|k| format!(r#" data-key="{}""#, escape(k)))
-        .unwrap_or_default();
-    let class = if class.is_empty() {
-        String::new()
-    } else {
-        format!(r#" class="{class}""#)
-    };
-    format!(
-        r#"<{tag}{class} data-metric="{name}"{key} data-value="{value}">{}</{tag}>"#,
-        grouped(value)
-    )
+struct Metric {
+    tag: &'static str,
+    class: &'static str,
+    name: String,
+    key: Option<String>,
+    value: usize,
+}
+
+impl Metric {
+    fn new(tag: &'static str, name: impl Into<String>, key: Option<&str>, value: usize) -> Metric {
+        Metric {
+            tag,
+            class: "",
+            name: name.into(),
+            key: key.map(str::to_owned),
+            value,
+        }
+    }
+
+    fn shown(&self) -> String {
+        grouped(self.value)
+    }
 }
 
 fn severity_class(severity: Severity) -> String {
@@ -89,12 +108,21 @@ fn short_label(severity: Severity) -> &'static str {
     }
 }
 
-fn severity_chip(severity: Severity) -> String {
-    format!(
-        r#"<span class="chip {}">{}</span>"#,
-        severity_class(severity),
-        severity_label(severity)
-    )
+/// A severity's colour class and names, for chips, swatches and legends.
+struct SeverityKey {
+    class: String,
+    label: &'static str,
+    short: &'static str,
+}
+
+impl SeverityKey {
+    fn of(severity: Severity) -> SeverityKey {
+        SeverityKey {
+            class: severity_class(severity),
+            label: severity_label(severity),
+            short: short_label(severity),
+        }
+    }
 }
 
 fn score(score: Option<f64>) -> String {
@@ -126,238 +154,193 @@ pub fn console_url(finding: &Finding) -> Option<String> {
 
 /// The whole page.
 pub fn render(summary: &Summary, page: &Page) -> String {
-    let mut html = String::with_capacity(64 * 1024);
-    let title = escape(&page.title);
-    let _ = write!(
-        html,
-        r#"<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light">
-<meta name="generator" content="inspectorlink-report">
-<title>{title}</title>
-<style>{CSS}</style>
-</head>
-<body>
-<header class="masthead">
-<div class="wrap">
-<p class="eyebrow">inspectorlink · Amazon Inspector findings</p>
-<h1>{title}</h1>
-<p class="meta">Generated <time datetime="{generated}">{generated_text}</time> from <code>{source}</code>{observed}</p>
-</div>
-</header>
-<main class="wrap">
-"#,
-        generated = escape(&page.generated_at),
-        generated_text = escape(&page.generated_at.replace('T', " ").replace('Z', " UTC")),
-        source = escape(&page.source),
-        observed = match (&summary.first_observed, &summary.last_observed) {
-            (Some(first), Some(last)) => format!(
-                " · findings observed between {} and {}",
-                escape(first.get(..10).unwrap_or(first)),
-                escape(last.get(..10).unwrap_or(last))
-            ),
-            _ => String::new(),
-        },
-    );
-    if page.skipped > 0 {
-        let _ = write!(
-            html,
-            r#"<p class="notice">{} object(s) under the source could not be read as findings and are not counted.</p>"#,
-            metric("strong", "", "skipped", None, page.skipped)
-        );
-    }
-    kpis(&mut html, summary);
-    html.push_str(r#"<div class="grid two">"#);
-    severity_card(&mut html, summary);
-    status_card(&mut html, summary);
-    html.push_str("</div>\n");
-    timeline_card(&mut html, summary);
-    html.push_str(r#"<div class="grid three">"#);
-    breakdown_card(
-        &mut html,
-        "Accounts",
-        "account",
-        &summary.by_account,
-        "accounts",
-    );
-    breakdown_card(
-        &mut html,
-        "Regions",
-        "region",
-        &summary.by_region,
-        "regions",
-    );
-    breakdown_card(
-        &mut html,
-        "Finding types",
-        "finding-type",
-        &summary.by_finding_type,
-        "types",
-    );
-    html.push_str("</div>\n");
-    top_risks(&mut html, summary);
-    top_instances(&mut html, summary);
-    top_cves(&mut html, summary);
-    let _ = write!(
-        html,
-        r#"</main>
-<footer class="wrap footer">
-<p>Counts cover every finding; the ranked tables cover open (<code>ACTIVE</code>) findings. Bars show open findings in colour over all findings in grey. Generated by <code>inspectorlink-report</code>; the finding document is described in the project's docs/finding-schema.md.</p>
-</footer>
-</body>
-</html>
-"#
-    );
-    html
+    Report::new(summary, page)
+        .render()
+        .expect("the report template writes to a String")
 }
 
-fn kpis(html: &mut String, summary: &Summary) {
-    let cards: [(&str, String, &str); 8] = [
-        (
-            "Findings",
-            metric("span", "kpi-value", "total", None, summary.total),
-            "",
-        ),
-        (
-            "Open",
-            metric("span", "kpi-value", "open", None, summary.open()),
-            "accent",
-        ),
-        (
-            "Closed",
-            metric(
-                "span",
-                "kpi-value",
-                "closed",
-                None,
-                summary.status(inspectorlink_findings::Status::Closed),
-            ),
-            "",
-        ),
+/// What templates/report.html shows.
+#[derive(Template)]
+#[template(path = "report.html")]
+struct Report<'a> {
+    page: &'a Page,
+    css: &'static str,
+    generated_text: String,
+    /// First and last day findings were observed.
+    observed: Option<(String, String)>,
+    skipped: Option<Metric>,
+    kpis: Vec<Kpi>,
+    severities: Vec<BarRow>,
+    donut: Vec<DonutSegment>,
+    open_percent: usize,
+    legend: Vec<LegendItem>,
+    noun: &'static str,
+    timeline: Option<Chart>,
+    severity_keys: Vec<SeverityKey>,
+    breakdowns: Vec<BreakdownCard>,
+    open: String,
+    risks: Vec<Risk>,
+    open_resources: String,
+    instances: Vec<InstanceRow>,
+    open_cves: String,
+    cves: Vec<CveRow>,
+}
+
+impl<'a> Report<'a> {
+    fn new(summary: &Summary, page: &'a Page) -> Report<'a> {
+        let day = |t: &String| t.get(..10).unwrap_or(t).to_owned();
+        Report {
+            page,
+            css: include_str!("../templates/report.css"),
+            generated_text: page.generated_at.replace('T', " ").replace('Z', " UTC"),
+            observed: match (&summary.first_observed, &summary.last_observed) {
+                (Some(first), Some(last)) => Some((day(first), day(last))),
+                _ => None,
+            },
+            skipped: (page.skipped > 0)
+                .then(|| Metric::new("strong", "skipped", None, page.skipped)),
+            kpis: kpis(summary),
+            severities: severity_rows(summary),
+            donut: donut(summary),
+            open_percent: (summary.open() * 100 + summary.total / 2)
+                .checked_div(summary.total)
+                .unwrap_or(0),
+            legend: STATUSES
+                .into_iter()
+                .map(|status| LegendItem::of(status, summary))
+                .collect(),
+            noun: summary.timeline.bucketing.noun(),
+            timeline: Chart::of(summary),
+            severity_keys: SEVERITIES.into_iter().map(SeverityKey::of).collect(),
+            breakdowns: vec![
+                BreakdownCard::of("Accounts", "account", &summary.by_account, "accounts"),
+                BreakdownCard::of("Regions", "region", &summary.by_region, "regions"),
+                BreakdownCard::of(
+                    "Finding types",
+                    "finding-type",
+                    &summary.by_finding_type,
+                    "types",
+                ),
+            ],
+            open: grouped(summary.open()),
+            risks: summary.top_risks.iter().map(Risk::of).collect(),
+            open_resources: grouped(summary.open_resources),
+            instances: summary.top_instances.iter().map(InstanceRow::of).collect(),
+            open_cves: grouped(summary.open_cves),
+            cves: summary.top_cves.iter().map(CveRow::of).collect(),
+        }
+    }
+}
+
+struct Kpi {
+    label: &'static str,
+    value: Metric,
+    class: &'static str,
+}
+
+fn kpis(summary: &Summary) -> Vec<Kpi> {
+    [
+        ("Findings", "total", summary.total, ""),
+        ("Open", "open", summary.open(), "accent"),
+        ("Closed", "closed", summary.status(Status::Closed), ""),
         (
             "Suppressed",
-            metric(
-                "span",
-                "kpi-value",
-                "suppressed",
-                None,
-                summary.status(inspectorlink_findings::Status::Suppressed),
-            ),
+            "suppressed",
+            summary.status(Status::Suppressed),
             "",
         ),
         (
             "Open critical",
-            metric(
-                "span",
-                "kpi-value",
-                "open-critical",
-                None,
-                summary.severity(Severity::Critical).open,
-            ),
+            "open-critical",
+            summary.severity(Severity::Critical).open,
             "sev-critical-text",
         ),
         (
             "Open high",
-            metric(
-                "span",
-                "kpi-value",
-                "open-high",
-                None,
-                summary.severity(Severity::High).open,
-            ),
+            "open-high",
+            summary.severity(Severity::High).open,
             "sev-high-text",
         ),
-        (
-            "Accounts",
-            metric("span", "kpi-value", "accounts", None, summary.accounts),
-            "",
-        ),
+        ("Accounts", "accounts", summary.accounts, ""),
         (
             "Open resources",
-            metric(
-                "span",
-                "kpi-value",
-                "open-resources",
-                None,
-                summary.open_resources,
-            ),
+            "open-resources",
+            summary.open_resources,
             "",
         ),
-    ];
-    html.push_str(r#"<section class="kpis" aria-label="Key figures">"#);
-    for (label, value, class) in cards {
-        let _ = write!(
-            html,
-            r#"<div class="kpi {class}"><span class="kpi-label">{label}</span>{value}</div>"#
-        );
-    }
-    html.push_str("</section>\n");
+    ]
+    .into_iter()
+    .map(|(label, name, value, class)| Kpi {
+        label,
+        value: Metric {
+            class: "kpi-value",
+            ..Metric::new("span", name, None, value)
+        },
+        class,
+    })
+    .collect()
 }
 
 /// One horizontal bar: grey for all, coloured for open, scaled to `max`.
-fn bar(count: Count, max: usize, class: &str) -> String {
-    let width = |n: usize| {
-        if max == 0 {
-            0.0
-        } else {
-            n as f64 * 100.0 / max as f64
+struct BarRow {
+    label: String,
+    class: String,
+    all_width: String,
+    open_width: String,
+    open: Metric,
+    all: Metric,
+}
+
+impl BarRow {
+    fn new(label: &str, name: &str, key: &str, count: Count, max: usize, class: &str) -> BarRow {
+        let width = |n: usize| {
+            let width = if max == 0 {
+                0.0
+            } else {
+                n as f64 * 100.0 / max as f64
+            };
+            format!("{width:.2}")
+        };
+        BarRow {
+            label: label.to_owned(),
+            class: class.to_owned(),
+            all_width: width(count.all),
+            open_width: width(count.open),
+            open: Metric::new("b", format!("{name}-open"), Some(key), count.open),
+            all: Metric::new("span", format!("{name}-all"), Some(key), count.all),
         }
-    };
-    format!(
-        r#"<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true"><rect class="bar-all" width="{:.2}" height="10"/><rect class="bar-open {class}" width="{:.2}" height="10"/></svg>"#,
-        width(count.all),
-        width(count.open)
-    )
-}
-
-fn bar_row(
-    html: &mut String,
-    label: &str,
-    name: &str,
-    key: &str,
-    count: Count,
-    max: usize,
-    class: &str,
-) {
-    let _ = write!(
-        html,
-        r#"<li class="bar-row"><span class="bar-label" title="{label}">{label}</span><span class="bar-track">{bar}</span><span class="bar-value">{open}<span class="of"> / {all}</span></span></li>"#,
-        label = escape(label),
-        bar = bar(count, max, class),
-        open = metric("b", "", &format!("{name}-open"), Some(key), count.open),
-        all = metric("span", "", &format!("{name}-all"), Some(key), count.all),
-    );
-}
-
-fn severity_card(html: &mut String, summary: &Summary) {
-    html.push_str(
-        r#"<article class="card"><h2>Severity</h2><p class="sub">Open / all findings</p><ul class="bars">"#,
-    );
-    let max = summary.by_severity.iter().map(|c| c.all).max().unwrap_or(0);
-    for severity in SEVERITIES {
-        let count = summary.severity(severity);
-        bar_row(
-            html,
-            severity_label(severity),
-            "severity",
-            severity.as_str(),
-            count,
-            max,
-            &severity_class(severity),
-        );
     }
-    html.push_str("</ul></article>");
 }
 
-fn status_card(html: &mut String, summary: &Summary) {
-    html.push_str(r#"<article class="card"><h2>Open vs closed</h2><p class="sub">Status of every finding</p><div class="donut-wrap">"#);
-    // A donut of circumference 100: each status is a dash of its percentage.
-    let mut svg = String::from(
-        r#"<svg class="donut" viewBox="0 0 42 42" role="img" aria-label="Findings by status"><circle class="donut-hole" cx="21" cy="21" r="15.915" fill="none" stroke-width="6"/>"#,
-    );
+fn severity_rows(summary: &Summary) -> Vec<BarRow> {
+    let max = summary.by_severity.iter().map(|c| c.all).max().unwrap_or(0);
+    SEVERITIES
+        .into_iter()
+        .map(|severity| {
+            BarRow::new(
+                severity_label(severity),
+                "severity",
+                severity.as_str(),
+                summary.severity(severity),
+                max,
+                &severity_class(severity),
+            )
+        })
+        .collect()
+}
+
+/// A donut of circumference 100: each status is a dash of its percentage.
+struct DonutSegment {
+    class: String,
+    status: &'static str,
+    count: usize,
+    dash: String,
+    gap: String,
+    offset: String,
+}
+
+fn donut(summary: &Summary) -> Vec<DonutSegment> {
+    let mut segments = Vec::new();
     let mut offset = 0.0;
     for status in STATUSES {
         let n = summary.status(status);
@@ -365,45 +348,42 @@ fn status_card(html: &mut String, summary: &Summary) {
             continue;
         }
         let pct = n as f64 * 100.0 / summary.total as f64;
-        let _ = write!(
-            svg,
-            r#"<circle class="seg status-{}" cx="21" cy="21" r="15.915" fill="none" stroke-width="6" stroke-dasharray="{pct:.3} {:.3}" stroke-dashoffset="{:.3}"><title>{}: {n}</title></circle>"#,
-            status_str(status).to_ascii_lowercase(),
-            100.0 - pct,
-            25.0 - offset,
-            status_str(status),
-        );
+        segments.push(DonutSegment {
+            class: status_str(status).to_ascii_lowercase(),
+            status: status_str(status),
+            count: n,
+            dash: format!("{pct:.3}"),
+            gap: format!("{:.3}", 100.0 - pct),
+            offset: format!("{:.3}", 25.0 - offset),
+        });
         offset += pct;
     }
-    let open_pct = (summary.open() * 100 + summary.total / 2)
-        .checked_div(summary.total)
-        .unwrap_or(0);
-    let _ = write!(
-        svg,
-        r#"<text x="21" y="21" class="donut-big">{open_pct}%</text><text x="21" y="26.5" class="donut-small">open</text></svg>"#
-    );
-    html.push_str(&svg);
-    html.push_str(r#"<ul class="legend">"#);
-    for status in STATUSES {
-        let label = match status {
-            inspectorlink_findings::Status::Active => "Open (ACTIVE)",
-            inspectorlink_findings::Status::Closed => "Closed",
-            inspectorlink_findings::Status::Suppressed => "Suppressed",
-        };
-        let _ = write!(
-            html,
-            r#"<li><span class="swatch status-{}"></span>{label}{}</li>"#,
-            status_str(status).to_ascii_lowercase(),
-            metric(
+    segments
+}
+
+struct LegendItem {
+    class: String,
+    label: &'static str,
+    value: Metric,
+}
+
+impl LegendItem {
+    fn of(status: Status, summary: &Summary) -> LegendItem {
+        LegendItem {
+            class: status_str(status).to_ascii_lowercase(),
+            label: match status {
+                Status::Active => "Open (ACTIVE)",
+                Status::Closed => "Closed",
+                Status::Suppressed => "Suppressed",
+            },
+            value: Metric::new(
                 "b",
-                "",
                 "status",
                 Some(status_str(status)),
-                summary.status(status)
+                summary.status(status),
             ),
-        );
+        }
     }
-    html.push_str("</ul></div></article>\n");
 }
 
 /// A round axis maximum at or above `max` and its tick step (4 or 5 ticks).
@@ -421,468 +401,284 @@ fn nice_axis(max: usize) -> (usize, usize) {
     (max.div_ceil(step) * step, step)
 }
 
-fn timeline_card(html: &mut String, summary: &Summary) {
-    let timeline = &summary.timeline;
-    let _ = write!(
-        html,
-        r#"<article class="card"><h2>New findings per {} by severity</h2><p class="sub">By the {} they were first observed</p>"#,
-        timeline.bucketing.noun(),
-        timeline.bucketing.noun()
-    );
-    if timeline.buckets.is_empty() {
-        html.push_str(r#"<p class="empty">No dated findings.</p></article>"#);
-        return;
-    }
-    const W: f64 = 900.0;
-    const H: f64 = 260.0;
-    const LEFT: f64 = 40.0;
-    const RIGHT: f64 = 8.0;
-    const TOP: f64 = 10.0;
-    const BOTTOM: f64 = 26.0;
-    let plot_w = W - LEFT - RIGHT;
-    let plot_h = H - TOP - BOTTOM;
-    let totals: Vec<usize> = timeline
-        .buckets
-        .iter()
-        .map(|(_, c)| c.iter().sum())
-        .collect();
-    let (axis_max, step) = nice_axis(totals.iter().copied().max().unwrap_or(0));
-    let y = |v: usize| TOP + plot_h - v as f64 * plot_h / axis_max as f64;
-    let mut svg = format!(
-        r#"<div class="chart-scroll"><svg class="timeline" viewBox="0 0 {W} {H}" role="img" aria-label="New findings per {} by severity">"#,
-        timeline.bucketing.noun()
-    );
-    let mut tick = 0;
-    while tick <= axis_max {
-        let _ = write!(
-            svg,
-            r#"<line class="grid-line" x1="{LEFT}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}"/><text class="axis" x="{:.1}" y="{:.1}" text-anchor="end">{tick}</text>"#,
-            W - RIGHT,
-            LEFT - 6.0,
-            y(tick) + 3.5,
-            y = y(tick),
-        );
-        tick += step;
-    }
-    let n = timeline.buckets.len();
-    let band = plot_w / n as f64;
-    let bar_w = (band * 0.72).max(1.0);
-    let label_every = n.div_ceil(8).max(1);
-    for (i, ((start, counts), total)) in timeline.buckets.iter().zip(&totals).enumerate() {
-        let x = LEFT + band * i as f64 + (band - bar_w) / 2.0;
-        let label = start.label(timeline.bucketing);
-        let _ = write!(
-            svg,
-            r#"<g data-bucket="{start}" data-total="{total}"><title>{label}: {total} new</title>"#
-        );
-        let mut base = 0;
-        for (severity, count) in SEVERITIES.iter().zip(counts) {
-            if *count == 0 {
-                continue;
-            }
-            let _ = write!(
-                svg,
-                r#"<rect class="{}" x="{x:.2}" y="{:.2}" width="{bar_w:.2}" height="{:.2}"/>"#,
-                severity_class(*severity),
-                y(base + count),
-                y(base) - y(base + count),
-            );
-            base += count;
+/// The timeline's stacked bars, in SVG user units.
+struct Chart {
+    width: f64,
+    height: f64,
+    left: f64,
+    right: String,
+    tick_x: String,
+    base_y: String,
+    label_y: String,
+    bar_width: String,
+    ticks: Vec<Tick>,
+    bars: Vec<TimeBar>,
+    undated: Option<Metric>,
+}
+
+struct Tick {
+    value: usize,
+    y: String,
+    text_y: String,
+}
+
+struct TimeBar {
+    start: String,
+    total: usize,
+    label: String,
+    x: String,
+    rects: Vec<TimeRect>,
+    /// Where the bar's label goes, when it has one (at most about eight do).
+    label_x: Option<String>,
+}
+
+struct TimeRect {
+    class: String,
+    y: String,
+    height: String,
+}
+
+impl Chart {
+    fn of(summary: &Summary) -> Option<Chart> {
+        const W: f64 = 900.0;
+        const H: f64 = 260.0;
+        const LEFT: f64 = 40.0;
+        const RIGHT: f64 = 8.0;
+        const TOP: f64 = 10.0;
+        const BOTTOM: f64 = 26.0;
+        let timeline = &summary.timeline;
+        if timeline.buckets.is_empty() {
+            return None;
         }
-        svg.push_str("</g>");
-        if i % label_every == 0 {
-            let _ = write!(
-                svg,
-                r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="middle">{label}</text>"#,
-                x + bar_w / 2.0,
-                H - 8.0
-            );
-        }
-    }
-    let _ = write!(
-        svg,
-        r#"<line class="base-line" x1="{LEFT}" x2="{:.1}" y1="{:.1}" y2="{:.1}"/></svg></div>"#,
-        W - RIGHT,
-        TOP + plot_h,
-        TOP + plot_h
-    );
-    html.push_str(&svg);
-    html.push_str(r#"<ul class="legend inline">"#);
-    for severity in SEVERITIES {
-        let _ = write!(
-            html,
-            r#"<li><span class="swatch {}"></span>{}</li>"#,
-            severity_class(severity),
-            severity_label(severity)
-        );
-    }
-    html.push_str("</ul>");
-    if timeline.undated > 0 {
-        let _ = write!(
-            html,
-            r#"<p class="sub">{} finding(s) without a valid first_observed_at are not shown.</p>"#,
-            metric("b", "", "undated", None, timeline.undated)
-        );
-    }
-    html.push_str("</article>\n");
-}
-
-fn breakdown_card(html: &mut String, title: &str, name: &str, breakdown: &Breakdown, noun: &str) {
-    let _ = write!(
-        html,
-        r#"<article class="card"><h2>{title}</h2><p class="sub">Open / all findings</p>"#
-    );
-    if breakdown.groups.is_empty() {
-        html.push_str(r#"<p class="empty">None.</p></article>"#);
-        return;
-    }
-    html.push_str(r#"<ul class="bars stacked">"#);
-    let max = breakdown
-        .groups
-        .iter()
-        .map(|g| g.count.all)
-        .chain([breakdown.others.all])
-        .max()
-        .unwrap_or(0);
-    for group in &breakdown.groups {
-        bar_row(
-            html,
-            &group.key,
-            name,
-            &group.key,
-            group.count,
-            max,
-            "bar-accent",
-        );
-    }
-    if breakdown.others_groups > 0 {
-        bar_row(
-            html,
-            &format!("{} other {noun}", breakdown.others_groups),
-            name,
-            "(others)",
-            breakdown.others,
-            max,
-            "bar-accent",
-        );
-    }
-    html.push_str("</ul></article>");
-}
-
-fn cve_list(cves: &[String]) -> String {
-    if cves.is_empty() {
-        return r#"<span class="muted">–</span>"#.into();
-    }
-    let mut out = String::new();
-    for cve in cves.iter().take(3) {
-        let _ = write!(out, r#"<span class="cve">{}</span> "#, escape(cve));
-    }
-    if cves.len() > 3 {
-        let _ = write!(
-            out,
-            r#"<span class="muted">+{} more</span>"#,
-            cves.len() - 3
-        );
-    }
-    out
-}
-
-fn top_risks(html: &mut String, summary: &Summary) {
-    let _ = write!(
-        html,
-        r#"<article class="card wide"><h2>Top risks</h2><p class="sub">The {} most severe of {} open findings</p>"#,
-        summary.top_risks.len(),
-        grouped(summary.open())
-    );
-    if summary.top_risks.is_empty() {
-        html.push_str(r#"<p class="empty">No open findings.</p></article>"#);
-        return;
-    }
-    html.push_str(r#"<div class="table-scroll"><table class="risks"><thead><tr><th>Severity</th><th class="num">Score</th><th>Finding</th><th>Account</th><th>Region</th><th>Resource</th><th>CVEs</th><th>Last seen</th><th class="link-col"></th></tr></thead><tbody>"#);
-    for finding in &summary.top_risks {
-        let resource = match &finding.resource.hostname {
-            Some(host) if !host.is_empty() => format!(
-                r#"<code>{}</code><br><span class="muted nowrap">{}</span>"#,
-                escape(&finding.resource.id),
-                escape(host)
-            ),
-            _ => format!("<code>{}</code>", escape(&finding.resource.id)),
-        };
-        let link = console_url(finding)
-            .map(|url| {
-                format!(
-                    r#"<a href="{}" title="{}" rel="noopener noreferrer">Console</a>"#,
-                    escape(&url),
-                    escape(&finding.finding_arn)
-                )
+        let plot_w = W - LEFT - RIGHT;
+        let plot_h = H - TOP - BOTTOM;
+        let totals: Vec<usize> = timeline
+            .buckets
+            .iter()
+            .map(|(_, c)| c.iter().sum())
+            .collect();
+        let (axis_max, step) = nice_axis(totals.iter().copied().max().unwrap_or(0));
+        let y = |v: usize| TOP + plot_h - v as f64 * plot_h / axis_max as f64;
+        let ticks = (0..=axis_max)
+            .step_by(step)
+            .map(|tick| Tick {
+                value: tick,
+                y: format!("{:.1}", y(tick)),
+                text_y: format!("{:.1}", y(tick) + 3.5),
             })
-            .unwrap_or_default();
-        let _ = write!(
-            html,
-            r#"<tr data-finding="{id}"><td>{chip}</td><td class="num">{score}</td><td class="title-cell"><span class="finding-title">{title}</span><br><span class="muted">{ftype}</span></td><td><code>{account}</code></td><td class="nowrap">{region}</td><td>{resource}</td><td>{cves}</td><td class="nowrap">{seen}</td><td class="link-col">{link}</td></tr>"#,
-            id = escape(&finding.id),
-            chip = severity_chip(finding.severity),
-            score = score(finding.severity_score),
-            title = escape(&finding.title),
-            ftype = escape(&finding.finding_type),
-            account = escape(&finding.account_id),
-            region = escape(&finding.region),
-            cves = cve_list(&finding.cve_ids),
-            seen = escape(
-                finding
-                    .last_observed_at
-                    .get(..10)
-                    .unwrap_or(&finding.last_observed_at)
-            ),
-        );
+            .collect();
+        let n = timeline.buckets.len();
+        let band = plot_w / n as f64;
+        let bar_w = (band * 0.72).max(1.0);
+        let label_every = n.div_ceil(8).max(1);
+        let bars = timeline
+            .buckets
+            .iter()
+            .zip(&totals)
+            .enumerate()
+            .map(|(i, ((start, counts), total))| {
+                let x = LEFT + band * i as f64 + (band - bar_w) / 2.0;
+                let mut base = 0;
+                let mut rects = Vec::new();
+                for (severity, count) in SEVERITIES.iter().zip(counts) {
+                    if *count == 0 {
+                        continue;
+                    }
+                    rects.push(TimeRect {
+                        class: severity_class(*severity),
+                        y: format!("{:.2}", y(base + count)),
+                        height: format!("{:.2}", y(base) - y(base + count)),
+                    });
+                    base += count;
+                }
+                TimeBar {
+                    start: start.to_string(),
+                    total: *total,
+                    label: start.label(timeline.bucketing),
+                    x: format!("{x:.2}"),
+                    rects,
+                    label_x: (i % label_every == 0).then(|| format!("{:.1}", x + bar_w / 2.0)),
+                }
+            })
+            .collect();
+        Some(Chart {
+            width: W,
+            height: H,
+            left: LEFT,
+            right: format!("{:.1}", W - RIGHT),
+            tick_x: format!("{:.1}", LEFT - 6.0),
+            base_y: format!("{:.1}", TOP + plot_h),
+            label_y: format!("{:.1}", H - 8.0),
+            bar_width: format!("{bar_w:.2}"),
+            ticks,
+            bars,
+            undated: (timeline.undated > 0)
+                .then(|| Metric::new("b", "undated", None, timeline.undated)),
+        })
     }
-    html.push_str("</tbody></table></div></article>\n");
 }
 
-fn top_instances(html: &mut String, summary: &Summary) {
-    let _ = write!(
-        html,
-        r#"<article class="card wide"><h2>Resources needing attention</h2><p class="sub">{} of {} resources with open findings, worst first</p>"#,
-        summary.top_instances.len(),
-        grouped(summary.open_resources)
-    );
-    if summary.top_instances.is_empty() {
-        html.push_str(r#"<p class="empty">No open findings.</p></article>"#);
-        return;
+struct BreakdownCard {
+    title: &'static str,
+    rows: Vec<BarRow>,
+}
+
+impl BreakdownCard {
+    fn of(title: &'static str, name: &str, breakdown: &Breakdown, noun: &str) -> BreakdownCard {
+        let max = breakdown
+            .groups
+            .iter()
+            .map(|g| g.count.all)
+            .chain([breakdown.others.all])
+            .max()
+            .unwrap_or(0);
+        let mut rows: Vec<BarRow> = breakdown
+            .groups
+            .iter()
+            .map(|group| BarRow::new(&group.key, name, &group.key, group.count, max, "bar-accent"))
+            .collect();
+        if breakdown.others_groups > 0 {
+            rows.push(BarRow::new(
+                &format!("{} other {noun}", breakdown.others_groups),
+                name,
+                "(others)",
+                breakdown.others,
+                max,
+                "bar-accent",
+            ));
+        }
+        BreakdownCard { title, rows }
     }
-    html.push_str(r#"<div class="table-scroll"><table class="instances"><thead><tr><th>Resource</th><th>Account</th><th>Region</th>"#);
-    for severity in SEVERITIES {
-        let _ = write!(
-            html,
-            r#"<th class="num"><span class="swatch {}"></span>{}</th>"#,
-            severity_class(severity),
-            short_label(severity)
-        );
+}
+
+/// A severity chip: its colour class and label.
+struct Chip {
+    class: String,
+    label: &'static str,
+}
+
+impl Chip {
+    fn of(severity: Severity) -> Chip {
+        Chip {
+            class: severity_class(severity),
+            label: severity_label(severity),
+        }
     }
-    html.push_str(r#"<th class="num">Open</th><th class="num">Max score</th></tr></thead><tbody>"#);
-    for instance in &summary.top_instances {
+}
+
+/// A row of the top risks.
+struct Risk {
+    id: String,
+    chip: Chip,
+    score: String,
+    title: String,
+    finding_type: String,
+    account: String,
+    region: String,
+    resource: String,
+    host: Option<String>,
+    /// The first three CVEs; `more_cves` counts the rest.
+    cves: Vec<String>,
+    more_cves: usize,
+    last_seen: String,
+    /// The console link and the finding's ARN.
+    console: Option<(String, String)>,
+}
+
+impl Risk {
+    fn of(finding: &Finding) -> Risk {
+        Risk {
+            id: finding.id.clone(),
+            chip: Chip::of(finding.severity),
+            score: score(finding.severity_score),
+            title: finding.title.clone(),
+            finding_type: finding.finding_type.clone(),
+            account: finding.account_id.clone(),
+            region: finding.region.clone(),
+            resource: finding.resource.id.clone(),
+            host: finding.resource.hostname.clone().filter(|h| !h.is_empty()),
+            cves: finding.cve_ids.iter().take(3).cloned().collect(),
+            more_cves: finding.cve_ids.len().saturating_sub(3),
+            last_seen: finding
+                .last_observed_at
+                .get(..10)
+                .unwrap_or(&finding.last_observed_at)
+                .to_owned(),
+            console: console_url(finding).map(|url| (url, finding.finding_arn.clone())),
+        }
+    }
+}
+
+/// A row of the resources needing attention.
+struct InstanceRow {
+    key: String,
+    id: String,
+    host: Option<String>,
+    account: String,
+    region: String,
+    by_severity: Vec<Metric>,
+    open: Metric,
+    max_score: String,
+}
+
+impl InstanceRow {
+    fn of(instance: &crate::summary::Instance) -> InstanceRow {
         let key = format!(
             "{}/{}/{}",
             instance.account_id, instance.region, instance.resource_id
         );
-        let host = instance
-            .hostname
-            .as_deref()
-            .filter(|h| !h.is_empty())
-            .map(|h| format!(r#"<br><span class="muted nowrap">{}</span>"#, escape(h)))
-            .unwrap_or_default();
-        let _ = write!(
-            html,
-            r#"<tr data-resource="{key}"><td><code>{id}</code>{host}</td><td><code>{account}</code></td><td class="nowrap">{region}</td>"#,
-            key = escape(&key),
-            id = escape(&instance.resource_id),
-            account = escape(&instance.account_id),
-            region = escape(&instance.region),
-        );
-        for (severity, n) in SEVERITIES.iter().zip(instance.open_by_severity) {
-            let _ = write!(
-                html,
-                r#"<td class="num{}">{}</td>"#,
-                if n == 0 { " zero" } else { "" },
-                metric(
-                    "span",
-                    "",
-                    &format!("resource-{}", severity.as_str().to_ascii_lowercase()),
-                    Some(&key),
-                    n
-                )
-            );
+        InstanceRow {
+            id: instance.resource_id.clone(),
+            host: instance.hostname.clone().filter(|h| !h.is_empty()),
+            account: instance.account_id.clone(),
+            region: instance.region.clone(),
+            by_severity: SEVERITIES
+                .iter()
+                .zip(instance.open_by_severity)
+                .map(|(severity, n)| {
+                    let name = format!("resource-{}", severity.as_str().to_ascii_lowercase());
+                    Metric::new("span", name, Some(&key), n)
+                })
+                .collect(),
+            open: Metric::new("b", "resource-open", Some(&key), instance.open),
+            max_score: score(instance.max_score),
+            key,
         }
-        let _ = write!(
-            html,
-            r#"<td class="num">{}</td><td class="num">{}</td></tr>"#,
-            metric("b", "", "resource-open", Some(&key), instance.open),
-            score(instance.max_score)
-        );
     }
-    html.push_str("</tbody></table></div></article>\n");
 }
 
-fn top_cves(html: &mut String, summary: &Summary) {
-    let _ = write!(
-        html,
-        r#"<article class="card wide"><h2>Top CVEs</h2><p class="sub">{} of {} CVEs named by open findings, with the advice of their most severe finding</p>"#,
-        summary.top_cves.len(),
-        grouped(summary.open_cves)
-    );
-    if summary.top_cves.is_empty() {
-        html.push_str(r#"<p class="empty">No open findings name a CVE.</p></article>"#);
-        return;
-    }
-    html.push_str(r#"<div class="table-scroll"><table class="cves"><thead><tr><th>CVE</th><th>Worst</th><th class="num">Open findings</th><th class="num">Resources</th><th>Title</th><th>Recommendation</th></tr></thead><tbody>"#);
-    for cve in &summary.top_cves {
-        let id = escape(&cve.id);
-        let nvd = if cve.id.starts_with("CVE-")
-            && cve.id[4..].chars().all(|c| c.is_ascii_digit() || c == '-')
-        {
-            format!(
-                r#"<a href="https://nvd.nist.gov/vuln/detail/{id}" rel="noopener noreferrer">{id}</a>"#
-            )
-        } else {
-            id.clone()
-        };
-        let _ = write!(
-            html,
-            r#"<tr data-cve="{id}"><td class="nowrap">{nvd}</td><td>{chip}</td><td class="num">{open}</td><td class="num">{resources}</td><td class="title-cell">{title}</td><td class="advice">{advice}</td></tr>"#,
-            chip = severity_chip(cve.worst),
-            open = metric("b", "", "cve-open", Some(&cve.id), cve.open),
-            resources = metric("span", "", "cve-resources", Some(&cve.id), cve.resources),
-            title = escape(&cve.title),
-            advice = escape(&cve.recommendation),
-        );
-    }
-    html.push_str("</tbody></table></div></article>\n");
+/// A row of the top CVEs.
+struct CveRow {
+    id: String,
+    /// Whether the id is a CVE id that NVD has a page for.
+    nvd: bool,
+    chip: Chip,
+    open: Metric,
+    resources: Metric,
+    title: String,
+    recommendation: String,
 }
 
-const CSS: &str = r#"
-:root{--bg:#f4f6f8;--card:#fff;--ink:#1b2430;--muted:#5f6b7a;--line:#e2e6eb;--accent:#2f5fd0;--navy:#0f1b2d;
---critical:#8e1538;--high:#d93a26;--medium:#e59a1b;--low:#3a7bd5;--info:#9aa5b1;
---active:#d93a26;--closed:#3b9b6d;--suppressed:#9aa5b1}
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-.wrap{max-width:1200px;margin:0 auto;padding:0 20px}
-.masthead{background:var(--navy);color:#fff;padding:22px 0 20px;margin-bottom:20px}
-.masthead h1{margin:2px 0 6px;font-size:26px;font-weight:650;letter-spacing:-.01em;overflow-wrap:anywhere}
-.eyebrow{margin:0;font-size:12px;letter-spacing:.08em;text-transform:uppercase;color:#9fb3d1}
-.meta{margin:0;color:#c9d4e3;font-size:13px;overflow-wrap:anywhere}
-.meta code{color:#fff}
-code{font:12.5px/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-.notice{background:#fff7e6;border:1px solid #f3d19c;border-radius:8px;padding:10px 14px}
-.kpis{display:grid;grid-template-columns:repeat(4,1fr);gap:12px;margin-bottom:16px}
-@media (min-width:1020px){.kpis{grid-template-columns:repeat(8,1fr)}}
-.kpi{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:12px 14px;display:flex;flex-direction:column;justify-content:space-between;gap:2px;box-shadow:0 1px 2px rgba(16,24,40,.04);min-width:0}
-.kpi-label{font-size:11.5px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em;line-height:1.25}
-.kpi-value{font-size:28px;font-weight:650;font-variant-numeric:tabular-nums}
-.kpi.accent .kpi-value{color:var(--accent)}
-.kpi.sev-critical-text .kpi-value{color:var(--critical)}
-.kpi.sev-high-text .kpi-value{color:var(--high)}
-.grid{display:grid;gap:16px;margin-bottom:16px}
-.grid.two{grid-template-columns:repeat(auto-fit,minmax(300px,1fr))}
-.grid.three{grid-template-columns:repeat(auto-fit,minmax(260px,1fr))}
-.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px 18px;box-shadow:0 1px 2px rgba(16,24,40,.04);min-width:0}
-.card.wide,main>.card{margin-bottom:16px}
-.card h2{margin:0;font-size:16px;font-weight:650}
-.sub{margin:2px 0 12px;color:var(--muted);font-size:13px}
-.empty{color:var(--muted);font-style:italic}
-.muted{color:var(--muted);font-size:12.5px}
-.bars{list-style:none;margin:0;padding:0;display:grid;gap:8px}
-.bar-row{display:grid;grid-template-columns:minmax(80px,9.5em) 1fr auto;align-items:center;gap:10px}
-.bar-label{overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-size:13.5px}
-.bars.stacked .bar-row{grid-template-columns:1fr auto;grid-template-areas:"label value" "track track";gap:3px 10px}
-.bars.stacked .bar-label{grid-area:label;white-space:normal;overflow-wrap:anywhere}
-.bars.stacked .bar-value{grid-area:value;min-width:0}
-.bars.stacked .bar-track{grid-area:track;height:8px}
-.bars.stacked{gap:10px}
-.bar-track{display:block;height:12px;border-radius:3px;overflow:hidden;background:#f0f2f5}
-.bar{display:block;width:100%;height:100%}
-.bar-all{fill:#d5dbe2}
-.bar-open.bar-accent{fill:var(--accent)}
-.bar-value{font-variant-numeric:tabular-nums;font-size:13.5px;text-align:right;min-width:4.5em}
-.of{color:var(--muted)}
-.sev-critical{fill:var(--critical);background:var(--critical)}
-.sev-high{fill:var(--high);background:var(--high)}
-.sev-medium{fill:var(--medium);background:var(--medium)}
-.sev-low{fill:var(--low);background:var(--low)}
-.sev-informational{fill:var(--info);background:var(--info)}
-.status-active{stroke:var(--active);background:var(--active)}
-.status-closed{stroke:var(--closed);background:var(--closed)}
-.status-suppressed{stroke:var(--suppressed);background:var(--suppressed)}
-.donut-wrap{display:flex;align-items:center;gap:24px;flex-wrap:wrap}
-.donut{width:150px;height:150px;flex:none}
-.donut-hole{stroke:#eef1f4}
-.donut-big{font-size:8px;font-weight:700;text-anchor:middle;fill:var(--ink)}
-.donut-small{font-size:3.6px;text-anchor:middle;fill:var(--muted)}
-.legend{list-style:none;margin:0;padding:0;display:grid;gap:8px;font-size:14px}
-.legend li{display:flex;align-items:center;gap:8px}
-.legend li b{margin-left:auto;padding-left:16px;font-variant-numeric:tabular-nums}
-.legend.inline{display:flex;flex-wrap:wrap;gap:6px 16px;margin-top:8px;font-size:13px}
-.swatch{display:inline-block;width:10px;height:10px;border-radius:2px;flex:none;margin-right:4px;vertical-align:baseline}
-.chart-scroll{overflow-x:auto}
-.timeline{display:block;width:100%;min-width:660px;height:auto}
-.grid-line{stroke:#e9edf1;stroke-width:1}
-.base-line{stroke:#aab4c0;stroke-width:1}
-.axis{font-size:12px;fill:var(--muted)}
-.table-scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:0 -4px;padding:0 4px}
-table{border-collapse:collapse;width:100%;font-size:13.5px}
-table.risks{min-width:960px}
-table.risks .title-cell{min-width:19em}
-table.instances{min-width:640px}
-table.cves{min-width:820px}
-th{text-align:left;font-size:11.5px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600;border-bottom:1px solid var(--line);padding:8px;white-space:nowrap;background:#fafbfc}
-td{border-bottom:1px solid var(--line);padding:8px;vertical-align:top}
-td code{white-space:nowrap}
-tbody tr:nth-child(even) td{background:#fbfcfd}
-.num{text-align:right;font-variant-numeric:tabular-nums}
-td.zero{color:#c3cad3}
-.nowrap{white-space:nowrap}
-.title-cell{min-width:15em;max-width:30em;overflow-wrap:anywhere}
-.finding-title{font-weight:550}
-.advice{min-width:18em;max-width:34em;color:#2f3a48;overflow-wrap:anywhere}
-.chip{display:inline-block;padding:1px 8px;border-radius:999px;color:#fff;font-size:11.5px;font-weight:650;white-space:nowrap}
-.chip.sev-medium{color:#3d2a00}
-.chip.sev-informational{color:#1b2430}
-.cve{display:inline-block;font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#eef2f8;border-radius:4px;padding:0 4px;margin:1px 0;white-space:nowrap}
-a{color:var(--accent)}
-.footer{color:var(--muted);font-size:12.5px;padding-top:4px;padding-bottom:28px}
-@media (max-width:620px){.kpis{grid-template-columns:repeat(2,1fr)}}
-@media (max-width:520px){
-.wrap{padding:0 12px}
-.masthead h1{font-size:21px}
-.kpis{gap:8px}
-.kpi-value{font-size:23px}
-.card{padding:14px}
-.bar-row{grid-template-columns:minmax(70px,7.5em) 1fr auto;gap:8px}
+impl CveRow {
+    fn of(cve: &crate::summary::Cve) -> CveRow {
+        CveRow {
+            id: cve.id.clone(),
+            nvd: cve.id.starts_with("CVE-")
+                && cve.id[4..].chars().all(|c| c.is_ascii_digit() || c == '-'),
+            chip: Chip::of(cve.worst),
+            open: Metric::new("b", "cve-open", Some(&cve.id), cve.open),
+            resources: Metric::new("span", "cve-resources", Some(&cve.id), cve.resources),
+            title: cve.title.clone(),
+            recommendation: cve.recommendation.clone(),
+        }
+    }
 }
-@media print{
-*{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-@page{size:A4;margin:12mm}
-body{background:#fff;font-size:11px}
-.wrap{max-width:none;padding:0}
-.masthead{background:#fff;color:#000;padding:0 0 8px;margin-bottom:12px;border-bottom:2px solid #1b2430}
-.eyebrow,.meta,.meta code{color:#333}
-.card,.kpi{box-shadow:none;border-color:#cfd5dc;break-inside:avoid;page-break-inside:avoid}
-.card.wide{break-inside:auto;page-break-inside:auto}
-.card h2,.sub{break-after:avoid;page-break-after:avoid}
-.kpis{grid-template-columns:repeat(4,1fr)}
-.grid.two{grid-template-columns:1fr 1fr}
-.grid.three{grid-template-columns:1fr 1fr 1fr}
-.table-scroll,.chart-scroll{overflow:visible}
-table.risks,table.instances,table.cves,.timeline{min-width:0}
-tr,td,th{break-inside:avoid;page-break-inside:avoid}
-thead{display:table-header-group}
-th{background:#fff}
-tbody tr:nth-child(even) td{background:#fff}
-a{color:inherit;text-decoration:none}
-.title-cell,.advice,table.risks .title-cell{max-width:none;min-width:0}
-.masthead h1{font-size:20px}
-.kpi{padding:8px 10px}
-.kpi-value{font-size:20px}
-.card{padding:10px 12px}
-.card h2{font-size:13px}
-.sub,.legend,.bar-label,.bar-value{font-size:10.5px}
-table{font-size:9.5px}
-th{font-size:8.5px;padding:4px 5px}
-td{padding:4px 5px}
-code,.cve{font-size:8.5px}
-.muted{font-size:9px}
-.chip{font-size:8.5px;padding:0 5px}
-td .muted.nowrap{white-space:normal;overflow-wrap:anywhere}
-.link-col{display:none}
-.donut{width:110px;height:110px}
-}
-"#;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::summary::Limits;
-    use crate::testing::finding;
+    use inspectorlink_findings::testing::finding;
     use inspectorlink_findings::Status;
 
     fn page() -> Page {

@@ -7,8 +7,6 @@ pub mod dates;
 pub mod html;
 pub mod source;
 pub mod summary;
-#[cfg(test)]
-mod testing;
 
 pub use html::Page;
 pub use source::{from_dir, from_s3, s3_client, Loaded, SourceError};
@@ -23,12 +21,10 @@ pub fn render(findings: &[Finding], page: &Page) -> String {
 
 /// Now, as RFC 3339 in UTC to the second (the report's "generated at").
 pub fn now_rfc3339() -> String {
-    use aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    DateTime::from_secs(secs)
-        .fmt(DateTimeFormat::DateTime)
-        .expect("a time after 1970 formats")
+    use time::format_description::well_known::Rfc3339;
+    let now = time::OffsetDateTime::now_utc();
+    now.replace_nanosecond(0)
+        .expect("0 is a nanosecond")
+        .format(&Rfc3339)
+        .expect("now formats as RFC 3339")
 }

@@ -224,7 +224,7 @@ fn collect_json_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Source
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::finding;
+    use inspectorlink_findings::testing::finding;
     use inspectorlink_findings::{Severity, Status};
 
     #[test]

@@ -420,7 +420,7 @@ impl Timeline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::finding;
+    use inspectorlink_findings::testing::finding;
 
     #[test]
     fn counts_cover_every_finding_and_open_means_active() {

@@ -9,7 +9,8 @@ use std::sync::OnceLock;
 
 use aws_sdk_s3::primitives::ByteStream;
 use inspectorlink_findings::finding::{Enrichment, EnrichmentStatus, Resource};
-use inspectorlink_findings::{finding_id, Engine, Finding, Severity, Status};
+use inspectorlink_findings::testing::ec2_instance;
+use inspectorlink_findings::{Engine, Finding, Severity, Status};
 use test_support::{repo_root, unique_suffix, LocalAws};
 
 pub const HOSTILE_TITLE: &str = r#"<script>alert("x")</script> CVE-2026-6666 in <b>bash</b>"#;
@@ -135,12 +136,6 @@ pub fn estate() -> Vec<Finding> {
                 )
             };
             Finding {
-                schema_version: 1,
-                id: finding_id(&arn),
-                engine,
-                finding_arn: arn,
-                account_id: account.to_owned(),
-                region: region.to_owned(),
                 title: if n == 7 { HOSTILE_TITLE.to_owned() } else { title },
                 description: "Synthesised for the report tests.".into(),
                 recommendation,
@@ -151,29 +146,19 @@ pub fn estate() -> Vec<Finding> {
                 status,
                 first_observed_at: format!("2026-02-{first_day:02}T{:02}:15:00Z", n % 24),
                 last_observed_at: format!("2026-02-{:02}T09:00:00Z", first_day + rng.next(8)),
-                updated_at: None,
-                vulnerability_id: None,
-                fix_available: None,
-                exploit_available: None,
-                epss_score: None,
-                cvss: None,
-                vulnerable_packages: Vec::new(),
-                network_reachability: None,
-                code_vulnerability: None,
                 resource: Resource {
-                    resource_type: "AWS_EC2_INSTANCE".into(),
-                    id: instance.clone(),
                     image_id: Some("ami-0abcdef1234567890".into()),
                     hostname: Some(format!("ip-10-0-{}-{}.ec2.internal", n % 4, n)),
                     vpc_id: Some("vpc-0123456789abcdef0".into()),
                     private_ips: vec![format!("10.0.{}.{}", n % 4, n)],
-                    ..Resource::default()
+                    ..ec2_instance(instance.clone())
                 },
                 enrichment: Enrichment {
                     status: EnrichmentStatus::Enriched,
                     detail: None,
                 },
                 raw: serde_json::json!({"arn": "synthesised"}),
+                ..Finding::new(engine, &arn, account, region)
             }
         })
         .collect()
