@@ -201,7 +201,7 @@ impl FromStr for InspectorArn {
     fn from_str(input: &str) -> Result<Self, Self::Err> {
         let head = split_head(input, "inspector")?;
         let segments: Vec<&str> = head.resource.split('/').collect();
-        if segments.len() % 2 != 0 {
+        if !segments.len().is_multiple_of(2) {
             return Err(ArnError::new(
                 input,
                 "resource path must be pairs of TYPE/ID",

@@ -51,7 +51,7 @@ fn grouped(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -497,7 +497,9 @@ impl Chart {
                     label: start.label(timeline.bucketing),
                     x: format!("{x:.2}"),
                     rects,
-                    label_x: (i % label_every == 0).then(|| format!("{:.1}", x + bar_w / 2.0)),
+                    label_x: i
+                        .is_multiple_of(label_every)
+                        .then(|| format!("{:.1}", x + bar_w / 2.0)),
                 }
             })
             .collect();

@@ -81,7 +81,7 @@ pub fn estate() -> Vec<Finding> {
         Severity::Low,
         Severity::Informational,
     ];
-    (0..60)
+    (0..60u32)
         .map(|n| {
             let account = ACCOUNTS[rng.next(3)];
             let region = REGIONS[rng.next(3)];
@@ -97,7 +97,7 @@ pub fn estate() -> Vec<Finding> {
                 (severity, status) = (Severity::Critical, Status::Active);
             }
             let first_day = 1 + rng.next(20);
-            let classic = n % 3 == 0;
+            let classic = n.is_multiple_of(3);
             let cve = CVES[rng.next(CVES.len())];
             let with_cve = rng.next(4) != 0;
             let (engine, arn, finding_type, score) = if classic {
