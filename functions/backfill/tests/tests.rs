@@ -7,6 +7,7 @@ mod util;
 use std::collections::{BTreeMap, BTreeSet};
 
 use inspectorlink_core::config::{Env, SendFindingsConfig};
+use inspectorlink_core::deadline::Deadline;
 use inspectorlink_core::pipeline::SendFindings;
 use serde_json::json;
 use test_support::{LocalAws, REGIONS};
@@ -45,7 +46,9 @@ async fn send_findings(admin: &Admin, bodies: &[(String, String)]) -> BTreeSet<S
         SendFindingsConfig::from_env(&Env::new(|name: &str| vars.get(name).cloned())).unwrap();
     let pipeline = SendFindings::new(config, &admin.config);
     for batch in bodies.chunks(10) {
-        let outcome = pipeline.process(test_support::sqs::event(batch)).await;
+        let outcome = pipeline
+            .process(test_support::sqs::event(batch), Deadline::NONE)
+            .await;
         assert!(outcome.failed.is_empty(), "{:#?}", outcome.failed);
         assert_eq!(outcome.stored.len(), batch.len());
     }

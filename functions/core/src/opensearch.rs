@@ -2,7 +2,9 @@
 //! overwrites) and external versioning from `Finding::version` (an older state never
 //! replaces a newer one; the refusal counts as done), signed with SigV4 (`es` for domains,
 //! `aoss` for Serverless), TLS verified. Throttling and server errors are retried with
-//! jittered backoff; what still fails is reported per document.
+//! jittered backoff while the invocation's deadline allows; what still fails is reported
+//! per document. A batch goes in `_bulk` requests of at most [`MAX_BULK_BYTES`], under the
+//! smallest domain's 10 MiB payload limit (a request over it is refused whole with a 413).
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -16,11 +18,17 @@ use serde::Deserialize;
 use tracing::{info, instrument, warn};
 
 use crate::config::OpenSearchConfig;
+use crate::deadline::{Deadline, DEADLINE_REACHED};
 use crate::finding::Finding;
 
 /// Attempts per document before it is reported as failed (the record is then retried by SQS).
 const MAX_ATTEMPTS: u32 = 3;
 const BASE_BACKOFF: Duration = Duration::from_millis(200);
+/// The longest one request may take (shortened to what the deadline leaves).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The largest `_bulk` body sent: half the smallest instance types' 10 MiB payload limit,
+/// the size OpenSearch's own guidance starts from. A document larger than this goes alone.
+pub const MAX_BULK_BYTES: usize = 5 * 1024 * 1024;
 
 /// The index template shipped with the code; `ensure_index_template` applies it.
 pub const INDEX_TEMPLATE: &str = include_str!("../opensearch/index-template.json");
@@ -77,7 +85,7 @@ impl BulkItem {
 impl OpenSearchSink {
     pub fn new(config: OpenSearchConfig, credentials: SharedCredentialsProvider) -> Self {
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
+            .timeout(REQUEST_TIMEOUT)
             .build()
             .expect("building the HTTP client (TLS roots)");
         OpenSearchSink {
@@ -91,14 +99,14 @@ impl OpenSearchSink {
 
     /// Puts the index template (`PUT _index_template/<index>`) before the first documents
     /// of each execution environment; idempotent, and retried next time if it fails.
-    pub async fn ensure_index_template(&self) -> Result<(), OpenSearchError> {
+    pub async fn ensure_index_template(&self, deadline: Deadline) -> Result<(), OpenSearchError> {
         self.template_applied
-            .get_or_try_init(|| self.put_index_template())
+            .get_or_try_init(|| self.put_index_template(deadline))
             .await
             .map(|_| ())
     }
 
-    async fn put_index_template(&self) -> Result<(), OpenSearchError> {
+    async fn put_index_template(&self, deadline: Deadline) -> Result<(), OpenSearchError> {
         let template: serde_json::Value =
             serde_json::from_str(INDEX_TEMPLATE).expect("the shipped index template is JSON");
         let mut template = template;
@@ -109,18 +117,24 @@ impl OpenSearchSink {
             &path,
             "application/json",
             template.to_string().into_bytes(),
+            deadline,
         )
         .await
         .map(|_| ())
     }
 
     /// Indexes `findings`; returns the ids that still failed after retries, with the reason.
+    /// Retries stop where `deadline` leaves no time for them.
     #[instrument(skip_all, fields(documents = findings.len(), index = %self.config.index))]
-    pub async fn index(&self, findings: &[&Finding]) -> HashMap<String, String> {
+    pub async fn index(
+        &self,
+        findings: &[&Finding],
+        deadline: Deadline,
+    ) -> HashMap<String, String> {
         if findings.is_empty() {
             return HashMap::new();
         }
-        if let Err(err) = self.ensure_index_template().await {
+        if let Err(err) = self.ensure_index_template(deadline).await {
             let reason = format!("applying the index template: {err}");
             return findings
                 .iter()
@@ -131,15 +145,36 @@ impl OpenSearchSink {
         let mut failed = HashMap::new();
         for attempt in 1..=MAX_ATTEMPTS {
             failed.clear();
-            match self.bulk(&pending).await {
-                Ok(item_failures) => failed = item_failures,
-                Err(err) => {
-                    for finding in &pending {
-                        failed.insert(finding.id.clone(), err.to_string());
+            for (body, documents) in bulk_bodies(&self.config.index, &pending) {
+                if !deadline.allows(Duration::ZERO) {
+                    for finding in documents {
+                        failed.insert(finding.id.clone(), DEADLINE_REACHED.to_owned());
+                    }
+                    continue;
+                }
+                match self.bulk(body, &documents, deadline).await {
+                    Ok(item_failures) => failed.extend(item_failures),
+                    Err(err) => {
+                        for finding in documents {
+                            failed.insert(finding.id.clone(), err.to_string());
+                        }
                     }
                 }
             }
             if failed.is_empty() || attempt == MAX_ATTEMPTS {
+                break;
+            }
+            let wait = backoff(attempt);
+            if !deadline.allows(wait) {
+                warn!(
+                    failed = failed.len(),
+                    "no time left before the invocation deadline to retry OpenSearch documents"
+                );
+                for reason in failed.values_mut() {
+                    if reason != DEADLINE_REACHED {
+                        *reason = format!("{reason} (not retried: {DEADLINE_REACHED})");
+                    }
+                }
                 break;
             }
             warn!(
@@ -147,34 +182,22 @@ impl OpenSearchSink {
                 failed = failed.len(),
                 "retrying OpenSearch documents"
             );
-            tokio::time::sleep(backoff(attempt)).await;
+            tokio::time::sleep(wait).await;
             pending.retain(|f| failed.contains_key(&f.id));
         }
         failed
     }
 
-    /// One `_bulk` call; Ok holds the per-document failures.
+    /// One `_bulk` call over `findings`, whose actions `body` holds; Ok holds the
+    /// per-document failures.
     async fn bulk(
         &self,
+        body: Vec<u8>,
         findings: &[&Finding],
+        deadline: Deadline,
     ) -> Result<HashMap<String, String>, OpenSearchError> {
-        let mut body = Vec::new();
-        for finding in findings {
-            let mut action =
-                serde_json::json!({"index": {"_index": self.config.index, "_id": finding.id}});
-            if let Some(version) = finding.version() {
-                // The index keeps the newest state: an older version is refused (409), an
-                // equal one (a redelivery) rewritten.
-                action["index"]["version"] = version.into();
-                action["index"]["version_type"] = "external_gte".into();
-            }
-            serde_json::to_writer(&mut body, &action).expect("JSON");
-            body.push(b'\n');
-            serde_json::to_writer(&mut body, finding).expect("JSON");
-            body.push(b'\n');
-        }
         let answer = self
-            .send("POST", "/_bulk", "application/x-ndjson", body)
+            .send("POST", "/_bulk", "application/x-ndjson", body, deadline)
             .await?;
         let parsed: BulkResponse =
             serde_json::from_str(&answer).map_err(|e| OpenSearchError::Status {
@@ -232,18 +255,28 @@ impl OpenSearchSink {
         format!("{}{path}", self.config.endpoint)
     }
 
-    /// Sends a signed request; retries throttling and 5xx answers; returns the body.
+    /// Sends a signed request; retries throttling and 5xx answers while `deadline` allows;
+    /// returns the body.
     async fn send(
         &self,
         method: &str,
         path: &str,
         content_type: &str,
         body: Vec<u8>,
+        deadline: Deadline,
     ) -> Result<String, OpenSearchError> {
         let url = self.url(path);
         let mut attempt = 1;
         loop {
-            let request = self.signed(method, &url, content_type, &body).await?;
+            let timeout = deadline.cap(REQUEST_TIMEOUT);
+            if timeout.is_zero() {
+                return Err(OpenSearchError::Transport {
+                    url,
+                    cause: DEADLINE_REACHED.to_owned(),
+                });
+            }
+            let mut request = self.signed(method, &url, content_type, &body).await?;
+            *request.timeout_mut() = Some(timeout);
             self.requests_sent
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let result = self.http.execute(request).await;
@@ -253,7 +286,7 @@ impl OpenSearchSink {
                 }
                 Err(err) => err.is_timeout() || err.is_connect(),
             };
-            if retryable && attempt < MAX_ATTEMPTS {
+            if retryable && attempt < MAX_ATTEMPTS && deadline.allows(backoff(attempt)) {
                 tokio::time::sleep(backoff(attempt)).await;
                 attempt += 1;
                 continue;
@@ -324,6 +357,37 @@ impl OpenSearchSink {
         instructions.apply_to_request_http1x(&mut request);
         reqwest::Request::try_from(request).map_err(|e| OpenSearchError::Signing(e.to_string()))
     }
+}
+
+/// The `_bulk` bodies for `findings`, each at most [`MAX_BULK_BYTES`] (a larger document
+/// alone), with the findings each one indexes.
+fn bulk_bodies<'a>(index: &str, findings: &[&'a Finding]) -> Vec<(Vec<u8>, Vec<&'a Finding>)> {
+    let mut bodies: Vec<(Vec<u8>, Vec<&Finding>)> = Vec::new();
+    let mut body = Vec::new();
+    let mut documents = Vec::new();
+    for finding in findings {
+        let mut action = serde_json::json!({"index": {"_index": index, "_id": finding.id}});
+        if let Some(version) = finding.version() {
+            // The index keeps the newest state: an older version is refused (409), an
+            // equal one (a redelivery) rewritten.
+            action["index"]["version"] = version.into();
+            action["index"]["version_type"] = "external_gte".into();
+        }
+        let mut entry = Vec::new();
+        serde_json::to_writer(&mut entry, &action).expect("JSON");
+        entry.push(b'\n');
+        serde_json::to_writer(&mut entry, finding).expect("JSON");
+        entry.push(b'\n');
+        if !documents.is_empty() && body.len() + entry.len() > MAX_BULK_BYTES {
+            bodies.push((std::mem::take(&mut body), std::mem::take(&mut documents)));
+        }
+        body.extend(entry);
+        documents.push(*finding);
+    }
+    if !documents.is_empty() {
+        bodies.push((body, documents));
+    }
+    bodies
 }
 
 /// Exponential backoff with jitter (0.5x to 1.5x), so retries from many Lambdas spread out.

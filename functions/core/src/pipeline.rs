@@ -4,6 +4,7 @@
 
 use std::collections::{btree_map, BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use aws_config::SdkConfig;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
@@ -12,6 +13,7 @@ use tracing::{info, warn};
 
 use crate::accounts::MemberAccounts;
 use crate::config::SendFindingsConfig;
+use crate::deadline::{Deadline, DEADLINE_REACHED};
 use crate::finding::Finding;
 use crate::metrics;
 use crate::opensearch::OpenSearchSink;
@@ -73,8 +75,9 @@ impl SendFindings {
         }
     }
 
-    pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        let outcome = self.process(event).await;
+    /// One invocation: `deadline` is the Lambda context's.
+    pub async fn handle(&self, event: SqsEvent, deadline: Deadline) -> SqsBatchResponse {
+        let outcome = self.process(event, deadline).await;
         metrics::emit_counts(
             "send-findings",
             &[
@@ -89,7 +92,9 @@ impl SendFindings {
         outcome.response()
     }
 
-    pub async fn process(&self, event: SqsEvent) -> BatchOutcome {
+    /// Resolves and stores the batch; what `deadline` leaves no time for is failed, for SQS
+    /// to deliver again.
+    pub async fn process(&self, event: SqsEvent, deadline: Deadline) -> BatchOutcome {
         let api_calls = AtomicU64::new(0);
         let resolved = self
             .resolver
@@ -105,6 +110,7 @@ impl SendFindings {
             newest_per_finding(resolved.documents),
             &mut outcome,
             &api_calls,
+            deadline,
         )
         .await;
         outcome.api_calls = api_calls.into_inner();
@@ -116,10 +122,17 @@ impl SendFindings {
         documents: Vec<(Finding, Vec<String>)>,
         outcome: &mut BatchOutcome,
         api_calls: &AtomicU64,
+        deadline: Deadline,
     ) {
         let mut failures: HashMap<String, String> = HashMap::new();
         let mut superseded: HashSet<String> = HashSet::new();
         for chunk in documents.chunks(S3_CONCURRENCY) {
+            if !deadline.allows(Duration::ZERO) {
+                for (finding, _) in chunk {
+                    failures.insert(finding.id.clone(), DEADLINE_REACHED.to_owned());
+                }
+                continue;
+            }
             let writes = join_all(chunk.iter().map(|(finding, _)| self.s3.put(finding))).await;
             for ((finding, _), written) in chunk.iter().zip(writes) {
                 match written {
@@ -142,10 +155,10 @@ impl SendFindings {
             let to_index: Vec<&Finding> = documents
                 .iter()
                 .map(|(f, _)| f)
-                .filter(|f| !superseded.contains(&f.id))
+                .filter(|f| !superseded.contains(&f.id) && !failures.contains_key(&f.id))
                 .collect();
             let sent_before = opensearch.requests_sent();
-            let index_failures = opensearch.index(&to_index).await;
+            let index_failures = opensearch.index(&to_index, deadline).await;
             api_calls.fetch_add(opensearch.requests_sent() - sent_before, Ordering::Relaxed);
             for (id, reason) in index_failures {
                 failures.entry(id).or_insert(reason);

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use inspectorlink_core::config::{Env, NotifyConfig, SendFindingsConfig};
+use inspectorlink_core::deadline::Deadline;
 use inspectorlink_core::finding::{Engine, Finding, Status};
 use inspectorlink_core::notify::format::subject;
 use inspectorlink_core::notify::NotifyFindings;
@@ -173,9 +174,11 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
     );
     assert_eq!(delivered(&to_notify), delivered(&to_send));
 
-    let stored = send.process(event(&to_send)).await;
+    let stored = send.process(event(&to_send), Deadline::NONE).await;
     assert!(stored.failed.is_empty(), "{:?}", stored.failed);
-    let announced = notify.process(Record::from_sqs(event(&to_notify))).await;
+    let announced = notify
+        .process(Record::from_sqs(event(&to_notify)), Deadline::NONE)
+        .await;
     assert!(announced.failed.is_empty(), "{:?}", announced.failed);
     assert_eq!(announced.published.len(), sent.len(), "one per finding");
 
@@ -203,9 +206,11 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
     let to_notify = drain(&sqs, notify_url).await;
     assert_eq!(delivered(&to_send).len(), 2);
     assert_eq!(delivered(&to_notify).len(), 2);
-    let stored = send.process(event(&to_send)).await;
+    let stored = send.process(event(&to_send), Deadline::NONE).await;
     assert!(stored.failed.is_empty(), "{:?}", stored.failed);
-    let announced_closure = notify.process(Record::from_sqs(event(&to_notify))).await;
+    let announced_closure = notify
+        .process(Record::from_sqs(event(&to_notify)), Deadline::NONE)
+        .await;
     assert!(
         announced_closure.failed.is_empty(),
         "{:?}",

@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
 use inspectorlink_core::config::{Env, NotifyConfig};
+use inspectorlink_core::deadline::Deadline;
 use inspectorlink_core::finding::{Finding, Severity, Status};
 use inspectorlink_core::notify::dedupe::{record_key, Claim, DedupeTable};
 use inspectorlink_core::notify::format::{email_text, subject};
@@ -163,7 +164,7 @@ async fn findings_at_or_above_the_threshold_reach_sqs_http_and_email_once() {
     let bodies = queued(&findings_topic).await;
     assert_eq!(bodies.len(), 4);
 
-    let outcome = n.notify.process(records(&bodies)).await;
+    let outcome = n.notify.process(records(&bodies), Deadline::NONE).await;
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
     assert_eq!(
         outcome.below_threshold, 2,
@@ -236,7 +237,7 @@ async fn findings_at_or_above_the_threshold_reach_sqs_http_and_email_once() {
     assert!(urgent[0]["subject"].as_str().unwrap().starts_with("[HIGH]"));
 
     // Redelivered (SQS at-least-once, or SNS retrying): nothing is published again.
-    let again = n.notify.process(records(&bodies)).await;
+    let again = n.notify.process(records(&bodies), Deadline::NONE).await;
     assert!(again.failed.is_empty(), "{:?}", again.failed);
     assert!(again.published.is_empty());
     assert_eq!((again.duplicates, again.below_threshold), (2, 2));
@@ -257,7 +258,7 @@ async fn malformed_records_fail_with_their_reason_and_publish_nothing() {
                 .to_owned(),
         ),
     ];
-    let outcome = n.notify.process(records(&bodies)).await;
+    let outcome = n.notify.process(records(&bodies), Deadline::NONE).await;
     assert_eq!(outcome.failed.len(), 3, "{:?}", outcome.failed);
     assert!(outcome.failed["not-json"].contains("not JSON"));
     assert!(outcome.failed["not-inspector"].contains("\"event\" field"));
@@ -278,7 +279,7 @@ async fn a_failed_publish_fails_its_record_and_the_retry_announces_it_once() {
     let bodies = queued(&findings_topic).await;
 
     inject_fault(publisher, "sns:Publish", "KMSAccessDenied", 400, 1);
-    let failed = n.notify.process(records(&bodies)).await;
+    let failed = n.notify.process(records(&bodies), Deadline::NONE).await;
     assert_eq!(failed.failed.len(), 1, "{:?}", failed.failed);
     let reason = failed.failed.values().next().unwrap();
     assert!(
@@ -287,10 +288,69 @@ async fn a_failed_publish_fails_its_record_and_the_retry_announces_it_once() {
     );
     assert!(failed.published.is_empty());
 
-    let retried = n.notify.process(records(&bodies)).await;
+    let retried = n.notify.process(records(&bodies), Deadline::NONE).await;
     assert!(retried.failed.is_empty(), "{:?}", retried.failed);
     assert_eq!(retried.published.len(), 1);
     assert_eq!(n.queued_documents().await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_claim_lasts_as_long_as_the_invocation_that_made_it() {
+    let suffix = unique_suffix();
+    let (client, table) = dedupe_table(SECURITY_ACCOUNT, &suffix).await;
+    let dedupe = DedupeTable::new(client, table, 30);
+    let (crashed, running) = ("crashed#ACTIVE", "running#ACTIVE");
+    // An invocation that claimed and then died: Lambda ended it at its deadline, so SQS's
+    // redelivery (after the visibility timeout, longer than the function's timeout) takes
+    // the claim over at once instead of failing until a fixed lease ends.
+    let ended = std::time::SystemTime::now() - Duration::from_secs(2);
+    let ended = Deadline::from_epoch_millis(
+        ended
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64,
+    );
+    assert_eq!(dedupe.claim(crashed, ended).await.unwrap(), Claim::Won);
+    assert_eq!(
+        dedupe
+            .claim(crashed, Deadline::after(Duration::from_secs(60)))
+            .await
+            .unwrap(),
+        Claim::Won
+    );
+    // An invocation still running keeps its claim.
+    let deadline = Deadline::after(Duration::from_secs(60));
+    assert_eq!(dedupe.claim(running, deadline).await.unwrap(), Claim::Won);
+    assert_eq!(
+        dedupe.claim(running, Deadline::NONE).await.unwrap(),
+        Claim::InFlight
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn records_without_time_before_the_deadline_fail_and_nothing_is_claimed_or_sent() {
+    let n = Notifications::new("LOW").await;
+    let (active, _) = v2_states();
+    let bodies = [("a1".to_owned(), active)];
+
+    // 4 s left: inside the 5 s kept for answering Lambda.
+    let outcome = n
+        .notify
+        .process(records(&bodies), Deadline::after(Duration::from_secs(4)))
+        .await;
+    assert_eq!(
+        outcome.failed.keys().collect::<Vec<_>>(),
+        ["a1"],
+        "{outcome:?}"
+    );
+    assert!(outcome.failed["a1"].contains("deadline"), "{outcome:?}");
+    assert!(outcome.published.is_empty());
+    assert!(n.queued_documents().await.is_empty());
+
+    // Nothing was claimed: the redelivery announces it at once.
+    let retried = n.notify.process(records(&bodies), Deadline::NONE).await;
+    assert!(retried.failed.is_empty(), "{retried:?}");
+    assert_eq!(retried.published.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -305,17 +365,35 @@ async fn the_dedupe_table_keys_claims_by_finding_and_state() {
         ("f1#ACTIVE", "f1#CLOSED")
     );
 
-    assert_eq!(dedupe.claim(&active).await.unwrap(), Claim::Won);
-    assert_eq!(dedupe.claim(&active).await.unwrap(), Claim::InFlight);
+    assert_eq!(
+        dedupe.claim(&active, Deadline::NONE).await.unwrap(),
+        Claim::Won
+    );
+    assert_eq!(
+        dedupe.claim(&active, Deadline::NONE).await.unwrap(),
+        Claim::InFlight
+    );
     dedupe.release(&active).await.unwrap();
-    assert_eq!(dedupe.claim(&active).await.unwrap(), Claim::Won);
+    assert_eq!(
+        dedupe.claim(&active, Deadline::NONE).await.unwrap(),
+        Claim::Won
+    );
     dedupe.confirm(&active).await.unwrap();
-    assert_eq!(dedupe.claim(&active).await.unwrap(), Claim::AlreadySent);
+    assert_eq!(
+        dedupe.claim(&active, Deadline::NONE).await.unwrap(),
+        Claim::AlreadySent
+    );
     // A released claim is gone; a confirmed one is not released by mistake.
     assert!(dedupe.release(&active).await.is_err());
-    assert_eq!(dedupe.claim(&active).await.unwrap(), Claim::AlreadySent);
+    assert_eq!(
+        dedupe.claim(&active, Deadline::NONE).await.unwrap(),
+        Claim::AlreadySent
+    );
     // A state change is a new announcement.
-    assert_eq!(dedupe.claim(&closed).await.unwrap(), Claim::Won);
+    assert_eq!(
+        dedupe.claim(&closed, Deadline::NONE).await.unwrap(),
+        Claim::Won
+    );
 
     let item = client
         .get_item()
@@ -340,7 +418,10 @@ async fn the_dedupe_table_keys_claims_by_finding_and_state() {
 
     // Without the table, the error names it and what the role needs.
     let missing = DedupeTable::new(client, format!("missing-{suffix}"), 30);
-    let err = missing.claim("f2#ACTIVE").await.unwrap_err();
+    let err = missing
+        .claim("f2#ACTIVE", Deadline::NONE)
+        .await
+        .unwrap_err();
     assert!(
         err.contains(&format!("missing-{suffix}")) && err.contains("dynamodb:PutItem"),
         "{err}"
@@ -371,11 +452,17 @@ async fn an_inspector_v2_closure_is_announced_once_more_and_only_once() {
             .collect::<Vec<_>>()
     };
 
-    let first = n.notify.process(batch(&[("a1", &active)])).await;
+    let first = n
+        .notify
+        .process(batch(&[("a1", &active)]), Deadline::NONE)
+        .await;
     assert!(first.failed.is_empty(), "{:?}", first.failed);
     assert_eq!(first.published.len(), 1);
     assert_eq!(first.published[0].status, Status::Active);
-    let redelivered = n.notify.process(batch(&[("a2", &active)])).await;
+    let redelivered = n
+        .notify
+        .process(batch(&[("a2", &active)]), Deadline::NONE)
+        .await;
     assert_eq!(
         (redelivered.published.len(), redelivered.duplicates),
         (0, 1)
@@ -384,13 +471,16 @@ async fn an_inspector_v2_closure_is_announced_once_more_and_only_once() {
     // The closure, twice in one batch and once more later: one notification.
     let closure = n
         .notify
-        .process(batch(&[("c1", &closed), ("c2", &closed)]))
+        .process(batch(&[("c1", &closed), ("c2", &closed)]), Deadline::NONE)
         .await;
     assert!(closure.failed.is_empty(), "{:?}", closure.failed);
     assert_eq!(closure.published.len(), 1);
     assert_eq!(closure.published[0].status, Status::Closed);
     assert_eq!(
-        n.notify.process(batch(&[("c3", &closed)])).await.duplicates,
+        n.notify
+            .process(batch(&[("c3", &closed)]), Deadline::NONE)
+            .await
+            .duplicates,
         1
     );
 

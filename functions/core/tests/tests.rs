@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_inspector::types::InspectorEvent;
 use inspectorlink_core::config::{Env, SendFindingsConfig};
+use inspectorlink_core::deadline::Deadline;
 use inspectorlink_core::finding::{EnrichmentStatus, Finding, Status};
 use inspectorlink_core::pipeline::{BatchOutcome, SendFindings};
 use serde_json::{json, Value};
@@ -176,7 +177,7 @@ async fn queued(topic: &SecurityTopic) -> Vec<(String, String)> {
 async fn process_in_batches(pipeline: &SendFindings, records: &[(String, String)]) -> BatchOutcome {
     let mut all = BatchOutcome::default();
     for batch in records.chunks(10) {
-        let outcome = pipeline.process(event(batch)).await;
+        let outcome = pipeline.process(event(batch), Deadline::NONE).await;
         all.failed.extend(outcome.failed);
         all.stored.extend(outcome.stored);
         all.ignored += outcome.ignored;
@@ -336,7 +337,10 @@ async fn each_bad_record_fails_alone_and_the_rest_of_the_batch_is_stored() {
         ("gone".to_owned(), wrap(json!({"event": "FINDING_REPORTED", "finding": unknown_finding}))),
     ]);
 
-    let outcome = sinks.pipeline.process(event(&records)).await;
+    let outcome = sinks
+        .pipeline
+        .process(event(&records), Deadline::NONE)
+        .await;
     let failed: BTreeSet<&str> = outcome.failed.keys().map(String::as_str).collect();
     assert_eq!(
         failed,
@@ -382,7 +386,10 @@ async fn a_terminated_instance_is_stored_from_the_finding_and_says_so() {
         .unwrap();
 
     let records = queued(&topic).await;
-    let outcome = sinks.pipeline.process(event(&records)).await;
+    let outcome = sinks
+        .pipeline
+        .process(event(&records), Deadline::NONE)
+        .await;
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
     for finding in sinks.objects().await.values() {
         assert_eq!(
@@ -415,7 +422,10 @@ async fn an_opensearch_429_on_one_document_fails_only_its_record() {
     // More refusals than the sink's attempts: the document fails for this invocation.
     sinks.opensearch(json!({"fail_documents": [{"id": throttled, "status": 429, "times": 10}]}));
 
-    let outcome = sinks.pipeline.process(event(&records)).await;
+    let outcome = sinks
+        .pipeline
+        .process(event(&records), Deadline::NONE)
+        .await;
     assert_eq!(
         outcome.failed.keys().collect::<Vec<_>>(),
         [&records[0].0],
@@ -438,7 +448,10 @@ async fn an_opensearch_429_on_one_document_fails_only_its_record() {
 
     // One refusal only: the retry inside the invocation succeeds.
     sinks.opensearch(json!({"fail_documents": [{"id": throttled, "status": 429, "times": 1}]}));
-    let outcome = sinks.pipeline.process(event(&records)).await;
+    let outcome = sinks
+        .pipeline
+        .process(event(&records), Deadline::NONE)
+        .await;
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
 }
 
@@ -450,7 +463,7 @@ async fn an_s3_write_that_fails_fails_its_records() {
     let records = queued(&topic).await;
     let pipeline = sinks.with(|config| config.bucket = format!("missing-{}", sinks.suffix));
 
-    let outcome = pipeline.process(event(&records)).await;
+    let outcome = pipeline.process(event(&records), Deadline::NONE).await;
     assert_eq!(outcome.failed.len(), records.len());
     assert!(
         outcome
@@ -495,7 +508,9 @@ async fn a_member_role_that_cannot_be_assumed_fails_its_records_and_says_which_r
         })
     };
 
-    let refused = pipeline_with(None).process(event(&records)).await;
+    let refused = pipeline_with(None)
+        .process(event(&records), Deadline::NONE)
+        .await;
     assert_eq!(refused.failed.len(), records.len());
     let role_arn = format!("arn:aws:iam::{member}:role/{role_name}");
     for reason in refused.failed.values() {
@@ -508,7 +523,7 @@ async fn a_member_role_that_cannot_be_assumed_fails_its_records_and_says_which_r
     assert!(sinks.objects().await.is_empty(), "nothing may be stored");
 
     let allowed = pipeline_with(Some(external_id))
-        .process(event(&records))
+        .process(event(&records), Deadline::NONE)
         .await;
     assert!(allowed.failed.is_empty(), "{:?}", allowed.failed);
     assert_eq!(sinks.objects().await.len(), records.len());
@@ -560,7 +575,10 @@ async fn a_ten_finding_batch_from_one_account_costs_at_most_one_and_a_half_api_c
         let records = queued(&topic).await;
         assert_eq!(records.len(), 10);
         let (security_before, member_before) = (calls_of(&security), calls_of(&member));
-        let outcome = sinks.pipeline.process(event(&records)).await;
+        let outcome = sinks
+            .pipeline
+            .process(event(&records), Deadline::NONE)
+            .await;
         assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
         let mut calls = calls_since(&security_before, &security);
         calls.extend(calls_since(&member_before, &member));
@@ -578,7 +596,10 @@ async fn a_ten_finding_batch_from_one_account_costs_at_most_one_and_a_half_api_c
     // create-only PutObject refused, a HeadObject and the conditional PutObject: the price
     // of never writing an older state over a newer one.
     let before = calls_of(&security);
-    let outcome = sinks.pipeline.process(event(&last_records)).await;
+    let outcome = sinks
+        .pipeline
+        .process(event(&last_records), Deadline::NONE)
+        .await;
     assert_eq!(outcome.stored.len(), 10, "{outcome:?}");
     let redelivered = calls_since(&before, &security);
     assert_eq!(redelivered["s3:PUT object"], 20, "{redelivered:?}");
@@ -652,7 +673,7 @@ async fn opensearch_serverless_signing_and_whole_request_503s_are_handled() {
         })
     });
 
-    let outcome = pipeline.process(event(&records)).await;
+    let outcome = pipeline.process(event(&records), Deadline::NONE).await;
     assert!(
         outcome.failed.is_empty(),
         "two 503s are retried within the invocation: {:?}",
@@ -692,7 +713,10 @@ async fn s3_access_denied_fails_only_the_record_it_refused() {
     let records = queued(&topic).await;
     inject_fault(&security, "s3:PUT object", "AccessDenied", 403, 1);
 
-    let outcome = sinks.pipeline.process(event(&records)).await;
+    let outcome = sinks
+        .pipeline
+        .process(event(&records), Deadline::NONE)
+        .await;
     assert_eq!(outcome.failed.len(), 1, "{:?}", outcome.failed);
     let reason = outcome.failed.values().next().unwrap();
     assert!(
@@ -718,7 +742,10 @@ async fn throttled_describe_findings_is_retried_then_reported_per_record() {
         400,
         1,
     );
-    let outcome = sinks.pipeline.process(event(&records)).await;
+    let outcome = sinks
+        .pipeline
+        .process(event(&records), Deadline::NONE)
+        .await;
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
 
     // Longer than the retries last: the records fail, with the reason, not the batch.
@@ -729,7 +756,10 @@ async fn throttled_describe_findings_is_retried_then_reported_per_record() {
         400,
         10,
     );
-    let outcome = sinks.pipeline.process(event(&records)).await;
+    let outcome = sinks
+        .pipeline
+        .process(event(&records), Deadline::NONE)
+        .await;
     assert_eq!(outcome.failed.len(), records.len());
     assert!(
         outcome
@@ -757,7 +787,7 @@ async fn objects_are_encrypted_with_the_configured_kms_key() {
     );
     let pipeline = sinks.with(|config| config.kms_key_arn = Some(key.clone()));
 
-    let outcome = pipeline.process(event(&records)).await;
+    let outcome = pipeline.process(event(&records), Deadline::NONE).await;
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
     for object in sinks.objects().await.keys() {
         let head = sinks
@@ -787,6 +817,92 @@ fn inspector2_event(name: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_batch_over_the_domain_payload_limit_is_indexed_in_bulk_requests_of_at_most_5_mib() {
+    let sinks = Sinks::new().await;
+    // 30 findings of about 400 KB each (a 200 KB description, kept twice: in the document
+    // and in its raw finding): 12 MB, over the smallest domains' 10 MiB payload limit.
+    let template: Value =
+        serde_json::from_str(&inspector2_event("ecr-package-vulnerability")).unwrap();
+    let records: Vec<(String, String)> = (0..30)
+        .map(|i| {
+            let mut event = template.clone();
+            let arn = event["detail"]["findingArn"].as_str().unwrap().to_owned();
+            event["detail"]["findingArn"] = format!("{arn}{i:04}").into();
+            event["detail"]["description"] = "d".repeat(200_000).into();
+            (format!("m{i}"), event.to_string())
+        })
+        .collect();
+
+    let outcome = sinks
+        .pipeline
+        .process(event(&records), Deadline::NONE)
+        .await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    assert_eq!(sinks.indexed_ids().len(), 30);
+    let state = sinks.opensearch(json!({}));
+    let bulks: Vec<u64> = state["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["path"] == "/_bulk")
+        .map(|r| {
+            assert_eq!(r["status"], 200, "{r}");
+            r["bytes"].as_u64().unwrap()
+        })
+        .collect();
+    assert!(bulks.len() >= 3, "{bulks:?}");
+    assert!(
+        bulks
+            .iter()
+            .all(|&bytes| bytes <= inspectorlink_core::opensearch::MAX_BULK_BYTES as u64),
+        "{bulks:?}"
+    );
+    assert!(bulks.iter().sum::<u64>() > 10 * 1024 * 1024, "{bulks:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn records_without_time_before_the_deadline_fail_and_nothing_is_half_written() {
+    let sinks = Sinks::new().await;
+    let records: Vec<(String, String)> =
+        ["ec2-network-reachability", "lambda-package-vulnerability"]
+            .iter()
+            .map(|name| (name.to_string(), inspector2_event(name)))
+            .collect();
+
+    // 4 s left: inside the 5 s kept for answering Lambda.
+    let outcome = sinks
+        .pipeline
+        .process(
+            event(&records),
+            Deadline::after(std::time::Duration::from_secs(4)),
+        )
+        .await;
+    assert_eq!(outcome.failed.len(), 2, "{outcome:?}");
+    assert!(
+        outcome
+            .failed
+            .values()
+            .all(|reason| reason.contains("deadline")),
+        "{:?}",
+        outcome.failed
+    );
+    assert!(sinks.objects().await.is_empty());
+    assert!(sinks.indexed_ids().is_empty());
+
+    // The redelivery stores both.
+    let outcome = sinks
+        .pipeline
+        .process(
+            event(&records),
+            Deadline::after(std::time::Duration::from_secs(60)),
+        )
+        .await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    assert_eq!(sinks.objects().await.len(), 2);
+    assert_eq!(sinks.indexed_ids().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn inspector2_events_are_stored_as_they_come_and_closing_overwrites_the_document() {
     let sinks = Sinks::new().await;
     // The documented EC2 event is the CLOSED one; its ACTIVE event came first.
@@ -808,7 +924,10 @@ async fn inspector2_events_are_stored_as_they_come_and_closing_overwrites_the_do
             .to_string(),
     ));
 
-    let outcome = sinks.pipeline.process(event(&records)).await;
+    let outcome = sinks
+        .pipeline
+        .process(event(&records), Deadline::NONE)
+        .await;
     assert_eq!(
         outcome.failed.keys().collect::<Vec<_>>(),
         ["no-arn"],
@@ -826,7 +945,7 @@ async fn inspector2_events_are_stored_as_they_come_and_closing_overwrites_the_do
     // The CLOSED event overwrites the same object and document.
     let outcome = sinks
         .pipeline
-        .process(event(&[("ec2-closed".into(), closed)]))
+        .process(event(&[("ec2-closed".into(), closed)]), Deadline::NONE)
         .await;
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
     let after = sinks.objects().await;
@@ -866,14 +985,14 @@ async fn a_finding_never_goes_back_to_an_older_state_across_batches_and_retries(
     // Newest first, in two batches: the CLOSED event, then the older ACTIVE one.
     let first = sinks
         .pipeline
-        .process(event(&[("closed".into(), closed.clone())]))
+        .process(event(&[("closed".into(), closed.clone())]), Deadline::NONE)
         .await;
     assert!(first.failed.is_empty(), "{:?}", first.failed);
     let newest = first.stored[0].clone();
     let closed_version = json!(newest.version().unwrap());
     let older = sinks
         .pipeline
-        .process(event(&[("active".into(), active.clone())]))
+        .process(event(&[("active".into(), active.clone())]), Deadline::NONE)
         .await;
     assert!(older.failed.is_empty(), "{:?}", older.failed);
     assert!(older.stored.is_empty(), "{:?}", older.stored);
@@ -894,7 +1013,10 @@ async fn a_finding_never_goes_back_to_an_older_state_across_batches_and_retries(
         vec![("closed-again".into(), closed.clone())],
         vec![("a".into(), active.clone()), ("c".into(), closed.clone())],
     ] {
-        let outcome = sinks.pipeline.process(event(&records)).await;
+        let outcome = sinks
+            .pipeline
+            .process(event(&records), Deadline::NONE)
+            .await;
         assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
         assert_eq!(
             stored_state(&sinks, &newest).await,
@@ -910,7 +1032,10 @@ async fn a_finding_never_goes_back_to_an_older_state_across_batches_and_retries(
     reopened["detail"]["updatedAt"] = "Thu Sep 05 08:00:00.000 UTC 2024".into();
     let outcome = sinks
         .pipeline
-        .process(event(&[("reopened".into(), reopened.to_string())]))
+        .process(
+            event(&[("reopened".into(), reopened.to_string())]),
+            Deadline::NONE,
+        )
         .await;
     assert_eq!(outcome.stored.len(), 1, "{:?}", outcome.failed);
     let reopened_version = json!(outcome.stored[0].version().unwrap());
@@ -926,7 +1051,7 @@ async fn an_object_written_before_versions_is_replaced_and_then_versioned() {
     let (_, closed) = notify::v2_states();
     let outcome = sinks
         .pipeline
-        .process(event(&[("closed".into(), closed.clone())]))
+        .process(event(&[("closed".into(), closed.clone())]), Deadline::NONE)
         .await;
     let finding = outcome.stored[0].clone();
     let key = finding.s3_key(&sinks.config.prefix);
@@ -944,7 +1069,7 @@ async fn an_object_written_before_versions_is_replaced_and_then_versioned() {
         .unwrap();
     let outcome = sinks
         .pipeline
-        .process(event(&[("closed".into(), closed)]))
+        .process(event(&[("closed".into(), closed)]), Deadline::NONE)
         .await;
     assert_eq!(outcome.stored.len(), 1, "{:?}", outcome.failed);
     let head = sinks

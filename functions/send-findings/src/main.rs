@@ -2,6 +2,7 @@
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use inspectorlink_core::config::SendFindingsConfig;
+use inspectorlink_core::deadline::Deadline;
 use inspectorlink_core::pipeline::SendFindings;
 use inspectorlink_lambda_start::start;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
@@ -12,7 +13,8 @@ async fn main() -> Result<(), Error> {
     let pipeline = SendFindings::new(config, &aws);
     let pipeline = &pipeline;
     run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, Error>(pipeline.handle(event.payload).await)
+        let deadline = Deadline::from_epoch_millis(event.context.deadline);
+        Ok::<_, Error>(pipeline.handle(event.payload, deadline).await)
     }))
     .await
 }

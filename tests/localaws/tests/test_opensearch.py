@@ -108,6 +108,7 @@ def test_static_keys_are_accepted_and_the_caller_recorded(opensearch):
     assert logged == {
         "method": "GET",
         "path": "/",
+        "bytes": 0,
         "account_id": STATIC_ACCOUNT,
         "access_key_id": control.ACCESS_KEY,
         "role_arn": None,
@@ -424,6 +425,28 @@ def test_a_bulk_body_must_end_with_a_newline(opensearch):
     assert opensearch.stats()["documents"] == {}
 
 
+def test_a_payload_over_the_domain_limit_is_refused_whole_before_authentication(opensearch):
+    assert opensearch.stats()["max_payload_bytes"] == 10 * 1024 * 1024
+    opensearch.admin(max_payload_bytes=1000)
+
+    def bulk_body(size: int) -> str:
+        action = json.dumps({"index": {"_index": "findings", "_id": "f1"}}) + "\n"
+        padding = size - len(action) - len(json.dumps({"text": ""}) + "\n")
+        return action + json.dumps({"text": "x" * padding}) + "\n"
+
+    over = opensearch.call("POST", "/_bulk", bulk_body(1001), content_type="application/x-ndjson")
+    unsigned = requests.post(f"{opensearch.url}/_bulk", data="x" * 1001, timeout=10)
+    at_limit = opensearch.call("POST", "/_bulk", bulk_body(1000), content_type="application/x-ndjson")
+
+    assert over.status_code == 413
+    assert over.json() == {"Message": "Request size exceeded 1000 bytes"}
+    assert unsigned.status_code == 413
+    assert at_limit.status_code == 200, at_limit.text
+    stats = opensearch.stats()
+    assert list(stats["documents"]["findings"]) == ["f1"]
+    assert [(r["status"], r["bytes"]) for r in stats["requests"]] == [(413, 1001), (413, 1001), (200, 1000)]
+
+
 def test_an_invalid_index_name_fails_its_item_only(opensearch):
     response = opensearch.bulk(
         [{"index": {"_index": "Findings", "_id": "1"}}, {"a": 1}, {"index": {"_index": "findings", "_id": "2"}}, {"a": 1}]
@@ -548,6 +571,8 @@ def test_admin_refuses_what_it_cannot_apply(opensearch, endpoint):
         {"fail_documents": [{"status": 429}]},
         {"colour": 1},
         {"reset": True, "region": "moon-1"},
+        {"max_payload_bytes": 0},
+        {"max_payload_bytes": "10mb"},
     )
 
     for body in refused:

@@ -2,7 +2,9 @@
 //! status), claimed with a conditional write before publishing and confirmed after.
 //!
 //! A claim that is never confirmed (the function died between claim and publish) expires
-//! after [`CLAIM_LEASE`], so a redelivery can publish then; a confirmed record keeps every
+//! at the deadline of the invocation that made it (Lambda has ended that invocation by
+//! then), so the redelivery SQS makes after the visibility timeout can publish; without a
+//! deadline (outside Lambda) after [`CLAIM_LEASE`]. A confirmed record keeps every
 //! redelivery silent until its TTL (DEDUPE_TTL_DAYS) removes it.
 
 use std::collections::HashMap;
@@ -14,9 +16,10 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailur
 use aws_smithy_types::error::display::DisplayErrorContext;
 use tracing::instrument;
 
+use crate::deadline::Deadline;
 use crate::finding::Status;
 
-/// Longer than a Lambda can run (15 minutes): an unconfirmed claim older than this is abandoned.
+/// The lease of a claim made without a deadline: longer than a Lambda can run (15 minutes).
 pub const CLAIM_LEASE: Duration = Duration::from_secs(16 * 60);
 
 const PENDING: &str = "pending";
@@ -68,9 +71,14 @@ impl DedupeTable {
         &self.table
     }
 
+    /// Claims the notification `key` until `deadline` (the claiming invocation's).
     #[instrument(skip(self))]
-    pub async fn claim(&self, key: &str) -> Result<Claim, String> {
+    pub async fn claim(&self, key: &str, deadline: Deadline) -> Result<Claim, String> {
         let now = now();
+        let lease_until = deadline
+            .at()
+            .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
+            .unwrap_or(now + CLAIM_LEASE);
         let result = self
             .client
             .put_item()
@@ -79,13 +87,17 @@ impl DedupeTable {
                 ("pk".to_owned(), AttributeValue::S(key.to_owned())),
                 ("state".to_owned(), AttributeValue::S(PENDING.to_owned())),
                 ("claimed_at".to_owned(), number(now)),
+                ("lease_until".to_owned(), number(lease_until)),
                 ("expires_at".to_owned(), number(now + self.ttl)),
             ])))
+            // A pending claim is taken over once its lease has ended; claims written before
+            // leases were recorded expire CLAIM_LEASE after they were made.
             .condition_expression(
-                "attribute_not_exists(pk) OR (#state = :pending AND claimed_at < :stale)",
+                "attribute_not_exists(pk) OR (#state = :pending AND (lease_until < :now OR (attribute_not_exists(lease_until) AND claimed_at < :stale)))",
             )
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":pending", AttributeValue::S(PENDING.to_owned()))
+            .expression_attribute_values(":now", number(now))
             .expression_attribute_values(":stale", number(now.saturating_sub(CLAIM_LEASE)))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()

@@ -7,6 +7,7 @@ pub mod format;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use aws_config::SdkConfig;
 use aws_lambda_events::event::sns::SnsEvent;
@@ -18,6 +19,7 @@ use tracing::{info, warn};
 
 use crate::accounts::MemberAccounts;
 use crate::config::NotifyConfig;
+use crate::deadline::{Deadline, DEADLINE_REACHED};
 use crate::finding::{Finding, Severity};
 use crate::metrics;
 use crate::resolve::{batch_response, FindingResolver, Record};
@@ -113,17 +115,18 @@ impl NotifyFindings {
         }
     }
 
-    /// An SQS batch: the records that failed go back to the queue.
-    pub async fn handle_sqs(&self, event: SqsEvent) -> SqsBatchResponse {
-        let outcome = self.process(Record::from_sqs(event)).await;
+    /// An SQS batch: the records that failed go back to the queue. `deadline` is the
+    /// Lambda context's.
+    pub async fn handle_sqs(&self, event: SqsEvent, deadline: Deadline) -> SqsBatchResponse {
+        let outcome = self.process(Record::from_sqs(event), deadline).await;
         emit(&outcome);
         batch_response(outcome.failed.keys())
     }
 
     /// An SNS invocation: a failure is an error, so Lambda retries the event and then hands
     /// it to the function's on-failure destination.
-    pub async fn handle_sns(&self, event: SnsEvent) -> Result<(), String> {
-        let outcome = self.process(Record::from_sns(event)).await;
+    pub async fn handle_sns(&self, event: SnsEvent, deadline: Deadline) -> Result<(), String> {
+        let outcome = self.process(Record::from_sns(event), deadline).await;
         emit(&outcome);
         if outcome.failed.is_empty() {
             Ok(())
@@ -137,7 +140,10 @@ impl NotifyFindings {
         }
     }
 
-    pub async fn process(&self, records: Vec<Record>) -> NotifyOutcome {
+    /// Announces the records' findings; what `deadline` leaves no time for is failed, for
+    /// SQS to deliver again. A claim on a notification lasts until `deadline`, so a
+    /// redelivery after a crash can announce it at once.
+    pub async fn process(&self, records: Vec<Record>, deadline: Deadline) -> NotifyOutcome {
         let api_calls = AtomicU64::new(0);
         let resolved = self.resolver.resolve(records, &api_calls).await;
         let mut outcome = NotifyOutcome {
@@ -163,10 +169,20 @@ impl NotifyFindings {
         }
         let announcements: Vec<(String, (Finding, Vec<String>))> = by_key.into_iter().collect();
         for chunk in announcements.chunks(PUBLISH_CONCURRENCY) {
+            if !deadline.allows(Duration::ZERO) {
+                for (_, (_, message_ids)) in chunk {
+                    for id in message_ids {
+                        outcome
+                            .failed
+                            .insert(id.clone(), DEADLINE_REACHED.to_owned());
+                    }
+                }
+                continue;
+            }
             let results = join_all(
                 chunk
                     .iter()
-                    .map(|(key, (finding, _))| self.announce(key, finding, &api_calls)),
+                    .map(|(key, (finding, _))| self.announce(key, finding, deadline, &api_calls)),
             )
             .await;
             for ((_, (finding, message_ids)), result) in chunk.iter().zip(results) {
@@ -190,10 +206,11 @@ impl NotifyFindings {
         &self,
         key: &str,
         finding: &Finding,
+        deadline: Deadline,
         api_calls: &AtomicU64,
     ) -> Result<Announced, String> {
         api_calls.fetch_add(1, Ordering::Relaxed);
-        match self.dedupe.claim(key).await? {
+        match self.dedupe.claim(key, deadline).await? {
             Claim::AlreadySent => {
                 info!(finding_id = %finding.id, %key, "already announced; redelivery stays silent");
                 return Ok(Announced::Duplicate);

@@ -6,6 +6,8 @@ its keys are applied in this order and the answer is the same as GET's:
   "reset": true            forget data, templates, failures, statistics and settings
   "region": "eu-west-1"    the region requests must be signed for (default us-east-1)
   "service": "aoss"        the signing service, "es" (default) or "aoss"
+  "max_payload_bytes": N   the largest request body accepted (default 10 MiB, the smallest
+                           instance types' limit); a larger one is refused whole with a 413
   "fail_documents": [{"id": "<doc id>", "status": 429, "type": "...", "reason": "...", "times": 1}, ...]
                            the next `times` bulk/document attempts on that id (any index)
                            fail with that per-item status and error; type and reason
@@ -25,7 +27,7 @@ from .domain import DEFAULT_ERROR_TYPES, DEFAULT_REASONS, SERVICES, Domain, Prog
 # Amazon OpenSearch Service's rule for domain names.
 DOMAIN_NAME = re.compile(r"[a-z][a-z0-9-]{2,27}")
 DOMAIN_NAME_RULE = "3-28 characters: lower-case letters, digits and hyphens, starting with a letter"
-KNOWN_KEYS = {"reset", "region", "service", "fail_documents", "fail_requests"}
+KNOWN_KEYS = {"reset", "region", "service", "max_payload_bytes", "fail_documents", "fail_requests"}
 REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 
 
@@ -81,6 +83,11 @@ def _validated(changes: dict) -> dict:
         if changes["service"] not in SERVICES:
             raise AdminError(f"service must be one of {list(SERVICES)}, not {changes['service']!r}")
         settings["service"] = changes["service"]
+    if "max_payload_bytes" in changes:
+        limit = changes["max_payload_bytes"]
+        if not (isinstance(limit, int) and not isinstance(limit, bool) and limit > 0):
+            raise AdminError(f"max_payload_bytes must be a positive number of bytes, not {limit!r}")
+        settings["max_payload_bytes"] = limit
     if "fail_documents" in changes:
         settings["document_failures"] = {}
         for spec in _list(changes["fail_documents"], "fail_documents"):
@@ -99,6 +106,7 @@ def _validated(changes: dict) -> dict:
 def _apply(domain: Domain, settings: dict) -> None:
     domain.region = settings.get("region", domain.region)
     domain.service = settings.get("service", domain.service)
+    domain.max_payload_bytes = settings.get("max_payload_bytes", domain.max_payload_bytes)
     domain.document_failures.update(settings.get("document_failures", {}))
     if "request_failure" in settings:
         domain.request_failure = settings["request_failure"]

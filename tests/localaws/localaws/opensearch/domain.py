@@ -32,6 +32,10 @@ from .documents import (
 DEFAULT_REGION = "us-east-1"
 SERVICES = ("es", "aoss")
 BULK_ACTIONS = ("index", "create", "update", "delete")
+# Amazon OpenSearch Service's "maximum size of HTTP request payloads" for the smallest
+# instance types (t2/t3/m5.large and the like; 100 MiB on larger ones): its front end
+# refuses a larger request whole, before authentication, with a 413.
+DEFAULT_MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 # The request log keeps the most recent entries only, so a long test run stays small.
 REQUEST_LOG_LENGTH = 1000
 OPENSEARCH_VERSION = {
@@ -80,6 +84,7 @@ class Domain:
     name: str
     region: str = DEFAULT_REGION
     service: str = "es"
+    max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES
     cluster_uuid: str = field(default_factory=new_uuid)
     indices: dict[str, Index] = field(default_factory=dict)
     index_templates: dict[str, dict] = field(default_factory=dict)
@@ -99,6 +104,7 @@ class Domain:
             "domain": self.name,
             "region": self.region,
             "service": self.service,
+            "max_payload_bytes": self.max_payload_bytes,
             "request_count": self.request_count,
             "bulk_calls": self.bulk_calls,
             "document_attempts": self.document_attempts,
@@ -111,6 +117,12 @@ class Domain:
             },
             "requests": list(self.request_log),
         }
+
+    def payload_too_large(self, size: int) -> dict | None:
+        """The front end's refusal of a payload over the limit (None: within it)."""
+        if size <= self.max_payload_bytes:
+            return None
+        return {"Message": f"Request size exceeded {self.max_payload_bytes} bytes"}
 
     def take_request_failure(self) -> OpenSearchError | None:
         failure = self.request_failure

@@ -74,8 +74,16 @@ class OpenSearchMiddleware:
 
 def _serve(domain: Domain, request: SignedRequest, rest: str, raw_query: str) -> tuple[int, object, list]:
     domain.request_count += 1
-    entry = {"method": request.method, "path": "/" + rest + ("?" + raw_query if raw_query else "")}
+    entry = {
+        "method": request.method,
+        "path": "/" + rest + ("?" + raw_query if raw_query else ""),
+        "bytes": len(request.body),
+    }
     domain.request_log.append(entry)
+    refusal = domain.payload_too_large(len(request.body))
+    if refusal is not None:
+        entry["status"] = 413
+        return 413, refusal, []
     try:
         caller = verify(request, domain.region, domain.service)
     except AuthError as err:
