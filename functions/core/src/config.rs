@@ -264,9 +264,7 @@ fn opensearch_from_env<F: Fn(&str) -> Option<String>>(
         return Ok(None);
     };
     let endpoint = endpoint.trim_end_matches('/').to_owned();
-    let plain_http_to_localhost =
-        endpoint.starts_with("http://127.0.0.1") || endpoint.starts_with("http://localhost");
-    if !endpoint.starts_with("https://") && !plain_http_to_localhost {
+    if !(endpoint.starts_with("https://") || is_plain_http_to_this_machine(&endpoint)) {
         return Err(ConfigError {
             variable: "OPENSEARCH_ENDPOINT",
             problem: format!(
@@ -300,6 +298,22 @@ fn opensearch_from_env<F: Fn(&str) -> Option<String>>(
         service,
         region,
     }))
+}
+
+/// Plain HTTP is accepted only to this machine's loopback (a local test endpoint): the host
+/// itself is compared, so `http://localhost.example.com` is not mistaken for it.
+fn is_plain_http_to_this_machine(endpoint: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(endpoint) else {
+        return false;
+    };
+    let loopback = match url.host_str() {
+        Some("localhost" | "[::1]") => true,
+        Some(host) => host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|address| address.is_loopback()),
+        None => false,
+    };
+    url.scheme() == "http" && loopback
 }
 
 #[cfg(test)]
@@ -355,6 +369,35 @@ mod tests {
             ),
             ("es", "inspector-findings", "us-east-1")
         );
+    }
+
+    #[test]
+    fn plain_http_is_accepted_only_to_this_machine() {
+        let accepted = |endpoint: &str| {
+            let mut pairs = MINIMAL.to_vec();
+            pairs.extend([
+                ("OPENSEARCH_ENDPOINT", endpoint),
+                ("AWS_REGION", "us-east-1"),
+            ]);
+            SendFindingsConfig::from_env(&env(&pairs)).is_ok()
+        };
+        for local in [
+            "http://127.0.0.1:4566/_localaws/opensearch/findings",
+            "http://localhost:9200",
+            "http://[::1]:9200",
+            "http://127.0.0.2",
+        ] {
+            assert!(accepted(local), "{local}");
+        }
+        for remote in [
+            "http://localhost.example.com",
+            "http://127.0.0.1.nip.io:9200",
+            "http://search-x.us-east-1.es.amazonaws.com",
+            "ftp://localhost",
+            "localhost:9200",
+        ] {
+            assert!(!accepted(remote), "{remote}");
+        }
     }
 
     #[test]
