@@ -135,6 +135,7 @@ common = {
     "tags": {"Environment": "sandbox"},
     # Every notification, as a ticketing system or SIEM gets it, lands in the local mailbox.
     "notification_http_endpoints": [{"endpoint": "http://127.0.0.1:$(cat "$state/mailbox.port")/"}],
+    "allow_plain_http_notification_endpoints": True,
     # The local AWS has no OpenSearch data plane: the Lambdas are deployed with this
     # endpoint and run against the local test domain "$domain" instead (scripts/sandbox.py drain).
     "opensearch_endpoint": "https://search-$domain-sandbox.us-east-1.es.amazonaws.com",

@@ -31,6 +31,8 @@ module "security_primary" {
   send_findings_zip           = var.send_findings_zip
   notify_findings_zip         = var.notify_findings_zip
   tags                        = var.tags
+
+  allow_plain_http_notification_endpoints = var.allow_plain_http_notification_endpoints
 }
 
 module "security_region_primary" {

@@ -93,6 +93,12 @@ variable "notification_http_endpoints" {
   default = []
 }
 
+variable "allow_plain_http_notification_endpoints" {
+  description = "Accept http:// notification_http_endpoints (unencrypted; for a trusted network only, such as the sandbox's local mailbox)."
+  type        = bool
+  default     = false
+}
+
 variable "opensearch_endpoint" {
   description = "An existing OpenSearch domain endpoint (https://...) that send-findings indexes into; null: no indexing."
   type        = string

@@ -68,11 +68,19 @@ data "aws_iam_policy_document" "lambda_common" {
     resources = [each.key == "send" ? local.send_queue_arn : local.notify_queue_arn]
   }
 
+  # Through the same services as the key policy allows: the key policy also delegates to
+  # IAM (the account root), so an unconditioned grant here would bypass its kms:ViaService.
   statement {
     sid       = "Key"
     effect    = "Allow"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [local.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = local.key_via_services
+    }
   }
 
   statement {
@@ -241,6 +249,12 @@ data "aws_iam_policy_document" "key" {
         test     = "ArnLike"
         variable = "aws:SourceArn"
         values   = var.eventbridge_rule_arns
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = local.eventbridge_rule_accounts
       }
     }
   }

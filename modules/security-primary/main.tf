@@ -25,6 +25,8 @@ locals {
     "arn:${local.partition}:sns:${r}:${local.account_id}:${var.name_prefix}-findings"
   ]
   primary_topic_arn = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${var.name_prefix}-findings"
+  # The accounts the rules belong to: EventBridge's deliveries carry aws:SourceAccount too.
+  eventbridge_rule_accounts = distinct([for arn in var.eventbridge_rule_arns : split(":", arn)[4]])
   alarm_arn_pattern = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name_prefix}-*"
   log_group_pattern = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*"
 
@@ -101,6 +103,7 @@ resource "aws_sqs_queue" "dlq" {
   name                      = "${each.value}-dlq"
   message_retention_seconds = 1209600
   kms_master_key_id         = local.kms_key_arn
+  policy                    = data.aws_iam_policy_document.dlq[each.key].json
   redrive_allow_policy = jsonencode({
     redrivePermission = "byQueue"
     sourceQueueArns   = [each.key == "send" ? local.send_queue_arn : local.notify_queue_arn]
@@ -162,8 +165,38 @@ data "aws_iam_policy_document" "queue" {
         variable = "aws:SourceArn"
         values   = var.eventbridge_rule_arns
       }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = local.eventbridge_rule_accounts
+      }
     }
   }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [each.value]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+# The dead-letter queues take no message from any principal (SQS moves them), but are read
+# and redriven by people: TLS only, as for the queues.
+data "aws_iam_policy_document" "dlq" {
+  for_each = var.create ? { send = "${local.send_queue_arn}-dlq", notify = "${local.notify_queue_arn}-dlq" } : {}
 
   statement {
     sid       = "DenyInsecureTransport"
@@ -193,6 +226,52 @@ resource "aws_cloudwatch_metric_alarm" "dlq" {
   metric_name         = "ApproximateNumberOfMessagesVisible"
   dimensions          = { QueueName = each.value.name }
   statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [local.alarm_topic_arn]
+  ok_actions          = [local.alarm_topic_arn]
+  tags                = var.tags
+}
+
+# A consumer that stopped (disabled mapping, broken deployment, throttled to nothing) leaves
+# messages ageing in its queue long before any of them reaches the DLQ.
+resource "aws_cloudwatch_metric_alarm" "queue_age" {
+  for_each = aws_sqs_queue.this
+
+  alarm_name          = "${each.value.name}-oldest-message-age"
+  alarm_description   = "The oldest message in ${each.value.name} is older than ${var.queue_age_alarm_seconds} s: ${each.key}-findings is not keeping up or not running. Check its errors, throttles and event source mapping."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateAgeOfOldestMessage"
+  dimensions          = { QueueName = each.value.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = var.queue_age_alarm_seconds
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [local.alarm_topic_arn]
+  ok_actions          = [local.alarm_topic_arn]
+  tags                = var.tags
+}
+
+# Errors are crashes and timeouts (failed records are reported, not raised); throttles mean
+# the mapping's maximum concurrency and the reserved concurrency disagree. Either puts
+# healthy messages on their way to the DLQ.
+resource "aws_cloudwatch_metric_alarm" "lambda" {
+  for_each = var.create ? {
+    for pair in setproduct(["send", "notify"], ["Errors", "Throttles"]) :
+    "${pair[0]}-${lower(pair[1])}" => { function = pair[0] == "send" ? local.send_name : local.notify_name, metric = pair[1] }
+  } : {}
+
+  alarm_name          = "${each.value.function}-${lower(each.value.metric)}"
+  alarm_description   = "${each.value.function} reported ${lower(each.value.metric)}: its batches return to the queue and count towards the DLQ. See its logs (errors) or its concurrency settings (throttles)."
+  namespace           = "AWS/Lambda"
+  metric_name         = each.value.metric
+  dimensions          = { FunctionName = each.value.function }
+  statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
   threshold           = 0
@@ -416,6 +495,13 @@ resource "aws_sns_topic_subscription" "notifications" {
   endpoint            = each.value.endpoint
   filter_policy       = local.subscriber_filter_policies[each.key]
   filter_policy_scope = local.subscriber_filter_policies[each.key] == null ? null : "MessageAttributes"
+
+  lifecycle {
+    precondition {
+      condition     = each.value.protocol != "http" || var.allow_plain_http_notification_endpoints
+      error_message = "${each.value.endpoint} is plain HTTP: every notification (the whole finding) would cross the network unencrypted. Use https://, or set allow_plain_http_notification_endpoints = true for a trusted network."
+    }
+  }
 }
 
 # ---------------------------------------------------------------------------------------
@@ -519,6 +605,12 @@ resource "aws_lambda_event_source_mapping" "this" {
   batch_size                         = var.batch_size
   maximum_batching_window_in_seconds = var.maximum_batching_window_in_seconds
   function_response_types            = ["ReportBatchItemFailures"]
+
+  # Never more concurrent batches than the function may run: a throttled batch goes back to
+  # the queue and counts as a receive, so throttling alone would fill the DLQ.
+  scaling_config {
+    maximum_concurrency = each.key == "send" ? var.send_findings_reserved_concurrency : var.notify_findings_reserved_concurrency
+  }
 }
 
 # ---------------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ output "notifications_topic_arn" {
 }
 
 output "alarm_topic_arn" {
-  description = "ARN of the topic the dead-letter queue alarms notify."
+  description = "ARN of the topic the alarms notify."
   value       = var.create ? try(local.alarm_topic_arn, null) : null
 }
 

@@ -69,13 +69,13 @@ variable "member_role_external_id" {
 }
 
 variable "eventbridge_rule_arns" {
-  description = "EventBridge rules (e.g. Inspector v2 finding forwarding) that may also send to the send and notify queues. ARNs or ARN patterns with *."
+  description = "EventBridge rules (e.g. Inspector v2 finding forwarding) that may also send to the send and notify queues: ARNs with a region and an account; the rule name may end in a * pattern."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for arn in var.eventbridge_rule_arns : can(regex("^arn:aws[a-z-]*:events:[a-z0-9*-]+:[0-9*]+:rule/.+$", arn))])
-    error_message = "eventbridge_rule_arns must be EventBridge rule ARNs (arn:<partition>:events:<region>:<account>:rule/<name>)."
+    condition     = alltrue([for arn in var.eventbridge_rule_arns : can(regex("^arn:aws[a-z-]*:events:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:rule/[^*]+\\*?$", arn))])
+    error_message = "eventbridge_rule_arns must be EventBridge rule ARNs with a region and a 12-digit account (arn:<partition>:events:<region>:<account>:rule/<name>); only the name may end in *. A * account or region would let any account's rules send findings to the queues."
   }
 }
 
@@ -138,18 +138,29 @@ variable "max_receive_count" {
 }
 
 variable "message_retention_seconds" {
-  description = "How long the send and notify queues keep a message (60-1209600 s). The dead-letter queues keep theirs 14 days."
+  description = "How long the send and notify queues keep a message (60-1209599 s). Shorter than the dead-letter queues' 14 days: SQS keeps a message's first enqueue time when it moves it to the DLQ, so a DLQ that keeps messages no longer than its queue can drop them on arrival."
   type        = number
   default     = 345600
 
   validation {
-    condition     = var.message_retention_seconds >= 60 && var.message_retention_seconds <= 1209600
-    error_message = "message_retention_seconds must be from 60 to 1209600."
+    condition     = var.message_retention_seconds >= 60 && var.message_retention_seconds < 1209600
+    error_message = "message_retention_seconds must be from 60 to 1209599: less than the dead-letter queues' 14 days (1209600 s), or failed messages could expire as they reach them."
+  }
+}
+
+variable "queue_age_alarm_seconds" {
+  description = "Alarm when the oldest message in the send or notify queue is older than this (a consumer that stopped or cannot keep up)."
+  type        = number
+  default     = 1800
+
+  validation {
+    condition     = var.queue_age_alarm_seconds >= 60
+    error_message = "queue_age_alarm_seconds must be at least 60."
   }
 }
 
 variable "alarm_topic_arn" {
-  description = "SNS topic for the dead-letter queue alarms. Defaults to the notifications topic."
+  description = "SNS topic for the alarms (dead-letter queues, age of the oldest queued message, Lambda errors and throttles). Defaults to the notifications topic."
   type        = string
   default     = null
 
@@ -401,6 +412,12 @@ variable "notification_http_endpoints" {
   }
 }
 
+variable "allow_plain_http_notification_endpoints" {
+  description = "Accept http:// (unencrypted) notification_http_endpoints. Off: every notification carries a whole finding; only for endpoints on a trusted network (the sandbox's local mailbox)."
+  type        = bool
+  default     = false
+}
+
 variable "notify_min_severity" {
   description = "Findings below this severity are not published at all (NOTIFY_MIN_SEVERITY)."
   type        = string
@@ -462,24 +479,24 @@ variable "lambda_memory_size" {
 }
 
 variable "send_findings_reserved_concurrency" {
-  description = "Reserved concurrency of send-findings: caps the describe calls into member accounts and the writes to OpenSearch."
+  description = "Reserved concurrency of send-findings: caps the describe calls into member accounts and the writes to OpenSearch. Also the maximum concurrency of its event source mapping, so batches are never throttled."
   type        = number
   default     = 10
 
   validation {
-    condition     = var.send_findings_reserved_concurrency >= 1
-    error_message = "send_findings_reserved_concurrency must be at least 1 (0 would stop the function)."
+    condition     = var.send_findings_reserved_concurrency >= 2 && var.send_findings_reserved_concurrency <= 1000
+    error_message = "send_findings_reserved_concurrency must be from 2 to 1000: it is also the event source mapping's maximum concurrency, which SQS allows from 2 to 1000."
   }
 }
 
 variable "notify_findings_reserved_concurrency" {
-  description = "Reserved concurrency of notify-findings."
+  description = "Reserved concurrency of notify-findings; also the maximum concurrency of its event source mapping."
   type        = number
   default     = 5
 
   validation {
-    condition     = var.notify_findings_reserved_concurrency >= 1
-    error_message = "notify_findings_reserved_concurrency must be at least 1 (0 would stop the function)."
+    condition     = var.notify_findings_reserved_concurrency >= 2 && var.notify_findings_reserved_concurrency <= 1000
+    error_message = "notify_findings_reserved_concurrency must be from 2 to 1000: it is also the event source mapping's maximum concurrency, which SQS allows from 2 to 1000."
   }
 }
 

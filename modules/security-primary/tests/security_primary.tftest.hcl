@@ -25,6 +25,7 @@ variables {
   opensearch_endpoint             = "https://search-findings.us-east-1.es.amazonaws.com"
   opensearch_arn                  = "arn:aws:es:us-east-1:111111111111:domain/findings"
   enable_security_hub             = true
+  eventbridge_rule_arns           = ["arn:aws:events:us-east-1:111111111111:rule/ilsptest-inspector2-findings"]
   tags                            = { Suite = "security-primary" }
 
   notification_emails = [
@@ -65,6 +66,55 @@ run "complete" {
 
   assert {
     condition = alltrue([for k, q in aws_sqs_queue.this :
+      one([for s in jsondecode(q.policy).Statement : s.Condition if s.Sid == "OurEventBridgeRulesOnly"]) == {
+        ArnLike      = { "aws:SourceArn" = "arn:aws:events:us-east-1:111111111111:rule/ilsptest-inspector2-findings" }
+        StringEquals = { "aws:SourceAccount" = "111111111111" }
+      }
+      ]) && one([for s in jsondecode(aws_kms_key.this[0].policy).Statement : s.Condition if s.Sid == "EventBridgeRulesSendToQueues"]) == {
+      ArnLike      = { "aws:SourceArn" = "arn:aws:events:us-east-1:111111111111:rule/ilsptest-inspector2-findings" }
+      StringEquals = { "aws:SourceAccount" = "111111111111" }
+    }
+    error_message = "EventBridge may send (and use the key) for the given rules of their own account only"
+  }
+
+  assert {
+    condition = alltrue([for k, q in aws_sqs_queue.dlq :
+      jsondecode(q.policy).Statement == [{
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Action    = "sqs:*"
+        Resource  = q.arn
+        Principal = "*"
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      }]
+    ])
+    error_message = "each DLQ refuses requests without TLS"
+  }
+
+  assert {
+    condition = (aws_lambda_event_source_mapping.this["send"].scaling_config[0].maximum_concurrency == aws_lambda_function.send[0].reserved_concurrent_executions
+    && aws_lambda_event_source_mapping.this["notify"].scaling_config[0].maximum_concurrency == aws_lambda_function.notify[0].reserved_concurrent_executions)
+    error_message = "each event source mapping runs at most as many batches as its function's reserved concurrency"
+  }
+
+  assert {
+    condition = (
+      toset([for a in aws_cloudwatch_metric_alarm.queue_age : "${a.dimensions.QueueName} ${a.metric_name} ${a.threshold}"]) == toset([
+        "ilsptest-send-findings ApproximateAgeOfOldestMessage 1800",
+        "ilsptest-notify-findings ApproximateAgeOfOldestMessage 1800",
+      ])
+      && toset([for a in aws_cloudwatch_metric_alarm.lambda : "${a.dimensions.FunctionName} ${a.metric_name}"]) == toset([
+        "ilsptest-send-findings Errors", "ilsptest-send-findings Throttles",
+        "ilsptest-notify-findings Errors", "ilsptest-notify-findings Throttles",
+      ])
+      && alltrue([for a in concat(values(aws_cloudwatch_metric_alarm.dlq), values(aws_cloudwatch_metric_alarm.queue_age), values(aws_cloudwatch_metric_alarm.lambda)) :
+      a.alarm_actions == toset([aws_sns_topic.notifications[0].arn]) && startswith(a.alarm_name, "ilsptest-")])
+    )
+    error_message = "alarms on both DLQs, the age of each queue's oldest message, and each function's errors and throttles, all to the alarm topic (whose policy admits ilsptest-* alarms)"
+  }
+
+  assert {
+    condition = alltrue([for k, q in aws_sqs_queue.this :
       jsondecode(q.policy).Statement[0] == {
         Sid       = "OurRegionalTopicsOnly"
         Effect    = "Allow"
@@ -82,10 +132,10 @@ run "complete" {
 
   assert {
     condition = alltrue([for q in aws_sqs_queue.this :
-      length(jsondecode(q.policy).Statement) == 2 && jsondecode(q.policy).Statement[1].Effect == "Deny" &&
-      jsondecode(q.policy).Statement[1].Condition == { Bool = { "aws:SecureTransport" = "false" } }
+      length(jsondecode(q.policy).Statement) == 3 && jsondecode(q.policy).Statement[2].Effect == "Deny" &&
+      jsondecode(q.policy).Statement[2].Condition == { Bool = { "aws:SecureTransport" = "false" } }
     ])
-    error_message = "the queues refuse requests without TLS, and allow nothing else"
+    error_message = "the queues refuse requests without TLS, and allow nothing but the topics and the rules"
   }
 
   assert {
@@ -105,7 +155,7 @@ run "complete" {
   assert {
     condition = [for s in jsondecode(aws_kms_key.this[0].policy).Statement : s.Sid] == [
       "AccountAdministers", "RegionalTopicsDeliverToQueues", "InspectorClassicPublishesThroughSns",
-      "AlarmsPublishToNotifications", "LambdaLogGroups", "LambdaRolesThroughServices",
+      "EventBridgeRulesSendToQueues", "AlarmsPublishToNotifications", "LambdaLogGroups", "LambdaRolesThroughServices",
     ]
     error_message = "the key policy has exactly the expected statements: ${aws_kms_key.this[0].policy}"
   }
@@ -283,6 +333,15 @@ run "complete" {
   }
 
   assert {
+    condition = alltrue([for p in [aws_iam_role_policy.send[0], aws_iam_role_policy.notify[0]] :
+      toset(one([for s in jsondecode(p.policy).Statement : s.Condition.StringEquals["kms:ViaService"] if s.Sid == "Key"])) == toset([
+        "lambda.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com",
+        "sns.us-east-1.amazonaws.com", "dynamodb.us-east-1.amazonaws.com",
+    ])])
+    error_message = "the roles use the key only through the services, as the key policy says (its account-root statement would otherwise let an unconditioned grant bypass that)"
+  }
+
+  assert {
     condition     = output.send_findings_role_arn == "arn:aws:iam::111111111111:role/ilsptest-send-findings" && output.notify_findings_role_arn == "arn:aws:iam::111111111111:role/ilsptest-notify-findings"
     error_message = "role ARN outputs (member-account's central_role_arns)"
   }
@@ -406,10 +465,51 @@ run "rejects_bad_inputs" {
     notification_emails   = [{ endpoint = "not-an-address", min_severity = "URGENT", filter_policy = "[1]" }]
     opensearch_endpoint   = "http://plain.example.com/path"
     log_retention_in_days = 42
+    eventbridge_rule_arns = ["arn:aws:events:*:*:rule/ilsptest-inspector2-findings"]
   }
 
   expect_failures = [
     var.regions, var.member_account_ids, var.notify_min_severity, var.notification_emails,
-    var.opensearch_endpoint, var.log_retention_in_days,
+    var.opensearch_endpoint, var.log_retention_in_days, var.eventbridge_rule_arns,
   ]
+}
+
+# Failed messages keep their first enqueue time in the DLQ: retention as long as the DLQ's
+# would let them expire on arrival. Reserved concurrency 1 cannot cap the mapping (2-1000).
+run "rejects_a_queue_retention_the_dlq_cannot_outlast" {
+  command   = plan
+  state_key = "bad"
+
+  variables {
+    message_retention_seconds          = 1209600
+    send_findings_reserved_concurrency = 1
+  }
+
+  expect_failures = [var.message_retention_seconds, var.send_findings_reserved_concurrency]
+}
+
+run "plain_http_subscribers_need_the_opt_in" {
+  command   = plan
+  state_key = "bad"
+
+  variables {
+    notification_http_endpoints = [{ endpoint = "http://tickets.internal/inspector" }]
+  }
+
+  expect_failures = [aws_sns_topic_subscription.notifications]
+}
+
+run "plain_http_subscribers_with_the_opt_in" {
+  command   = plan
+  state_key = "http"
+
+  variables {
+    notification_http_endpoints             = [{ endpoint = "http://tickets.internal/inspector" }]
+    allow_plain_http_notification_endpoints = true
+  }
+
+  assert {
+    condition     = aws_sns_topic_subscription.notifications["http http://tickets.internal/inspector"].protocol == "http"
+    error_message = "with the opt-in, a plain HTTP endpoint is subscribed"
+  }
 }
