@@ -42,6 +42,24 @@ data "aws_iam_policy_document" "attach_dlq" {
       values   = [aws_cloudwatch_event_rule.attach[0].arn]
     }
   }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.attach_dlq[0].arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
 }
 
 resource "aws_sqs_queue_policy" "attach_dlq" {
@@ -49,6 +67,33 @@ resource "aws_sqs_queue_policy" "attach_dlq" {
 
   queue_url = aws_sqs_queue.attach_dlq[0].id
   policy    = data.aws_iam_policy_document.attach_dlq[0].json
+}
+
+# A template that auto-attach failed to subscribe sends its findings nowhere: say so.
+resource "aws_cloudwatch_metric_alarm" "attach_dlq" {
+  count = local.attach && coalesce(var.create_dlq_alarm, var.alarm_topic_arn != null) ? 1 : 0
+
+  alarm_name          = "${local.attach_name}-dlq-not-empty"
+  alarm_description   = "attach-template could not subscribe an assessment template created outside Terraform in ${data.aws_region.current.name}: its findings reach no central topic. Each message in ${local.attach_name}-dlq names the template and the error."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.attach_dlq[0].name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [var.alarm_topic_arn]
+  ok_actions          = [var.alarm_topic_arn]
+  tags                = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.alarm_topic_arn != null
+      error_message = "create_dlq_alarm = true needs alarm_topic_arn."
+    }
+  }
 }
 
 resource "aws_cloudwatch_log_group" "attach" {

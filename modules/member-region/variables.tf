@@ -240,6 +240,23 @@ variable "dlq_message_retention_seconds" {
   }
 }
 
+variable "alarm_topic_arn" {
+  description = "SNS topic of this account and region for an alarm on auto-attach's dead-letter queue. Null: no alarm."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[a-zA-Z0-9_-]{1,256}$", var.alarm_topic_arn))
+    error_message = "alarm_topic_arn must be an SNS topic ARN."
+  }
+}
+
+variable "create_dlq_alarm" {
+  description = "Whether to create the auto-attach dead-letter queue alarm. Null: when auto_attach is on and alarm_topic_arn is given. Set true when alarm_topic_arn comes from a resource of the same configuration (known only after apply)."
+  type        = bool
+  default     = null
+}
+
 variable "permissions_boundary" {
   description = "ARN of the permissions boundary policy for the attach-template Lambda role."
   type        = string

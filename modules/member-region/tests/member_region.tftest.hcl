@@ -260,6 +260,41 @@ run "auto_attach" {
     condition     = jsondecode(aws_sqs_queue_policy.attach_dlq[0].policy).Statement[0].Condition.ArnEquals["aws:SourceArn"] == aws_cloudwatch_event_rule.attach[0].arn
     error_message = "only the rule may send to the DLQ"
   }
+
+  assert {
+    condition = jsondecode(aws_sqs_queue_policy.attach_dlq[0].policy).Statement[1] == {
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Action    = "sqs:*"
+      Resource  = aws_sqs_queue.attach_dlq[0].arn
+      Principal = "*"
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }
+    error_message = "the DLQ refuses requests without TLS"
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.attach_dlq) == 0
+    error_message = "no alarm without an alarm topic"
+  }
+}
+
+run "auto_attach_alarm" {
+  command = plan
+
+  variables {
+    scheduler_role_arn  = run.member_account.scheduler_role_arn
+    auto_attach         = true
+    attach_template_zip = "./tests/fixtures/stub-bootstrap.zip"
+    alarm_topic_arn     = "arn:aws:sns:us-east-1:666666666666:landing-zone-alarms"
+  }
+
+  assert {
+    condition = (aws_cloudwatch_metric_alarm.attach_dlq[0].dimensions.QueueName == "ilmrtest-attach-template-dlq"
+      && aws_cloudwatch_metric_alarm.attach_dlq[0].alarm_actions == toset([var.alarm_topic_arn])
+    && aws_cloudwatch_metric_alarm.attach_dlq[0].threshold == 0)
+    error_message = "a message in the auto-attach DLQ alarms to the given topic"
+  }
 }
 
 run "customer_managed_key" {
