@@ -31,7 +31,7 @@ test-sandbox: setup ## The sandbox end to end: Inspector v2 (make sandbox twice:
 zips: setup ## Release Lambda zips (cargo lambda, provided.al2023 x86_64) into dist/lambda/, the modules' defaults
 	@scripts/lambda-zips.sh release
 
-lint: setup ## cargo fmt --check, clippy -D warnings, terraform fmt -check
+lint: setup ## cargo fmt --check, clippy -D warnings, cargo check of the fuzz targets, terraform fmt -check
 	@scripts/lint.sh
 
 provider: setup ## Build terraform-provider-inspectorlink (release) and install it into .terraform-mirror/
