@@ -64,15 +64,26 @@ example_copy() {
   export TF_CLI_CONFIG_FILE="$work/terraform.rc"
 }
 
-# Prints a JSON object with send_findings_zip / notify_findings_zip: the release zips of
-# `make zips` (dist/lambda/), else the test zips of `make test-modules`
-# (dist/test-lambda/), else a stub zip in $1 (the local AWS stores Lambda code but never
-# runs it); says on stderr which.
-example_zips() {
-  local work=$1 name sep='' out='{'
+# Prints a JSON object with send_findings_zip / notify_findings_zip: the debug zips of
+# `scripts/lambda-zips.sh test` (dist/test-lambda/), else the release zips of `make zips`
+# (dist/lambda/), else a stub zip in $1 (for roots whose Lambdas the local AWS only stores);
+# with `release`, the release zips or an error. Says on stderr which.
+example_zips() { # <work dir> [release]
+  local work=$1 kind=${2:-test} name sep='' out='{'
   for name in send-findings notify-findings; do
-    local zip="$PWD/dist/lambda/$name.zip"
-    [ -f "$zip" ] || zip="$PWD/dist/test-lambda/$name.zip"
+    local zip
+    if [ "$kind" = release ]; then
+      # Measured code: exactly what this run's `make zips` built.
+      zip="$PWD/dist/lambda/$name.zip"
+      [ -f "$zip" ] || {
+        echo "example_zips: no $zip; build the release zips first (make zips)" >&2
+        return 1
+      }
+    else
+      # The debug zips this run built, never release zips an earlier `make zips` left.
+      zip="$PWD/dist/test-lambda/$name.zip"
+      [ -f "$zip" ] || zip="$PWD/dist/lambda/$name.zip"
+    fi
     if [ ! -f "$zip" ]; then
       zip="$work/stub-$name.zip"
       .venv/bin/python - "$zip" <<'PY'

@@ -111,7 +111,7 @@ mailbox_down() {
 configure() {
   example_copy "$work"
   local zips
-  zips=$(example_zips "$work")
+  if [ "$mode" = bench ]; then zips=$(example_zips "$work" release); else zips=$(example_zips "$work"); fi
   # Inspector v2, from the second complete run on: show the lifecycle.
   local show_lifecycle=false
   if [ -f "$state/completed-run" ]; then show_lifecycle=true; fi
@@ -182,8 +182,7 @@ report() {
 
 deploy() { # configure's arguments
   if [ "$mode" = bench ]; then
-    # Measured code is release code: the zips `make zips` builds (cargo lambda), which
-    # example_zips prefers to the debug test zips.
+    # Measured code is release code: the zips `make zips` builds (cargo lambda).
     phase "build: release Lambda zips (cargo lambda)" scripts/lambda-zips.sh release
   fi
   phase "build: Lambda zips and the provider (debug)" scripts/lambda-zips.sh test
