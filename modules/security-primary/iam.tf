@@ -141,7 +141,7 @@ data "aws_iam_policy_document" "notify" {
   statement {
     sid       = "DedupeTable"
     effect    = "Allow"
-    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
     resources = [local.table_arn]
   }
 }

@@ -423,7 +423,7 @@ async fn the_dedupe_table_keys_claims_by_finding_and_state() {
         .await
         .unwrap_err();
     assert!(
-        err.contains(&format!("missing-{suffix}")) && err.contains("dynamodb:PutItem"),
+        err.contains(&format!("missing-{suffix}")) && err.contains("dynamodb:GetItem, PutItem"),
         "{err}"
     );
 }
@@ -503,4 +503,62 @@ async fn an_inspector_v2_closure_is_announced_once_more_and_only_once() {
         .as_str()
         .unwrap()
         .starts_with("CLOSED: this "));
+}
+
+/// The documented event's finding in `status` at `updated_at` (Inspector's time format).
+fn v2_state(status: &str, updated_at: &str) -> String {
+    let (_, closed) = v2_states();
+    let mut event: Value = serde_json::from_str(&closed).unwrap();
+    event["detail"]["status"] = status.into();
+    event["detail"]["updatedAt"] = updated_at.into();
+    event.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_finding_that_reopens_is_announced_again_and_older_states_stay_silent() {
+    let n = Notifications::new("INFORMATIONAL").await;
+    let announce = |id: &str, body: String| {
+        let records = vec![Record {
+            message_id: id.to_owned(),
+            body,
+        }];
+        async { n.notify.process(records, Deadline::NONE).await }
+    };
+    let active = || v2_state("ACTIVE", "Wed Sep 04 16:59:44.356 UTC 2024");
+    let closed = || v2_state("CLOSED", "Wed Sep 04 17:00:36.951 UTC 2024");
+    let reopened = || v2_state("ACTIVE", "Thu Sep 12 08:15:00.000 UTC 2024");
+
+    let mut announced = Vec::new();
+    for (id, body) in [("a", active()), ("c", closed()), ("r", reopened())] {
+        let outcome = announce(id, body).await;
+        assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+        assert_eq!(outcome.published.len(), 1, "{id}: {outcome:?}");
+        announced.push(outcome.published[0].status);
+    }
+    assert_eq!(announced, [Status::Active, Status::Closed, Status::Active]);
+
+    // Older states (redelivered, or late), and the same status with newer details: silent.
+    for (id, body) in [
+        ("a-again", active()),
+        ("c-again", closed()),
+        ("r-again", reopened()),
+        (
+            "rescanned",
+            v2_state("ACTIVE", "Fri Sep 13 09:00:00.000 UTC 2024"),
+        ),
+    ] {
+        let outcome = announce(id, body).await;
+        assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+        assert_eq!(
+            (outcome.published.len(), outcome.duplicates),
+            (0, 1),
+            "{id}: {outcome:?}"
+        );
+    }
+    // The closure after the rescan is news again.
+    let closed_again = announce("c2", v2_state("CLOSED", "Sat Sep 14 10:00:00.000 UTC 2024")).await;
+    assert_eq!(closed_again.published.len(), 1, "{closed_again:?}");
+
+    let mail = LocalAws::shared().mailbox(&n.email);
+    assert_eq!(mail.len(), 4, "{mail:#?}");
 }

@@ -327,7 +327,7 @@ run "complete" {
       Key                  = [["kms:GenerateDataKey", "kms:Decrypt"], aws_kms_key.this[0].arn]
       MemberReadRoles      = ["sts:AssumeRole", ["arn:aws:iam::333333333333:role/ilsptest-read", "arn:aws:iam::222222222222:role/ilsptest-read"]]
       PublishNotifications = ["sns:Publish", "arn:aws:sns:us-east-1:111111111111:ilsptest-notifications"]
-      DedupeTable          = [["dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], "arn:aws:dynamodb:us-east-1:111111111111:table/ilsptest-notify-dedupe"]
+      DedupeTable          = [["dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"], "arn:aws:dynamodb:us-east-1:111111111111:table/ilsptest-notify-dedupe"]
     }
     error_message = "notify-findings' role: exactly its log group, queue, key, member roles, topic and table: ${aws_iam_role_policy.notify[0].policy}"
   }

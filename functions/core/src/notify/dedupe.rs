@@ -1,5 +1,8 @@
-//! "Exactly one notification per finding and state": a DynamoDB record per (finding id,
-//! status), claimed with a conditional write before publishing and confirmed after.
+//! "Exactly one notification per finding and state change": a DynamoDB record per
+//! announcement (finding id, status and the state's version), claimed with a conditional
+//! write before publishing and confirmed after; and a record per finding of the newest state
+//! announced, so that a newer state with the same status (rescanned details) stays silent, an
+//! older one (out of order, redelivered) too, and a finding that reopens is announced again.
 //!
 //! A claim that is never confirmed (the function died between claim and publish) expires
 //! at the deadline of the invocation that made it (Lambda has ended that invocation by
@@ -12,12 +15,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use aws_smithy_types::error::display::DisplayErrorContext;
 use tracing::instrument;
 
 use crate::deadline::Deadline;
-use crate::finding::Status;
+use crate::finding::{Finding, Status};
 
 /// The lease of a claim made without a deadline: longer than a Lambda can run (15 minutes).
 pub const CLAIM_LEASE: Duration = Duration::from_secs(16 * 60);
@@ -44,8 +48,44 @@ pub struct DedupeTable {
 
 /// The record's key: one per finding and state.
 pub fn record_key(finding_id: &str, status: Status) -> String {
+    format!("{finding_id}#{}", status_name(status))
+}
+
+/// The claim's key for announcing `finding` in its state: per finding, status and version
+/// (a reopened finding's ACTIVE is another announcement than its first ACTIVE).
+pub fn announcement_key(finding: &Finding) -> String {
+    let key = record_key(&finding.id, finding.status);
+    match finding.version() {
+        Some(version) => format!("{key}#{version}"),
+        None => key,
+    }
+}
+
+fn status_name(status: Status) -> String {
     let status = serde_json::to_value(status).expect("a Status always serialises");
-    format!("{finding_id}#{}", status.as_str().unwrap_or_default())
+    status.as_str().unwrap_or_default().to_owned()
+}
+
+/// The key of a finding's newest announced state.
+fn latest_key(finding_id: &str) -> String {
+    format!("{finding_id}#latest")
+}
+
+/// The newest state of a finding that was announced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announced {
+    pub status: String,
+    pub version: i64,
+}
+
+/// Whether announcing `finding` would tell anything new after `latest` was announced.
+pub fn is_news(finding: &Finding, latest: Option<&Announced>) -> bool {
+    match (finding.version(), latest) {
+        (Some(version), Some(latest)) => {
+            version > latest.version && status_name(finding.status) != latest.status
+        }
+        _ => true,
+    }
 }
 
 fn now() -> Duration {
@@ -154,9 +194,65 @@ impl DedupeTable {
             .map_err(|err| self.error("releasing", key, &err))
     }
 
+    /// The newest state of the finding announced so far, if any.
+    #[instrument(skip(self))]
+    pub async fn latest(&self, finding_id: &str) -> Result<Option<Announced>, String> {
+        let key = latest_key(finding_id);
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(key.clone()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| self.error("reading", &key, &err))?
+            .item;
+        Ok(item.and_then(|item| {
+            Some(Announced {
+                status: item.get("status")?.as_s().ok()?.clone(),
+                version: item.get("version")?.as_n().ok()?.parse().ok()?,
+            })
+        }))
+    }
+
+    /// Records the finding's state as announced, unless a newer one is recorded already.
+    #[instrument(skip(self, finding), fields(finding_id = %finding.id))]
+    pub async fn record_latest(&self, finding: &Finding) -> Result<(), String> {
+        let Some(version) = finding.version() else {
+            return Ok(());
+        };
+        let key = latest_key(&finding.id);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(key.clone()))
+            .update_expression("SET #status = :status, version = :version, expires_at = :expires")
+            .condition_expression("attribute_not_exists(pk) OR version < :version")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":status", AttributeValue::S(status_name(finding.status)))
+            .expression_attribute_values(":version", AttributeValue::N(version.to_string()))
+            .expression_attribute_values(":expires", number(now() + self.ttl))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(err))
+                if matches!(
+                    err.err(),
+                    UpdateItemError::ConditionalCheckFailedException(_)
+                ) =>
+            {
+                Ok(()) // a newer state is recorded
+            }
+            Err(err) => Err(self.error("recording", &key, &err)),
+        }
+    }
+
     fn error(&self, doing: &str, key: &str, err: &dyn std::error::Error) -> String {
         format!(
-            "{doing} the notification record {key} in DynamoDB table {}: {}; the function's role needs dynamodb:PutItem, UpdateItem and DeleteItem on it",
+            "{doing} the notification record {key} in DynamoDB table {}: {}; the function's role needs dynamodb:GetItem, PutItem, UpdateItem and DeleteItem on it",
             self.table,
             DisplayErrorContext(err)
         )
