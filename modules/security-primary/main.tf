@@ -27,8 +27,8 @@ locals {
   primary_topic_arn = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${var.name_prefix}-findings"
   # The accounts the rules belong to: EventBridge's deliveries carry aws:SourceAccount too.
   eventbridge_rule_accounts = distinct([for arn in var.eventbridge_rule_arns : split(":", arn)[4]])
-  alarm_arn_pattern = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name_prefix}-*"
-  log_group_pattern = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*"
+  alarm_arn_pattern         = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name_prefix}-*"
+  log_group_pattern         = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*"
 
   create_key  = var.create && (var.create_kms_key != null ? var.create_kms_key : var.kms_key_arn == null)
   kms_key_arn = local.create_key ? try(aws_kms_key.this[0].arn, null) : var.kms_key_arn
@@ -103,7 +103,7 @@ resource "aws_sqs_queue" "dlq" {
   name                      = "${each.value}-dlq"
   message_retention_seconds = 1209600
   kms_master_key_id         = local.kms_key_arn
-  policy                    = data.aws_iam_policy_document.dlq[each.key].json
+  policy                    = data.aws_iam_policy_document.tls_only["${each.key}-dlq"].json
   redrive_allow_policy = jsonencode({
     redrivePermission = "byQueue"
     sourceQueueArns   = [each.key == "send" ? local.send_queue_arn : local.notify_queue_arn]
@@ -128,6 +128,9 @@ resource "aws_sqs_queue" "this" {
 
 data "aws_iam_policy_document" "queue" {
   for_each = var.create ? { send = local.send_queue_arn, notify = local.notify_queue_arn } : {}
+
+  # The TLS-only statement comes last.
+  override_policy_documents = [data.aws_iam_policy_document.tls_only[each.key].json]
 
   statement {
     sid       = "OurRegionalTopicsOnly"
@@ -173,30 +176,17 @@ data "aws_iam_policy_document" "queue" {
       }
     }
   }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sqs:*"]
-    resources = [each.value]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
 }
 
-# The dead-letter queues take no message from any principal (SQS moves them), but are read
-# and redriven by people: TLS only, as for the queues.
-data "aws_iam_policy_document" "dlq" {
-  for_each = var.create ? { send = "${local.send_queue_arn}-dlq", notify = "${local.notify_queue_arn}-dlq" } : {}
+# Every queue, the dead-letter queues too (SQS moves messages there; people read and
+# redrive them): TLS only.
+data "aws_iam_policy_document" "tls_only" {
+  for_each = var.create ? {
+    send       = local.send_queue_arn
+    notify     = local.notify_queue_arn
+    send-dlq   = "${local.send_queue_arn}-dlq"
+    notify-dlq = "${local.notify_queue_arn}-dlq"
+  } : {}
 
   statement {
     sid       = "DenyInsecureTransport"
