@@ -12,6 +12,7 @@ mod provider;
 mod schema;
 mod service_account;
 mod sns_attachment;
+mod tcp_nodelay;
 
 fn main() -> std::process::ExitCode {
     // tf-provider appends a backtrace to every diagnostic when RUST_BACKTRACE is set, and
@@ -27,6 +28,11 @@ fn main() -> std::process::ExitCode {
             "terraform-provider-inspectorlink: a rustls crypto provider was already installed"
         );
         return std::process::ExitCode::FAILURE;
+    }
+    // tf-provider leaves Nagle's algorithm on for the connection Terraform calls over, which
+    // makes most calls wait ~40 ms for a delayed ACK (tcp_nodelay.rs says how this avoids it).
+    if let Err(err) = tcp_nodelay::set_before_terraform_connects() {
+        eprintln!("terraform-provider-inspectorlink: TCP_NODELAY not set, calls may wait ~40 ms each: {err}");
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

@@ -7,4 +7,5 @@ mod inspector2_cis_scan_configuration;
 mod inspector2_configuration;
 mod inspector2_coverage;
 mod release;
+mod transport;
 mod util;

@@ -1,6 +1,8 @@
 # The plan benchmark: N assessment templates (hashicorp/aws) each attached to one
 # security-account topic by an inspectorlink_sns_attachment, so one `terraform plan`
-# refreshes N resources of each provider side by side (scripts/bench-plan.py).
+# refreshes N resources of each provider side by side (scripts/bench-plan.py). An account
+# holds at most 500 templates: the first member account is here, and for N > 500 the script
+# adds the others (members.tf, each another module "member" with its own providers).
 
 terraform {
   required_version = ">= 1.6"
@@ -21,19 +23,18 @@ variable "name_suffix" {
   type        = string
 }
 
-variable "member_account_id" {
-  description = "Account of the templates (a fresh one per run: an account holds at most 500 templates)."
-  type        = string
+variable "member_account_ids" {
+  description = "Accounts of the templates, fresh ones per run; this file uses the first."
+  type        = list(string)
 }
 
-variable "resources_per_provider" {
-  description = "How many templates and how many attachments."
-  type        = number
-  default     = 100
+variable "resources_per_member" {
+  description = "How many templates, and as many attachments, in each of member_account_ids (at most 500)."
+  type        = list(number)
 }
 
 locals {
-  role = "arn:aws:iam::${var.member_account_id}:role/inspectorlink-test"
+  role = "arn:aws:iam::${var.member_account_ids[0]}:role/inspectorlink-test"
 }
 
 provider "aws" {
@@ -88,31 +89,17 @@ resource "aws_sns_topic_policy" "findings" {
   })
 }
 
-data "aws_inspector_rules_packages" "available" {
-  provider = aws.member
-}
+module "member" {
+  source = "./member"
+  providers = {
+    aws           = aws.member
+    inspectorlink = inspectorlink.member
+  }
 
-resource "aws_inspector_assessment_target" "all" {
-  provider = aws.member
-  name     = "bench-${var.name_suffix}"
-}
+  name      = "bench-${var.name_suffix}"
+  templates = var.resources_per_member[0]
+  topic_arn = aws_sns_topic.findings.arn
 
-resource "aws_inspector_assessment_template" "bench" {
-  count    = var.resources_per_provider
-  provider = aws.member
-
-  name               = "bench-${var.name_suffix}-${count.index}"
-  target_arn         = aws_inspector_assessment_target.all.arn
-  duration           = 3600
-  rules_package_arns = data.aws_inspector_rules_packages.available.arns
-}
-
-resource "inspectorlink_sns_attachment" "bench" {
-  count    = var.resources_per_provider
-  provider = inspectorlink.member
-
-  assessment_template_arn = aws_inspector_assessment_template.bench[count.index].arn
-  topic_arn               = aws_sns_topic.findings.arn
-
+  # Attachments only once the topic's policy lets Inspector publish.
   depends_on = [aws_sns_topic_policy.findings]
 }
