@@ -37,11 +37,10 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "localaws"))
-from botocore.exceptions import ClientError  # noqa: E402
-from localaws.accounts import Accounts  # noqa: E402
-from localaws.lambda_runner import Runner  # noqa: E402
-from localaws.schedules import fire  # noqa: E402
+from botocore.exceptions import ClientError
+from localaws.accounts import Accounts
+from localaws.lambda_runner import Runner
+from localaws.schedules import fire
 
 ENDPOINT = os.environ.get("AWS_ENDPOINT_URL") or sys.exit("sandbox.py: source the local AWS's env first (AWS_ENDPOINT_URL)")
 ACCOUNTS = Accounts(ENDPOINT)
