@@ -86,7 +86,7 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
         "notify_findings_zip": zip,
     }));
     tf.init().assert_success();
-    let _destroy = Destroy(&tf);
+    let _destroy = tf.destroy_on_drop();
     tf.apply().assert_success();
     let plan = tf.plan();
     assert_eq!(
@@ -253,17 +253,5 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
         let dlq = outputs["rules"][region]["dlq_url"].as_str().unwrap();
         let sqs = aws_sdk_sqs::Client::new(&aws.sdk_config(security_account, region).await);
         assert!(drain(&sqs, dlq).await.is_empty(), "{region}");
-    }
-}
-
-/// Destroys the example when the test ends, passed or not.
-struct Destroy<'a>(&'a test_support::Terraform);
-
-impl Drop for Destroy<'_> {
-    fn drop(&mut self) {
-        let destroyed = self.0.destroy();
-        if !std::thread::panicking() {
-            destroyed.assert_success();
-        }
     }
 }

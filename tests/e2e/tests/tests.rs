@@ -1,3 +1,4 @@
 //! End-to-end tests of the example roots on the local AWS (see the crate's README).
 
 mod sandbox;
+mod security_stack;

@@ -20,7 +20,7 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 
-pub use terraform::{Terraform, TerraformOutput};
+pub use terraform::{DestroyOnDrop, Terraform, TerraformOutput};
 
 /// The security account of every test estate.
 pub const SECURITY_ACCOUNT: &str = "111111111111";

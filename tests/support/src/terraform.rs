@@ -146,6 +146,12 @@ impl Terraform {
         self.run(&["destroy", "-no-color", "-input=false", "-auto-approve"])
     }
 
+    /// A guard that destroys what this working copy applied when it is dropped: at the
+    /// end of a test, passed or failed (a failed destroy fails a test that passed).
+    pub fn destroy_on_drop(&self) -> DestroyOnDrop<'_> {
+        DestroyOnDrop(self)
+    }
+
     /// The root's outputs, as `terraform output -json` gives them (name → value).
     pub fn outputs(&self) -> serde_json::Value {
         let out = self.run(&["output", "-json"]).assert_success();
@@ -154,6 +160,18 @@ impl Terraform {
         raw.into_iter()
             .map(|(name, output)| (name, output["value"].clone()))
             .collect()
+    }
+}
+
+/// See [`Terraform::destroy_on_drop`].
+pub struct DestroyOnDrop<'a>(&'a Terraform);
+
+impl Drop for DestroyOnDrop<'_> {
+    fn drop(&mut self) {
+        let destroyed = self.0.destroy();
+        if !std::thread::panicking() {
+            destroyed.assert_success();
+        }
     }
 }
 
