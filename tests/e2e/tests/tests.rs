@@ -1,4 +1,5 @@
 //! End-to-end tests of the example roots on the local AWS (see the crate's README).
 
+mod multi_account;
 mod sandbox;
 mod security_stack;
