@@ -25,7 +25,7 @@ test-example: setup ## examples/multi-account on the local AWS: apply, empty pla
 	@scripts/test-example.sh
 
 test-sandbox: setup ## The sandbox end to end: Inspector v2 (make sandbox twice: every finding once in S3, the index and the mailbox; closure, suppression; tests/e2e), then Classic (DLQ, redelivery, report in Chromium); each destroyed
-	@cargo test --quiet --workspace --test e2e -- --ignored --nocapture
+	@cargo test --quiet --workspace --test e2e sandbox -- --ignored --nocapture
 	@ENGINE=classic scripts/sandbox.sh test
 
 zips: setup ## Release Lambda zips (cargo lambda, provided.al2023 x86_64) into dist/lambda/, the modules' defaults
