@@ -6,7 +6,7 @@
 //! region. Also: examples/atlantis.yaml agrees with the per-stack layout beside it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use aws_sdk_inspector::types::{AssessmentRun, AssessmentRunState, InspectorEvent};
@@ -14,8 +14,8 @@ use aws_sdk_sts::error::ProvideErrorMetadata;
 use serde_json::{json, Value};
 use test_support::classic::{run_instances, TaggedTemplate};
 use test_support::{
-    install_provider, repo_root, unique_suffix, LocalAws, MEMBER_ACCOUNTS, REGIONS,
-    SECURITY_ACCOUNT,
+    install_provider, repo_root, target_debug_dir, unique_suffix, LocalAws, MEMBER_ACCOUNTS,
+    REGIONS, SECURITY_ACCOUNT,
 };
 
 /// An account the example does not list: its template may publish to the topics, but
@@ -55,13 +55,21 @@ async fn multi_account_plans_clean_keeps_unlisted_accounts_out_and_destroys_with
     {
         let _destroy = tf.destroy_on_drop();
         let started = Instant::now();
-        tf.apply().assert_success();
+        let applied = tf.apply().assert_success();
         let apply_seconds = started.elapsed().as_secs_f64();
         let plan = tf.plan();
         assert_eq!(
             plan.code, 0,
             "a plan right after apply must be empty:\n{plan}"
         );
+        // The example's own check blocks (checks.tf) warn instead of failing a command.
+        for output in [&applied, &plan] {
+            let text = format!("{}{}", output.stdout, output.stderr);
+            assert!(
+                !text.contains("Warning: Check block"),
+                "a check block of the example did not hold:\n{output}"
+            );
+        }
         let outputs = tf.outputs();
         read_role_refuses_other_security_sessions(&outputs, &external_id).await;
         let queues = central_queues(&outputs).await;
@@ -72,12 +80,10 @@ async fn multi_account_plans_clean_keeps_unlisted_accounts_out_and_destroys_with
     nothing_left(&prefix).await;
 }
 
-/// The debug build of the provider beside this test's own binary (`<target>/debug/deps/`):
-/// `cargo test --workspace` and scripts/test-example.sh build it.
+/// The debug build of the provider in this test's target directory: `cargo test
+/// --workspace` and scripts/test-example.sh build it.
 fn provider_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let debug = exe.parent().and_then(Path::parent).expect("<target>/debug");
-    let binary = debug.join("terraform-provider-inspectorlink");
+    let binary = target_debug_dir().join("terraform-provider-inspectorlink");
     assert!(
         binary.exists(),
         "{} is missing: build the workspace's binaries first (scripts/test-example.sh does)",

@@ -2,4 +2,5 @@
 
 mod multi_account;
 mod sandbox;
+mod sandbox_classic;
 mod security_stack;
