@@ -13,7 +13,7 @@
 #      applies it, expects a clean plan, runs Inspector through the topics, destroys it
 # (examples/inspector2 is applied, planned and destroyed by functions/core/tests/inspector2.rs,
 # which also routes events through it; examples/multi-account by tests/e2e, run by
-# scripts/test-example.sh.) This script asserts nothing itself: it runs and reports.
+# scripts/test-example.sh.) The checks are the tests'; this script runs them and reports.
 # Steps 5-6 run in three concurrent lanes (see `lanes` below): they mostly wait on the aws
 # provider's polling (an SQS queue or policy is re-read for ~30 s before it counts as
 # created), so one after the other they took 14 minutes.
