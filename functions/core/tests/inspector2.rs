@@ -53,10 +53,7 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
     let aws = LocalAws::shared();
     let suffix = unique_suffix();
     let tf = aws.terraform("examples/inspector2");
-    // The local AWS stores Lambda code without running it: any zip will do.
-    let zip = tf.dir().join("stand-in.zip");
-    std::fs::write(&zip, b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0").unwrap();
-    let zip = zip.to_str().unwrap();
+    let zip = tf.stand_in_zip();
     let email = format!("secops-{suffix}@example.com");
     // Accounts of the test's own: the local AWS's Inspector v2 scans what the enabled
     // accounts run, and the shared member accounts run other tests' instances, whose real
@@ -85,14 +82,7 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
         "send_findings_zip": zip,
         "notify_findings_zip": zip,
     }));
-    tf.init().assert_success();
-    let _destroy = tf.destroy_on_drop();
-    tf.apply().assert_success();
-    let plan = tf.plan();
-    assert_eq!(
-        plan.code, 0,
-        "a plan right after apply must be clean:\n{plan}"
-    );
+    let _deployed = tf.deploy();
     let outputs = tf.outputs();
     for region in REGIONS {
         assert_eq!(

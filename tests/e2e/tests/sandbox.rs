@@ -197,6 +197,24 @@ pub(crate) async fn stored(security: &str, bucket: &str) -> Vec<(String, Finding
     found
 }
 
+/// The sandbox's finding documents in S3 by finding ARN; fails if a finding is stored twice.
+pub(crate) async fn stored_once(
+    sandbox: &Sandbox,
+    outputs: &Value,
+    run: &str,
+) -> BTreeMap<String, Finding> {
+    let bucket = outputs["findings_bucket"].as_str().unwrap();
+    let mut by_arn: BTreeMap<String, Finding> = BTreeMap::new();
+    for (key, finding) in stored(&sandbox.security, bucket).await {
+        let arn = finding.finding_arn.clone();
+        assert!(
+            by_arn.insert(arn.clone(), finding).is_none(),
+            "{run}: {arn} is stored twice (again under {key})"
+        );
+    }
+    by_arn
+}
+
 /// (finding ARN, status) of every document of the sandbox's index, by document id.
 pub(crate) fn indexed(domain: &str) -> BTreeMap<String, (String, String)> {
     let described = LocalAws::shared().get(&format!("/_localaws/opensearch-admin/{domain}"));
@@ -253,23 +271,9 @@ async fn assert_pipeline_kept_up(sandbox: &Sandbox, run: &str) -> BTreeMap<Strin
     assert!(!reported.is_empty(), "{run}: Inspector v2 reported nothing");
 
     // In S3 exactly once, in the status Inspector reports now.
-    let documents = stored(
-        &sandbox.security,
-        outputs["findings_bucket"].as_str().unwrap(),
-    )
-    .await;
-    let mut by_arn: BTreeMap<String, Finding> = BTreeMap::new();
-    for (key, finding) in documents {
-        let arn = finding.finding_arn.clone();
-        assert!(
-            by_arn.insert(arn.clone(), finding).is_none(),
-            "{run}: {arn} is stored twice (again under {key})"
-        );
-    }
-    let stored_arns: BTreeSet<&String> = by_arn.keys().collect();
-    let reported_arns: BTreeSet<&String> = reported.keys().collect();
-    assert_eq!(
-        stored_arns, reported_arns,
+    let by_arn = stored_once(sandbox, &outputs, run).await;
+    assert!(
+        by_arn.keys().eq(reported.keys()),
         "{run}: S3 holds exactly the findings Inspector reports"
     );
     for (arn, (status, ..)) in &reported {

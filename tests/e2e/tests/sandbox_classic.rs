@@ -10,7 +10,6 @@
 //! numbers in S3.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -20,9 +19,9 @@ use aws_sdk_sqs::types::{
 use aws_sdk_sts::error::ProvideErrorMetadata;
 use inspectorlink_findings::{Finding, Severity};
 use serde_json::Value;
-use test_support::{target_debug_dir, LocalAws, REGIONS};
+use test_support::{chromium, target_debug_dir, LocalAws, REGIONS};
 
-use super::sandbox::{indexed, stored, Sandbox};
+use super::sandbox::{indexed, stored, stored_once, Sandbox};
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "deploys the Classic sandbox (minutes): make test-sandbox runs it"]
@@ -262,24 +261,12 @@ async fn assert_pipeline_kept_up(sandbox: &Sandbox, run: &str) -> usize {
     assert!(!produced.is_empty(), "{run}: the runs produced no finding");
 
     // Every finding Inspector produced is in S3 and in the index exactly once.
-    let documents = stored(
-        &sandbox.security,
-        outputs["findings_bucket"].as_str().unwrap(),
-    )
-    .await;
-    let mut by_arn: BTreeMap<String, Finding> = BTreeMap::new();
-    for (key, finding) in documents {
-        let arn = finding.finding_arn.clone();
-        assert!(
-            by_arn.insert(arn.clone(), finding).is_none(),
-            "{run}: {arn} is stored twice (again under {key})"
-        );
-    }
-    let stored_arns: BTreeSet<&String> = by_arn.keys().collect();
-    let produced_arns: BTreeSet<&String> = produced.keys().collect();
-    assert_eq!(
-        stored_arns, produced_arns,
-        "{run}: S3 holds exactly the findings Inspector produced"
+    let by_arn = stored_once(sandbox, &outputs, run).await;
+    assert!(
+        by_arn.keys().eq(produced.keys()),
+        "{run}: S3 holds exactly the findings Inspector produced ({} stored, {} produced)",
+        by_arn.len(),
+        produced.len()
     );
     let index = indexed(&format!("{}-findings", sandbox.prefix));
     let mut indexed_arns = BTreeSet::new();
@@ -485,7 +472,7 @@ async fn report_in_chromium_shows_s3(sandbox: &Sandbox) {
         .map(|(_, finding)| finding)
         .collect();
 
-    let dom = chromium(&["--dump-dom".into(), file_url(&report)]);
+    let dom = chromium::run(&["--dump-dom".into(), chromium::url(&report)]);
     assert!(!dom.contains("<script"), "a script element reached the DOM");
     let shown = shown_metrics(&dom);
     assert_eq!(
@@ -520,10 +507,10 @@ async fn report_in_chromium_shows_s3(sandbox: &Sandbox) {
     std::fs::create_dir_all(&artefacts).unwrap();
     for (name, width, height) in [("phone", 390, 3000), ("desktop", 1366, 2400)] {
         let path = artefacts.join(format!("sandbox-report-{name}.png"));
-        chromium(&[
+        chromium::run(&[
             format!("--screenshot={}", path.display()),
             format!("--window-size={width},{height}"),
-            file_url(&report),
+            chromium::url(&report),
         ]);
         let png = std::fs::read(&path).unwrap_or_default();
         assert!(
@@ -533,48 +520,6 @@ async fn report_in_chromium_shows_s3(sandbox: &Sandbox) {
         );
         println!("ok: screenshot ({name}, {width} px): {}", path.display());
     }
-}
-
-fn file_url(path: &Path) -> String {
-    format!("file://{}", path.canonicalize().unwrap().display())
-}
-
-/// Headless Chromium, a fresh profile, nothing that reaches for the network; its stdout.
-fn chromium(args: &[String]) -> String {
-    let binary = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|name| {
-            Command::new("which")
-                .arg(name)
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-        .expect("Chromium is not installed: run `make setup` (Debian package chromium)");
-    let profile = tempfile::tempdir().unwrap();
-    let output = Command::new(binary)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-extensions",
-            "--hide-scrollbars",
-            "--force-device-scale-factor=1",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(args)
-        .output()
-        .expect("running chromium");
-    assert!(
-        output.status.success(),
-        "chromium {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Every number the report shows, (data-metric, data-key) → value; the element's text must

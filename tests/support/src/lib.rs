@@ -4,6 +4,7 @@
 //!
 //! Accounts: account N is reached by `sts:AssumeRole` into `arn:aws:iam::N:role/<any>`.
 
+pub mod chromium;
 pub mod classic;
 pub mod http_capture;
 pub mod lambda_runtime;
@@ -20,7 +21,7 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 
-pub use terraform::{DestroyOnDrop, Terraform, TerraformOutput};
+pub use terraform::{Deployment, DestroyOnDrop, Terraform, TerraformOutput};
 
 /// The security account of every test estate.
 pub const SECURITY_ACCOUNT: &str = "111111111111";
