@@ -24,9 +24,8 @@ test-modules: setup ## Terraform modules and examples: fmt, checkov, validate, t
 test-example: setup ## examples/multi-account on the local AWS: apply, empty plan, unlisted account kept out, destroy
 	@scripts/test-example.sh
 
-test-sandbox: setup ## The sandbox end to end: Inspector v2 (make sandbox twice: every finding once in S3, the index and the mailbox; closure, suppression; tests/e2e), then Classic (DLQ, redelivery, report in Chromium); each destroyed
-	@cargo test --quiet --workspace --test e2e -- --ignored --nocapture
-	@ENGINE=classic scripts/sandbox.sh test
+test-sandbox: setup ## The sandbox end to end (tests/e2e): Inspector v2 (make sandbox twice: every finding once in S3, the index and the mailbox; closure, suppression), then Classic (rescan, redelivery, DLQ, report in Chromium); each destroyed
+	@cargo test --quiet --workspace --test e2e sandbox -- --ignored --nocapture --test-threads=1
 
 zips: setup ## Release Lambda zips (cargo lambda, provided.al2023 x86_64) into dist/lambda/, the modules' defaults
 	@scripts/lambda-zips.sh release

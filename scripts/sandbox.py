@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The steps of `make sandbox` that talk to the local AWS, and the end-to-end checks of Classic's test.
+"""The steps of `make sandbox` that talk to the local AWS: they set up, run and print;
+judging the outcome is the end-to-end tests' job (tests/e2e).
 
   sandbox.py push-images <outputs.json>        Inspector v2: push an image into each workload repository
   sandbox.py populate <outputs.json> --images N --instances M
@@ -10,17 +11,11 @@
   sandbox.py drain    <outputs.json> <logs> [--only send|notify]
                                                run the deployed Lambdas until the central queues are empty
   sandbox.py summary  <outputs.json> <state> [<report.html>]  print what the pipeline did
-  sandbox.py check    <outputs.json> <state> <external id>    assert the pipeline's guarantees
-  sandbox.py check-report <outputs.json> <report.html> <artefacts dir>
-                                               Chromium renders the report: its numbers are S3's; screenshots
-  sandbox.py poison   <outputs.json> <logs>    put an unparseable message on the send queue; it must reach the DLQ
-  sandbox.py snapshot  <outputs.json> <file>    save the messages waiting on the central queues
-  sandbox.py redeliver <outputs.json> <file>    put them on the queues again (SQS delivers at least once)
   sandbox.py set-findings-per-instance <n>     how many findings each tagged instance gets per run
 
 The engine is the one the outputs describe: examples/sandbox (Inspector v2, with `workloads`)
-or examples/sandbox-classic (with `assessment_template_arns`). The v2 sandbox's checks are
-a Rust test (tests/e2e); these Classic checks predate it.
+or examples/sandbox-classic (with `assessment_template_arns`). Both sandboxes' checks are
+Rust tests (tests/e2e: sandbox.rs, sandbox_classic.rs), which run these steps.
 <state> is the sandbox's directory (mailbox/, the OpenSearch domain name in opensearch-domain).
 Runs with the local AWS's env sourced (AWS_ENDPOINT_URL).
 """
@@ -37,17 +32,15 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "localaws"))
-from botocore.exceptions import ClientError  # noqa: E402
-from localaws.accounts import Accounts  # noqa: E402
-from localaws.lambda_runner import Runner  # noqa: E402
-from localaws.schedules import fire  # noqa: E402
+from botocore.exceptions import ClientError
+from localaws.accounts import Accounts
+from localaws.lambda_runner import Runner
+from localaws.schedules import fire
 
 ENDPOINT = os.environ.get("AWS_ENDPOINT_URL") or sys.exit("sandbox.py: source the local AWS's env first (AWS_ENDPOINT_URL)")
 ACCOUNTS = Accounts(ENDPOINT)
 SEVERITIES = ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 V2_SEVERITIES = ["UNTRIAGED", *SEVERITIES]  # ranked as the pipeline ranks them
-CLASSIC_SEVERITY = {"High": "HIGH", "Medium": "MEDIUM", "Low": "LOW", "Informational": "INFORMATIONAL", "Undefined": "INFORMATIONAL"}
 FINDINGS_PREFIX = "findings/"
 INDEX = "inspector-findings"
 
@@ -87,26 +80,6 @@ class Estate:
         with urllib.request.urlopen(f"{ENDPOINT}/_localaws/opensearch-admin/{domain}", timeout=30) as answer:
             described = json.loads(answer.read())
         return {doc_id: doc["_source"] for doc_id, doc in described["documents"].get(INDEX, {}).items()}
-
-    def emulator_findings(self) -> dict[str, dict]:
-        """Every finding the runs of the estate's templates produced, by ARN (ListFindings + DescribeFindings)."""
-        findings = {}
-        for account, region in self.member_regions():
-            inspector = ACCOUNTS.client("inspector", account, region)
-            template = self.templates[f"{account}/{region}"]
-            runs = [
-                arn
-                for page in inspector.get_paginator("list_assessment_runs").paginate(assessmentTemplateArns=[template])
-                for arn in page["assessmentRunArns"]
-            ]
-            if not runs:
-                continue
-            pages = inspector.get_paginator("list_findings").paginate(assessmentRunArns=runs)
-            arns = [arn for page in pages for arn in page["findingArns"]]
-            for start in range(0, len(arns), 10):
-                for finding in inspector.describe_findings(findingArns=arns[start : start + 10])["findings"]:
-                    findings[finding["arn"]] = finding
-        return findings
 
     def queue_url(self, kind: str) -> str:
         return self.outputs["queue_urls"][kind]
@@ -394,182 +367,6 @@ def summary_v2(estate: Estate, state: Path, report: str | None) -> None:
         print(f"Report: {_shown(Path(report))}")
 
 
-def check(estate: Estate, state: Path, external_id: str) -> None:
-    """The end-to-end guarantees (issue: make sandbox); each prints `ok: ...` or fails."""
-    produced = estate.emulator_findings()
-    documents = estate.documents()
-    indexed = estate.indexed(state)
-    assert produced, "the runs produced no finding: nothing to check"
-
-    # Every finding Inspector produced is in S3 and in the index exactly once.
-    per_arn = Counter(d["finding_arn"] for d in documents.values())
-    missing = set(produced) - set(per_arn)
-    assert not missing, f"{len(missing)} findings are not in S3, e.g. {sorted(missing)[:2]}"
-    doubled = {arn: n for arn, n in per_arn.items() if n > 1}
-    assert not doubled, f"findings stored more than once: {list(doubled.items())[:2]}"
-    extra = set(per_arn) - set(produced)
-    assert not extra, f"documents for findings Inspector never produced: {sorted(extra)[:2]}"
-    indexed_arns = Counter(d["finding_arn"] for d in indexed.values())
-    assert set(indexed_arns) == set(produced) and max(indexed_arns.values()) == 1, (
-        f"index: {len(indexed_arns)} findings, {sum(indexed_arns.values())} documents; expected {len(produced)} once each"
-    )
-    assert all(doc_id == d["id"] for doc_id, d in indexed.items()), "an index document's _id is not its finding id"
-    print(f"ok: all {len(produced)} findings Inspector produced are in S3 and in the index exactly once")
-
-    # Notifications only at or above the threshold (MEDIUM), one per finding.
-    wanted = {arn for arn, f in produced.items() if SEVERITIES.index(CLASSIC_SEVERITY[f["severity"]]) >= SEVERITIES.index("MEDIUM")}
-    notes = mailbox(state)
-    notified = Counter(n["finding"]["finding_arn"] for n in notes)
-    assert set(notified) == wanted, f"notified {len(notified)} findings, expected the {len(wanted)} at MEDIUM or above"
-    assert max(notified.values(), default=1) == 1, f"a finding was notified twice: {notified.most_common(1)}"
-    below = len(produced) - len(wanted)
-    print(f"ok: {len(notes)} notifications for the {len(wanted)} findings at MEDIUM or above; none for the {below} below")
-
-    # Untagged instances produce no finding.
-    untagged = {i for place in estate.outputs["instances"].values() for i in place["untagged"]}
-    tagged = {i for place in estate.outputs["instances"].values() for i in place["tagged"]}
-    assessed = {d["resource"]["id"] for d in documents.values()}
-    assert not assessed & untagged, f"untagged instances have findings: {sorted(assessed & untagged)}"
-    assert assessed <= tagged, f"findings for instances the sandbox did not create: {sorted(assessed - tagged)[:3]}"
-    print(f"ok: the {len(untagged)} untagged instances have no finding; findings cover {len(assessed)} of {len(tagged)} tagged ones")
-
-    # The member roles refuse the central Lambda role without the external id.
-    lambda_role = f"arn:aws:iam::{estate.security}:role/{estate.prefix}-send-findings"
-    keys = ACCOUNTS.service_credentials(lambda_role, "lambda.amazonaws.com", source_account=estate.security)
-    sts = ACCOUNTS.client_with(keys, "sts", estate.primary)
-    for account, role in estate.outputs["read_role_arns"].items():
-        try:
-            sts.assume_role(RoleArn=role, RoleSessionName="no-external-id")
-            raise AssertionError(f"{role} let the send-findings role in without an external id")
-        except ClientError as err:
-            assert err.response["Error"]["Code"] == "AccessDenied", err
-        try:
-            sts.assume_role(RoleArn=role, RoleSessionName="wrong-external-id", ExternalId=external_id + "-wrong")
-            raise AssertionError(f"{role} let the send-findings role in with a wrong external id")
-        except ClientError as err:
-            assert err.response["Error"]["Code"] == "AccessDenied", err
-        sts.assume_role(RoleArn=role, RoleSessionName="with-external-id", ExternalId=external_id)
-    print(f"ok: the {len(estate.outputs['read_role_arns'])} member read roles refuse send-findings without the right external id")
-
-
-def poison(estate: Estate, logs: Path) -> None:
-    """An unparseable message on the send queue ends in its DLQ, and the function logged why."""
-    sqs = estate.client("sqs")
-    body = '{"Type": "Notification", "Message": "this is not an Inspector notification"'
-    message_id = sqs.send_message(QueueUrl=estate.queue_url("send"), MessageBody=body)["MessageId"]
-    drain(estate, logs, "send", timeout=120)
-    dlq = estate.dlq_url("send")
-    seen = []
-    for _ in range(5):
-        seen += sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, AttributeNames=["All"], VisibilityTimeout=0).get("Messages", [])
-        if any(m["Body"] == body for m in seen):
-            break
-        time.sleep(0.5)
-    moved = [m for m in seen if m["Body"] == body]
-    assert moved, f"the poison message {message_id} is not in {dlq}"
-    receives = int(moved[0]["Attributes"]["ApproximateReceiveCount"])
-    log = (logs / f"{estate.prefix}-send-findings.log").read_text(errors="replace")
-    reasons = [line for line in log.splitlines() if message_id in line]
-    assert reasons, f"send-findings logged nothing about {message_id}"
-    print(f"ok: poison message {message_id} moved to the DLQ after {receives - 1} failed receives; send-findings logged: {reasons[-1][:300]}")
-
-
-CHROMIUM_FLAGS = [
-    # Headless, with a fresh profile and nothing that reaches for the network (closed here).
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-extensions", "--hide-scrollbars", "--force-device-scale-factor=1",
-]  # fmt: skip
-
-
-def chromium(args: list[str]) -> str:
-    import shutil
-    import subprocess
-    import tempfile
-
-    binary = next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome") if shutil.which(name)), None)
-    if binary is None:
-        sys.exit("sandbox.py: Chromium is not installed: run `make setup` (Debian packages chromium and chromium-driver)")
-    with tempfile.TemporaryDirectory() as profile:
-        done = subprocess.run(
-            [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=180
-        )
-    assert done.returncode == 0, f"chromium {args} failed: {done.stderr[-2000:]}"
-    return done.stdout
-
-
-def shown_metrics(dom: str) -> dict[tuple[str, str], int]:
-    """Every number the report shows: (data-metric, data-key) -> value; the text must equal data-value."""
-    import html
-    import re
-
-    shown = {}
-    pattern = r'<[a-z0-9]+[^>]*?data-metric="([^"]+)"(?: data-key="([^"]*)")? data-value="(\d+)"[^>]*>([^<]*)<'
-    for name, key, value, text in re.findall(pattern, dom):
-        assert text.replace(",", "") == value, f"{name} {key}: shows {text!r}, data-value {value}"
-        shown[(name, html.unescape(key))] = int(value)
-    return shown
-
-
-def check_report(estate: Estate, report: Path, artefacts: Path) -> None:
-    """The report of the sandbox's findings, rendered by headless Chromium, shows the numbers in S3."""
-    documents = list(estate.documents().values())
-    dom = chromium(["--dump-dom", report.resolve().as_uri()])
-    assert "<script" not in dom, "a script element reached the DOM"
-    shown = shown_metrics(dom)
-    assert shown.get(("total", "")) == len(documents), f"total: shows {shown.get(('total', ''))}, S3 has {len(documents)}"
-    for metric, field in (("severity-all", "severity"), ("account-all", "account_id"), ("region-all", "region")):
-        expected = Counter(d[field] for d in documents)
-        actual = {key: value for (name, key), value in shown.items() if name == metric and value}
-        assert actual == dict(expected), f"{metric}: shows {actual}, S3 has {dict(expected)}"
-    print(f"ok: Chromium shows the {len(documents)} findings in S3, by severity, account and region ({len(shown)} numbers)")
-    artefacts.mkdir(parents=True, exist_ok=True)
-    for name, width, height in (("phone", 390, 3000), ("desktop", 1366, 2400)):
-        path = artefacts / f"sandbox-report-{name}.png"
-        chromium([f"--screenshot={path}", f"--window-size={width},{height}", report.resolve().as_uri()])
-        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
-        print(f"ok: screenshot ({name}, {width} px): {_shown(path)}")
-
-
-def snapshot(estate: Estate, path: Path) -> None:
-    """Copies the bodies (and attributes) waiting on the send and notify queues to `path`."""
-    sqs = estate.client("sqs")
-    saved: dict[str, list[dict]] = {}
-    for kind in ("send", "notify"):
-        url = estate.queue_url(kind)
-        seen: dict[str, dict] = {}
-        handles = []
-        while True:
-            # Hidden while we look, so each is read once; made visible again below.
-            batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60, MessageAttributeNames=["All"])
-            messages = batch.get("Messages", [])
-            if not messages:
-                break
-            for message in messages:
-                seen[message["MessageId"]] = {"body": message["Body"], "attributes": message.get("MessageAttributes", {})}
-                handles.append(message["ReceiptHandle"])
-        for start in range(0, len(handles), 10):
-            entries = [{"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": 0} for i, h in enumerate(handles[start : start + 10])]
-            sqs.change_message_visibility_batch(QueueUrl=url, Entries=entries)
-        saved[kind] = list(seen.values())
-    path.write_text(json.dumps(saved))
-    print(", ".join(f"{kind}: {len(messages)} messages" for kind, messages in saved.items()) + f" saved to {path}")
-
-
-def redeliver(estate: Estate, path: Path) -> None:
-    """Puts the saved messages on their queues again: SQS delivers at least once."""
-    sqs = estate.client("sqs")
-    for kind, messages in json.loads(path.read_text()).items():
-        for start in range(0, len(messages), 10):
-            entries = [
-                {"Id": str(i), "MessageBody": m["body"], **({"MessageAttributes": m["attributes"]} if m["attributes"] else {})}
-                for i, m in enumerate(messages[start : start + 10])
-            ]
-            failed = sqs.send_message_batch(QueueUrl=estate.queue_url(kind), Entries=entries).get("Failed", [])
-            assert not failed, failed
-        print(f"{kind}: {len(messages)} messages delivered again")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -580,10 +377,6 @@ def main() -> None:
     pop.add_argument("--images", type=int, required=True)
     pop.add_argument("--instances", type=int, required=True)
     sub.add_parser("count").add_argument("outputs")
-    for name in ("snapshot", "redeliver"):
-        r = sub.add_parser(name)
-        r.add_argument("outputs")
-        r.add_argument("file", type=Path)
     d = sub.add_parser("drain")
     d.add_argument("outputs")
     d.add_argument("logs", type=Path)
@@ -593,17 +386,6 @@ def main() -> None:
     s.add_argument("outputs")
     s.add_argument("state", type=Path)
     s.add_argument("report", nargs="?")
-    c = sub.add_parser("check")
-    c.add_argument("outputs")
-    c.add_argument("state", type=Path)
-    c.add_argument("external_id")
-    r = sub.add_parser("check-report")
-    r.add_argument("outputs")
-    r.add_argument("report", type=Path)
-    r.add_argument("artefacts", type=Path)
-    p = sub.add_parser("poison")
-    p.add_argument("outputs")
-    p.add_argument("logs", type=Path)
     f = sub.add_parser("set-findings-per-instance")
     f.add_argument("count", type=int)
     args = parser.parse_args()
@@ -629,16 +411,6 @@ def main() -> None:
         drain(estate, args.logs, args.only, args.timeout)
     elif args.command == "summary":
         (summary_v2 if estate.v2 else summary)(estate, args.state, args.report)
-    elif args.command == "check":
-        check(estate, args.state, args.external_id)
-    elif args.command == "check-report":
-        check_report(estate, args.report, args.artefacts)
-    elif args.command == "poison":
-        poison(estate, args.logs)
-    elif args.command == "snapshot":
-        snapshot(estate, args.file)
-    elif args.command == "redeliver":
-        redeliver(estate, args.file)
 
 
 if __name__ == "__main__":

@@ -27,13 +27,9 @@
 # (a security account, two members x two regions, tagged and untagged EC2 instances)
 # applied, the scheduled assessment runs fired, the same pipeline.
 #
-#   ENGINE=classic scripts/sandbox.sh up|down   as above, for Classic.
-#   ENGINE=classic scripts/sandbox.sh test      `make test`'s Classic end-to-end test: up in a
-#                              directory of its own, the checks of scripts/sandbox.py (every
-#                              finding once in S3 and the index, threshold, redelivery,
-#                              re-scan, poison -> DLQ, untagged instances, external id), the
-#                              report in Chromium, destroy. Reuses a running local AWS and
-#                              leaves it running.
+#   ENGINE=classic scripts/sandbox.sh up|down|destroy   as above, for Classic (the
+#                              end-to-end test, tests/e2e/tests/sandbox_classic.rs, runs up,
+#                              then scans, redelivers and poisons, and ends with destroy).
 #   ENGINE=classic scripts/sandbox.sh bench     `make bench`: 1,000 findings (2 members x 2
 #                              regions x 1 tagged instance x 250) through SNS -> SQS ->
 #                              send-findings -> S3 + index, with the release zips (`make
@@ -47,8 +43,8 @@ source scripts/example-lib.sh
 
 mode=${1:-up}
 engine=${ENGINE:-v2}
-case "$engine/$mode" in v2/up | v2/down | v2/destroy | v2/bench | classic/up | classic/down | classic/destroy | classic/test | classic/bench) ;; *)
-  echo "usage: scripts/sandbox.sh up|down|destroy|bench (Inspector v2), or ENGINE=classic scripts/sandbox.sh up|down|destroy|test|bench" >&2
+case "$engine/$mode" in v2/up | v2/down | v2/destroy | v2/bench | classic/up | classic/down | classic/destroy | classic/bench) ;; *)
+  echo "usage: scripts/sandbox.sh up|down|destroy|bench (Inspector v2), or ENGINE=classic scripts/sandbox.sh up|down|destroy|bench" >&2
   exit 2
   ;;
 esac
@@ -72,8 +68,8 @@ domain="$prefix-findings"
 logs=$state/logs
 work=$state/work
 root=$work/examples/$root_name
-# test and bench start from nothing (a failed run keeps its directory for its logs).
-if [ "$mode" = test ] || [ "$mode" = bench ]; then rm -rf "$state"; fi
+# bench starts from nothing (a failed run keeps its directory for its logs).
+if [ "$mode" = bench ]; then rm -rf "$state"; fi
 mkdir -p "$logs"
 export PHASE_CLOCK_START=${PHASE_CLOCK_START:-$(date +%s)}
 tf() { terraform -chdir="$root" "$@"; }
@@ -153,8 +149,9 @@ else:
     values = {
         **common,
         "external_id": "$external_id",
-        # test and bench tag their instances with a value of their own: other estates' tagged
-        # instances in the same local AWS stay out of their assessment targets.
+        # bench tags its instances with a value of its own: other estates' tagged instances
+        # in the same local AWS stay out of its assessment targets (the end-to-end test
+        # runs in accounts of its own).
         **({} if "$mode" == "up" else {"scan_tag": {"key": "InspectorScan", "value": "$prefix"}}),
         "tagged_instances_per_region": int(sys.argv[3]),
         "untagged_instances_per_region": int(sys.argv[4]),
@@ -222,7 +219,7 @@ destroy() {
   fi
 }
 
-# test and bench: leave no estate behind, and stop a local AWS they started themselves.
+# bench: leave no estate behind, and stop a local AWS it started itself.
 localaws_was_running=false
 localaws status >/dev/null 2>&1 && localaws_was_running=true
 finish() {
@@ -296,28 +293,6 @@ classic/up)
   phase "stop the mailbox" mailbox_down
   rm -rf "$state"
   echo "sandbox: destroyed (the local AWS keeps running)"
-  ;;
-classic/test)
-  echo "sandbox end-to-end test (prefix $prefix): security $security, members $members, us-east-1 and us-west-2"
-  trap finish EXIT
-  deploy 1 1
-  phase "scan 1: fire the schedules" py scan "$state/outputs.json"
-  phase "save the queued messages (to deliver again)" py snapshot "$state/outputs.json" "$state/scan-1-messages.json"
-  phase "process: queues -> send-findings, notify-findings" py drain "$state/outputs.json" "$logs"
-  phase "check: S3, index, threshold, untagged, external id" py check "$state/outputs.json" "$state" "$external_id"
-  sed 's/^/    /' "$PHASE_LOG"
-  phase "deliver scan 1's messages again" py redeliver "$state/outputs.json" "$state/scan-1-messages.json"
-  phase "process the redelivery" py drain "$state/outputs.json" "$logs"
-  phase "check: nothing new after redelivery" py check "$state/outputs.json" "$state" "$external_id"
-  phase "scan 2: the same instances again" py scan "$state/outputs.json"
-  phase "process scan 2" py drain "$state/outputs.json" "$logs"
-  phase "check: no duplicates after a second scan" py check "$state/outputs.json" "$state" "$external_id"
-  phase "poison message -> DLQ, reason logged" py poison "$state/outputs.json" "$logs"
-  grep '^ok' "$PHASE_LOG" | sed 's/^/    /' 
-  phase "report: HTML from the findings in S3" report
-  artefacts="$(cargo_target_dir)/test-artefacts"
-  phase "report in Chromium: numbers = S3, screenshots" py check-report "$state/outputs.json" "$state/report.html" "$artefacts"
-  sed 's/^/    /' "$PHASE_LOG"
   ;;
 v2/bench)
   echo "pipeline benchmark on Inspector v2: about 5,000 findings from 4 members x 2 regions (prefix $prefix)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the Makefile's targets need: apt protobuf-compiler, jq and chromium (with
 # chromium-driver, for the report's browser test), the pinned Python requirements (moto,
-# boto3, pytest, cargo-lambda) in .venv, and checkov in .venv-checkov (its pins clash with
+# boto3, pytest, cargo-lambda) and the local AWS (tests/localaws, editable) in .venv, and checkov in .venv-checkov (its pins clash with
 # moto's). Quiet and quick when done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,13 +34,17 @@ if ((${#packages[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
+# The pinned requirements, then the local AWS itself (tests/localaws, a package) installed
+# editable: scripts and tests `import localaws` from anywhere, without sys.path edits. No
+# dependencies (requirements.txt pins them); its build backend is pinned in pyproject.toml.
 requirements=tests/localaws/requirements.txt
 stamp=.venv/.requirements.sha256
-want=$(sha256sum "$requirements" | cut -d' ' -f1)
+want=$(cat "$requirements" tests/localaws/pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "setup: installing $requirements into .venv"
+  echo "setup: installing $requirements and tests/localaws into .venv"
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r "$requirements"
+  .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -e tests/localaws
   echo "$want" >"$stamp"
 fi
 

@@ -24,13 +24,10 @@ import secrets
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from localaws import control  # noqa: E402
-from localaws.accounts import Accounts  # noqa: E402
-from localaws.inspector2 import catalogue  # noqa: E402
+from localaws import control
+from localaws.accounts import Accounts
+from localaws.inspector2 import catalogue
 
 REGION = "us-east-1"
 LINUX_AMI = "ami-1e749f67"

@@ -54,10 +54,7 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
     let aws = LocalAws::shared();
     let suffix = unique_suffix();
     let tf = aws.terraform("examples/inspector2");
-    // The local AWS stores Lambda code without running it: any zip will do.
-    let zip = tf.dir().join("stand-in.zip");
-    std::fs::write(&zip, b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0").unwrap();
-    let zip = zip.to_str().unwrap();
+    let zip = tf.stand_in_zip();
     let email = format!("secops-{suffix}@example.com");
     // Accounts of the test's own: the local AWS's Inspector v2 scans what the enabled
     // accounts run, and the shared member accounts run other tests' instances, whose real
@@ -86,14 +83,7 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
         "send_findings_zip": zip,
         "notify_findings_zip": zip,
     }));
-    tf.init().assert_success();
-    let _destroy = Destroy(&tf);
-    tf.apply().assert_success();
-    let plan = tf.plan();
-    assert_eq!(
-        plan.code, 0,
-        "a plan right after apply must be clean:\n{plan}"
-    );
+    let _deployed = tf.deploy();
     let outputs = tf.outputs();
     for region in REGIONS {
         assert_eq!(
@@ -258,17 +248,5 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
         let dlq = outputs["rules"][region]["dlq_url"].as_str().unwrap();
         let sqs = aws_sdk_sqs::Client::new(&aws.sdk_config(security_account, region).await);
         assert!(drain(&sqs, dlq).await.is_empty(), "{region}");
-    }
-}
-
-/// Destroys the example when the test ends, passed or not.
-struct Destroy<'a>(&'a test_support::Terraform);
-
-impl Drop for Destroy<'_> {
-    fn drop(&mut self) {
-        let destroyed = self.0.destroy();
-        if !std::thread::panicking() {
-            destroyed.assert_success();
-        }
     }
 }

@@ -12,24 +12,26 @@ use std::process::Command;
 
 use inspectorlink_findings::{Finding, Severity, Status};
 use serde_json::Value;
-use test_support::{repo_root, unique_account_id, unique_suffix, LocalAws, REGIONS};
+use test_support::{repo_command, unique_account_id, unique_suffix, LocalAws, REGIONS};
 
 /// notify_min_severity of examples/inspector2, which the sandbox keeps.
 const THRESHOLD: Severity = Severity::Medium;
 /// The CVE the second run suppresses (examples/sandbox/sandbox.tf).
 const ACCEPTED_RISK: &str = "CVE-2024-6119";
 
-/// One sandbox of the test's own: its directory, name prefix and accounts.
-struct Sandbox {
-    dir: PathBuf,
-    prefix: String,
-    security: String,
-    members: [String; 2],
+/// One sandbox of the test's own: its engine (`v2` or `classic`: examples/sandbox or
+/// examples/sandbox-classic), directory, name prefix and accounts.
+pub(crate) struct Sandbox {
+    pub engine: &'static str,
+    pub dir: PathBuf,
+    pub prefix: String,
+    pub security: String,
+    pub members: [String; 2],
     management: String,
 }
 
 impl Sandbox {
-    fn new() -> Sandbox {
+    pub fn new(engine: &'static str) -> Sandbox {
         LocalAws::shared(); // started (or reused) before the script looks for it
                             // Removed by `scripts/sandbox.sh destroy`, or kept with its logs when the test fails.
         let dir = tempfile::Builder::new()
@@ -38,8 +40,9 @@ impl Sandbox {
             .unwrap()
             .keep();
         Sandbox {
+            engine,
             dir,
-            prefix: format!("sbv2-{}", unique_suffix()),
+            prefix: format!("sb{engine}-{}", unique_suffix()),
             // Accounts of its own: the emulator scans whatever enabled accounts run, and
             // the shared member accounts run other tests' instances.
             security: unique_account_id("81"),
@@ -49,8 +52,8 @@ impl Sandbox {
     }
 
     /// Runs `scripts/sandbox.sh <mode>` (what `make sandbox` runs) and returns its output.
-    fn script(&self, mode: &str) -> String {
-        let output = sandbox_script(mode)
+    pub fn script(&self, mode: &str) -> String {
+        let output = sandbox_script(self.engine, mode)
             .env("SANDBOX_DIR", &self.dir)
             .env("SANDBOX_PREFIX", &self.prefix)
             .env("SANDBOX_SECURITY_ACCOUNT", &self.security)
@@ -71,7 +74,7 @@ impl Sandbox {
     }
 
     /// The root's outputs, as `terraform output -json` wrote them after the apply.
-    fn outputs(&self) -> Value {
+    pub fn outputs(&self) -> Value {
         let text = std::fs::read_to_string(self.dir.join("outputs.json")).unwrap();
         let outputs: BTreeMap<String, Value> = serde_json::from_str(&text).unwrap();
         outputs
@@ -81,7 +84,7 @@ impl Sandbox {
     }
 
     /// (finding ARN, status) of every notification the HTTP mailbox received.
-    fn notifications(&self) -> Vec<(String, String)> {
+    pub fn notifications(&self) -> Vec<(String, String)> {
         let mut found = vec![];
         for entry in std::fs::read_dir(self.dir.join("mailbox")).unwrap() {
             let path = entry.unwrap().path();
@@ -110,7 +113,7 @@ impl Drop for Sandbox {
             return;
         }
         // Leaves the local AWS running for the rest of the suite.
-        let destroyed = sandbox_script("destroy")
+        let destroyed = sandbox_script(self.engine, "destroy")
             .env("SANDBOX_DIR", &self.dir)
             .env("SANDBOX_PREFIX", &self.prefix)
             .status();
@@ -122,29 +125,11 @@ impl Drop for Sandbox {
     }
 }
 
-/// `scripts/sandbox.sh <mode>` with the environment the test was started with: less what
-/// cargo sets for a test process (CARGO_MANIFEST_DIR, CARGO_PKG_NAME, ...). The script
-/// builds the Lambdas with cargo, and build scripts (ring's, aws-lc-sys') rerun when those
-/// variables change, which would rebuild the AWS SDK here and again in the next phase.
-fn sandbox_script(mode: &str) -> Command {
-    let mut command = Command::new(repo_root().join("scripts/sandbox.sh"));
-    command.arg(mode).env("ENGINE", "v2");
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        let set_by_cargo = ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_BIN_EXE_"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
-            || [
-                "CARGO_CRATE_NAME",
-                "CARGO_PRIMARY_PACKAGE",
-                "CARGO_TARGET_TMPDIR",
-                "OUT_DIR",
-            ]
-            .contains(&name.as_ref());
-        if set_by_cargo {
-            command.env_remove(name.as_ref());
-        }
-    }
+/// `ENGINE=<engine> scripts/sandbox.sh <mode>`, without cargo's variables (see
+/// [`test_support::repo_command`]: the script builds the Lambdas with cargo).
+fn sandbox_script(engine: &str, mode: &str) -> Command {
+    let mut command = repo_command("scripts/sandbox.sh");
+    command.arg(mode).env("ENGINE", engine);
     command
 }
 
@@ -179,7 +164,7 @@ async fn administrator_findings(
 }
 
 /// Every finding document in the bucket, with its S3 key.
-async fn stored(security: &str, bucket: &str) -> Vec<(String, Finding)> {
+pub(crate) async fn stored(security: &str, bucket: &str) -> Vec<(String, Finding)> {
     let config = LocalAws::shared().sdk_config(security, REGIONS[0]).await;
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&config)
@@ -212,8 +197,26 @@ async fn stored(security: &str, bucket: &str) -> Vec<(String, Finding)> {
     found
 }
 
+/// The sandbox's finding documents in S3 by finding ARN; fails if a finding is stored twice.
+pub(crate) async fn stored_once(
+    sandbox: &Sandbox,
+    outputs: &Value,
+    run: &str,
+) -> BTreeMap<String, Finding> {
+    let bucket = outputs["findings_bucket"].as_str().unwrap();
+    let mut by_arn: BTreeMap<String, Finding> = BTreeMap::new();
+    for (key, finding) in stored(&sandbox.security, bucket).await {
+        let arn = finding.finding_arn.clone();
+        assert!(
+            by_arn.insert(arn.clone(), finding).is_none(),
+            "{run}: {arn} is stored twice (again under {key})"
+        );
+    }
+    by_arn
+}
+
 /// (finding ARN, status) of every document of the sandbox's index, by document id.
-fn indexed(domain: &str) -> BTreeMap<String, (String, String)> {
+pub(crate) fn indexed(domain: &str) -> BTreeMap<String, (String, String)> {
     let described = LocalAws::shared().get(&format!("/_localaws/opensearch-admin/{domain}"));
     let documents = described["documents"]["inspector-findings"]
         .as_object()
@@ -229,7 +232,7 @@ fn indexed(domain: &str) -> BTreeMap<String, (String, String)> {
         .collect()
 }
 
-fn status_name(status: Status) -> &'static str {
+pub(crate) fn status_name(status: Status) -> &'static str {
     match status {
         Status::Active => "ACTIVE",
         Status::Closed => "CLOSED",
@@ -238,7 +241,7 @@ fn status_name(status: Status) -> &'static str {
 }
 
 /// How many messages wait in the queue at `url` of the security account in `region`.
-async fn depth(security: &str, region: &str, url: &str) -> usize {
+pub(crate) async fn depth(security: &str, region: &str, url: &str) -> usize {
     let config = LocalAws::shared().sdk_config(security, region).await;
     let sqs = aws_sdk_sqs::Client::new(&config);
     let attributes = sqs
@@ -255,7 +258,7 @@ async fn depth(security: &str, region: &str, url: &str) -> usize {
     count.parse().unwrap()
 }
 
-fn queue_url(arn: &str, endpoint: &str) -> String {
+pub(crate) fn queue_url(arn: &str, endpoint: &str) -> String {
     // arn:aws:sqs:<region>:<account>:<name> -> the local AWS's queue URL.
     let parts: Vec<&str> = arn.split(':').collect();
     format!("{endpoint}/{}/{}", parts[4], parts[5])
@@ -268,23 +271,9 @@ async fn assert_pipeline_kept_up(sandbox: &Sandbox, run: &str) -> BTreeMap<Strin
     assert!(!reported.is_empty(), "{run}: Inspector v2 reported nothing");
 
     // In S3 exactly once, in the status Inspector reports now.
-    let documents = stored(
-        &sandbox.security,
-        outputs["findings_bucket"].as_str().unwrap(),
-    )
-    .await;
-    let mut by_arn: BTreeMap<String, Finding> = BTreeMap::new();
-    for (key, finding) in documents {
-        let arn = finding.finding_arn.clone();
-        assert!(
-            by_arn.insert(arn.clone(), finding).is_none(),
-            "{run}: {arn} is stored twice (again under {key})"
-        );
-    }
-    let stored_arns: BTreeSet<&String> = by_arn.keys().collect();
-    let reported_arns: BTreeSet<&String> = reported.keys().collect();
-    assert_eq!(
-        stored_arns, reported_arns,
+    let by_arn = stored_once(sandbox, &outputs, run).await;
+    assert!(
+        by_arn.keys().eq(reported.keys()),
         "{run}: S3 holds exactly the findings Inspector reports"
     );
     for (arn, (status, ..)) in &reported {
@@ -366,7 +355,7 @@ async fn assert_pipeline_kept_up(sandbox: &Sandbox, run: &str) -> BTreeMap<Strin
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "deploys the whole sandbox twice (minutes): make test-sandbox runs it"]
 async fn make_sandbox_twice_stores_every_finding_once_then_shows_closure_and_suppression() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new("v2");
 
     // Run 1: the estate, its first scan, the pipeline.
     let first = sandbox.script("up");

@@ -1,3 +1,6 @@
 //! End-to-end tests of the example roots on the local AWS (see the crate's README).
 
+mod multi_account;
 mod sandbox;
+mod sandbox_classic;
+mod security_stack;

@@ -13,7 +13,6 @@ import json
 import sys
 import threading
 import time
-from pathlib import Path
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -127,7 +126,6 @@ def main() -> None:
     race, mode = sys.argv[1], sys.argv[2]
     seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 10.0
     if mode == "patched":
-        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
         from localaws import patches
 
         patches.PATCHES[RACES[race]]()

@@ -7,16 +7,12 @@ the static keys alone land in moto's default account 123456789012.
 from __future__ import annotations
 
 import os
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from localaws import control  # noqa: E402
-from localaws.accounts import Accounts  # noqa: E402
+from localaws import control
+from localaws.accounts import Accounts
 
 SECURITY_ACCOUNT = "111111111111"
 MEMBER_ACCOUNTS = ("222222222222", "333333333333")

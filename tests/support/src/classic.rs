@@ -89,6 +89,32 @@ impl TaggedTemplate {
     }
 }
 
+impl TaggedTemplate {
+    /// Starts a run of the template (the local AWS completes it at once, notifying the
+    /// subscribed topics) and returns the run's ARN and every finding it reported.
+    pub async fn run(&self) -> (String, Vec<String>) {
+        let run = self
+            .client
+            .start_assessment_run()
+            .assessment_template_arn(&self.template)
+            .send()
+            .await
+            .unwrap()
+            .assessment_run_arn;
+        let mut pages = self
+            .client
+            .list_findings()
+            .assessment_run_arns(&run)
+            .into_paginator()
+            .send();
+        let mut findings = Vec::new();
+        while let Some(page) = pages.next().await {
+            findings.extend(page.unwrap().finding_arns);
+        }
+        (run, findings)
+    }
+}
+
 impl Drop for TaggedTemplate {
     fn drop(&mut self) {
         let (client, target) = (self.client.clone(), self.target.clone());

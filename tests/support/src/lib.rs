@@ -4,6 +4,7 @@
 //!
 //! Accounts: account N is reached by `sts:AssumeRole` into `arn:aws:iam::N:role/<any>`.
 
+pub mod chromium;
 pub mod classic;
 pub mod http_capture;
 pub mod lambda_runtime;
@@ -20,7 +21,7 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 
-pub use terraform::{Terraform, TerraformOutput};
+pub use terraform::{Deployment, DestroyOnDrop, Terraform, TerraformOutput};
 
 /// The security account of every test estate.
 pub const SECURITY_ACCOUNT: &str = "111111111111";
@@ -105,6 +106,35 @@ impl LocalAws {
         self.loader(region).credentials_provider(role).load().await
     }
 
+    /// An SDK config with the keys the service principal `service` (e.g.
+    /// `lambda.amazonaws.com`) gets for `role_arn` on behalf of `source_account`, as the
+    /// local AWS hands them to a function's or a target's role: the role's trust decides.
+    pub async fn service_config(
+        &self,
+        role_arn: &str,
+        service: &str,
+        source_account: &str,
+        region: &str,
+    ) -> SdkConfig {
+        let keys = self.admin(
+            "/_localaws/sts/service-credentials",
+            &serde_json::json!({
+                "role_arn": role_arn,
+                "service": service,
+                "source_account": source_account,
+            }),
+        );
+        let field = |name: &str| keys[name].as_str().expect(name).to_owned();
+        let keys = Credentials::new(
+            field("AccessKeyId"),
+            field("SecretAccessKey"),
+            Some(field("SessionToken")),
+            None,
+            "localaws-service",
+        );
+        self.loader(region).credentials_provider(keys).load().await
+    }
+
     /// An SDK config with the static keys, which land in moto's default account.
     pub async fn base_config(&self, region: &str) -> SdkConfig {
         let keys = Credentials::new(
@@ -181,6 +211,44 @@ fn parse_env_file(text: &str) -> BTreeMap<String, String> {
         .filter_map(|assignment| assignment.split_once('='))
         .map(|(key, value)| (key.to_owned(), value.to_owned()))
         .collect()
+}
+
+/// A command for a program of the repository (e.g. `scripts/sandbox.sh`), run from the
+/// repository's root with the environment the test was started with, less what cargo sets
+/// for a test process (CARGO_MANIFEST_DIR, CARGO_PKG_NAME, ...): a script that builds with
+/// cargo would otherwise rerun build scripts (ring's, aws-lc-sys') that watch those
+/// variables, and rebuild the AWS SDK here and again in the next phase.
+pub fn repo_command(program: &str) -> Command {
+    let root = repo_root();
+    let mut command = Command::new(root.join(program));
+    command.current_dir(&root);
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        let set_by_cargo = ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_BIN_EXE_"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+            || [
+                "CARGO_CRATE_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "OUT_DIR",
+            ]
+            .contains(&name.as_ref());
+        if set_by_cargo {
+            command.env_remove(name.as_ref());
+        }
+    }
+    command
+}
+
+/// `<target>/debug`, where cargo put this test's binary (in `deps/`) and builds the
+/// workspace's binaries (the provider, the report CLI).
+pub fn target_debug_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("a test binary sits in <target>/debug/deps")
+        .to_path_buf()
 }
 
 /// Installs a built provider binary into the repo-local filesystem mirror that the local

@@ -32,6 +32,36 @@ pub async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<(String, String)
     }
 }
 
+/// Every message body seen on the queues at `urls` within `window`, each once; messages
+/// are left in place (received with a visibility timeout of 0).
+pub async fn peek(
+    sqs: &aws_sdk_sqs::Client,
+    urls: &[String],
+    window: std::time::Duration,
+) -> Vec<String> {
+    let mut bodies = std::collections::BTreeMap::new();
+    let deadline = std::time::Instant::now() + window;
+    while std::time::Instant::now() < deadline {
+        for url in urls {
+            let batch = sqs
+                .receive_message()
+                .queue_url(url)
+                .max_number_of_messages(10)
+                .visibility_timeout(0)
+                .send()
+                .await
+                .unwrap();
+            for message in batch.messages.unwrap_or_default() {
+                if let (Some(id), Some(body)) = (message.message_id, message.body) {
+                    bodies.insert(id, body);
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    bodies.into_values().collect()
+}
+
 /// The SQS event of these (message id, body) pairs, as a handler receives a batch.
 pub fn event(bodies: &[(String, String)]) -> SqsEvent {
     let mut event = SqsEvent::default();

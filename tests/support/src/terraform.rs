@@ -104,6 +104,16 @@ impl Terraform {
         self.env.insert(key.to_owned(), value.to_owned());
     }
 
+    /// A zip in the working copy for a Lambda function's code (its path): the local AWS
+    /// stores a function's code without running it, so any zip will do.
+    pub fn stand_in_zip(&self) -> String {
+        let zip = self.workdir.join("stand-in.zip");
+        // An empty archive: just the end-of-central-directory record.
+        std::fs::write(&zip, b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0")
+            .expect("writing the stand-in zip");
+        zip.to_str().expect("a UTF-8 path").to_owned()
+    }
+
     /// Sets input variables for every later command (an auto-loaded tfvars file).
     pub fn set_vars(&self, vars: &serde_json::Value) {
         std::fs::write(self.workdir.join(VARS_FILE), vars.to_string())
@@ -146,6 +156,34 @@ impl Terraform {
         self.run(&["destroy", "-no-color", "-input=false", "-auto-approve"])
     }
 
+    /// What an end-to-end test of a root starts with: `init`, `apply`, and a plan right
+    /// after it that must be empty (`-detailed-exitcode` 0). What was applied is destroyed
+    /// when the returned deployment is dropped.
+    pub fn deploy(&self) -> Deployment<'_> {
+        self.init().assert_success();
+        let destroy = self.destroy_on_drop();
+        let started = Instant::now();
+        let apply = self.apply().assert_success();
+        let apply_seconds = started.elapsed().as_secs_f64();
+        let plan = self.plan();
+        assert_eq!(
+            plan.code, 0,
+            "a plan right after apply must be empty:\n{plan}"
+        );
+        Deployment {
+            apply,
+            apply_seconds,
+            plan,
+            _destroy: destroy,
+        }
+    }
+
+    /// A guard that destroys what this working copy applied when it is dropped: at the
+    /// end of a test, passed or failed (a failed destroy fails a test that passed).
+    pub fn destroy_on_drop(&self) -> DestroyOnDrop<'_> {
+        DestroyOnDrop(self)
+    }
+
     /// The root's outputs, as `terraform output -json` gives them (name → value).
     pub fn outputs(&self) -> serde_json::Value {
         let out = self.run(&["output", "-json"]).assert_success();
@@ -154,6 +192,27 @@ impl Terraform {
         raw.into_iter()
             .map(|(name, output)| (name, output["value"].clone()))
             .collect()
+    }
+}
+
+/// A root applied by [`Terraform::deploy`], destroyed when dropped.
+pub struct Deployment<'a> {
+    pub apply: TerraformOutput,
+    pub apply_seconds: f64,
+    /// The empty plan right after the apply.
+    pub plan: TerraformOutput,
+    _destroy: DestroyOnDrop<'a>,
+}
+
+/// See [`Terraform::destroy_on_drop`].
+pub struct DestroyOnDrop<'a>(&'a Terraform);
+
+impl Drop for DestroyOnDrop<'_> {
+    fn drop(&mut self) {
+        let destroyed = self.0.destroy();
+        if !std::thread::panicking() {
+            destroyed.assert_success();
+        }
     }
 }
 

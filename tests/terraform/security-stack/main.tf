@@ -1,8 +1,8 @@
 # The security account's side of the estate, composed as a user would: security-primary in
 # us-east-1 and security-region in us-east-1 (sharing the primary key) and us-west-2 (a key
-# of its own). scripts/test-modules.sh applies it, expects a clean plan
-# (-detailed-exitcode 0), runs Inspector Classic assessments in a listed and an unlisted
-# member against the topics (check.py), and destroys it.
+# of its own). tests/e2e/tests/security_stack.rs (run by scripts/test-modules.sh) applies
+# it, expects a clean plan (-detailed-exitcode 0), runs Inspector Classic assessments in a
+# listed and an unlisted member against the topics, and destroys it.
 
 terraform {
   required_version = ">= 1.6"
@@ -37,7 +37,7 @@ variable "notify_findings_zip" {
 
 locals {
   name_prefix = "ilstack-${var.name_suffix}"
-  # 222222222222 is listed; 333333333333 is not (check.py expects its findings dropped).
+  # 222222222222 is listed; 333333333333 is not (the test expects its findings dropped).
   members = ["222222222222"]
 }
 
@@ -73,7 +73,7 @@ module "primary" {
   bucket_force_destroy            = true
   send_findings_zip               = var.send_findings_zip
   notify_findings_zip             = var.notify_findings_zip
-  # moto would try to run the functions on every message; check.py reads the queues.
+  # moto would try to run the functions on every message; the test reads the queues.
   event_source_mappings_enabled = false
   enable_security_hub           = true
 
