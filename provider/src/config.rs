@@ -263,39 +263,66 @@ impl Configured {
 /// The provider's configuration, shared with its resources and data sources (which
 /// Terraform creates before it configures the provider).
 #[derive(Debug, Clone, Default)]
-pub struct Connection(Arc<OnceLock<Configured>>);
+pub struct Connection(Arc<ConnectionState>);
+
+#[derive(Debug, Default)]
+struct ConnectionState {
+    configured: OnceLock<Configured>,
+    /// The first setting of the provider block that is not known yet (a role ARN from a
+    /// resource this plan creates): Terraform configures the provider again with known
+    /// values before it applies, so until then resources plan without calling AWS.
+    unknown_setting: OnceLock<String>,
+    /// The provider block's region while another setting is not known yet.
+    deferred_region: OnceLock<String>,
+}
 
 impl Connection {
     pub fn get(&self, diags: &mut Diagnostics) -> Option<&Configured> {
-        let configured = self.0.get();
+        let configured = self.0.configured.get();
         if configured.is_none() {
-            error(
-                diags,
-                AttributePath::root(),
-                "the inspectorlink provider is not configured",
-                "Terraform called the provider before configuring it; this is a bug in the provider, please report it.",
-            );
+            match self.0.unknown_setting.get() {
+                Some(setting) => error(
+                    diags,
+                    AttributePath::root(),
+                    format!("the inspectorlink provider's {setting} is not known until apply"),
+                    "This needs AWS at plan time, and the provider block depends on a resource that is not created yet. Create that resource first (terraform apply -target=<its address>), or give the provider block values known at plan time.",
+                ),
+                None => error(
+                    diags,
+                    AttributePath::root(),
+                    "the inspectorlink provider is not configured",
+                    "Terraform called the provider before configuring it; this is a bug in the provider, please report it.",
+                ),
+            }
         }
         configured
     }
 
+    /// True while the provider block holds values known only at apply: resources then
+    /// keep their prior state on refresh and plan without remote checks.
+    pub fn deferred(&self) -> bool {
+        self.0.configured.get().is_none() && self.0.unknown_setting.get().is_some()
+    }
+
+    /// The region resources plan with: the configured one, or while the provider is
+    /// deferred the block's own region if it is known (else unknown until apply).
+    pub fn planned_region(&self) -> Value<String> {
+        match (self.0.configured.get(), self.0.deferred_region.get()) {
+            (Some(configured), _) => Value::Value(configured.region.clone()),
+            (None, Some(region)) => Value::Value(region.clone()),
+            (None, None) => Value::Unknown,
+        }
+    }
+
     /// Builds the Inspector client from the provider block (once per provider instance).
+    /// A block with settings not known yet configures nothing: see `deferred`.
     pub async fn configure(&self, diags: &mut Diagnostics, config: &Config) -> Option<()> {
-        let unknown = [
-            ("region", config.region.is_unknown()),
-            ("profile", config.profile.is_unknown()),
-            ("max_retries", config.max_retries.is_unknown()),
-            ("assume_role", config.assume_role.is_unknown()),
-            ("endpoints", config.endpoints.is_unknown()),
-        ];
-        if let Some((name, _)) = unknown.iter().find(|(_, unknown)| *unknown) {
-            error(
-                diags,
-                AttributePath::new(*name),
-                format!("{name} is not known until apply"),
-                "The provider must be configured at plan time: give it values that do not depend on resources of this configuration.",
-            );
-            return None;
+        if let Some(setting) = first_unknown(config) {
+            if let Value::Value(region) = &config.region {
+                let _ = self.0.deferred_region.set(region.clone());
+            }
+            let _ = self.0.unknown_setting.set(setting);
+            return Some(());
         }
         let base = loader(config).load().await;
         let Some(region) = base.region().map(|r| r.to_string()) else {
@@ -352,7 +379,7 @@ impl Connection {
         }
         if diags.errors.is_empty() {
             // A second ConfigureProvider on the same instance keeps the first configuration.
-            let _ = self.0.set(Configured {
+            let _ = self.0.configured.set(Configured {
                 inspector: aws_sdk_inspector::Client::from_conf(inspector.build()),
                 inspector2: aws_sdk_inspector2::Client::from_conf(inspector2.build()),
                 sts: aws_sdk_sts::Client::from_conf(sts.build()),
@@ -363,6 +390,42 @@ impl Connection {
             None
         }
     }
+}
+
+/// The provider block's first setting that is not known yet, as its path reads.
+fn first_unknown(config: &Config) -> Option<String> {
+    let role =
+        |unknown: fn(&AssumeRole) -> bool| config.assume_role.as_ref_option().is_some_and(unknown);
+    let endpoint =
+        |unknown: fn(&Endpoints) -> bool| config.endpoints.as_ref_option().is_some_and(unknown);
+    let settings = [
+        ("region", config.region.is_unknown()),
+        ("profile", config.profile.is_unknown()),
+        ("max_retries", config.max_retries.is_unknown()),
+        ("assume_role", config.assume_role.is_unknown()),
+        ("assume_role.role_arn", role(|r| r.role_arn.is_unknown())),
+        (
+            "assume_role.external_id",
+            role(|r| r.external_id.is_unknown()),
+        ),
+        (
+            "assume_role.session_name",
+            role(|r| r.session_name.is_unknown()),
+        ),
+        ("endpoints", config.endpoints.is_unknown()),
+        (
+            "endpoints.inspector",
+            endpoint(|e| e.inspector.is_unknown()),
+        ),
+        (
+            "endpoints.inspector2",
+            endpoint(|e| e.inspector2.is_unknown()),
+        ),
+        ("endpoints.sts", endpoint(|e| e.sts.is_unknown())),
+    ];
+    settings
+        .into_iter()
+        .find_map(|(name, unknown)| unknown.then(|| name.to_owned()))
 }
 
 /// The endpoint the provider block sets for one service, if any.
@@ -484,5 +547,38 @@ mod tests {
         assert!(check_role_arn("arn:aws:iam::222222222222:user/a").is_err());
         assert!(check_role_arn("arn:aws:sts::222222222222:role/a").is_err());
         assert!(check_role_arn("role/a").is_err());
+    }
+
+    #[test]
+    fn the_first_setting_not_known_until_apply_is_named_by_its_path() {
+        let known = Config {
+            region: Value::Value("us-east-1".into()),
+            assume_role: Value::Value(AssumeRole {
+                role_arn: Value::Value("arn:aws:iam::222222222222:role/inspectorlink".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(first_unknown(&known), None);
+        let role_from_a_resource = Config {
+            assume_role: Value::Value(AssumeRole {
+                role_arn: Value::Unknown,
+                ..Default::default()
+            }),
+            endpoints: Value::Value(Endpoints {
+                sts: Value::Unknown,
+                ..Default::default()
+            }),
+            ..known.clone()
+        };
+        assert_eq!(
+            first_unknown(&role_from_a_resource).as_deref(),
+            Some("assume_role.role_arn")
+        );
+        let whole_block = Config {
+            endpoints: Value::Unknown,
+            ..known
+        };
+        assert_eq!(first_unknown(&whole_block).as_deref(), Some("endpoints"));
     }
 }

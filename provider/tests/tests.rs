@@ -2,6 +2,7 @@
 //! One binary; a module per area.
 
 mod attachment;
+mod deferred_config;
 mod diagnostics;
 mod inspector2_cis_scan_configuration;
 mod inspector2_configuration;

@@ -95,6 +95,9 @@ impl Resource for Inspector2CisScanConfiguration {
         private_state: ValueEmpty,
         _meta: ValueEmpty,
     ) -> Option<(State, ValueEmpty)> {
+        if self.connection.deferred() {
+            return Some((state, private_state));
+        }
         let (Some(configured), Value::Value(arn)) = (self.connection.get(diags), &state.arn) else {
             return Some((state, private_state));
         };

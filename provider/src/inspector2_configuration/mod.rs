@@ -217,6 +217,9 @@ impl Resource for Inspector2Configuration {
         private_state: ValueEmpty,
         _meta: ValueEmpty,
     ) -> Option<(State, ValueEmpty)> {
+        if self.connection.deferred() {
+            return Some((state, private_state));
+        }
         let Some(configured) = self.connection.get(diags) else {
             return Some((state, private_state));
         };
@@ -235,16 +238,15 @@ impl Resource for Inspector2Configuration {
 
     async fn plan_create<'a>(
         &self,
-        diags: &mut Diagnostics,
+        _diags: &mut Diagnostics,
         _proposed: State,
         config: State,
         _meta: ValueEmpty,
     ) -> Option<(State, ValueEmpty)> {
-        let configured = self.connection.get(diags)?;
         let planned = State {
             id: Value::Unknown,
             account_id: Value::Unknown,
-            region: Value::Value(configured.region.clone()),
+            region: self.connection.planned_region(),
             ecr_pull_date_rescan_duration: optional_computed(
                 &config.ecr_pull_date_rescan_duration,
                 None,
@@ -260,17 +262,21 @@ impl Resource for Inspector2Configuration {
 
     async fn plan_update<'a>(
         &self,
-        diags: &mut Diagnostics,
+        _diags: &mut Diagnostics,
         prior: State,
         _proposed: State,
         config: State,
         private_state: ValueEmpty,
         _meta: ValueEmpty,
     ) -> Option<(State, ValueEmpty, Vec<AttributePath>)> {
-        let configured = self.connection.get(diags)?;
-        // A provider instance moved to another region manages another configuration.
+        // A provider instance moved to another region manages another configuration. A
+        // region not known until apply is taken to be the prior one.
+        let region = match self.connection.planned_region() {
+            Value::Value(region) => region,
+            _ => prior.region.as_ref_option().cloned().unwrap_or_default(),
+        };
         let mut replace = Vec::new();
-        if prior.region.as_ref_option() != Some(&configured.region) {
+        if prior.region.as_ref_option() != Some(&region) {
             replace.push(AttributePath::new("region"));
         }
         let mut planned = State {
@@ -284,7 +290,7 @@ impl Resource for Inspector2Configuration {
                 Some(&prior.ecr_pull_date_rescan_mode),
             ),
             ec2_scan_mode: config.ec2_scan_mode.clone(),
-            region: Value::Value(configured.region.clone()),
+            region: Value::Value(region),
             ..prior.clone()
         };
         if planned != prior {

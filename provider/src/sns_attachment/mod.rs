@@ -14,7 +14,7 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
-use crate::config::{Configured, Connection};
+use crate::config::Connection;
 use crate::diagnostics::{error, AwsFailure};
 use schema::{format_id, State, TEMPLATE};
 
@@ -25,6 +25,16 @@ pub struct SnsAttachment {
 impl SnsAttachment {
     pub fn new(connection: Connection) -> Self {
         SnsAttachment { connection }
+    }
+
+    /// The template must be in the provider's region (once the provider knows it).
+    fn check_region(&self, diags: &mut Diagnostics, config: &State) {
+        if let (Some(template), Value::Value(region)) = (
+            schema::template_arn(diags, &config.assessment_template_arn),
+            self.connection.planned_region(),
+        ) {
+            check_region(diags, &region, &template);
+        }
     }
 }
 
@@ -51,17 +61,17 @@ fn report(
 
 /// The provider instance's region must have Inspector Classic, and the template must be in
 /// it: each instance serves one region.
-fn check_region(diags: &mut Diagnostics, configured: &Configured, template: &InspectorArn) {
-    if inspector_facts::classic_region(&configured.region).is_none() {
-        crate::config::check_region(diags, AttributePath::root(), &configured.region);
-    } else if template.region != configured.region {
+fn check_region(diags: &mut Diagnostics, region: &str, template: &InspectorArn) {
+    if inspector_facts::classic_region(region).is_none() {
+        crate::config::check_region(diags, AttributePath::root(), region);
+    } else if template.region != region {
         error(
             diags,
             AttributePath::new(TEMPLATE),
             "assessment template is in another region than the provider",
             format!(
                 "This provider instance manages Inspector in {}, the template is in {}: set provider = inspectorlink.<alias> to a provider configured with region = \"{}\".",
-                configured.region, template.region, template.region
+                region, template.region, template.region
             ),
         );
     }
@@ -176,6 +186,9 @@ impl Resource for SnsAttachment {
         private_state: ValueEmpty,
         _meta: ValueEmpty,
     ) -> Option<(State, ValueEmpty)> {
+        if self.connection.deferred() {
+            return Some((state, private_state));
+        }
         let template = schema::template_arn(diags, &state.assessment_template_arn);
         let topic = schema::topic_arn(diags, &state.topic_arn);
         let (Some(template), Some(topic), Some(configured)) =
@@ -203,10 +216,7 @@ impl Resource for SnsAttachment {
         config: State,
         _meta: ValueEmpty,
     ) -> Option<(State, ValueEmpty)> {
-        if let Some(template) = schema::template_arn(diags, &config.assessment_template_arn) {
-            let configured = self.connection.get(diags)?;
-            check_region(diags, configured, &template);
-        }
+        self.check_region(diags, &config);
         Some((plan::plan_create(&config), ValueEmpty::default()))
     }
 
@@ -219,10 +229,7 @@ impl Resource for SnsAttachment {
         private_state: ValueEmpty,
         _meta: ValueEmpty,
     ) -> Option<(State, ValueEmpty, Vec<AttributePath>)> {
-        if let Some(template) = schema::template_arn(diags, &config.assessment_template_arn) {
-            let configured = self.connection.get(diags)?;
-            check_region(diags, configured, &template);
-        }
+        self.check_region(diags, &config);
         let (planned, replace) = plan::plan_update(&prior, &config);
         Some((planned, private_state, replace))
     }
@@ -260,6 +267,18 @@ impl Resource for SnsAttachment {
             .await?;
         // Nothing subscribed: there is no resource to track.
         let created = matches!(&state.events, Value::Value(events) if !events.is_empty());
+        if !created && diags.errors.is_empty() {
+            // Without a diagnostic Terraform would only say the provider returned no object.
+            error(
+                diags,
+                AttributePath::root(),
+                format!(
+                    "creating Inspector event subscription ({}): Inspector lists none of it after subscribing",
+                    format_id(&template, &topic)
+                ),
+                "Inspector accepted every SubscribeToEvent call, yet ListEventSubscriptions shows no subscription of the template to the topic: the template or the topic was probably deleted meanwhile. Check that both exist, then run terraform apply again.",
+            );
+        }
         created.then_some((state, private_state))
     }
 
@@ -319,7 +338,7 @@ impl Resource for SnsAttachment {
             }
         };
         let configured = self.connection.get(diags)?;
-        check_region(diags, configured, &template);
+        check_region(diags, &configured.region, &template);
         match subscriptions::list(&configured.inspector, &template, &topic).await {
             Ok(listed) => match listed
                 .as_ref()
