@@ -64,6 +64,7 @@ management=${SANDBOX_MANAGEMENT_ACCOUNT:-999999999999}
 default_members=222222222222,333333333333
 [ "$engine/$mode" = v2/bench ] && default_members=222222222222,333333333333,444444444444,555555555555
 members=${SANDBOX_MEMBER_ACCOUNTS:-$default_members}
+member_count=$(tr ',' '\n' <<<"$members" | wc -l)
 domain="$prefix-findings"
 logs=$state/logs
 work=$state/work
@@ -112,13 +113,15 @@ configure() {
   local show_lifecycle=false
   if [ -f "$state/completed-run" ]; then show_lifecycle=true; fi
   # The v2 workloads' Lambda functions need code to deploy; Inspector only reads the runtime.
-  .venv/bin/python - "$work/sandbox-function.zip" <<'PY'
+  if [ "$engine" = v2 ]; then
+    .venv/bin/python - "$work/sandbox-function.zip" <<'PY'
 import sys, zipfile
 with zipfile.ZipFile(sys.argv[1], "w") as z:
     for name, code in (("index.py", "def handler(event, context):\n    return event\n"),
                        ("index.js", "exports.handler = async (event) => event;\n")):
         z.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), code)
 PY
+  fi
   .venv/bin/python - "$root/sandbox.auto.tfvars.json" "$zips" "${1:-0}" "${2:-0}" <<PY
 import json, sys
 common = {
@@ -200,14 +203,39 @@ deploy() { # configure's arguments
     if [ "$(cat "$state/show-lifecycle")" = true ]; then
       phase "terraform apply: terminate member A's web, suppress CVE-2024-6119" tf apply -input=false -auto-approve -no-color
     else
-      phase "terraform apply (organisation, pipeline, 2 members x 2 regions)" tf apply -input=false -auto-approve -no-color
+      phase "terraform apply (organisation, pipeline, $member_count members x 2 regions)" tf apply -input=false -auto-approve -no-color
     fi
   else
-    phase "terraform apply (security + 2 members x 2 regions)" tf apply -input=false -auto-approve -no-color
+    phase "terraform apply (security + $member_count members x 2 regions)" tf apply -input=false -auto-approve -no-color
   fi
   apply_seconds=$PHASE_SECONDS
   phase "terraform plan (expect no drift)" tf plan -input=false -detailed-exitcode -no-color
   tf output -json >"$state/outputs.json"
+}
+
+# A benchmark's two drains, then its BENCH lines named <$1>pipeline_..., <$1>send_findings_...:
+# findings per second through send-findings, CPU per finding of each Lambda, each phase's
+# time (apply_seconds and scan_seconds are the caller's).
+drain_and_print_bench() {
+  local name=$1 send_seconds send_cpu notify_seconds notify_cpu count
+  phase "send-findings: SQS -> S3 + index" py drain "$state/outputs.json" "$logs" --only send
+  send_seconds=$PHASE_SECONDS
+  send_cpu=$(jq '[.functions[].cpu_seconds] | add' "$logs/drain.json")
+  phase "notify-findings: SQS -> notifications" py drain "$state/outputs.json" "$logs" --only notify
+  notify_seconds=$PHASE_SECONDS
+  notify_cpu=$(jq '[.functions[].cpu_seconds] | add' "$logs/drain.json")
+  count=$(py count "$state/outputs.json")
+  echo "BENCH ${name}pipeline_findings_per_second $(awk -v n="$count" -v s="$send_seconds" 'BEGIN { printf "%.1f", n / s }') findings/s"
+  echo "BENCH ${name}send_findings_cpu_ms_per_finding $(awk -v n="$count" -v c="$send_cpu" 'BEGIN { printf "%.3f", 1000 * c / n }') ms"
+  echo "BENCH ${name}notify_findings_cpu_ms_per_finding $(awk -v n="$count" -v c="$notify_cpu" 'BEGIN { printf "%.3f", 1000 * c / n }') ms"
+  echo "BENCH ${name}pipeline_findings_stored $count findings"
+  echo "BENCH ${name}pipeline_phase_apply_seconds $apply_seconds s"
+  echo "BENCH ${name}pipeline_phase_scan_seconds $scan_seconds s"
+  echo "BENCH ${name}pipeline_phase_send_findings_seconds $send_seconds s"
+  echo "BENCH ${name}pipeline_phase_notify_findings_seconds $notify_seconds s"
+  # CPU of the Lambda processes alone: the rest of a phase's wall time is the local AWS.
+  echo "BENCH ${name}pipeline_send_findings_cpu_seconds $send_cpu s"
+  echo "BENCH ${name}pipeline_notify_findings_cpu_seconds $notify_cpu s"
 }
 
 destroy() {
@@ -302,24 +330,7 @@ v2/bench)
   phase "populate: 125 images and 60 instances per member and region" py populate "$state/outputs.json" --images 125 --instances 60
   phase "scan: findings -> events -> SQS" py scan "$state/outputs.json"
   scan_seconds=$PHASE_SECONDS
-  phase "send-findings: SQS -> S3 + index" py drain "$state/outputs.json" "$logs" --only send
-  send_seconds=$PHASE_SECONDS
-  send_cpu=$(jq '[.functions[].cpu_seconds] | add' "$logs/drain.json")
-  phase "notify-findings: SQS -> notifications" py drain "$state/outputs.json" "$logs" --only notify
-  notify_seconds=$PHASE_SECONDS
-  notify_cpu=$(jq '[.functions[].cpu_seconds] | add' "$logs/drain.json")
-  count=$(py count "$state/outputs.json")
-  echo "BENCH v2_pipeline_findings_per_second $(awk -v n="$count" -v s="$send_seconds" 'BEGIN { printf "%.1f", n / s }') findings/s"
-  echo "BENCH v2_send_findings_cpu_ms_per_finding $(awk -v n="$count" -v c="$send_cpu" 'BEGIN { printf "%.3f", 1000 * c / n }') ms"
-  echo "BENCH v2_notify_findings_cpu_ms_per_finding $(awk -v n="$count" -v c="$notify_cpu" 'BEGIN { printf "%.3f", 1000 * c / n }') ms"
-  echo "BENCH v2_pipeline_findings_stored $count findings"
-  echo "BENCH v2_pipeline_phase_apply_seconds $apply_seconds s"
-  echo "BENCH v2_pipeline_phase_scan_seconds $scan_seconds s"
-  echo "BENCH v2_pipeline_phase_send_findings_seconds $send_seconds s"
-  echo "BENCH v2_pipeline_phase_notify_findings_seconds $notify_seconds s"
-  # CPU of the Lambda processes alone: the rest of a phase's wall time is the local AWS.
-  echo "BENCH v2_pipeline_send_findings_cpu_seconds $send_cpu s"
-  echo "BENCH v2_pipeline_notify_findings_cpu_seconds $notify_cpu s"
+  drain_and_print_bench v2_
   ;;
 classic/bench)
   echo "pipeline benchmark: 1,000 findings from 2 members x 2 regions (prefix $prefix)"
@@ -328,22 +339,7 @@ classic/bench)
   phase "250 findings per instance" py set-findings-per-instance 250
   phase "scan: runs -> SNS -> SQS (1,000 findings)" py scan "$state/outputs.json"
   scan_seconds=$PHASE_SECONDS
-  phase "send-findings: SQS -> S3 + index" py drain "$state/outputs.json" "$logs" --only send
-  send_seconds=$PHASE_SECONDS
-  send_cpu=$(jq '[.functions[].cpu_seconds] | add' "$logs/drain.json")
-  phase "notify-findings: SQS -> notifications" py drain "$state/outputs.json" "$logs" --only notify
-  notify_seconds=$PHASE_SECONDS
-  notify_cpu=$(jq '[.functions[].cpu_seconds] | add' "$logs/drain.json")
+  drain_and_print_bench ""
   phase "reset findings per instance" py set-findings-per-instance 4
-  count=$(py count "$state/outputs.json")
-  echo "BENCH pipeline_findings_per_second $(awk -v n="$count" -v s="$send_seconds" 'BEGIN { printf "%.1f", n / s }') findings/s"
-  echo "BENCH pipeline_findings_stored $count findings"
-  echo "BENCH pipeline_phase_apply_seconds $apply_seconds s"
-  echo "BENCH pipeline_phase_scan_seconds $scan_seconds s"
-  echo "BENCH pipeline_phase_send_findings_seconds $send_seconds s"
-  echo "BENCH pipeline_phase_notify_findings_seconds $notify_seconds s"
-  # CPU of the Lambda processes alone: the rest of a phase's wall time is the local AWS.
-  echo "BENCH pipeline_send_findings_cpu_seconds $send_cpu s"
-  echo "BENCH pipeline_notify_findings_cpu_seconds $notify_cpu s"
   ;;
 esac
