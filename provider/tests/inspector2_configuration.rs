@@ -8,30 +8,9 @@ use aws_sdk_inspector2::types::{
 };
 use serde_json::json;
 
-use crate::util::{self, fails_with, inspector2, plan_fails_with, terraform, Organisation, REGION};
-
-/// (rescan duration, pull date duration, pull date mode, scan mode) as GetConfiguration
-/// answers `account`.
-async fn configuration(account: &str) -> [String; 4] {
-    let got = inspector2(account)
-        .await
-        .get_configuration()
-        .send()
-        .await
-        .unwrap();
-    let ecr = got
-        .ecr_configuration()
-        .unwrap()
-        .rescan_duration_state()
-        .unwrap();
-    let ec2 = got.ec2_configuration().unwrap().scan_mode_state().unwrap();
-    [
-        ecr.rescan_duration().unwrap().as_str().to_owned(),
-        ecr.pull_date_rescan_duration().unwrap().as_str().to_owned(),
-        ecr.pull_date_rescan_mode().unwrap().as_str().to_owned(),
-        ec2.scan_mode().unwrap().as_str().to_owned(),
-    ]
-}
+use crate::util::{
+    self, configuration, fails_with, inspector2, plan_fails_with, terraform, Organisation, REGION,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn inspector2_configuration_is_set_by_the_administrator_repairs_drift_imports_and_resets_on_destroy(

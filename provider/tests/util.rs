@@ -114,6 +114,29 @@ pub async fn inspector2(account: &str) -> aws_sdk_inspector2::Client {
     aws_sdk_inspector2::Client::new(&LocalAws::shared().sdk_config(account, REGION).await)
 }
 
+/// (rescan duration, pull date duration, pull date mode, scan mode) as GetConfiguration
+/// answers `account`.
+pub async fn configuration(account: &str) -> [String; 4] {
+    let got = inspector2(account)
+        .await
+        .get_configuration()
+        .send()
+        .await
+        .unwrap();
+    let ecr = got
+        .ecr_configuration()
+        .unwrap()
+        .rescan_duration_state()
+        .unwrap();
+    let ec2 = got.ec2_configuration().unwrap().scan_mode_state().unwrap();
+    [
+        ecr.rescan_duration().unwrap().as_str().to_owned(),
+        ecr.pull_date_rescan_duration().unwrap().as_str().to_owned(),
+        ecr.pull_date_rescan_mode().unwrap().as_str().to_owned(),
+        ec2.scan_mode().unwrap().as_str().to_owned(),
+    ]
+}
+
 /// An Inspector organisation of fresh accounts, made as AWS users make one: the management
 /// account names the delegated administrator, which associates the member.
 pub struct Organisation {

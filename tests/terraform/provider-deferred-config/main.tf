@@ -1,7 +1,7 @@
 # A provider block that depends on a resource of the same configuration, as in a landing
 # zone that creates an account's deployment role and configures Inspector in one apply:
 # the role ARN comes from a resource (terraform_data here), so it is not known while a
-# plan creates or replaces that resource. Resources of the provider then plan without
+# plan creates or changes that resource. Resources of the provider then plan without
 # calling AWS and are applied once Terraform configures the provider with the known ARN;
 # a data source, which needs AWS at plan time, is refused with a diagnostic that says why.
 
