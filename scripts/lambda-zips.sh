@@ -48,10 +48,16 @@ binary, out = sys.argv[1], sys.argv[2]
 info = zipfile.ZipInfo("bootstrap", date_time=(1980, 1, 1, 0, 0, 0))
 info.external_attr = 0o100755 << 16
 info.compress_type = zipfile.ZIP_DEFLATED
-with open(binary, "rb") as f, zipfile.ZipFile(out + ".tmp", "w") as z:
+with open(binary, "rb") as f, zipfile.ZipFile(out, "w") as z:
     z.writestr(info, f.read(), compresslevel=6)
 PY
-  mv -f "$2.tmp" "$2"
+}
+
+# Puts zip $1 at $2 unless $2 already holds the same bytes; a rename, so a terraform run
+# reading $2 meanwhile (make test runs the sandbox beside the module tests) sees the old zip
+# or the new one, never a missing or half-written file.
+install_zip() { # <new zip> <zip>
+  if cmp -s "$1" "$2"; then rm -f "$1"; else mv -f "$1" "$2"; fi
 }
 
 if [ "$mode" = release ]; then
@@ -64,16 +70,22 @@ if [ "$mode" = release ]; then
   done
 else
   out=dist/test-lambda
-  rm -rf "$out" # no zip of an earlier run (or stand-in) outlives its crate
   mkdir -p "$out"
   cargo build --quiet --bins "${all_bins[@]}"
-  tmp=$(mktemp -d)
+  tmp=$(mktemp -d dist/.test-lambda.XXXXXX) # beside $out: install_zip's rename stays atomic
   trap 'rm -rf "$tmp"' EXIT
+  declare -A current=()
   for entry in "${lambdas[@]}"; do
     crate=${entry%% *} bin=${entry#* }
+    current[$crate]=1
     cp "$target_dir/debug/$bin" "$tmp/bootstrap"
     strip "$tmp/bootstrap" 2>/dev/null || true
-    zip_bootstrap "$tmp/bootstrap" "$out/$crate.zip"
+    zip_bootstrap "$tmp/bootstrap" "$tmp/$crate.zip"
+    install_zip "$tmp/$crate.zip" "$out/$crate.zip"
+  done
+  # No zip of an earlier run outlives its crate.
+  for zip in "$out"/*.zip; do
+    [ -e "$zip" ] && [ -z "${current[$(basename "$zip" .zip)]:-}" ] && rm -f "$zip"
   done
 fi
 for entry in "${lambdas[@]}"; do

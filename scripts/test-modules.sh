@@ -90,16 +90,16 @@ build() {
   # Every zip the modules default to (dist/lambda/<crate>.zip) gets a test zip. A Lambda
   # whose crate is not in this workspace yet gets another crate's zip in its place: the
   # local AWS only stores the code, and the module is tested all the same.
-  local name stand_in
-  stand_in=$(find dist/test-lambda -name '*.zip' | sort | head -n1)
+  # (Named, not copied: dist/test-lambda/ belongs to lambda-zips.sh, which the sandbox runs
+  # at the same time.)
+  local name zip stand_in
+  stand_in=$(find dist/test-lambda -maxdepth 1 -name '*.zip' | sort | head -n1)
   for name in $(grep -rhoE 'dist/lambda/[a-z0-9-]+\.zip' modules --include='*.tf' | sed -E 's|.*/([a-z0-9-]+)\.zip|\1|' | sort -u); do
-    if [ ! -f "dist/test-lambda/$name.zip" ]; then
+    zip=dist/test-lambda/$name.zip
+    if [ ! -f "$zip" ]; then
       echo "note: no Lambda crate '$name' in this workspace yet; its module tests deploy $stand_in in its place"
-      cp "$stand_in" "dist/test-lambda/$name.zip"
+      zip=$stand_in
     fi
-  done
-  for zip in dist/test-lambda/*.zip; do
-    name=$(basename "$zip" .zip)
     export "TF_VAR_${name//-/_}_zip=$root/$zip"
   done
 }
