@@ -78,8 +78,10 @@ module "forward_secondary" {
   source    = "../../modules/inspector2-forwarding"
   providers = { aws = aws.security_secondary }
 
-  name_prefix   = var.name_prefix
-  event_bus_arn = "arn:${var.partition}:events:${var.primary_region}:${var.security_account_id}:event-bus/default"
-  severities    = var.severities
-  tags          = var.tags
+  name_prefix      = var.name_prefix
+  event_bus_arn    = "arn:${var.partition}:events:${var.primary_region}:${var.security_account_id}:event-bus/default"
+  severities       = var.severities
+  alarm_topic_arn  = aws_sns_topic.secondary_alarms.arn # alarms.tf: an alarm notifies its own region only
+  create_dlq_alarm = true                               # alarm_topic_arn is known only after apply
+  tags             = var.tags
 }

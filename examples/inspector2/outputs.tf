@@ -29,6 +29,14 @@ output "notifications_topic_arn" {
   value       = module.security_primary.notifications_topic_arn
 }
 
+output "alarm_topic_arns" {
+  description = "Per region: the topic the region's alarms notify (the primary's is the notifications topic; alarms.tf says why the secondary has one of its own)."
+  value = {
+    (var.primary_region)   = module.security_primary.alarm_topic_arn
+    (var.secondary_region) = aws_sns_topic.secondary_alarms.arn
+  }
+}
+
 output "dedupe_table_name" {
   description = "notify-findings' record of what was announced (one item per finding and status)."
   value       = module.security_primary.dedupe_table_name

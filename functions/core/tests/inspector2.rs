@@ -249,4 +249,25 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
         let sqs = aws_sdk_sqs::Client::new(&aws.sdk_config(security_account, region).await);
         assert!(drain(&sqs, dlq).await.is_empty(), "{region}");
     }
+
+    // Each region's alarms (every dead-letter queue has one) reach the email subscriber
+    // through a topic of that region: a CloudWatch alarm notifies no topic of another.
+    for region in REGIONS {
+        let topic = outputs["alarm_topic_arns"][region].as_str().unwrap();
+        assert_eq!(topic.split(':').nth(3), Some(region), "{topic}");
+        let sns = aws_sdk_sns::Client::new(&aws.sdk_config(security_account, region).await);
+        let subscribed = sns
+            .list_subscriptions_by_topic()
+            .topic_arn(topic)
+            .send()
+            .await
+            .unwrap();
+        let emails: Vec<&str> = subscribed
+            .subscriptions()
+            .iter()
+            .filter(|subscription| subscription.protocol() == Some("email"))
+            .filter_map(|subscription| subscription.endpoint())
+            .collect();
+        assert_eq!(emails, [email.as_str()], "{region}: {topic}");
+    }
 }

@@ -1,0 +1,1 @@
+../inspector2/alarms.tf
