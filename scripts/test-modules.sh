@@ -165,7 +165,7 @@ step "terraform init + validate: every module and example" validate_all # fills 
 # member-region: 666666666666, member-account: 555555555555). Modules with tests that no
 # lane names run in one more lane (lane_unlisted).
 security_account_tests=(modules/security-primary)
-forwarding_tests=(modules/inspector2-forwarding modules/security-region)
+forwarding_tests=(modules/inspector2-forwarding modules/security-region modules/alarm-topic)
 members_tests=(modules/member-region modules/inspector2-organization modules/member-account)
 module_tests() { # <module dir>...: terraform test in each, one after the other
   local dir

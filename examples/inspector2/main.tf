@@ -81,7 +81,19 @@ module "forward_secondary" {
   name_prefix      = var.name_prefix
   event_bus_arn    = "arn:${var.partition}:events:${var.primary_region}:${var.security_account_id}:event-bus/default"
   severities       = var.severities
-  alarm_topic_arn  = aws_sns_topic.secondary_alarms.arn # alarms.tf: an alarm notifies its own region only
-  create_dlq_alarm = true                               # alarm_topic_arn is known only after apply
+  alarm_topic_arn  = module.alarms_secondary.topic_arn
+  create_dlq_alarm = true # alarm_topic_arn is known only after apply
   tags             = var.tags
+}
+
+# A CloudWatch alarm can only notify a topic of its own region, so the secondary rule's
+# dead-letter queue alarm gets a topic there, with the notifications' email subscribers.
+# (HTTP endpoints get the primary region's alarms only: they are machines that want findings.)
+module "alarms_secondary" {
+  source    = "../../modules/alarm-topic"
+  providers = { aws = aws.security_secondary }
+
+  name_prefix = var.name_prefix
+  emails      = var.notification_emails
+  tags        = var.tags
 }

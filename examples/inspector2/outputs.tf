@@ -30,10 +30,10 @@ output "notifications_topic_arn" {
 }
 
 output "alarm_topic_arns" {
-  description = "Per region: the topic the region's alarms notify (the primary's is the notifications topic; alarms.tf says why the secondary has one of its own)."
+  description = "Per region: the topic the region's alarms notify (the primary's is the notifications topic; main.tf says why the secondary has one of its own)."
   value = {
     (var.primary_region)   = module.security_primary.alarm_topic_arn
-    (var.secondary_region) = aws_sns_topic.secondary_alarms.arn
+    (var.secondary_region) = module.alarms_secondary.topic_arn
   }
 }
 

@@ -1,1 +1,0 @@
-../inspector2/alarms.tf

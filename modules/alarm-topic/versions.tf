@@ -1,0 +1,11 @@
+terraform {
+  # `terraform test` runs need 1.6.
+  required_version = ">= 1.6"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.40, < 6.0"
+    }
+  }
+}
