@@ -72,23 +72,31 @@ def serve(state_dir: Path, host: str, port: int) -> None:
     from .mailbox import MailboxMiddleware
     from .service_access import ServiceAccessMiddleware
     from .request_counts import RequestCounter
+    from .lost_answers import LostAnswers
 
     patches.apply_all()
     services = register_extra_services()
     inspector2.install()
 
     started = time.time()
+    # A replayed answer is not counted again, nor does it meet an injected fault: the
+    # client asked once.
     app = HealthMiddleware(
-        RequestCounter(
-            FaultInjector(
-                ServiceAccessMiddleware(
-                    MailboxMiddleware(
-                        OpenSearchMiddleware(
-                            Inspector2AdminMiddleware(InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app)))
+        LostAnswers(
+            RequestCounter(
+                FaultInjector(
+                    ServiceAccessMiddleware(
+                        MailboxMiddleware(
+                            OpenSearchMiddleware(
+                                Inspector2AdminMiddleware(
+                                    InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app))
+                                )
+                            )
                         )
                     )
                 )
-            )
+            ),
+            log=lambda line: print(line, flush=True),
         ),
         started,
     )
