@@ -732,6 +732,33 @@ def events_cached_json_paths() -> None:
     jsonpath_ng.ext._localaws_cached = True
 
 
+def dynamodb_delete_missing_table_message() -> None:
+    """DeleteTable of a missing table answers "Requested resource not found" alone.
+
+    AWS (and moto's own DescribeTable) say "Requested resource not found: Table: <name> not
+    found"; hashicorp/aws's aws_dynamodb_table destroy treats exactly that message as
+    "already gone" and anything else as a failure, so a table deleted behind Terraform's
+    back fails the destroy here and not in AWS.
+    """
+    from moto.dynamodb.exceptions import ResourceNotFoundException
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.delete_table
+    if getattr(original, "_localaws_patched", False):
+        return
+
+    def delete_table(self: DynamoDBBackend, name: str):
+        try:
+            return original(self, name)
+        except ResourceNotFoundException as err:
+            if err.message == "Requested resource not found":
+                raise ResourceNotFoundException(table_name=name) from None
+            raise
+
+    delete_table._localaws_patched = True
+    DynamoDBBackend.delete_table = delete_table
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "securityhub_update_configuration": securityhub_update_configuration,
     "securityhub_product_subscriptions": securityhub_product_subscriptions,
@@ -752,6 +779,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "sqs_send_without_counting": sqs_send_without_counting,
     "sqs_receive_without_counting": sqs_receive_without_counting,
     "events_cached_json_paths": events_cached_json_paths,
+    "dynamodb_delete_missing_table_message": dynamodb_delete_missing_table_message,
 }
 
 

@@ -694,3 +694,18 @@ def test_backends_under_concurrency_gap_in_stock_moto(race):
     # Up to 60 s: under a loaded CI machine the race still shows, only later.
     result = _race(race, "stock", 60)
     assert result["failure"] is not None, result
+
+
+def test_dynamodb_delete_missing_table_message(accounts, unique):
+    dynamodb = accounts.client("dynamodb", SECURITY_ACCOUNT)
+    with pytest.raises(ClientError) as missing:
+        dynamodb.delete_table(TableName=f"gone-{unique}")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    # What hashicorp/aws's destroy looks for to treat the table as already deleted.
+    assert missing.value.response["Error"]["Message"] == f"Requested resource not found: Table: gone-{unique} not found"
+
+
+def test_dynamodb_delete_missing_table_message_gap_in_stock_moto(stock):
+    with pytest.raises(ClientError) as missing:
+        stock("dynamodb").delete_table(TableName="gone")
+    assert missing.value.response["Error"]["Message"] == "Requested resource not found"
