@@ -71,7 +71,6 @@ class LostAnswers:
         self.lock = threading.Lock()
         self.attempts: OrderedDict[str, _Attempt] = OrderedDict()
         self.kept_bytes = 0
-        self.replayed = 0
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if "aws-sdk-go" in environ.get("HTTP_USER_AGENT", ""):
@@ -87,8 +86,6 @@ class LostAnswers:
             earlier.done.wait(WAIT_FOR_EARLIER_SECONDS)
             answer = earlier.answer
             if answer is not None:
-                with self.lock:
-                    self.replayed += 1
                 call = classify(environ)
                 self.log(
                     f"localaws: attempt {attempt_number} of {call[1] if call else 'a request'} "
