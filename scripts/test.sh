@@ -11,8 +11,9 @@
 #      sandbox (accounts of its own) then examples/multi-account (fixed accounts, but
 #      names, a scan tag and checks of its own prefix); the Classic sandbox (accounts of
 #      its own).
-# Each concurrent job writes a log that is printed whole when the job ends; the exit code is
-# 1 if any phase failed, and the summary lists each phase with its time.
+# Each concurrent job writes a log that is printed whole when the job ends, and every
+# TEST_HEARTBEAT_SECONDS (120) a line names the phases still running; the exit code is 1 if
+# any phase failed, and the summary lists each phase with its time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 localaws() { (cd tests/localaws && ../../.venv/bin/python -m localaws "$@"); }
@@ -38,11 +39,14 @@ export RUSTC_WORKSPACE_WRAPPER
 # phase <name> <command...>: runs it, its output to a log of its own; records ok/FAILED and the
 # seconds in $logs/results; prints its name at the start and its log at the end.
 phase() {
-  local name=$1 start=$SECONDS rc=0 log
+  local name=$1 start=$SECONDS rc=0 log running
   shift
   log=$(mktemp "$logs/phase.XXXXXX")
+  running=$(mktemp "$logs/running.XXXXXX")
+  printf '%s %s\n' "$(date +%s)" "${name%%:*}" >"$running"
   printf -- '--> %s\n' "$name" | flock "$logs/print.lock" cat
   "$@" >"$log" 2>&1 || rc=$?
+  rm -f "$running"
   local took=$((SECONDS - start))
   if ((rc == 0)); then
     printf '  ok      %5ss  %s\n' "$took" "$name" >>"$logs/results"
@@ -57,6 +61,20 @@ phase() {
   return $rc
 }
 
+# So that a long run shows it is alive: which phases run, and for how long.
+heartbeat() {
+  local file started name line now
+  while sleep "${TEST_HEARTBEAT_SECONDS:-120}"; do
+    now=$(date +%s) line=""
+    for file in "$logs"/running.*; do
+      [ -e "$file" ] || continue
+      read -r started name <"$file" || continue
+      line+="; $name $((now - started))s"
+    done
+    [ -z "$line" ] || printf '... still running: %s\n' "${line#; }" | flock "$logs/print.lock" cat
+  done
+}
+
 lint() { scripts/lint.sh; }
 # Not in the lint's build: the Lambdas' zips are of plain binaries, which cargo builds apart
 # from the test build (inspectorlink-findings' `testing` feature is for tests only).
@@ -69,6 +87,7 @@ multi_account() { scripts/test-example.sh; }
 sandbox() { cargo test --quiet --workspace --test e2e "$1" -- --ignored --nocapture; }
 
 echo "make test: lint and build, with pytest beside them; then three lanes: the cargo tests and the modules; the v2 sandbox and examples/multi-account; the Classic sandbox (each log prints when its phase ends)"
+heartbeat &
 phase "pytest: the local AWS (launcher, fidelity patches, Inspector Classic and v2)" pytest &
 pytest_job=$!
 lint_ok=true
