@@ -759,6 +759,51 @@ def dynamodb_delete_missing_table_message() -> None:
     DynamoDBBackend.delete_table = delete_table
 
 
+def dynamodb_atomic_item_writes() -> None:
+    """DynamoDB: two concurrent conditional writes to one item can both succeed.
+
+    AWS checks a write's condition and applies it atomically, per item. moto checks the
+    condition, then writes, with nothing in between to stop another request thread; and
+    UpdateItem's ReturnValues=ALL_OLD copies the old item before the condition is even
+    checked. So two claims with attribute_not_exists(pk) both win, and a "newest version
+    only" update reports an old item that another request replaced meanwhile. Our
+    notify-findings relies on both (its claims and its newest-announced record). Here every
+    request that reads or writes items runs alone; DynamoDB traffic here is small.
+    """
+    import threading
+
+    from moto.dynamodb.responses import DynamoHandler
+
+    if getattr(DynamoHandler, "_localaws_atomic_items", False):
+        return
+    items = threading.RLock()
+
+    def alone(action: Callable[..., Any]) -> Callable[..., Any]:
+        def run(self: DynamoHandler, *args: Any, **kwargs: Any) -> Any:
+            with items:
+                return action(self, *args, **kwargs)
+
+        return run
+
+    for name in (
+        "get_item",
+        "put_item",
+        "update_item",
+        "delete_item",
+        "batch_get_item",
+        "batch_write_item",
+        "transact_get_items",
+        "transact_write_items",
+        "query",
+        "scan",
+        "execute_statement",
+        "execute_transaction",
+        "batch_execute_statement",
+    ):
+        setattr(DynamoHandler, name, alone(getattr(DynamoHandler, name)))
+    DynamoHandler._localaws_atomic_items = True
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "securityhub_update_configuration": securityhub_update_configuration,
     "securityhub_product_subscriptions": securityhub_product_subscriptions,
@@ -780,6 +825,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "sqs_receive_without_counting": sqs_receive_without_counting,
     "events_cached_json_paths": events_cached_json_paths,
     "dynamodb_delete_missing_table_message": dynamodb_delete_missing_table_message,
+    "dynamodb_atomic_item_writes": dynamodb_atomic_item_writes,
 }
 
 

@@ -21,6 +21,7 @@ RACES = {
     "iam-role-lookup": "iam_roles_under_concurrency",
     "iam-same-name": "iam_roles_under_concurrency",
     "sns-publish": "sns_subscriptions_under_concurrency",
+    "dynamodb-conditional-update": "dynamodb_atomic_item_writes",
 }
 
 
@@ -122,6 +123,74 @@ def sns_publish(seconds: float) -> str | None:
     return _until_failure(seconds, lambda: sns.list_subscriptions_by_topic(topic.arn), churn)
 
 
+def dynamodb_conditional_update(seconds: float) -> str | None:
+    """Two threads advance one item to versions 1 and 2, each only if it holds an older one,
+    asking for the old item (as notify-findings' newest-announced record does). AWS applies
+    them one after the other: version 1 sees nothing and version 2 sees 1, or version 2 sees
+    nothing and version 1 is refused with the item at 2; the item ends at version 2.
+
+    Through boto3 and moto's request handler, in process: the old item UpdateItem reports is
+    read in the handler, before the backend checks the condition.
+    """
+    import os
+
+    import boto3
+    from moto import mock_aws
+
+    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
+        del os.environ[name]
+    with mock_aws():
+        clients = [
+            boto3.client("dynamodb", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+            for _ in range(2)
+        ]
+        clients[0].create_table(
+            TableName="claims",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        )
+        deadline = time.monotonic() + seconds
+        attempt = 0
+        while time.monotonic() < deadline:
+            key = {"pk": {"S": f"finding-{attempt}#latest"}}
+            attempt += 1
+            barrier = threading.Barrier(2)
+            seen: dict[int, tuple[str, int | None]] = {}
+
+            def advance(client, version: int) -> None:
+                barrier.wait()
+                try:
+                    answer = client.update_item(
+                        TableName="claims",
+                        Key=key,
+                        UpdateExpression="SET version = :version",
+                        ConditionExpression="attribute_not_exists(pk) OR version < :version",
+                        ExpressionAttributeValues={":version": {"N": str(version)}},
+                        ReturnValues="ALL_OLD",
+                        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                    )
+                    old = answer.get("Attributes", {}).get("version")
+                    seen[version] = ("advanced", int(old["N"]) if old else None)
+                except client.exceptions.ConditionalCheckFailedException as err:
+                    old = err.response.get("Item", {}).get("version")
+                    seen[version] = ("refused", int(old["N"]) if old else None)
+
+            threads = [threading.Thread(target=advance, args=(clients[i], i + 1)) for i in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            final = int(clients[0].get_item(TableName="claims", Key=key)["Item"]["version"]["N"])
+            serial = seen in (
+                {1: ("advanced", None), 2: ("advanced", 1)},
+                {2: ("advanced", None), 1: ("refused", 2)},
+            )
+            if not serial or final != 2:
+                return f"{key['pk']['S']}: {seen}, ended at version {final}"
+    return None
+
+
 def main() -> None:
     race, mode = sys.argv[1], sys.argv[2]
     seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 10.0
@@ -132,7 +201,12 @@ def main() -> None:
     # Switch threads as often as the interpreter allows, so a race shows in milliseconds.
     sys.setswitchinterval(1e-6)
     started = time.monotonic()
-    failure = {"iam-role-lookup": iam_role_lookup, "iam-same-name": iam_same_name, "sns-publish": sns_publish}[race](seconds)
+    failure = {
+        "iam-role-lookup": iam_role_lookup,
+        "iam-same-name": iam_same_name,
+        "sns-publish": sns_publish,
+        "dynamodb-conditional-update": dynamodb_conditional_update,
+    }[race](seconds)
     print(json.dumps({"race": race, "patched": mode == "patched", "failure": failure, "seconds": round(time.monotonic() - started, 3)}))
 
 

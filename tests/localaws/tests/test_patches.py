@@ -667,12 +667,13 @@ def test_sqs_standard_queue_order_gap_in_stock_moto(stock):
     assert _send_and_receive_all(sqs, url, 40) == [str(i) for i in range(40)]
 
 
-# --- iam_roles_under_concurrency, sns_subscriptions_under_concurrency ---------------------
+# --- iam_roles_under_concurrency, sns_subscriptions_under_concurrency, dynamodb_atomic_item_writes
 # Races between request threads, provoked in a child process (backend_races.py) that makes
 # the interpreter switch threads as often as it can: stock moto shows each within about a
 # second; the patched backend runs the same race for RACE_SECONDS without a failure.
 
 RACE_SECONDS = 3
+RACES = ["iam-role-lookup", "iam-same-name", "sns-publish", "dynamodb-conditional-update"]
 
 
 def _race(race: str, mode: str, seconds: float) -> dict:
@@ -683,13 +684,13 @@ def _race(race: str, mode: str, seconds: float) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("race", ["iam-role-lookup", "iam-same-name", "sns-publish"])
+@pytest.mark.parametrize("race", RACES)
 def test_backends_under_concurrency(race):
     result = _race(race, "patched", RACE_SECONDS)
     assert result["failure"] is None, result
 
 
-@pytest.mark.parametrize("race", ["iam-role-lookup", "iam-same-name", "sns-publish"])
+@pytest.mark.parametrize("race", RACES)
 def test_backends_under_concurrency_gap_in_stock_moto(race):
     # Up to 60 s: under a loaded CI machine the race still shows, only later.
     result = _race(race, "stock", 60)
