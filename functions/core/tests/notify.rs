@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
 };
 use inspectorlink_core::config::{Env, NotifyConfig};
 use inspectorlink_core::deadline::Deadline;
-use inspectorlink_core::finding::{Finding, Severity, Status};
-use inspectorlink_core::notify::dedupe::{record_key, Claim, DedupeTable};
+use inspectorlink_core::finding::{Engine, Finding, Severity, Status};
+use inspectorlink_core::notify::dedupe::{record_key, Claim, DedupeTable, Seen};
 use inspectorlink_core::notify::format::{email_text, subject};
 use inspectorlink_core::notify::NotifyFindings;
 use inspectorlink_core::resolve::Record;
@@ -398,10 +399,7 @@ async fn the_dedupe_table_keys_claims_by_finding_and_state() {
     let item = client
         .get_item()
         .table_name(&table)
-        .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(active.clone()),
-        )
+        .key("pk", AttributeValue::S(active.clone()))
         .send()
         .await
         .unwrap()
@@ -422,6 +420,77 @@ async fn the_dedupe_table_keys_claims_by_finding_and_state() {
         .claim("f2#ACTIVE", Deadline::NONE)
         .await
         .unwrap_err();
+    assert!(
+        err.contains(&format!("missing-{suffix}")) && err.contains("dynamodb:GetItem, PutItem"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_newest_state_record_judges_each_state_by_the_one_before_it() {
+    let suffix = unique_suffix();
+    let (client, table) = dedupe_table(SECURITY_ACCOUNT, &suffix).await;
+    let dedupe = &DedupeTable::new(client.clone(), table.clone(), 30);
+    let finding = |name: &str, status: Status| Finding {
+        status,
+        ..Finding::new(
+            Engine::InspectorV2,
+            &format!("arn:aws:inspector2:{PRIMARY}:222222222222:finding/{name}"),
+            "222222222222",
+            PRIMARY,
+        )
+    };
+    let seen = |status: Status, version: i64| {
+        let state = finding("f1", status);
+        async move { dedupe.advance(&state, version).await.unwrap() }
+    };
+    use Status::{Active, Closed};
+    assert_eq!(seen(Active, 10).await, Seen::Newest { news: true }, "new");
+    // A redelivery: news as it was, and the claim keeps it to one notification.
+    assert_eq!(seen(Active, 10).await, Seen::Again { news: true });
+    assert_eq!(
+        seen(Active, 20).await,
+        Seen::Newest { news: false },
+        "rescan"
+    );
+    assert_eq!(seen(Active, 20).await, Seen::Again { news: false });
+    assert_eq!(seen(Closed, 15).await, Seen::Older, "late");
+    assert_eq!(
+        seen(Closed, 30).await,
+        Seen::Newest { news: true },
+        "closed"
+    );
+    assert_eq!(
+        seen(Active, 40).await,
+        Seen::Newest { news: true },
+        "reopened"
+    );
+    assert!(!Seen::Older.is_news() && Seen::Again { news: true }.is_news());
+
+    // A record of the format before previous_status (written after announcing, or for a
+    // silent state): its state again is silent; the next state is judged as usual.
+    let old = finding("f2", Active);
+    client
+        .put_item()
+        .table_name(&table)
+        .item("pk", AttributeValue::S(format!("{}#latest", old.id)))
+        .item("status", AttributeValue::S("ACTIVE".to_owned()))
+        .item("version", AttributeValue::N("5".to_owned()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        dedupe.advance(&old, 5).await.unwrap(),
+        Seen::Again { news: false }
+    );
+    assert_eq!(
+        dedupe.advance(&finding("f2", Closed), 6).await.unwrap(),
+        Seen::Newest { news: true }
+    );
+
+    // Without the table, the error names it and what the role needs.
+    let missing = DedupeTable::new(client, format!("missing-{suffix}"), 30);
+    let err = missing.advance(&old, 7).await.unwrap_err();
     assert!(
         err.contains(&format!("missing-{suffix}")) && err.contains("dynamodb:GetItem, PutItem"),
         "{err}"
@@ -512,6 +581,87 @@ fn v2_state(status: &str, updated_at: &str) -> String {
     event["detail"]["status"] = status.into();
     event["detail"]["updatedAt"] = updated_at.into();
     event.to_string()
+}
+
+/// As [`v2_state`], for another finding: the documented one's ARN ending in `finding`.
+fn v2_state_of(finding: &str, status: &str, updated_at: &str) -> String {
+    let mut event: Value = serde_json::from_str(&v2_state(status, updated_at)).unwrap();
+    event["detail"]["findingArn"] =
+        format!("arn:aws:inspector2:eu-central-1:123456789012:finding/{finding}").into();
+    event.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn states_of_one_finding_handled_at_once_end_with_the_newest_announced() {
+    let n = Notifications::new("INFORMATIONAL").await;
+    let record = |id: String, body: String| Record {
+        message_id: id,
+        body,
+    };
+    // Announced ACTIVE; then its closure and its reopening reach notify-findings together,
+    // in two invocations (two batches) or in one batch, as SQS may deliver them.
+    let findings: Vec<String> = (1..=4).map(|round| format!("{round:032x}")).collect();
+    for (round, finding) in findings.iter().enumerate() {
+        let state = |status: &str, at: &str| v2_state_of(finding, status, at);
+        let first = n
+            .notify
+            .process(
+                vec![record(
+                    format!("{round}-active"),
+                    state("ACTIVE", "Wed Sep 04 16:59:44.356 UTC 2024"),
+                )],
+                Deadline::NONE,
+            )
+            .await;
+        assert_eq!(first.published.len(), 1, "{first:?}");
+        let closed = record(
+            format!("{round}-closed"),
+            state("CLOSED", "Wed Sep 04 17:00:36.951 UTC 2024"),
+        );
+        let reopened = record(
+            format!("{round}-reopened"),
+            state("ACTIVE", "Thu Sep 12 08:15:00.000 UTC 2024"),
+        );
+        let outcomes = if round % 2 == 0 {
+            let (a, b) = tokio::join!(
+                n.notify.process(vec![closed], Deadline::NONE),
+                n.notify.process(vec![reopened], Deadline::NONE)
+            );
+            vec![a, b]
+        } else {
+            vec![
+                n.notify
+                    .process(vec![closed, reopened], Deadline::NONE)
+                    .await,
+            ]
+        };
+        for outcome in outcomes {
+            assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+        }
+    }
+
+    // What the subscribers were told, per finding, in the order of the states' versions.
+    let mut told: BTreeMap<String, Vec<(i64, Status)>> = BTreeMap::new();
+    for document in n.queued_documents().await {
+        told.entry(document.id.clone())
+            .or_default()
+            .push((document.version().unwrap(), document.status));
+    }
+    assert_eq!(told.len(), findings.len(), "{told:#?}");
+    for (finding, mut states) in told {
+        states.sort_by_key(|(version, _)| *version);
+        let versions: Vec<i64> = states.iter().map(|(version, _)| *version).collect();
+        let mut distinct = versions.clone();
+        distinct.dedup();
+        assert_eq!(versions, distinct, "{finding}: a state announced twice");
+        // Either the closure and the reopening (in the order the table settled on), or
+        // neither (the reopening first: ACTIVE after ACTIVE; then the closure is history).
+        let told: Vec<Status> = states.iter().map(|(_, status)| *status).collect();
+        assert!(
+            told == [Status::Active, Status::Closed, Status::Active] || told == [Status::Active],
+            "{finding}: subscribers were told {told:?}; the finding is ACTIVE"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

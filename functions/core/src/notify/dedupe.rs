@@ -1,8 +1,15 @@
 //! "Exactly one notification per finding and state change": a DynamoDB record per
 //! announcement (finding id, status and the state's version), claimed with a conditional
 //! write before publishing and confirmed after; and a record per finding of the newest state
-//! announced, so that a newer state with the same status (rescanned details) stays silent, an
-//! older one (out of order, redelivered) too, and a finding that reopens is announced again.
+//! seen, advanced with a conditional write before anything is claimed, so that a newer state
+//! with the same status (rescanned details) stays silent, an older one (out of order,
+//! redelivered) too, and a finding that reopens is announced again.
+//!
+//! The newest-seen record is advanced and compared in one write: two invocations holding
+//! different states of one finding at once are put in one order by DynamoDB, and each state
+//! is compared with the state before it in that order. (Reading the record, then writing it
+//! after publishing, let both compare with the same old state: a closure and the reopening
+//! after it read ACTIVE, the closure was announced and the reopening kept silent.)
 //!
 //! A claim that is never confirmed (the function died between claim and publish) expires
 //! at the deadline of the invocation that made it (Lambda has ended that invocation by
@@ -16,7 +23,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use aws_smithy_types::error::display::DisplayErrorContext;
 use tracing::instrument;
 
@@ -66,25 +73,31 @@ fn status_name(status: Status) -> String {
     status.as_str().unwrap_or_default().to_owned()
 }
 
-/// The key of a finding's newest announced state.
+/// The key of the record of a finding's newest state seen.
 fn latest_key(finding_id: &str) -> String {
     format!("{finding_id}#latest")
 }
 
-/// The newest state of a finding that was announced.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Announced {
-    pub status: String,
-    pub version: i64,
+/// Where a state of a finding stands among the states of it seen before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// The newest state so far; `news` when its status differs from the state's before it
+    /// (or it is the first): a new finding, a closure, a suppression, a reopening.
+    Newest { news: bool },
+    /// This very state was seen before (a redelivery, or another batch's copy); `news` as it
+    /// was then. Its claim decides whether it still is to be announced.
+    Again { news: bool },
+    /// A newer state was seen: this one is history.
+    Older,
 }
 
-/// Whether announcing `finding` would tell anything new after `latest` was announced.
-pub fn is_news(finding: &Finding, latest: Option<&Announced>) -> bool {
-    match (finding.version(), latest) {
-        (Some(version), Some(latest)) => {
-            version > latest.version && status_name(finding.status) != latest.status
-        }
-        _ => true,
+impl Seen {
+    /// Whether this state is to be announced (once: the claim sees to that).
+    pub fn is_news(self) -> bool {
+        matches!(
+            self,
+            Seen::Newest { news: true } | Seen::Again { news: true }
+        )
     }
 }
 
@@ -194,58 +207,68 @@ impl DedupeTable {
             .map_err(|err| self.error("releasing", key, &err))
     }
 
-    /// The newest state of the finding announced so far, if any.
-    #[instrument(skip(self))]
-    pub async fn latest(&self, finding_id: &str) -> Result<Option<Announced>, String> {
-        let key = latest_key(finding_id);
-        let item = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", AttributeValue::S(key.clone()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| self.error("reading", &key, &err))?
-            .item;
-        Ok(item.and_then(|item| {
-            Some(Announced {
-                status: item.get("status")?.as_s().ok()?.clone(),
-                version: item.get("version")?.as_n().ok()?.parse().ok()?,
-            })
-        }))
-    }
-
-    /// Records the finding's state as announced, unless a newer one is recorded already.
+    /// Records `finding`'s state, of `version`, as the newest seen unless a newer one is,
+    /// and tells where it stands: one conditional write, so that concurrent invocations are
+    /// put in one order.
     #[instrument(skip(self, finding), fields(finding_id = %finding.id))]
-    pub async fn record_latest(&self, finding: &Finding) -> Result<(), String> {
-        let Some(version) = finding.version() else {
-            return Ok(());
-        };
+    pub async fn advance(&self, finding: &Finding, version: i64) -> Result<Seen, String> {
         let key = latest_key(&finding.id);
+        let status = status_name(finding.status);
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("pk", AttributeValue::S(key.clone()))
-            .update_expression("SET #status = :status, version = :version, expires_at = :expires")
+            // Every operand is read from the item as it was, so previous_status is the
+            // status before this write ("" for the first): what a redelivery is judged by.
+            .update_expression(
+                "SET previous_status = if_not_exists(#status, :none), #status = :status, version = :version, expires_at = :expires",
+            )
             .condition_expression("attribute_not_exists(pk) OR version < :version")
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":status", AttributeValue::S(status_name(finding.status)))
+            .expression_attribute_values(":none", AttributeValue::S(String::new()))
+            .expression_attribute_values(":status", AttributeValue::S(status.clone()))
             .expression_attribute_values(":version", AttributeValue::N(version.to_string()))
             .expression_attribute_values(":expires", number(now() + self.ttl))
+            .return_values(ReturnValue::AllOld)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(err))
-                if matches!(
-                    err.err(),
-                    UpdateItemError::ConditionalCheckFailedException(_)
-                ) =>
-            {
-                Ok(()) // a newer state is recorded
+            Ok(output) => {
+                let before = output
+                    .attributes()
+                    .and_then(|item| item.get("status"))
+                    .and_then(|status| status.as_s().ok());
+                Ok(Seen::Newest {
+                    news: before != Some(&status),
+                })
             }
+            Err(SdkError::ServiceError(err)) => match err.err() {
+                UpdateItemError::ConditionalCheckFailedException(failed) => {
+                    let item = failed.item();
+                    let text = |name: &str| {
+                        item.and_then(|item| item.get(name))
+                            .and_then(|value| value.as_s().ok())
+                    };
+                    let recorded: Option<i64> = item
+                        .and_then(|item| item.get("version"))
+                        .and_then(|value| value.as_n().ok())
+                        .and_then(|value| value.parse().ok());
+                    Ok(if recorded == Some(version) {
+                        // Records written before previous_status was kept were written
+                        // after announcing, or for a silent state: silent either way.
+                        let news = matches!(
+                            (text("previous_status"), text("status")),
+                            (Some(before), Some(now)) if before != now
+                        );
+                        Seen::Again { news }
+                    } else {
+                        Seen::Older
+                    })
+                }
+                other => Err(self.error("recording", &key, other)),
+            },
             Err(err) => Err(self.error("recording", &key, &err)),
         }
     }

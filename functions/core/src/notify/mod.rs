@@ -1,7 +1,7 @@
 //! notify-findings' work: resolve the records into findings (as send-findings does), keep
 //! those at or above the configured severity, and publish one notification per finding and
 //! state change to the notifications topic (a reopened finding is a change), silently
-//! skipping what was already announced and states older than the newest announced.
+//! skipping what was already announced and states older than the newest seen.
 
 pub mod dedupe;
 pub mod format;
@@ -24,7 +24,7 @@ use crate::deadline::{Deadline, DEADLINE_REACHED};
 use crate::finding::{Finding, Severity};
 use crate::metrics;
 use crate::resolve::{batch_response, FindingResolver, Record};
-use dedupe::{announcement_key, is_news, Claim, DedupeTable};
+use dedupe::{announcement_key, Claim, DedupeTable};
 use format::Attribute;
 
 /// How many findings are announced at once.
@@ -210,24 +210,18 @@ impl NotifyFindings {
         deadline: Deadline,
         api_calls: &AtomicU64,
     ) -> Result<Announced, String> {
-        api_calls.fetch_add(1, Ordering::Relaxed);
-        let latest = self.dedupe.latest(&finding.id).await?;
-        if !is_news(finding, latest.as_ref()) {
-            info!(finding_id = %finding.id, %key, ?latest, "an equal or newer state, or this status, was announced already; silent");
-            if latest.is_some_and(|latest| Some(latest.version) < finding.version()) {
-                // The same status with newer details: keep the newest version for what follows.
-                api_calls.fetch_add(1, Ordering::Relaxed);
-                self.record_latest(finding).await;
+        if let Some(version) = finding.version() {
+            api_calls.fetch_add(1, Ordering::Relaxed);
+            let seen = self.dedupe.advance(finding, version).await?;
+            if !seen.is_news() {
+                info!(finding_id = %finding.id, %key, ?seen, "an older state, or the status the state before it had; silent");
+                return Ok(Announced::Duplicate);
             }
-            return Ok(Announced::Duplicate);
         }
         api_calls.fetch_add(1, Ordering::Relaxed);
         match self.dedupe.claim(key, deadline).await? {
             Claim::AlreadySent => {
                 info!(finding_id = %finding.id, %key, "already announced; redelivery stays silent");
-                // Announced by an invocation that ended before recording it as the newest.
-                api_calls.fetch_add(1, Ordering::Relaxed);
-                self.record_latest(finding).await;
                 return Ok(Announced::Duplicate);
             }
             Claim::InFlight => {
@@ -265,19 +259,8 @@ impl NotifyFindings {
             // finding is redelivered after the lease, which would announce it again.
             warn!(%key, %reason, "notification sent but not recorded as sent");
         }
-        api_calls.fetch_add(1, Ordering::Relaxed);
-        self.record_latest(finding).await;
         info!(finding_id = %finding.id, %key, account = %finding.account_id, region = %finding.region, severity = finding.severity.as_str(), "notification published");
         Ok(Announced::Published)
-    }
-
-    /// Records `finding`'s state as the newest announced; a failure is logged only: the next
-    /// state of the finding is then compared with an older one, and at worst announced once
-    /// more.
-    async fn record_latest(&self, finding: &Finding) {
-        if let Err(reason) = self.dedupe.record_latest(finding).await {
-            warn!(finding_id = %finding.id, %reason, "newest announced state not recorded");
-        }
     }
 
     async fn publish(&self, notification: format::Notification) -> Result<(), String> {
