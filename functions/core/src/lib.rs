@@ -17,5 +17,7 @@ pub mod s3;
 
 // The finding model has no AWS SDK dependency; its modules are re-exported under the
 // same paths so Lambdas need only this crate.
-pub use inspectorlink_findings::{classic, finding, message, v2};
-pub use inspectorlink_findings::{finding_id, Engine, Finding, Severity, Status};
+pub use inspectorlink_findings::{classic, finding, message, priority, v2};
+pub use inspectorlink_findings::{
+    finding_id, Engine, Finding, Priority, PriorityLabel, Severity, Status,
+};

@@ -55,6 +55,8 @@ pub struct OpenSearchSink {
     credentials: SharedCredentialsProvider,
     /// Set once the index template is in place in this execution environment.
     template_applied: tokio::sync::OnceCell<()>,
+    /// Set once the template's fields were put onto the live index in this environment.
+    mapping_updated: tokio::sync::OnceCell<()>,
     /// Requests sent, retries included (for the API-calls metric).
     requests_sent: std::sync::atomic::AtomicU64,
 }
@@ -75,6 +77,16 @@ struct BulkItem {
 
 /// The error type of an external-versioning write older than the stored document.
 const VERSION_CONFLICT: &str = "version_conflict_engine_exception";
+/// A strict index refusing a field it does not map.
+const STRICT_MAPPING: &str = "strict_dynamic_mapping_exception";
+
+/// What one `_bulk` call left undone.
+struct BulkOutcome {
+    /// Finding id → why it was not indexed.
+    failures: HashMap<String, String>,
+    /// Some document was refused for a field the index does not map.
+    unmapped_field: bool,
+}
 
 impl BulkItem {
     fn error_type(&self) -> Option<&str> {
@@ -93,6 +105,7 @@ impl OpenSearchSink {
             config,
             credentials,
             template_applied: tokio::sync::OnceCell::new(),
+            mapping_updated: tokio::sync::OnceCell::new(),
             requests_sent: std::sync::atomic::AtomicU64::new(0),
         }
     }
@@ -106,21 +119,50 @@ impl OpenSearchSink {
             .map(|_| ())
     }
 
-    async fn put_index_template(&self, deadline: Deadline) -> Result<(), OpenSearchError> {
-        let template: serde_json::Value =
+    fn shipped_template(&self) -> serde_json::Value {
+        let mut template: serde_json::Value =
             serde_json::from_str(INDEX_TEMPLATE).expect("the shipped index template is JSON");
-        let mut template = template;
         template["index_patterns"] = serde_json::json!([format!("{}*", self.config.index)]);
+        template
+    }
+
+    async fn put_index_template(&self, deadline: Deadline) -> Result<(), OpenSearchError> {
         let path = format!("/_index_template/{}", self.config.index);
         self.send(
             "PUT",
             &path,
             "application/json",
-            template.to_string().into_bytes(),
+            self.shipped_template().to_string().into_bytes(),
             deadline,
         )
         .await
         .map(|_| ())
+    }
+
+    /// Puts the template's fields onto the live index (`PUT <index>/_mapping`), once per
+    /// execution environment, after the index refused a document for a field it does not
+    /// map: a template shapes only indexes created after it, so an index an earlier release
+    /// created lacks the fields added since. Adding fields to a live index is allowed; a
+    /// changed type is refused, and the error names the field.
+    async fn ensure_index_mapping(&self, deadline: Deadline) -> Result<(), OpenSearchError> {
+        self.mapping_updated
+            .get_or_try_init(|| async {
+                let fields = serde_json::json!({
+                    "properties": self.shipped_template()["template"]["mappings"]["properties"]
+                });
+                let path = format!("/{}/_mapping", self.config.index);
+                self.send(
+                    "PUT",
+                    &path,
+                    "application/json",
+                    fields.to_string().into_bytes(),
+                    deadline,
+                )
+                .await
+                .map(|_| ())
+            })
+            .await
+            .map(|_| ())
     }
 
     /// Indexes `findings`; returns the ids that still failed after retries, with the reason.
@@ -145,6 +187,7 @@ impl OpenSearchSink {
         let mut failed = HashMap::new();
         for attempt in 1..=MAX_ATTEMPTS {
             failed.clear();
+            let mut unmapped = false;
             for (body, documents) in bulk_bodies(&self.config.index, &pending) {
                 if !deadline.allows(Duration::ZERO) {
                     for finding in documents {
@@ -153,7 +196,10 @@ impl OpenSearchSink {
                     continue;
                 }
                 match self.bulk(body, &documents, deadline).await {
-                    Ok(item_failures) => failed.extend(item_failures),
+                    Ok(outcome) => {
+                        unmapped |= outcome.unmapped_field;
+                        failed.extend(outcome.failures);
+                    }
                     Err(err) => {
                         for finding in documents {
                             failed.insert(finding.id.clone(), err.to_string());
@@ -163,6 +209,14 @@ impl OpenSearchSink {
             }
             if failed.is_empty() || attempt == MAX_ATTEMPTS {
                 break;
+            }
+            if unmapped {
+                match self.ensure_index_mapping(deadline).await {
+                    Ok(()) => info!("put the index template's fields onto the existing index"),
+                    Err(err) => {
+                        warn!(%err, "the index lacks fields of the index template, and adding them failed")
+                    }
+                }
             }
             let wait = backoff(attempt);
             if !deadline.allows(wait) {
@@ -195,7 +249,7 @@ impl OpenSearchSink {
         body: Vec<u8>,
         findings: &[&Finding],
         deadline: Deadline,
-    ) -> Result<HashMap<String, String>, OpenSearchError> {
+    ) -> Result<BulkOutcome, OpenSearchError> {
         let answer = self
             .send("POST", "/_bulk", "application/x-ndjson", body, deadline)
             .await?;
@@ -206,6 +260,7 @@ impl OpenSearchSink {
                 body: format!("not a _bulk response ({e}): {answer}"),
             })?;
         let mut failures = HashMap::new();
+        let mut unmapped_field = false;
         let mut indexed = std::collections::HashSet::new();
         for item in parsed
             .items
@@ -220,6 +275,7 @@ impl OpenSearchSink {
                 info!(finding_id = %id, "a newer state of the finding is indexed; kept it");
                 indexed.insert(id);
             } else {
+                unmapped_field |= item.error_type() == Some(STRICT_MAPPING);
                 let reason = item
                     .error
                     .map(|e| e.to_string())
@@ -242,7 +298,10 @@ impl OpenSearchSink {
                 );
             }
         }
-        Ok(failures)
+        Ok(BulkOutcome {
+            failures,
+            unmapped_field,
+        })
     }
 
     /// Requests sent so far by this sink, retries included.

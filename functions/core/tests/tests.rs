@@ -305,6 +305,46 @@ async fn findings_from_two_accounts_and_two_regions_land_enriched_in_s3_and_open
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_index_an_earlier_release_made_takes_the_fields_added_since() {
+    let sinks = Sinks::new().await;
+    // The index as a release before `priority` left it: strict, and without that field.
+    let template: Value =
+        serde_json::from_str(inspectorlink_core::opensearch::INDEX_TEMPLATE).unwrap();
+    let mut mappings = template["template"]["mappings"].clone();
+    mappings["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("priority")
+        .expect("the template maps priority");
+    sinks.opensearch(json!({"indices": {"inspector-findings": {"mappings": mappings}}}));
+    let topic = SecurityTopic::create(&sinks.suffix, PRIMARY).await;
+    let (_template, _) = scan(MEMBER_ACCOUNTS[0], PRIMARY, &topic, &sinks.suffix, 2).await;
+
+    let outcome = process_in_batches(&sinks.pipeline, &queued(&topic).await).await;
+
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    assert!(!outcome.stored.is_empty(), "gone: {}", outcome.gone);
+    let state = sinks.opensearch(json!({}));
+    let properties = &state["indices"]["inspector-findings"]["mappings"]["properties"];
+    assert_eq!(
+        properties["priority"],
+        template["template"]["mappings"]["properties"]["priority"]
+    );
+    let documents = state["documents"]["inspector-findings"]
+        .as_object()
+        .unwrap();
+    assert_eq!(documents.len(), outcome.stored.len());
+    for (id, document) in documents {
+        let stored = outcome.stored.iter().find(|f| &f.id == id).unwrap();
+        assert_eq!(
+            document["_source"]["priority"],
+            json!(stored.priority.unwrap()),
+            "{id}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn each_bad_record_fails_alone_and_the_rest_of_the_batch_is_stored() {
     let sinks = Sinks::new().await;
     let topic = SecurityTopic::create(&sinks.suffix, PRIMARY).await;

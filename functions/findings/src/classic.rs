@@ -177,7 +177,8 @@ impl ClassicFinding {
                 &arn.account,
                 &arn.region,
             )
-        })
+        }
+        .prioritised())
     }
 
     fn resource(&self, instance_id: &str, instance: Option<&InstanceDetails>) -> Resource {

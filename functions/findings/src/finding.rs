@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::priority::Priority;
+
 /// Bumped when a field changes meaning or type; readers check it.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -69,6 +71,10 @@ pub struct Finding {
     /// v2 code vulnerability findings (Lambda code scanning): where and which rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_vulnerability: Option<CodeVulnerability>,
+    /// Both engines: the priority (docs/finding-schema.md, "Priority"), set by
+    /// normalisation. Documents written before it have none: [`Finding::current_priority`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -266,7 +272,21 @@ impl Finding {
             vulnerable_packages: Vec::new(),
             network_reachability: None,
             code_vulnerability: None,
+            priority: None,
         }
+    }
+
+    /// This finding with its priority set from what it says now: the last step of
+    /// normalisation (after enrichment, which a Classic finding's exposure depends on).
+    pub fn prioritised(mut self) -> Finding {
+        self.priority = Some(Priority::of(&self));
+        self
+    }
+
+    /// The stored priority or, for a document written before priorities, the priority of
+    /// the document as it is.
+    pub fn current_priority(&self) -> Priority {
+        self.priority.unwrap_or_else(|| Priority::of(self))
     }
 
     /// The S3 key: Hive-style partitions (engine, account, region, day first observed) so

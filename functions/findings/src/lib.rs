@@ -8,9 +8,11 @@ pub mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod message;
+pub mod priority;
 mod rfc3339;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod v2;
 
 pub use finding::{finding_id, Engine, Finding, Severity, Status};
+pub use priority::{Priority, PriorityLabel};

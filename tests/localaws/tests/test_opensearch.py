@@ -490,6 +490,34 @@ def test_strict_template_mappings_refuse_unknown_fields(opensearch):
     assert stats["indices"]["findings-1"]["mappings"] == template["template"]["mappings"]
 
 
+def test_put_mapping_adds_fields_to_a_live_index_and_keeps_every_type(opensearch):
+    mappings = {"dynamic": "strict", "properties": {"title": {"type": "keyword"}, "cvss": {"properties": {"base_score": {"type": "float"}}}}}
+    assert opensearch.call("PUT", "/findings-live", {"mappings": mappings}).status_code == 200
+    new_field = [{"index": {"_index": "findings-live", "_id": "p"}}, {"title": "t", "priority": {"score": 80, "label": "P2"}}]
+    ((_, refused),) = items(opensearch.bulk(new_field))
+    assert refused["error"]["type"] == "strict_dynamic_mapping_exception"
+
+    added = {"properties": {"priority": {"properties": {"score": {"type": "integer"}, "label": {"type": "keyword"}}}, "cvss": {"properties": {"version": {"type": "keyword"}}}}}
+    assert opensearch.call("PUT", "/findings-live/_mapping", added).json() == {"acknowledged": True}
+    ((_, indexed),) = items(opensearch.bulk(new_field))
+    assert indexed["status"] == 201
+    properties = opensearch.stats()["indices"]["findings-live"]["mappings"]["properties"]
+    assert properties["cvss"]["properties"] == {"base_score": {"type": "float"}, "version": {"type": "keyword"}}
+    assert properties["priority"]["properties"]["label"] == {"type": "keyword"}
+
+    # A type never changes, and a refused change leaves the mapping as it was.
+    retyped = {"properties": {"extra": {"type": "keyword"}, "cvss": {"properties": {"base_score": {"type": "keyword"}}}}}
+    response = opensearch.call("PUT", "/findings-live/_mapping", retyped)
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "illegal_argument_exception"
+    assert response.json()["error"]["reason"] == "mapper [cvss.base_score] cannot be changed from type [float] to [keyword]"
+    assert "extra" not in opensearch.stats()["indices"]["findings-live"]["mappings"]["properties"]
+
+    missing = opensearch.call("PUT", "/findings-missing/_mapping", added)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["type"] == "index_not_found_exception"
+
+
 def test_an_unsupported_content_type_is_not_acceptable(opensearch):
     response = opensearch.call("POST", "/_bulk", "{}\n", content_type="text/plain")
 
@@ -573,6 +601,10 @@ def test_admin_refuses_what_it_cannot_apply(opensearch, endpoint):
         {"reset": True, "region": "moon-1"},
         {"max_payload_bytes": 0},
         {"max_payload_bytes": "10mb"},
+        {"indices": {"Findings": {}}},
+        {"indices": {"old": {"settings": {}}}},
+        {"indices": ["old"]},
+        {"indices": {"findings": {}}, "region": "eu-west-1"},
     )
 
     for body in refused:
@@ -582,7 +614,20 @@ def test_admin_refuses_what_it_cannot_apply(opensearch, endpoint):
         assert response.headers["Content-Length"] == str(len(response.content))
     stats = opensearch.stats()
     assert stats["service"] == "es"
+    assert stats["region"] == "us-east-1", "a refused request changes nothing"
     assert list(stats["documents"]["findings"]) == ["kept"]
+
+
+def test_admin_creates_an_index_as_an_earlier_client_left_it(opensearch, endpoint):
+    url = f"{endpoint}/_localaws/opensearch-admin/{opensearch.domain}"
+    mappings = {"dynamic": "strict", "properties": {"title": {"type": "keyword"}}}
+
+    created = requests.post(url, json={"indices": {"findings-old": {"mappings": mappings}}}, timeout=10)
+
+    assert created.status_code == 200
+    assert created.json()["indices"]["findings-old"]["mappings"] == mappings
+    ((_, refused),) = items(opensearch.bulk([{"index": {"_index": "findings-old", "_id": "n"}}, {"severity": "LOW"}]))
+    assert refused["error"]["type"] == "strict_dynamic_mapping_exception"
 
 
 # -- reading back -----------------------------------------------------------------------

@@ -129,7 +129,9 @@ impl V2Finding {
                     end_line: path.end_line,
                 }
             }),
-        })
+            priority: None,
+        }
+        .prioritised())
     }
 
     /// The CVSS the severity rests on: Inspector's own (adjusted) score when it gives one,

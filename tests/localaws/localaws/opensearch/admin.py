@@ -15,6 +15,10 @@ its keys are applied in this order and the answer is the same as GET's:
   "fail_requests": {"status": 503, "type": "...", "reason": "...", "times": 1}
                            the next `times` authenticated requests answer that error
                            instead of doing anything; {"times": 0} cancels
+  "indices": {"<name>": {"mappings": {...}}}
+                           creates those indices with those mappings, as an earlier
+                           release of a client would have left them (an existing one is
+                           an error)
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ from __future__ import annotations
 import json
 import re
 
+from .documents import OpenSearchError, check_index_name
 from .domain import DEFAULT_ERROR_TYPES, DEFAULT_REASONS, SERVICES, Domain, ProgrammedFailure, domains
 
 # Amazon OpenSearch Service's rule for domain names.
 DOMAIN_NAME = re.compile(r"[a-z][a-z0-9-]{2,27}")
 DOMAIN_NAME_RULE = "3-28 characters: lower-case letters, digits and hyphens, starting with a letter"
-KNOWN_KEYS = {"reset", "region", "service", "max_payload_bytes", "fail_documents", "fail_requests"}
+KNOWN_KEYS = {"reset", "region", "service", "max_payload_bytes", "fail_documents", "fail_requests", "indices"}
 REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 
 
@@ -53,7 +58,10 @@ def handle(method: str, domain_name: str, body: bytes) -> tuple[int, dict]:
         domains.replace(domain_name)
     domain = domains.get(domain_name)
     with domain.lock:
-        _apply(domain, settings)
+        try:
+            _apply(domain, settings)
+        except AdminError as err:
+            return 400, {"message": str(err)}
         return 200, domain.describe()
 
 
@@ -100,10 +108,27 @@ def _validated(changes: dict) -> dict:
         if not isinstance(spec, dict):
             raise AdminError("fail_requests must be an object")
         settings["request_failure"] = None if spec.get("times") == 0 else _failure(spec, "fail_requests")
+    if "indices" in changes:
+        indices = changes["indices"]
+        if not isinstance(indices, dict) or not all(
+            isinstance(spec, dict) and set(spec) <= {"mappings"} and isinstance(spec.get("mappings", {}), dict) for spec in indices.values()
+        ):
+            raise AdminError('indices must map index names to {"mappings": {...}}')
+        for name in indices:
+            try:
+                check_index_name(name)
+            except OpenSearchError as err:
+                raise AdminError(err.reason) from None
+        settings["indices"] = indices
     return settings
 
 
 def _apply(domain: Domain, settings: dict) -> None:
+    for name, spec in settings.get("indices", {}).items():
+        if domain.index_exists(name):
+            raise AdminError(f"index [{name}] exists already; reset the domain first")
+    for name, spec in settings.get("indices", {}).items():
+        domain.create_index(name, spec)
     domain.region = settings.get("region", domain.region)
     domain.service = settings.get("service", domain.service)
     domain.max_payload_bytes = settings.get("max_payload_bytes", domain.max_payload_bytes)

@@ -6,6 +6,7 @@ primary shard: `_seq_no` counts the index's writes from 0 and `_primary_term` is
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import secrets
 from dataclasses import dataclass, field
@@ -114,6 +115,24 @@ def strict_mapping_violation(source: dict, mapping: dict, dynamic: str = "true",
                 if reason:
                     return reason
     return None
+
+
+def merge_mapping_properties(existing: dict, added: dict, parent: str = "") -> None:
+    """Adds `added`'s fields to the mapping properties `existing`, as PUT _mapping does: new
+    fields join, objects merge field by field, and a field keeps its type (OpenSearch's
+    illegal_argument_exception otherwise)."""
+    for name, mapping in added.items():
+        path = f"{parent}{name}"
+        current = existing.get(name)
+        if current is None:
+            existing[name] = copy.deepcopy(mapping)
+            continue
+        current_type = current.get("type", "object")
+        new_type = mapping.get("type", "object")
+        if current_type != new_type:
+            raise OpenSearchError(400, "illegal_argument_exception", f"mapper [{path}] cannot be changed from type [{current_type}] to [{new_type}]")
+        if new_type in ("object", "nested") and "properties" in mapping:
+            merge_mapping_properties(current.setdefault("properties", {}), mapping["properties"], f"{path}.")
 
 
 def merge_partial_document(source: dict, partial: dict) -> dict:

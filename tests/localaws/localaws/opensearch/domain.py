@@ -6,6 +6,7 @@ OpenSearchError. The caller holds the domain's lock.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import time
@@ -25,6 +26,7 @@ from .documents import (
     new_document_id,
     new_uuid,
     resolve_indices,
+    merge_mapping_properties,
     strict_mapping_violation,
     template_mappings,
 )
@@ -164,6 +166,20 @@ class Domain:
 
     def index_exists(self, name: str) -> bool:
         return name in self.indices
+
+    def put_mapping(self, expression: str, body: dict) -> tuple[int, dict]:
+        """PUT <index>/_mapping: adds fields to live indices; a field's type cannot change."""
+        properties = body.get("properties")
+        if not isinstance(properties, dict):
+            raise validation_failed("mapping source is empty or has no properties")
+        indices = resolve_indices(self.indices, expression)
+        for index in indices:
+            # Checked on a copy: a refused change leaves every index as it was.
+            merged = copy.deepcopy(index.mappings)
+            merge_mapping_properties(merged.setdefault("properties", {}), properties)
+        for index in indices:
+            merge_mapping_properties(index.mappings.setdefault("properties", {}), properties)
+        return 200, {"acknowledged": True}
 
     def put_index_template(self, name: str, body: dict) -> tuple[int, dict]:
         if not body.get("index_patterns"):

@@ -139,6 +139,9 @@ def _route(domain: Domain, request: SignedRequest, parts: list[str], raw_query: 
     if parts[1:] == ["_bulk"]:
         allow("POST", "PUT")
         return domain.bulk(request.body, index)
+    if endpoint == "_mapping" and len(parts) == 2:
+        allow("PUT", "POST")
+        return domain.put_mapping(index, _json_body(request))
     if endpoint in ("_search", "_count") and len(parts) == 2:
         allow("GET", "POST")
         if endpoint == "_search":

@@ -1,0 +1,270 @@
+//! The priority of a finding: one score (0-100) and label (P1-P5) for both engines, from how
+//! bad the vulnerability is and how likely it is to be used against this resource. Teams
+//! with thousands of findings fix by exploitability, not by severity alone. Written down,
+//! with its reasons and worked examples, in docs/finding-schema.md ("Priority"); the tests
+//! below are those examples.
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Finding, Severity};
+
+/// The score a finding's severity alone can reach: the last 20 points need evidence of
+/// exploitation or exposure, so that P1 means "severe and likely to be used", not "severe".
+const SEVERITY_WEIGHT: f64 = 8.0;
+/// An exploit is known to exist (v2 `exploitAvailable`).
+const EXPLOIT_AVAILABLE: f64 = 15.0;
+/// EPSS bands (probability of exploitation in the next 30 days) and their points. Most CVEs
+/// score under 0.01; 0.1 is about the top 5 %.
+const EPSS_BANDS: [(f64, f64); 3] = [(0.5, 20.0), (0.1, 12.0), (0.01, 5.0)];
+/// Reachable from the internet: a v2 network-reachability finding, or a resource with a
+/// public IP address.
+const EXPOSED: f64 = 10.0;
+/// A fix exists: the finding can be closed today. PARTIAL: some of its packages have one.
+const FIX_AVAILABLE: f64 = 5.0;
+const FIX_PARTIAL: f64 = 2.0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Priority {
+    /// 0-100; higher first.
+    pub score: u8,
+    pub label: PriorityLabel,
+}
+
+/// P1 (score 85 and above), P2 (65), P3 (40), P4 (15), P5 (below 15).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum PriorityLabel {
+    P1,
+    P2,
+    P3,
+    P4,
+    P5,
+}
+
+impl PriorityLabel {
+    /// The lowest score of each label, P1 first.
+    pub const THRESHOLDS: [(PriorityLabel, u8); 5] = [
+        (PriorityLabel::P1, 85),
+        (PriorityLabel::P2, 65),
+        (PriorityLabel::P3, 40),
+        (PriorityLabel::P4, 15),
+        (PriorityLabel::P5, 0),
+    ];
+
+    pub fn of_score(score: u8) -> PriorityLabel {
+        Self::THRESHOLDS
+            .iter()
+            .find(|(_, lowest)| score >= *lowest)
+            .map_or(PriorityLabel::P5, |(label, _)| *label)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PriorityLabel::P1 => "P1",
+            PriorityLabel::P2 => "P2",
+            PriorityLabel::P3 => "P3",
+            PriorityLabel::P4 => "P4",
+            PriorityLabel::P5 => "P5",
+        }
+    }
+}
+
+impl Priority {
+    /// The priority of `finding` as it is (normalised, and enriched where the engine needs
+    /// it: a Classic finding's public IPs come from EC2).
+    pub fn of(finding: &Finding) -> Priority {
+        let severity = finding
+            .severity_score
+            .or_else(|| finding.cvss.as_ref().and_then(|cvss| cvss.base_score))
+            .filter(|score| score.is_finite())
+            .unwrap_or_else(|| typical_score(finding.severity))
+            .clamp(0.0, 10.0);
+        let exploit = if finding.exploit_available == Some(true) {
+            EXPLOIT_AVAILABLE
+        } else {
+            0.0
+        };
+        let epss = finding
+            .epss_score
+            .and_then(|epss| EPSS_BANDS.iter().find(|(lowest, _)| epss >= *lowest))
+            .map_or(0.0, |(_, points)| *points);
+        let exposed =
+            if finding.network_reachability.is_some() || !finding.resource.public_ips.is_empty() {
+                EXPOSED
+            } else {
+                0.0
+            };
+        let fix = match finding.fix_available.as_deref() {
+            Some("YES") => FIX_AVAILABLE,
+            Some("PARTIAL") => FIX_PARTIAL,
+            _ => 0.0,
+        };
+        let total = SEVERITY_WEIGHT * severity + exploit + epss + exposed + fix;
+        // Clamped to 0..=100 first, so the cast cannot truncate.
+        let score = total.round().clamp(0.0, 100.0) as u8;
+        Priority {
+            score,
+            label: PriorityLabel::of_score(score),
+        }
+    }
+}
+
+/// The score a severity stands for when the engine gives no number: the middle of its CVSS
+/// band (LOW 0.1-3.9, MEDIUM 4.0-6.9, HIGH 7.0-8.9, CRITICAL 9.0-10.0).
+fn typical_score(severity: Severity) -> f64 {
+    match severity {
+        Severity::Informational => 0.0,
+        Severity::Low => 2.0,
+        Severity::Medium => 5.5,
+        Severity::High => 8.0,
+        Severity::Critical => 9.5,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Cvss, NetworkReachability};
+    use crate::{Engine, Status};
+
+    fn v2(severity: Severity, score: Option<f64>) -> Finding {
+        Finding {
+            severity,
+            severity_score: score,
+            status: Status::Active,
+            ..Finding::new(
+                Engine::InspectorV2,
+                "arn:aws:inspector2:us-east-1:222222222222:finding/f",
+                "222222222222",
+                "us-east-1",
+            )
+        }
+    }
+
+    fn exposed() -> Option<NetworkReachability> {
+        Some(NetworkReachability {
+            protocol: Some("TCP".to_owned()),
+            port_range_begin: Some(22),
+            port_range_end: Some(22),
+            path: Vec::new(),
+        })
+    }
+
+    fn priority(finding: &Finding) -> (u8, &'static str) {
+        let priority = Priority::of(finding);
+        (priority.score, priority.label.as_str())
+    }
+
+    // The worked examples of docs/finding-schema.md, in its order.
+
+    #[test]
+    fn a_critical_cve_with_an_exploit_on_a_reachable_instance_is_p1() {
+        let finding = Finding {
+            epss_score: Some(0.94),
+            exploit_available: Some(true),
+            fix_available: Some("YES".to_owned()),
+            network_reachability: exposed(),
+            ..v2(Severity::Critical, Some(9.8))
+        };
+        // 78.4 + 15 + 20 + 10 + 5 = 128.4, at most 100.
+        assert_eq!(priority(&finding), (100, "P1"));
+    }
+
+    #[test]
+    fn the_same_cve_unexploited_and_private_is_p2() {
+        let finding = Finding {
+            epss_score: Some(0.0004),
+            exploit_available: Some(false),
+            fix_available: Some("YES".to_owned()),
+            ..v2(Severity::Critical, Some(9.8))
+        };
+        // 78.4 + 5 = 83.4.
+        assert_eq!(priority(&finding), (83, "P2"));
+    }
+
+    #[test]
+    fn a_medium_cve_being_exploited_outranks_an_unexploited_high() {
+        let exploited = Finding {
+            epss_score: Some(0.62),
+            exploit_available: Some(true),
+            fix_available: Some("NO".to_owned()),
+            ..v2(Severity::Medium, Some(5.3))
+        };
+        let unexploited = Finding {
+            epss_score: Some(0.003),
+            fix_available: Some("NO".to_owned()),
+            ..v2(Severity::High, Some(7.5))
+        };
+        // 42.4 + 15 + 20 = 77.4 against 60.
+        assert_eq!(priority(&exploited), (77, "P2"));
+        assert_eq!(priority(&unexploited), (60, "P3"));
+    }
+
+    #[test]
+    fn an_open_port_finding_counts_its_exposure() {
+        let finding = Finding {
+            network_reachability: exposed(),
+            ..v2(Severity::Medium, Some(5.0))
+        };
+        assert_eq!(priority(&finding), (50, "P3"));
+    }
+
+    #[test]
+    fn a_classic_high_finding_on_a_public_instance() {
+        let mut finding = Finding {
+            severity_score: Some(9.0),
+            ..crate::testing::finding(
+                "c1",
+                "222222222222",
+                "us-east-1",
+                Severity::High,
+                Status::Active,
+            )
+        };
+        finding.resource.public_ips = vec!["203.0.113.10".to_owned()];
+        // 72 + 10.
+        assert_eq!(priority(&finding), (82, "P2"));
+        finding.resource.public_ips.clear();
+        assert_eq!(priority(&finding), (72, "P2"));
+    }
+
+    #[test]
+    fn a_low_finding_with_a_fix_is_p4_and_informational_is_p5() {
+        let low = Finding {
+            fix_available: Some("PARTIAL".to_owned()),
+            ..v2(Severity::Low, Some(3.1))
+        };
+        // 24.8 + 2.
+        assert_eq!(priority(&low), (27, "P4"));
+        assert_eq!(priority(&v2(Severity::Informational, None)), (0, "P5"));
+    }
+
+    #[test]
+    fn without_a_number_the_cvss_then_the_severity_band_counts() {
+        let cvss = Finding {
+            cvss: Some(Cvss {
+                base_score: Some(7.0),
+                scoring_vector: None,
+                version: Some("3.1".to_owned()),
+                source: Some("NVD".to_owned()),
+            }),
+            ..v2(Severity::High, None)
+        };
+        assert_eq!(priority(&cvss), (56, "P3"));
+        assert_eq!(priority(&v2(Severity::High, None)), (64, "P3"));
+        assert_eq!(priority(&v2(Severity::Critical, None)), (76, "P2"));
+        // A score out of range or not a number cannot push the priority past its bounds.
+        assert_eq!(priority(&v2(Severity::High, Some(f64::NAN))), (64, "P3"));
+        assert_eq!(priority(&v2(Severity::High, Some(42.0))), (80, "P2"));
+    }
+
+    #[test]
+    fn labels_follow_the_thresholds() {
+        for (score, label) in [(100, "P1"), (85, "P1"), (84, "P2"), (65, "P2"), (64, "P3")] {
+            assert_eq!(PriorityLabel::of_score(score).as_str(), label, "{score}");
+        }
+        for (score, label) in [(40, "P3"), (39, "P4"), (15, "P4"), (14, "P5"), (0, "P5")] {
+            assert_eq!(PriorityLabel::of_score(score).as_str(), label, "{score}");
+        }
+        assert!(PriorityLabel::P1 < PriorityLabel::P2, "P1 sorts first");
+    }
+}
