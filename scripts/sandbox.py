@@ -309,8 +309,8 @@ def summary_v2(estate: Estate, state: Path, report: str | None) -> None:
     statuses = Counter(d["status"] for d in docs)
     print("By status: " + ", ".join(f"{s} {statuses[s]}" for s in ("ACTIVE", "CLOSED", "SUPPRESSED") if statuses[s]))
 
-    # Top five open findings: severity first, then the chance of exploitation (EPSS).
-    open_docs = sorted((d for d in docs if d["status"] == "ACTIVE"), key=lambda d: (rank(d), d.get("epss_score") or 0), reverse=True)[:5]
+    # Top five open findings by the pipeline's priority (docs/finding-schema.md), then severity.
+    open_docs = sorted((d for d in docs if d["status"] == "ACTIVE"), key=lambda d: (d["priority"]["score"], rank(d)), reverse=True)[:5]
     kev = {}
     for region in estate.regions():
         arns = [d["finding_arn"] for d in open_docs if d["region"] == region]
@@ -319,13 +319,14 @@ def summary_v2(estate: Estate, state: Path, report: str | None) -> None:
             for detail in inspector.batch_get_finding_details(findingArns=arns).get("findingDetails", []):
                 if detail.get("cisaData"):
                     kev[detail["findingArn"]] = detail["cisaData"]
-    print("Top five open findings (severity, then EPSS; KEV: in CISA's Known Exploited Vulnerabilities, with its due date):")
+    print("Top five open findings by priority (severity, exploitation, exposure, fix; KEV: in CISA's Known Exploited Vulnerabilities, with its due date):")
     for d in open_docs:
         epss = f"EPSS {d['epss_score']:.2f}" if d.get("epss_score") is not None else "EPSS -"
         cisa = kev.get(d["finding_arn"])
         known = f"KEV due {cisa['dateDue']:%Y-%m-%d}" if cisa else "not in KEV"
         vuln = d.get("vulnerability_id") or d["finding_type"]
-        print(f"  {d['severity']:<8} {vuln:<16} {epss:<9} {known:<17} {_resource_name(d, names)} ({d['account_id']} {d['region']})")
+        priority = f"{d['priority']['label']} {d['priority']['score']:>3}"
+        print(f"  {priority}  {d['severity']:<8} {vuln:<16} {epss:<9} {known:<17} {_resource_name(d, names)} ({d['account_id']} {d['region']})")
 
     coverage = [c for c in admin_coverage(estate) if c["accountId"] in members]
     scanned = [c for c in coverage if c["scanStatus"]["statusCode"] == "ACTIVE"]

@@ -71,6 +71,7 @@ locals {
   notify_env = { for k, v in {
     NOTIFICATIONS_TOPIC_ARN = local.notifications_topic_arn
     NOTIFY_MIN_SEVERITY     = var.notify_min_severity
+    NOTIFY_MIN_PRIORITY     = var.notify_min_priority
     DEDUPE_TABLE            = local.dedupe_table_name
     DEDUPE_TTL_DAYS         = tostring(var.dedupe_ttl_days)
     MEMBER_ROLE_NAME        = local.member_role_name

@@ -429,6 +429,17 @@ variable "notify_min_severity" {
   }
 }
 
+variable "notify_min_priority" {
+  description = "When set (P1 highest to P5), findings of a lower priority are not published either (NOTIFY_MIN_PRIORITY); the priority weighs severity, exploitation, exposure and fix (docs/finding-schema.md). null: the severity threshold alone."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.notify_min_priority == null || contains(["P1", "P2", "P3", "P4", "P5"], coalesce(var.notify_min_priority, "x"))
+    error_message = "notify_min_priority must be one of P1, P2, P3, P4, P5 (P1 is the highest), or null."
+  }
+}
+
 variable "dedupe_ttl_days" {
   description = "Days notify-findings remembers a sent notification (DEDUPE_TTL_DAYS), so redeliveries are not notified twice."
   type        = number

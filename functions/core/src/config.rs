@@ -4,6 +4,7 @@
 use inspector_facts::{InspectorEvent, TopicArn};
 
 use crate::finding::Severity;
+use crate::PriorityLabel;
 
 // The environment reader and its error belong to how a Lambda starts.
 pub use inspectorlink_lambda_start::{ConfigError, Env};
@@ -83,6 +84,9 @@ pub struct NotifyConfig {
     pub topic_arn: TopicArn,
     /// Findings below this severity are not announced.
     pub min_severity: Severity,
+    /// When set, findings of a lower priority (a higher label: P3 is below P2) are not
+    /// announced either.
+    pub min_priority: Option<PriorityLabel>,
     /// DynamoDB table of notifications sent (partition key `pk`, TTL attribute `expires_at`).
     pub dedupe_table: String,
     /// How long a sent notification is remembered, so redelivery stays silent.
@@ -112,6 +116,15 @@ impl NotifyConfig {
                 ),
             })?,
         };
+        let min_priority = match env.optional("NOTIFY_MIN_PRIORITY") {
+            None => None,
+            Some(value) => Some(parse_priority(&value).ok_or_else(|| ConfigError {
+                variable: "NOTIFY_MIN_PRIORITY",
+                problem: format!(
+                    "is {value:?}: use one of P1, P2, P3, P4, P5 (P1 is the highest), or leave it unset"
+                ),
+            })?),
+        };
         let dedupe_table = env.required(
             "DEDUPE_TABLE",
             "the name of the DynamoDB table that remembers notifications sent",
@@ -130,6 +143,7 @@ impl NotifyConfig {
         Ok(NotifyConfig {
             topic_arn,
             min_severity,
+            min_priority,
             dedupe_table,
             dedupe_ttl_days,
             member_role_name: member_role_name(env)?,
@@ -149,6 +163,13 @@ pub fn parse_severity(value: &str) -> Option<Severity> {
     ]
     .into_iter()
     .find(|severity| severity.as_str().eq_ignore_ascii_case(value))
+}
+
+pub fn parse_priority(value: &str) -> Option<PriorityLabel> {
+    PriorityLabel::THRESHOLDS
+        .into_iter()
+        .map(|(label, _)| label)
+        .find(|label| label.as_str().eq_ignore_ascii_case(value))
 }
 
 /// Configuration of attach-template.
@@ -471,10 +492,19 @@ mod tests {
             (config.min_severity, config.dedupe_ttl_days),
             (Severity::Medium, 30)
         );
+        assert_eq!(
+            config.min_priority, None,
+            "no priority threshold by default"
+        );
         let low = [NOTIFY.to_vec(), vec![("NOTIFY_MIN_SEVERITY", "low")]].concat();
         assert_eq!(
             NotifyConfig::from_env(&env(&low)).unwrap().min_severity,
             Severity::Low
+        );
+        let p2 = [NOTIFY.to_vec(), vec![("NOTIFY_MIN_PRIORITY", "p2")]].concat();
+        assert_eq!(
+            NotifyConfig::from_env(&env(&p2)).unwrap().min_priority,
+            Some(PriorityLabel::P2)
         );
         let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
             (NOTIFY[1..].to_vec(), "NOTIFICATIONS_TOPIC_ARN is not set"),
@@ -491,6 +521,10 @@ mod tests {
                 "DEDUPE_TTL_DAYS is \"0\": give a whole number of days from 1 to 3650",
             ),
             (vec![NOTIFY[0], NOTIFY[2]], "DEDUPE_TABLE is not set"),
+            (
+                [NOTIFY.to_vec(), vec![("NOTIFY_MIN_PRIORITY", "HIGH")]].concat(),
+                "NOTIFY_MIN_PRIORITY is \"HIGH\": use one of P1, P2, P3, P4, P5",
+            ),
         ];
         for (pairs, expected) in cases {
             let err = NotifyConfig::from_env(&env(&pairs))

@@ -16,7 +16,8 @@ use inspectorlink_core::notify::dedupe::{record_key, Claim, DedupeTable, Seen};
 use inspectorlink_core::notify::format::{email_text, subject};
 use inspectorlink_core::notify::NotifyFindings;
 use inspectorlink_core::resolve::Record;
-use serde_json::Value;
+use inspectorlink_core::{Priority, PriorityLabel};
+use serde_json::{json, Value};
 use test_support::classic::SecurityTopic;
 use test_support::http_capture::HttpCapture;
 use test_support::{unique_suffix, LocalAws, MEMBER_ACCOUNTS, SECURITY_ACCOUNT};
@@ -589,6 +590,79 @@ fn v2_state_of(finding: &str, status: &str, updated_at: &str) -> String {
     event["detail"]["findingArn"] =
         format!("arn:aws:inspector2:eu-central-1:123456789012:finding/{finding}").into();
     event.to_string()
+}
+
+/// An ACTIVE v2 finding (the documented one's ARN ending in `finding`) with these signals
+/// and no fix.
+fn v2_signals(finding: &str, severity: &str, score: f64, epss: f64, exploit: &str) -> String {
+    let state = v2_state_of(finding, "ACTIVE", "Wed Sep 04 16:59:44.356 UTC 2024");
+    let mut event: Value = serde_json::from_str(&state).unwrap();
+    let detail = &mut event["detail"];
+    detail["severity"] = severity.into();
+    detail["inspectorScore"] = score.into();
+    detail["epss"] = json!({ "score": epss });
+    detail["exploitAvailable"] = exploit.into();
+    detail["fixAvailable"] = "NO".into();
+    event.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn subscribers_filter_by_priority_and_a_minimum_priority_keeps_quiet_findings_out() {
+    let mut n = Notifications::new("INFORMATIONAL").await;
+    let by_priority = format!("p2-and-above-{}@example.com", n.suffix);
+    n.topic
+        .sns
+        .subscribe()
+        .topic_arn(&n.topic.topic)
+        .protocol("email")
+        .endpoint(&by_priority)
+        .attributes(
+            "FilterPolicy",
+            r#"{"priority_score": [{"numeric": [">=", 65]}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    // A HIGH nobody exploits (60, P3) and a MEDIUM being exploited (77, P2).
+    let pair = |round: u32| {
+        vec![
+            Record {
+                message_id: format!("{round}-quiet"),
+                body: v2_signals(&format!("{round:031x}a"), "HIGH", 7.5, 0.003, "NO"),
+            },
+            Record {
+                message_id: format!("{round}-exploited"),
+                body: v2_signals(&format!("{round:031x}b"), "MEDIUM", 5.3, 0.62, "YES"),
+            },
+        ]
+    };
+
+    let both = n.notify.process(pair(1), Deadline::NONE).await;
+    assert_eq!(
+        (both.published.len(), both.below_threshold),
+        (2, 0),
+        "{both:?}"
+    );
+    let filtered = LocalAws::shared().mailbox(&by_priority);
+    assert_eq!(filtered.len(), 1, "{filtered:#?}");
+    assert!(filtered[0]["subject"]
+        .as_str()
+        .unwrap()
+        .starts_with("[MEDIUM]"));
+
+    n.notify.min_priority = Some(PriorityLabel::P2);
+    let outcome = n.notify.process(pair(2), Deadline::NONE).await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    assert_eq!(outcome.below_threshold, 1, "{outcome:?}");
+    assert_eq!(outcome.published.len(), 1);
+    assert_eq!(
+        outcome.published[0].current_priority(),
+        Priority {
+            score: 77,
+            label: PriorityLabel::P2
+        }
+    );
+    assert_eq!(outcome.published[0].severity, Severity::Medium);
 }
 
 #[tokio::test(flavor = "multi_thread")]

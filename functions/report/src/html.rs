@@ -571,6 +571,8 @@ impl Chip {
 /// A row of the top risks.
 struct Risk {
     id: String,
+    /// Label and score, e.g. `P2 83`.
+    priority: String,
     chip: Chip,
     score: String,
     title: String,
@@ -589,8 +591,10 @@ struct Risk {
 
 impl Risk {
     fn of(finding: &Finding) -> Risk {
+        let priority = finding.current_priority();
         Risk {
             id: finding.id.clone(),
+            priority: format!("{} {}", priority.label.as_str(), priority.score),
             chip: Chip::of(finding.severity),
             score: score(finding.severity_score),
             title: finding.title.clone(),

@@ -170,10 +170,13 @@ pub fn severity_index(severity: Severity) -> usize {
     SEVERITIES.iter().position(|s| *s == severity).unwrap()
 }
 
-/// Most severe first, then highest score, then most recently seen, then id (stable).
+/// Highest priority first (docs/finding-schema.md, "Priority"), then most severe, highest
+/// score, most recently seen, and id (stable).
 fn risk_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
-    b.severity
-        .cmp(&a.severity)
+    let priority = |f: &Finding| f.current_priority().score;
+    priority(b)
+        .cmp(&priority(a))
+        .then_with(|| b.severity.cmp(&a.severity))
         .then_with(|| {
             let score = |f: &Finding| f.severity_score.unwrap_or(-1.0);
             score(b).total_cmp(&score(a))
@@ -479,9 +482,34 @@ mod tests {
                 },
             ]
         );
-        // The ranked tables hold open findings only, most severe first.
+        // The ranked tables hold open findings only, highest priority first.
         let ids: Vec<&str> = summary.top_risks.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["d", "a"]);
+    }
+
+    #[test]
+    fn a_medium_finding_being_exploited_is_a_higher_risk_than_a_quiet_high_one() {
+        let quiet = finding(
+            "quiet",
+            "111111111111",
+            "us-east-1",
+            Severity::High,
+            Status::Active,
+        );
+        let exploited = Finding {
+            epss_score: Some(0.6),
+            exploit_available: Some(true),
+            ..finding(
+                "exploited",
+                "111111111111",
+                "us-east-1",
+                Severity::Medium,
+                Status::Active,
+            )
+        };
+        let summary = Summary::of(&[quiet, exploited], Limits::default());
+        let ids: Vec<&str> = summary.top_risks.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["exploited", "quiet"]);
     }
 
     #[test]

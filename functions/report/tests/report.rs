@@ -168,20 +168,30 @@ fn ranked_tables_match_the_open_findings_in_s3() {
         assert_eq!(resources[key], *n, "{key}");
     }
 
-    // Top risks: the 25 most severe open findings, most severe first.
-    let rows: Vec<&str> = seeded
-        .html
-        .split("<tr data-finding=\"")
-        .skip(1)
-        .map(|row| row.split_once('"').unwrap().0)
-        .collect();
+    // Top risks: the 25 open findings of highest priority, highest first, each row with
+    // its priority.
+    let rows: Vec<&str> = seeded.html.split("<tr data-finding=\"").skip(1).collect();
     assert_eq!(rows.len(), open.len().min(25));
-    let severity_of = |id: &str| open.iter().find(|f| f.id == id).unwrap().severity;
+    let priority_of = |row: &str| {
+        let id = row.split_once('"').unwrap().0;
+        let priority = open.iter().find(|f| f.id == id).unwrap().current_priority();
+        let cell = format!(
+            "<td class=\"nowrap\">{} {}</td>",
+            priority.label.as_str(),
+            priority.score
+        );
+        assert!(row.contains(&cell), "{id}: {cell}");
+        priority.score
+    };
     assert!(rows
         .windows(2)
-        .all(|w| severity_of(w[0]) >= severity_of(w[1])));
-    let worst = open.iter().map(|f| f.severity).max().unwrap();
-    assert_eq!(severity_of(rows[0]), worst);
+        .all(|w| priority_of(w[0]) >= priority_of(w[1])));
+    let highest = open
+        .iter()
+        .map(|f| f.current_priority().score)
+        .max()
+        .unwrap();
+    assert_eq!(priority_of(rows[0]), highest);
 }
 
 #[test]

@@ -369,6 +369,12 @@ run "given_resources" {
     opensearch_endpoint     = null
     opensearch_arn          = null
     enable_security_hub     = false
+    notify_min_priority     = "P2"
+  }
+
+  assert {
+    condition     = aws_lambda_function.notify[0].environment[0].variables.NOTIFY_MIN_PRIORITY == "P2"
+    error_message = "notify_min_priority reaches notify-findings as NOTIFY_MIN_PRIORITY"
   }
 
   assert {
@@ -462,6 +468,7 @@ run "rejects_bad_inputs" {
     regions               = ["useast1"]
     member_account_ids    = []
     notify_min_severity   = "SEVERE"
+    notify_min_priority   = "HIGH"
     notification_emails   = [{ endpoint = "not-an-address", min_severity = "URGENT", filter_policy = "[1]" }]
     opensearch_endpoint   = "http://plain.example.com/path"
     log_retention_in_days = 42
@@ -469,7 +476,7 @@ run "rejects_bad_inputs" {
   }
 
   expect_failures = [
-    var.regions, var.member_account_ids, var.notify_min_severity, var.notification_emails,
+    var.regions, var.member_account_ids, var.notify_min_severity, var.notify_min_priority, var.notification_emails,
     var.opensearch_endpoint, var.log_retention_in_days, var.eventbridge_rule_arns,
   ]
 }

@@ -102,6 +102,14 @@ pub fn notification(finding: &Finding, alias: Option<&str>) -> Result<Notificati
             "status",
             Attribute::String(status_str(finding.status).to_owned()),
         ),
+        (
+            "priority",
+            Attribute::String(finding.current_priority().label.as_str().to_owned()),
+        ),
+        (
+            "priority_score",
+            Attribute::Number(i64::from(finding.current_priority().score)),
+        ),
     ]);
     Ok(Notification {
         subject: subject(finding),
@@ -359,6 +367,14 @@ CVEs:       CVE-2016-5195
         }
         assert_eq!(structure["email"].as_str().unwrap(), email_text(&f, None));
         assert_eq!(n.attributes["severity_rank"], Attribute::Number(2));
+        let priority = f.current_priority();
+        assert_eq!(
+            (&n.attributes["priority"], &n.attributes["priority_score"]),
+            (
+                &Attribute::String(priority.label.as_str().into()),
+                &Attribute::Number(priority.score.into())
+            )
+        );
         assert_eq!(
             n.attributes["engine"],
             Attribute::String("inspector_classic".into())

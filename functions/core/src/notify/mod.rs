@@ -24,6 +24,7 @@ use crate::deadline::{Deadline, DEADLINE_REACHED};
 use crate::finding::{Finding, Severity};
 use crate::metrics;
 use crate::resolve::{batch_response, FindingResolver, Record};
+use crate::PriorityLabel;
 use dedupe::{announcement_key, Claim, DedupeTable};
 use format::Attribute;
 
@@ -35,6 +36,7 @@ pub struct NotifyFindings {
     pub sns: aws_sdk_sns::Client,
     pub topic_arn: String,
     pub min_severity: Severity,
+    pub min_priority: Option<PriorityLabel>,
     pub dedupe: DedupeTable,
 }
 
@@ -47,7 +49,7 @@ pub struct NotifyOutcome {
     pub published: Vec<Finding>,
     /// Findings already announced in this state: acknowledged silently.
     pub duplicates: usize,
-    /// Findings below the minimum severity: acknowledged silently.
+    /// Findings below the minimum severity or priority: acknowledged silently.
     pub below_threshold: usize,
     pub ignored: usize,
     pub gone: usize,
@@ -108,6 +110,7 @@ impl NotifyFindings {
             sns: aws_sdk_sns::Client::new(aws),
             topic_arn: config.topic_arn.to_string(),
             min_severity: config.min_severity,
+            min_priority: config.min_priority,
             dedupe: DedupeTable::new(
                 aws_sdk_dynamodb::Client::new(aws),
                 config.dedupe_table,
@@ -160,6 +163,14 @@ impl NotifyFindings {
                 info!(finding_id = %finding.id, severity = finding.severity.as_str(), min = self.min_severity.as_str(), "below the minimum severity; not announced");
                 outcome.below_threshold += 1;
                 continue;
+            }
+            if let Some(min) = self.min_priority {
+                let priority = finding.current_priority();
+                if priority.label > min {
+                    info!(finding_id = %finding.id, priority = priority.label.as_str(), score = priority.score, min = min.as_str(), "below the minimum priority; not announced");
+                    outcome.below_threshold += 1;
+                    continue;
+                }
             }
             let key = announcement_key(&finding);
             by_key
