@@ -20,6 +20,7 @@ module "security_primary" {
   member_account_ids    = var.member_account_ids
   eventbridge_rule_arns = [module.forward_primary.rule_arn]
   notify_min_severity   = var.notify_min_severity
+  notify_min_priority   = var.notify_min_priority
   notification_emails   = [for email in var.notification_emails : { endpoint = email }]
   enable_security_hub   = var.enable_security_hub
   bucket_force_destroy  = var.bucket_force_destroy

@@ -98,6 +98,12 @@ variable "notify_min_severity" {
   default     = "MEDIUM"
 }
 
+variable "notify_min_priority" {
+  description = "When set (P1 highest to P5), only findings of this priority or higher are announced, as well as at or above notify_min_severity; the priority weighs severity, exploitation, exposure and fix. null: severity alone."
+  type        = string
+  default     = null
+}
+
 variable "notification_emails" {
   description = "Email addresses that receive a readable notification per finding and state change."
   type        = list(string)
