@@ -310,7 +310,8 @@ def summary_v2(estate: Estate, state: Path, report: str | None) -> None:
     print("By status: " + ", ".join(f"{s} {statuses[s]}" for s in ("ACTIVE", "CLOSED", "SUPPRESSED") if statuses[s]))
 
     # Top five open findings by the pipeline's priority (docs/finding-schema.md), then severity.
-    open_docs = sorted((d for d in docs if d["status"] == "ACTIVE"), key=lambda d: (d["priority"]["score"], rank(d)), reverse=True)[:5]
+    # (A document stored by a release before priorities has none: it sorts last.)
+    open_docs = sorted((d for d in docs if d["status"] == "ACTIVE"), key=lambda d: ((d.get("priority") or {}).get("score", -1), rank(d)), reverse=True)[:5]
     kev = {}
     for region in estate.regions():
         arns = [d["finding_arn"] for d in open_docs if d["region"] == region]
@@ -325,7 +326,7 @@ def summary_v2(estate: Estate, state: Path, report: str | None) -> None:
         cisa = kev.get(d["finding_arn"])
         known = f"KEV due {cisa['dateDue']:%Y-%m-%d}" if cisa else "not in KEV"
         vuln = d.get("vulnerability_id") or d["finding_type"]
-        priority = f"{d['priority']['label']} {d['priority']['score']:>3}"
+        priority = f"{d['priority']['label']} {d['priority']['score']:>3}" if d.get("priority") else "  -   "
         print(f"  {priority}  {d['severity']:<8} {vuln:<16} {epss:<9} {known:<17} {_resource_name(d, names)} ({d['account_id']} {d['region']})")
 
     coverage = [c for c in admin_coverage(estate) if c["accountId"] in members]
