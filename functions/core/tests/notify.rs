@@ -618,21 +618,21 @@ async fn subscribers_filter_by_priority_and_a_minimum_priority_keeps_quiet_findi
         .endpoint(&by_priority)
         .attributes(
             "FilterPolicy",
-            r#"{"priority_score": [{"numeric": [">=", 65]}]}"#,
+            r#"{"priority_score": [{"numeric": [">=", 60]}]}"#,
         )
         .send()
         .await
         .unwrap();
-    // A HIGH nobody exploits (60, P3) and a MEDIUM being exploited (77, P2).
+    // A CRITICAL nobody exploits (54.6, P3) and a HIGH being exploited (70.2, P2).
     let pair = |round: u32| {
         vec![
             Record {
                 message_id: format!("{round}-quiet"),
-                body: v2_signals(&format!("{round:031x}a"), "HIGH", 7.5, 0.003, "NO"),
+                body: v2_signals(&format!("{round:031x}a"), "CRITICAL", 9.1, 0.003, "NO"),
             },
             Record {
                 message_id: format!("{round}-exploited"),
-                body: v2_signals(&format!("{round:031x}b"), "MEDIUM", 5.3, 0.62, "YES"),
+                body: v2_signals(&format!("{round:031x}b"), "HIGH", 7.2, 0.62, "YES"),
             },
         ]
     };
@@ -648,7 +648,7 @@ async fn subscribers_filter_by_priority_and_a_minimum_priority_keeps_quiet_findi
     assert!(filtered[0]["subject"]
         .as_str()
         .unwrap()
-        .starts_with("[MEDIUM]"));
+        .starts_with("[HIGH]"));
 
     n.notify.min_priority = Some(PriorityLabel::P2);
     let outcome = n.notify.process(pair(2), Deadline::NONE).await;
@@ -658,11 +658,11 @@ async fn subscribers_filter_by_priority_and_a_minimum_priority_keeps_quiet_findi
     assert_eq!(
         outcome.published[0].current_priority(),
         Priority {
-            score: 77,
+            score: 70,
             label: PriorityLabel::P2
         }
     );
-    assert_eq!(outcome.published[0].severity, Severity::Medium);
+    assert_eq!(outcome.published[0].severity, Severity::High);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -8,17 +8,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Severity};
 
-/// The score a finding's severity alone can reach: the last 20 points need evidence of
-/// exploitation or exposure, so that P1 means "severe and likely to be used", not "severe".
-const SEVERITY_WEIGHT: f64 = 8.0;
+// The parts add up to 100 at most, so the score never saturates: findings that differ in
+// any signal keep different scores, however many there are.
+/// Points per point of severity score (0-10): severity alone reaches 60 at most, so P1 (80)
+/// needs evidence of exploitation or exposure: "severe and likely to be used".
+const SEVERITY_WEIGHT: f64 = 6.0;
 /// An exploit is known to exist (v2 `exploitAvailable`).
-const EXPLOIT_AVAILABLE: f64 = 15.0;
+const EXPLOIT_AVAILABLE: f64 = 12.0;
 /// EPSS bands (probability of exploitation in the next 30 days) and their points. Most CVEs
 /// score under 0.01; 0.1 is about the top 5 %.
-const EPSS_BANDS: [(f64, f64); 3] = [(0.5, 20.0), (0.1, 12.0), (0.01, 5.0)];
+const EPSS_BANDS: [(f64, f64); 3] = [(0.5, 15.0), (0.1, 9.0), (0.01, 4.0)];
 /// Reachable from the internet: a v2 network-reachability finding, or a resource with a
 /// public IP address.
-const EXPOSED: f64 = 10.0;
+const EXPOSED: f64 = 8.0;
 /// A fix exists: the finding can be closed today. PARTIAL: some of its packages have one.
 const FIX_AVAILABLE: f64 = 5.0;
 const FIX_PARTIAL: f64 = 2.0;
@@ -30,7 +32,7 @@ pub struct Priority {
     pub label: PriorityLabel,
 }
 
-/// P1 (score 85 and above), P2 (65), P3 (40), P4 (15), P5 (below 15).
+/// P1 (score 80 and above), P2 (60), P3 (40), P4 (15), P5 (below 15).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum PriorityLabel {
     P1,
@@ -43,8 +45,8 @@ pub enum PriorityLabel {
 impl PriorityLabel {
     /// The lowest score of each label, P1 first.
     pub const THRESHOLDS: [(PriorityLabel, u8); 5] = [
-        (PriorityLabel::P1, 85),
-        (PriorityLabel::P2, 65),
+        (PriorityLabel::P1, 80),
+        (PriorityLabel::P2, 60),
         (PriorityLabel::P3, 40),
         (PriorityLabel::P4, 15),
         (PriorityLabel::P5, 0),
@@ -99,7 +101,7 @@ impl Priority {
             _ => 0.0,
         };
         let total = SEVERITY_WEIGHT * severity + exploit + epss + exposed + fix;
-        // Clamped to 0..=100 first, so the cast cannot truncate.
+        // At most 100 by construction; clamped all the same, so the cast cannot truncate.
         let score = total.round().clamp(0.0, 100.0) as u8;
         Priority {
             score,
@@ -165,8 +167,8 @@ mod tests {
             network_reachability: exposed(),
             ..v2(Severity::Critical, Some(9.8))
         };
-        // 78.4 + 15 + 20 + 10 + 5 = 128.4, at most 100.
-        assert_eq!(priority(&finding), (100, "P1"));
+        // 58.8 + 12 + 15 + 8 + 5.
+        assert_eq!(priority(&finding), (99, "P1"));
     }
 
     #[test]
@@ -177,8 +179,8 @@ mod tests {
             fix_available: Some("YES".to_owned()),
             ..v2(Severity::Critical, Some(9.8))
         };
-        // 78.4 + 5 = 83.4.
-        assert_eq!(priority(&finding), (83, "P2"));
+        // 58.8 + 5.
+        assert_eq!(priority(&finding), (64, "P2"));
     }
 
     #[test]
@@ -194,9 +196,9 @@ mod tests {
             fix_available: Some("NO".to_owned()),
             ..v2(Severity::High, Some(7.5))
         };
-        // 42.4 + 15 + 20 = 77.4 against 60.
-        assert_eq!(priority(&exploited), (77, "P2"));
-        assert_eq!(priority(&unexploited), (60, "P3"));
+        // 31.8 + 12 + 15 against 45.
+        assert_eq!(priority(&exploited), (59, "P3"));
+        assert_eq!(priority(&unexploited), (45, "P3"));
     }
 
     #[test]
@@ -205,7 +207,8 @@ mod tests {
             network_reachability: exposed(),
             ..v2(Severity::Medium, Some(5.0))
         };
-        assert_eq!(priority(&finding), (50, "P3"));
+        // 30 + 8.
+        assert_eq!(priority(&finding), (38, "P4"));
     }
 
     #[test]
@@ -221,10 +224,10 @@ mod tests {
             )
         };
         finding.resource.public_ips = vec!["203.0.113.10".to_owned()];
-        // 72 + 10.
-        assert_eq!(priority(&finding), (82, "P2"));
+        // 54 + 8.
+        assert_eq!(priority(&finding), (62, "P2"));
         finding.resource.public_ips.clear();
-        assert_eq!(priority(&finding), (72, "P2"));
+        assert_eq!(priority(&finding), (54, "P3"));
     }
 
     #[test]
@@ -233,8 +236,8 @@ mod tests {
             fix_available: Some("PARTIAL".to_owned()),
             ..v2(Severity::Low, Some(3.1))
         };
-        // 24.8 + 2.
-        assert_eq!(priority(&low), (27, "P4"));
+        // 18.6 + 2.
+        assert_eq!(priority(&low), (21, "P4"));
         assert_eq!(priority(&v2(Severity::Informational, None)), (0, "P5"));
     }
 
@@ -249,17 +252,32 @@ mod tests {
             }),
             ..v2(Severity::High, None)
         };
-        assert_eq!(priority(&cvss), (56, "P3"));
-        assert_eq!(priority(&v2(Severity::High, None)), (64, "P3"));
-        assert_eq!(priority(&v2(Severity::Critical, None)), (76, "P2"));
+        assert_eq!(priority(&cvss), (42, "P3"));
+        assert_eq!(priority(&v2(Severity::High, None)), (48, "P3"));
+        assert_eq!(priority(&v2(Severity::Critical, None)), (57, "P3"));
         // A score out of range or not a number cannot push the priority past its bounds.
-        assert_eq!(priority(&v2(Severity::High, Some(f64::NAN))), (64, "P3"));
-        assert_eq!(priority(&v2(Severity::High, Some(42.0))), (80, "P2"));
+        assert_eq!(priority(&v2(Severity::High, Some(f64::NAN))), (48, "P3"));
+        assert_eq!(priority(&v2(Severity::High, Some(42.0))), (60, "P2"));
+    }
+
+    #[test]
+    fn every_signal_at_its_strongest_is_exactly_100() {
+        let finding = Finding {
+            epss_score: Some(1.0),
+            exploit_available: Some(true),
+            fix_available: Some("YES".to_owned()),
+            network_reachability: exposed(),
+            ..v2(Severity::Critical, Some(10.0))
+        };
+        let total =
+            SEVERITY_WEIGHT * 10.0 + EXPLOIT_AVAILABLE + EPSS_BANDS[0].1 + EXPOSED + FIX_AVAILABLE;
+        assert_eq!(total, 100.0, "the parts add up to 100: no score saturates");
+        assert_eq!(priority(&finding), (100, "P1"));
     }
 
     #[test]
     fn labels_follow_the_thresholds() {
-        for (score, label) in [(100, "P1"), (85, "P1"), (84, "P2"), (65, "P2"), (64, "P3")] {
+        for (score, label) in [(100, "P1"), (80, "P1"), (79, "P2"), (60, "P2"), (59, "P3")] {
             assert_eq!(PriorityLabel::of_score(score).as_str(), label, "{score}");
         }
         for (score, label) in [(40, "P3"), (39, "P4"), (15, "P4"), (14, "P5"), (0, "P5")] {
