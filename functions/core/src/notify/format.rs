@@ -83,6 +83,7 @@ pub fn notification(finding: &Finding, alias: Option<&str>) -> Result<Notificati
             message.len()
         ));
     }
+    let priority = finding.current_priority();
     let attributes = BTreeMap::from([
         (
             "severity",
@@ -104,11 +105,11 @@ pub fn notification(finding: &Finding, alias: Option<&str>) -> Result<Notificati
         ),
         (
             "priority",
-            Attribute::String(finding.current_priority().label.as_str().to_owned()),
+            Attribute::String(priority.label.as_str().to_owned()),
         ),
         (
             "priority_score",
-            Attribute::Number(i64::from(finding.current_priority().score)),
+            Attribute::Number(i64::from(priority.score)),
         ),
     ]);
     Ok(Notification {
