@@ -767,7 +767,7 @@ def dynamodb_atomic_item_writes() -> None:
     UpdateItem's ReturnValues=ALL_OLD copies the old item before the condition is even
     checked. So two claims with attribute_not_exists(pk) both win, and a "newest version
     only" update reports an old item that another request replaced meanwhile. Our
-    notify-findings relies on both (its claims and its newest-announced record). Here every
+    notify-findings relies on both (its claims and its newest-seen record). Here every
     request that reads or writes items runs alone; DynamoDB traffic here is small.
     """
     import threading

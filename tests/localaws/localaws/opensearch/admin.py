@@ -124,7 +124,7 @@ def _validated(changes: dict) -> dict:
 
 
 def _apply(domain: Domain, settings: dict) -> None:
-    for name, spec in settings.get("indices", {}).items():
+    for name in settings.get("indices", {}):
         if domain.index_exists(name):
             raise AdminError(f"index [{name}] exists already; reset the domain first")
     for name, spec in settings.get("indices", {}).items():

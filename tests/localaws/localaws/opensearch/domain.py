@@ -22,11 +22,11 @@ from .documents import (
     OpenSearchError,
     check_index_name,
     index_not_found,
+    merge_mapping_properties,
     merge_partial_document,
     new_document_id,
     new_uuid,
     resolve_indices,
-    merge_mapping_properties,
     strict_mapping_violation,
     template_mappings,
 )
@@ -172,13 +172,15 @@ class Domain:
         properties = body.get("properties")
         if not isinstance(properties, dict):
             raise validation_failed("mapping source is empty or has no properties")
-        indices = resolve_indices(self.indices, expression)
-        for index in indices:
-            # Checked on a copy: a refused change leaves every index as it was.
-            merged = copy.deepcopy(index.mappings)
-            merge_mapping_properties(merged.setdefault("properties", {}), properties)
-        for index in indices:
-            merge_mapping_properties(index.mappings.setdefault("properties", {}), properties)
+        # Merged into copies, kept only when every index takes the change: a refused change
+        # leaves every index as it was.
+        merged = {}
+        for index in resolve_indices(self.indices, expression):
+            mappings = copy.deepcopy(index.mappings)
+            merge_mapping_properties(mappings.setdefault("properties", {}), properties)
+            merged[index.name] = mappings
+        for name, mappings in merged.items():
+            self.indices[name].mappings = mappings
         return 200, {"acknowledged": True}
 
     def put_index_template(self, name: str, body: dict) -> tuple[int, dict]:
