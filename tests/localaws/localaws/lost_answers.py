@@ -28,7 +28,6 @@ are idempotent, and S3 objects can be large); nor are answers over MAX_ANSWER_BY
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import threading
 import time
@@ -37,6 +36,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .request_counts import classify
+from .wsgi import request_body
 
 INVOCATION_HEADER = "HTTP_AMZ_SDK_INVOCATION_ID"
 ATTEMPT_HEADER = "HTTP_AMZ_SDK_REQUEST"
@@ -184,14 +184,7 @@ def _attempt_number(header: str) -> int:
 
 def _fingerprint(environ: dict) -> bytes:
     """What makes two attempts the same request: method, path, query and body."""
-    length = environ.get("CONTENT_LENGTH")
-    body = b""
-    if length:
-        body = environ["wsgi.input"].read(int(length))
-    elif environ.get("wsgi.input_terminated"):  # chunked: werkzeug has decoded it
-        body = environ["wsgi.input"].read()
-        environ["CONTENT_LENGTH"] = str(len(body))
-    environ["wsgi.input"] = io.BytesIO(body)  # the service reads it again
+    body = request_body(environ)
     digest = hashlib.sha256()
     for part in (environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")

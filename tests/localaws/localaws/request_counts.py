@@ -9,7 +9,6 @@ grow: read them before and after what you measure.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import threading
@@ -18,6 +17,7 @@ from collections.abc import Callable, Iterable
 from urllib.parse import parse_qs
 
 from .credentials import find_caller
+from .wsgi import request_body
 
 COUNTS_PATH = "/_localaws/requests"
 OPENSEARCH_PREFIX = "/_localaws/opensearch/"
@@ -74,10 +74,7 @@ def _action(environ: dict) -> str:
     if action:
         return action[0]
     if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length)
-        environ["wsgi.input"] = io.BytesIO(body)  # the service reads it again
-        action = parse_qs(body.decode("utf-8", "replace")).get("Action")
+        action = parse_qs(request_body(environ).decode("utf-8", "replace")).get("Action")
         if action:
             return action[0]
     # REST protocols: OpenSearch names its API in the path (_bulk, _index_template); S3

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, unquote
 
+from ..wsgi import request_body
 from . import admin
 from .domain import Domain, domains
 from .documents import OpenSearchError
@@ -50,7 +51,7 @@ class OpenSearchMiddleware:
         raw_path, _, raw_query = _raw_uri(environ).partition("?")
         if raw_path.startswith(ADMIN_PREFIX):
             domain_name = unquote(raw_path[len(ADMIN_PREFIX) :])
-            status, body = admin.handle(environ["REQUEST_METHOD"], domain_name, _read_body(environ))
+            status, body = admin.handle(environ["REQUEST_METHOD"], domain_name, request_body(environ))
             return _answer(start_response, status, body)
         if not raw_path.startswith(API_PREFIX):
             return self.app(environ, start_response)
@@ -63,7 +64,7 @@ class OpenSearchMiddleware:
             raw_path=raw_path,
             raw_query=raw_query,
             headers=_headers(environ),
-            body=_read_body(environ),
+            body=request_body(environ),
         )
         with domain.lock:
             status, body, headers = _serve(domain, request, rest, raw_query)
@@ -238,15 +239,6 @@ def _headers(environ: dict) -> dict[str, str]:
         if environ.get(key):
             headers[key.replace("_", "-").lower()] = environ[key]
     return headers
-
-
-def _read_body(environ: dict) -> bytes:
-    length = environ.get("CONTENT_LENGTH")
-    stream = environ["wsgi.input"]
-    if length:
-        return stream.read(int(length))
-    # Chunked uploads: the server marks the stream as ending where the body ends.
-    return stream.read() if environ.get("wsgi.input_terminated") else b""
 
 
 def _answer(
