@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::details::FindingDetails;
 use crate::priority::Priority;
 
 /// Bumped when a field changes meaning or type; readers check it.
@@ -75,6 +76,11 @@ pub struct Finding {
     /// normalisation. Documents written before it have none: [`Finding::current_priority`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
+    /// v2 package vulnerability findings: KEV, exploitation observed, ATT&CK techniques and
+    /// tools from BatchGetFindingDetails, or why there are none. Set by send-findings (and
+    /// notify-findings) after normalisation; none for other findings and for Classic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<FindingDetails>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -273,6 +279,7 @@ impl Finding {
             network_reachability: None,
             code_vulnerability: None,
             priority: None,
+            details: None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! the AWS calls.
 
 pub mod classic;
+pub mod details;
 pub mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -14,5 +15,6 @@ mod rfc3339;
 pub mod testing;
 pub mod v2;
 
+pub use details::{DetailsStatus, ExploitObserved, FindingDetails, Kev};
 pub use finding::{finding_id, Engine, Finding, Severity, Status};
 pub use priority::{Priority, PriorityLabel};

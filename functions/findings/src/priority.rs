@@ -13,8 +13,12 @@ use crate::finding::{Finding, Severity};
 /// Points per point of severity score (0-10): severity alone reaches 60 at most, so P1 (80)
 /// needs evidence of exploitation or exposure: "severe and likely to be used".
 const SEVERITY_WEIGHT: f64 = 6.0;
-/// An exploit is known to exist (v2 `exploitAvailable`).
+/// An exploit is known to exist (v2 `exploitAvailable`), or exploitation has been seen
+/// (BatchGetFindingDetails' `exploitObserved`).
 const EXPLOIT_AVAILABLE: f64 = 12.0;
+/// The lowest score of a vulnerability in CISA's Known Exploited Vulnerabilities catalogue:
+/// exploited in the wild and on a remediation deadline, so P1 whatever else it says.
+const KEV_FLOOR: u8 = 80;
 /// EPSS bands (probability of exploitation in the next 30 days) and their points. Most CVEs
 /// score under 0.01; 0.1 is about the top 5 %.
 const EPSS_BANDS: [(f64, f64); 3] = [(0.5, 15.0), (0.1, 9.0), (0.01, 4.0)];
@@ -80,7 +84,9 @@ impl Priority {
             .filter(|score| score.is_finite())
             .unwrap_or_else(|| typical_score(finding.severity))
             .clamp(0.0, 10.0);
-        let exploit = if finding.exploit_available == Some(true) {
+        let details = finding.details.as_ref();
+        let exploit_observed = details.is_some_and(|d| d.exploit_observed.is_some());
+        let exploit = if finding.exploit_available == Some(true) || exploit_observed {
             EXPLOIT_AVAILABLE
         } else {
             0.0
@@ -102,7 +108,10 @@ impl Priority {
         };
         let total = SEVERITY_WEIGHT * severity + exploit + epss + exposed + fix;
         // At most 100 by construction; clamped all the same, so the cast cannot truncate.
-        let score = total.round().clamp(0.0, 100.0) as u8;
+        let mut score = total.round().clamp(0.0, 100.0) as u8;
+        if details.is_some_and(|d| d.kev.is_some()) {
+            score = score.max(KEV_FLOOR);
+        }
         Priority {
             score,
             label: PriorityLabel::of_score(score),
@@ -125,6 +134,7 @@ fn typical_score(severity: Severity) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::details::{DetailsStatus, ExploitObserved, FindingDetails, Kev};
     use crate::finding::{Cvss, NetworkReachability};
     use crate::{Engine, Status};
 
@@ -258,6 +268,66 @@ mod tests {
         // A score out of range or not a number cannot push the priority past its bounds.
         assert_eq!(priority(&v2(Severity::High, Some(f64::NAN))), (48, "P3"));
         assert_eq!(priority(&v2(Severity::High, Some(42.0))), (60, "P2"));
+    }
+
+    fn details(kev: bool, exploit_observed: bool) -> Option<FindingDetails> {
+        Some(FindingDetails {
+            kev: kev.then(|| Kev {
+                date_added: Some("2021-12-10T00:00:00Z".to_owned()),
+                due_date: Some("2021-12-24T00:00:00Z".to_owned()),
+                required_action: Some("Apply updates per vendor instructions.".to_owned()),
+            }),
+            exploit_observed: exploit_observed.then(|| ExploitObserved {
+                first_seen: Some("2021-12-10T00:00:00Z".to_owned()),
+                last_seen: Some("2024-06-01T00:00:00Z".to_owned()),
+            }),
+            ..FindingDetails::missing(DetailsStatus::Fetched, "")
+        })
+    }
+
+    #[test]
+    fn a_kev_vulnerability_is_p1_whatever_its_score() {
+        let finding = Finding {
+            epss_score: Some(0.004),
+            exploit_available: Some(false),
+            details: details(true, false),
+            ..v2(Severity::Medium, Some(5.3))
+        };
+        // 31.8, lifted to the KEV floor.
+        assert_eq!(priority(&finding), (80, "P1"));
+        // Above the floor the sum stands.
+        let strong = Finding {
+            epss_score: Some(0.94),
+            exploit_available: Some(true),
+            fix_available: Some("YES".to_owned()),
+            details: details(true, true),
+            ..v2(Severity::Critical, Some(9.8))
+        };
+        assert_eq!(priority(&strong), (91, "P1"));
+    }
+
+    #[test]
+    fn exploitation_observed_counts_as_an_exploit() {
+        let observed = Finding {
+            exploit_available: Some(false),
+            details: details(false, true),
+            ..v2(Severity::High, Some(7.5))
+        };
+        // 45 + 12: as if Inspector said exploitAvailable YES.
+        assert_eq!(priority(&observed), (57, "P3"));
+        let both = Finding {
+            exploit_available: Some(true),
+            ..observed.clone()
+        };
+        assert_eq!(priority(&both), (57, "P3"), "counted once");
+        let unavailable = Finding {
+            details: Some(FindingDetails::missing(
+                DetailsStatus::Unavailable,
+                "ThrottlingException",
+            )),
+            ..observed
+        };
+        assert_eq!(priority(&unavailable), (45, "P3"));
     }
 
     #[test]

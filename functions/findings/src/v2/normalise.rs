@@ -130,6 +130,7 @@ impl V2Finding {
                 }
             }),
             priority: None,
+            details: None,
         }
         .prioritised())
     }
