@@ -92,7 +92,7 @@ async fn three_hundred_findings_in_two_regions_land_each_once_and_are_stored_eac
     );
     let calls = admin.calls();
     assert_eq!(
-        calls["inspector2:POST object"], 8,
+        calls["inspector2:ListFindings"], 8,
         "one ListFindings per page: {calls}"
     );
     assert_eq!(
@@ -137,7 +137,7 @@ async fn an_interrupted_backfill_resumes_from_its_checkpoint_without_duplicates(
     // Inspector answers the first three ListFindings (of 20 pages), then refuses.
     LocalAws::shared().admin(
         "/_localaws/faults",
-        &json!({"account_id": admin.account, "call": "inspector2:POST object",
+        &json!({"account_id": admin.account, "call": "inspector2:ListFindings",
                 "code": "AccessDeniedException", "status": 403, "after": 3,
                 "message": "User is not authorized to perform: inspector2:ListFindings", "times": 1}),
     );
@@ -281,7 +281,7 @@ async fn bad_input_is_refused_with_what_to_fix_and_nothing_is_sent() {
     assert!(admin.drain().await.is_empty());
     let calls = admin.calls();
     assert!(
-        calls.get("inspector2:POST object").is_none(),
+        calls.get("inspector2:ListFindings").is_none(),
         "nothing was listed: {calls}"
     );
     assert!(!state_file.exists());

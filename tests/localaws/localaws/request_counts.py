@@ -3,12 +3,15 @@ so tests and benchmarks can count a component's calls instead of estimating them
 
 GET /_localaws/requests?account=<12 digits> answers {"account": ..., "total": n,
 "calls": {"<service>:<action>": n, ...}} for the calls signed with that account's keys
+(the action is the API operation, e.g. "inspector2:BatchGetFindingDetails"; S3 and
+OpenSearch are named by method and what they address, e.g. "s3:PUT object", "es:POST _bulk")
 (static keys: moto's default account; assumed-role keys: the role's account). Counts only
 grow: read them before and after what you measure.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -62,10 +65,10 @@ def classify(environ: dict) -> tuple[str, str] | None:
         return None
     access_key_id, service = match.groups()
     caller = find_caller(access_key_id)
-    return (caller.account_id if caller else "unknown", f"{service}:{_action(environ)}")
+    return (caller.account_id if caller else "unknown", f"{service}:{_action(environ, service)}")
 
 
-def _action(environ: dict) -> str:
+def _action(environ: dict, service: str) -> str:
     """The operation: JSON protocols name it in X-Amz-Target, query protocols in Action."""
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
@@ -77,15 +80,55 @@ def _action(environ: dict) -> str:
         action = parse_qs(request_body(environ).decode("utf-8", "replace")).get("Action")
         if action:
             return action[0]
-    # REST protocols: OpenSearch names its API in the path (_bulk, _index_template); S3
-    # (path-style here) addresses a bucket or an object in it.
     path = environ.get("PATH_INFO", "")
+    method = environ.get("REQUEST_METHOD", "")
+    operation = _rest_operation(service, method, path)
+    if operation:
+        return operation
+    # OpenSearch names its API in the path (_bulk, _index_template); S3 (path-style here)
+    # addresses a bucket or an object in it.
     if path.startswith(OPENSEARCH_PREFIX):
         path = path[len(OPENSEARCH_PREFIX) :].partition("/")[2]
     segments = [segment for segment in path.split("/") if segment]
     api = next((segment for segment in segments if segment.startswith("_")), None)
     resource = api or ("object" if len(segments) > 1 else "bucket" if segments else "/")
-    return f"{environ.get('REQUEST_METHOD', '')} {resource}"
+    return f"{method} {resource}"
+
+
+def _rest_operation(service: str, method: str, path: str) -> str | None:
+    """The operation of a REST-JSON call (Inspector v2, Lambda, ...), from the HTTP method
+    and path templates of botocore's model of the service. None for S3 and OpenSearch,
+    whose calls are named by what they address, and for services botocore does not know."""
+    for pattern_method, pattern, operation in _rest_routes(service):
+        if method == pattern_method and pattern.fullmatch(path):
+            return operation
+    return None
+
+
+@functools.cache
+def _rest_routes(service: str) -> tuple[tuple[str, re.Pattern, str], ...]:
+    if service in ("s3", "es", "aoss"):
+        return ()
+    import botocore.session
+    from botocore.exceptions import UnknownServiceError
+
+    try:
+        model = botocore.session.get_session().get_service_model(service)
+    except UnknownServiceError:
+        return ()
+    if model.protocol not in ("rest-json", "rest-xml"):
+        return ()
+    routes = []
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        template = http["requestUri"].split("?", 1)[0]
+        # {Name+} spans segments, {Name} is one segment.
+        regex = re.sub(r"\\\{[^}]+\\\+\\\}", ".+", re.escape(template))
+        regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", regex)
+        routes.append((http["method"], re.compile(regex.rstrip("/") + "/?"), name))
+    # Literal paths before templated ones: /findings/list must not read as /findings/{id}.
+    routes.sort(key=lambda route: route[1].pattern.count("[^/]+") + route[1].pattern.count(".+"))
+    return tuple(routes)
 
 
 def _json(start_response: Callable, status: str, body: dict) -> list[bytes]:

@@ -49,7 +49,7 @@ def test_throttling_in_json_and_ec2_shapes(accounts, endpoint, account):
 
 def test_rest_json_services_get_the_code_in_x_amzn_errortype(accounts, endpoint, account):
     # inspector2 speaks REST-JSON: the SDKs read the error code from the x-amzn-ErrorType header.
-    faults(endpoint, {"account_id": account, "call": "inspector2:POST object", "code": "AccessDeniedException", "status": 403})
+    faults(endpoint, {"account_id": account, "call": "inspector2:ListFindings", "code": "AccessDeniedException", "status": 403})
     inspector2 = accounts.client("inspector2", account)
     with pytest.raises(ClientError) as denied:
         inspector2.list_findings()
