@@ -45,11 +45,11 @@ report: ## HTML report of the findings in S3: make report BUCKET=name [PREFIX=fi
 	@test -n "$(BUCKET)" || { echo "make report: set BUCKET=<findings bucket> (and source the local AWS env to use it)" >&2; exit 2; }
 	@cargo run --quiet -p inspectorlink-report -- --bucket "$(BUCKET)" --prefix "$(or $(PREFIX),findings)" --out "$(or $(OUT),report.html)"
 
-bench: provider ## Benchmarks (BENCH lines): provider, 100- and 1,000-resource plans beside hashicorp/aws, send-findings calls, CPU, start-up, stacks, 1,000-finding Classic and 5,000-finding v2 pipelines, local AWS v2 findings
+bench: provider ## Benchmarks (BENCH lines): provider, 100- and 1,000-resource plans beside hashicorp/aws, send-findings calls (Classic and v2), CPU, start-up, stacks, 1,000-finding Classic and 5,000-finding v2 pipelines, local AWS v2 findings
 	@scripts/bench-provider.sh $(TARGET_DIR)/release/terraform-provider-inspectorlink
 	@.venv/bin/python scripts/bench-plan.py
 	@BENCH_RESOURCES=1000 BENCH_PLANS=3 .venv/bin/python scripts/bench-plan.py
-	@cargo test --quiet -p inspectorlink-core --test integration a_ten_finding_batch -- --nocapture 2>/dev/null | grep '^BENCH'
+	@cargo test --quiet -p inspectorlink-core --test integration a_ten_finding -- --nocapture 2>/dev/null | grep '^BENCH'
 	@scripts/bench-findings.sh
 	@PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --quiet -p send-findings
 	@SEND_FINDINGS_BINARY=$(TARGET_DIR)/lambda/send-findings/bootstrap cargo test --quiet -p send-findings --test runtime -- --ignored --nocapture 2>/dev/null | grep '^BENCH'

@@ -50,7 +50,8 @@ resource "aws_iam_role" "notify" {
   tags                 = var.tags
 }
 
-# What both Lambdas need: their log group, their queue, the key, the member read roles.
+# What both Lambdas need: their log group, their queue, the key, the member read roles,
+# Inspector v2's finding details.
 data "aws_iam_policy_document" "lambda_common" {
   for_each = local.lambda_roles
 
@@ -88,6 +89,15 @@ data "aws_iam_policy_document" "lambda_common" {
     effect    = "Allow"
     actions   = ["sts:AssumeRole"]
     resources = local.member_role_arns
+  }
+
+  # Inspector v2 details (CISA KEV, exploitation observed) of the members' package findings,
+  # read as the delegated administrator. The action has no resource-level permissions.
+  statement {
+    sid       = "InspectorFindingDetails"
+    effect    = "Allow"
+    actions   = ["inspector2:BatchGetFindingDetails"]
+    resources = ["*"]
   }
 }
 

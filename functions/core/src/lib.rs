@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod attach;
 pub mod config;
 pub mod deadline;
+pub mod details;
 pub mod enrich;
 pub mod metrics;
 pub mod notify;

@@ -14,6 +14,7 @@ use tracing::{info, warn};
 use crate::accounts::MemberAccounts;
 use crate::config::SendFindingsConfig;
 use crate::deadline::{Deadline, DEADLINE_REACHED};
+use crate::details::DetailsSource;
 use crate::finding::Finding;
 use crate::metrics;
 use crate::opensearch::OpenSearchSink;
@@ -39,7 +40,9 @@ pub struct BatchOutcome {
     pub superseded: Vec<Finding>,
     pub ignored: usize,
     pub gone: usize,
-    /// Calls to AWS (Inspector, EC2, S3, OpenSearch) made for the batch, retries of
+    /// Findings stored without Inspector v2 details because BatchGetFindingDetails failed.
+    pub details_unavailable: usize,
+    /// Calls to AWS (Inspector, Inspector v2, EC2, S3, OpenSearch) made for the batch, retries of
     /// OpenSearch included; credential refreshes happen inside the SDK and are not counted.
     pub api_calls: u64,
 }
@@ -57,12 +60,15 @@ impl SendFindings {
             .credentials_provider()
             .expect("the SDK config has a credentials provider");
         SendFindings {
-            resolver: FindingResolver::new(MemberAccounts::new(
-                aws.clone(),
-                config.member_role_name,
-                config.member_role_external_id,
-                "inspectorlink-send-findings",
-            )),
+            resolver: FindingResolver::new(
+                MemberAccounts::new(
+                    aws.clone(),
+                    config.member_role_name,
+                    config.member_role_external_id,
+                    "inspectorlink-send-findings",
+                ),
+                DetailsSource::new(aws.clone()),
+            ),
             s3: S3Sink::new(
                 aws_sdk_s3::Client::new(aws),
                 config.bucket,
@@ -86,6 +92,7 @@ impl SendFindings {
                 ("RecordsFailed", outcome.failed.len() as u64),
                 ("RecordsIgnored", outcome.ignored as u64),
                 ("FindingsGone", outcome.gone as u64),
+                ("DetailsUnavailable", outcome.details_unavailable as u64),
                 ("ApiCalls", outcome.api_calls),
             ],
         );
@@ -104,6 +111,7 @@ impl SendFindings {
             failed: resolved.failed,
             ignored: resolved.ignored,
             gone: resolved.gone,
+            details_unavailable: resolved.details_unavailable,
             ..BatchOutcome::default()
         };
         self.store(

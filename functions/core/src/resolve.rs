@@ -1,8 +1,9 @@
 //! From record bodies to findings, shared by send-findings and notify-findings: parse every
 //! record, group Classic findings by member account and region, describe them in batches
 //! (≤ 10 per call), enrich them from EC2 (one DescribeInstances per account and region);
-//! Inspector v2 events carry the whole finding and skip both. Says exactly which records
-//! failed and why.
+//! Inspector v2 events carry the whole finding and skip both, and their package
+//! vulnerability findings get the details the event lacks (details.rs). Says exactly
+//! which records failed and why.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
@@ -15,6 +16,7 @@ use tracing::{error, info, warn};
 
 use crate::accounts::MemberAccounts;
 use crate::classic::{ClassicFinding, InstanceDetails};
+use crate::details::DetailsSource;
 use crate::enrich::{describe_findings, describe_instances};
 use crate::finding::{Enrichment, EnrichmentStatus, Finding};
 use crate::message::{parse_record_body, Notification};
@@ -88,19 +90,24 @@ pub struct Resolved {
     pub ignored: usize,
     /// Findings Inspector no longer has: acknowledged, nothing to do.
     pub gone: usize,
+    /// Documents left without Inspector v2 details because the call failed (they are
+    /// still stored; the next event asks again).
+    pub details_unavailable: usize,
 }
 
 /// The records of one account and region: finding ARN → the message ids that reported it.
 type Group = BTreeMap<String, Vec<String>>;
 
-/// Turns records into findings, reading Classic findings from the member accounts.
+/// Turns records into findings, reading Classic findings from the member accounts and
+/// Inspector v2 details as the administrator.
 pub struct FindingResolver {
     pub members: MemberAccounts,
+    pub details: DetailsSource,
 }
 
 impl FindingResolver {
-    pub fn new(members: MemberAccounts) -> Self {
-        FindingResolver { members }
+    pub fn new(members: MemberAccounts, details: DetailsSource) -> Self {
+        FindingResolver { members, details }
     }
 
     /// Resolves `records`; every record ends up in exactly one of documents (by message id),
@@ -150,6 +157,14 @@ impl FindingResolver {
             resolved.failed.extend(result.failed);
             resolved.gone += result.gone;
         }
+        let added = self
+            .details
+            .add_to(
+                resolved.documents.iter_mut().map(|(finding, _)| finding),
+                api_calls,
+            )
+            .await;
+        resolved.details_unavailable = added.unavailable;
         resolved
     }
 

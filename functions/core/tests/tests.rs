@@ -17,6 +17,7 @@ use test_support::{
 };
 
 mod attach;
+mod details;
 mod inspector2;
 mod notify;
 

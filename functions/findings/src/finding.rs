@@ -290,6 +290,13 @@ impl Finding {
         self
     }
 
+    /// Sets what BatchGetFindingDetails says of this finding, and the priority that
+    /// follows from it.
+    pub fn set_details(&mut self, details: FindingDetails) {
+        self.details = Some(details);
+        self.priority = Some(Priority::of(self));
+    }
+
     /// The stored priority or, for a document written before priorities, the priority of
     /// the document as it is.
     pub fn current_priority(&self) -> Priority {

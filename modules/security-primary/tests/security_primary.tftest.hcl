@@ -310,26 +310,28 @@ run "complete" {
 
   assert {
     condition = { for s in jsondecode(aws_iam_role_policy.send[0].policy).Statement : s.Sid => [s.Action, s.Resource] } == {
-      OwnLogGroup            = [["logs:PutLogEvents", "logs:CreateLogStream"], "arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/ilsptest-send-findings:*"]
-      OwnQueue               = [["sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"], "arn:aws:sqs:us-east-1:111111111111:ilsptest-send-findings"]
-      Key                    = [["kms:GenerateDataKey", "kms:Decrypt"], aws_kms_key.this[0].arn]
-      MemberReadRoles        = ["sts:AssumeRole", ["arn:aws:iam::333333333333:role/ilsptest-read", "arn:aws:iam::222222222222:role/ilsptest-read"]]
-      FindingObjects         = [["s3:PutObject", "s3:GetObject"], "arn:aws:s3:::ilsptest-findings-111111111111/findings/*"]
-      OpenSearchDomainWrites = [["es:ESHttpPut", "es:ESHttpPost"], "arn:aws:es:us-east-1:111111111111:domain/findings/*"]
+      OwnLogGroup             = [["logs:PutLogEvents", "logs:CreateLogStream"], "arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/ilsptest-send-findings:*"]
+      OwnQueue                = [["sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"], "arn:aws:sqs:us-east-1:111111111111:ilsptest-send-findings"]
+      Key                     = [["kms:GenerateDataKey", "kms:Decrypt"], aws_kms_key.this[0].arn]
+      MemberReadRoles         = ["sts:AssumeRole", ["arn:aws:iam::333333333333:role/ilsptest-read", "arn:aws:iam::222222222222:role/ilsptest-read"]]
+      InspectorFindingDetails = ["inspector2:BatchGetFindingDetails", "*"]
+      FindingObjects          = [["s3:PutObject", "s3:GetObject"], "arn:aws:s3:::ilsptest-findings-111111111111/findings/*"]
+      OpenSearchDomainWrites  = [["es:ESHttpPut", "es:ESHttpPost"], "arn:aws:es:us-east-1:111111111111:domain/findings/*"]
     }
-    error_message = "send-findings' role: exactly its log group, queue, key, member roles, bucket prefix and domain: ${aws_iam_role_policy.send[0].policy}"
+    error_message = "send-findings' role: exactly its log group, queue, key, member roles, finding details, bucket prefix and domain: ${aws_iam_role_policy.send[0].policy}"
   }
 
   assert {
     condition = { for s in jsondecode(aws_iam_role_policy.notify[0].policy).Statement : s.Sid => [s.Action, s.Resource] } == {
-      OwnLogGroup          = [["logs:PutLogEvents", "logs:CreateLogStream"], "arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/ilsptest-notify-findings:*"]
-      OwnQueue             = [["sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"], "arn:aws:sqs:us-east-1:111111111111:ilsptest-notify-findings"]
-      Key                  = [["kms:GenerateDataKey", "kms:Decrypt"], aws_kms_key.this[0].arn]
-      MemberReadRoles      = ["sts:AssumeRole", ["arn:aws:iam::333333333333:role/ilsptest-read", "arn:aws:iam::222222222222:role/ilsptest-read"]]
-      PublishNotifications = ["sns:Publish", "arn:aws:sns:us-east-1:111111111111:ilsptest-notifications"]
-      DedupeTable          = [["dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"], "arn:aws:dynamodb:us-east-1:111111111111:table/ilsptest-notify-dedupe"]
+      OwnLogGroup             = [["logs:PutLogEvents", "logs:CreateLogStream"], "arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/ilsptest-notify-findings:*"]
+      OwnQueue                = [["sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"], "arn:aws:sqs:us-east-1:111111111111:ilsptest-notify-findings"]
+      Key                     = [["kms:GenerateDataKey", "kms:Decrypt"], aws_kms_key.this[0].arn]
+      MemberReadRoles         = ["sts:AssumeRole", ["arn:aws:iam::333333333333:role/ilsptest-read", "arn:aws:iam::222222222222:role/ilsptest-read"]]
+      InspectorFindingDetails = ["inspector2:BatchGetFindingDetails", "*"]
+      PublishNotifications    = ["sns:Publish", "arn:aws:sns:us-east-1:111111111111:ilsptest-notifications"]
+      DedupeTable             = [["dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"], "arn:aws:dynamodb:us-east-1:111111111111:table/ilsptest-notify-dedupe"]
     }
-    error_message = "notify-findings' role: exactly its log group, queue, key, member roles, topic and table: ${aws_iam_role_policy.notify[0].policy}"
+    error_message = "notify-findings' role: exactly its log group, queue, key, member roles, finding details, topic and table: ${aws_iam_role_policy.notify[0].policy}"
   }
 
   assert {

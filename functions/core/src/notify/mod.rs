@@ -21,6 +21,7 @@ use tracing::{info, warn};
 use crate::accounts::MemberAccounts;
 use crate::config::NotifyConfig;
 use crate::deadline::{Deadline, DEADLINE_REACHED};
+use crate::details::DetailsSource;
 use crate::finding::{Finding, Severity};
 use crate::metrics;
 use crate::resolve::{batch_response, FindingResolver, Record};
@@ -53,7 +54,9 @@ pub struct NotifyOutcome {
     pub below_threshold: usize,
     pub ignored: usize,
     pub gone: usize,
-    /// Calls to AWS made for the invocation (Inspector, EC2, DynamoDB, SNS).
+    /// Findings judged without Inspector v2 details because BatchGetFindingDetails failed.
+    pub details_unavailable: usize,
+    /// Calls to AWS made for the invocation (Inspector, Inspector v2, EC2, DynamoDB, SNS).
     pub api_calls: u64,
 }
 
@@ -101,12 +104,15 @@ enum Announced {
 impl NotifyFindings {
     pub fn new(config: NotifyConfig, aws: &SdkConfig) -> Self {
         NotifyFindings {
-            resolver: FindingResolver::new(MemberAccounts::new(
-                aws.clone(),
-                config.member_role_name,
-                config.member_role_external_id,
-                "inspectorlink-notify-findings",
-            )),
+            resolver: FindingResolver::new(
+                MemberAccounts::new(
+                    aws.clone(),
+                    config.member_role_name,
+                    config.member_role_external_id,
+                    "inspectorlink-notify-findings",
+                ),
+                DetailsSource::new(aws.clone()),
+            ),
             sns: aws_sdk_sns::Client::new(aws),
             topic_arn: config.topic_arn.to_string(),
             min_severity: config.min_severity,
@@ -154,6 +160,7 @@ impl NotifyFindings {
             failed: resolved.failed,
             ignored: resolved.ignored,
             gone: resolved.gone,
+            details_unavailable: resolved.details_unavailable,
             ..NotifyOutcome::default()
         };
         // One announcement per finding and state, however many records carried it.
@@ -320,6 +327,7 @@ fn emit(outcome: &NotifyOutcome) {
             ("BelowThreshold", outcome.below_threshold as u64),
             ("RecordsFailed", outcome.failed.len() as u64),
             ("RecordsIgnored", outcome.ignored as u64),
+            ("DetailsUnavailable", outcome.details_unavailable as u64),
             ("ApiCalls", outcome.api_calls),
         ],
     );

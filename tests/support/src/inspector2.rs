@@ -1,0 +1,155 @@
+//! Inspector v2 in tests: an organisation of fresh accounts whose delegated administrator
+//! receives its members' `Inspector2 Finding` events in a queue, as the local AWS's v2
+//! emulator produces them from what the members run (tests/localaws/README.md,
+//! "Inspector v2"). Nothing here writes an event by hand.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_inspector2::types::ResourceScanType;
+
+use crate::sqs::drain;
+use crate::{unique_account_id, unique_suffix, LocalAws};
+
+/// moto's Ubuntu image: the emulator reports CVE-2024-29069 and CVE-2024-6387 for it.
+pub const LINUX_AMI: &str = "ami-1e749f67";
+/// moto's Windows Server image: the emulator reports KB4012212 (in CISA's KEV) for it.
+pub const WINDOWS_AMI: &str = "ami-12c6146b";
+
+/// A management account, its delegated administrator (the security account) and members,
+/// all of the test's own, with EC2 scanning enabled; a rule on the administrator's
+/// default bus sends `Inspector2 Finding` events to a queue of its own.
+pub struct Organisation {
+    pub region: String,
+    pub management: String,
+    pub admin: String,
+    pub members: Vec<String>,
+    pub sqs: aws_sdk_sqs::Client,
+    pub queue_url: String,
+}
+
+impl Organisation {
+    /// Account ids start with `prefix` (two digits), as [`unique_account_id`]'s do.
+    pub async fn create(prefix: &str, members: usize, region: &str) -> Organisation {
+        let aws = LocalAws::shared();
+        let management = unique_account_id(prefix);
+        let admin = unique_account_id(prefix);
+        let members: Vec<String> = (0..members).map(|_| unique_account_id(prefix)).collect();
+        let inspector = |config: &aws_config::SdkConfig| aws_sdk_inspector2::Client::new(config);
+        inspector(&aws.sdk_config(&management, region).await)
+            .enable_delegated_admin_account()
+            .delegated_admin_account_id(&admin)
+            .send()
+            .await
+            .unwrap();
+        let admin_config = aws.sdk_config(&admin, region).await;
+        let administrator = inspector(&admin_config);
+        for member in &members {
+            administrator
+                .associate_member()
+                .account_id(member)
+                .send()
+                .await
+                .unwrap();
+        }
+
+        // The queue first: the scanner starts at once when scanning is enabled.
+        let sqs = aws_sdk_sqs::Client::new(&admin_config);
+        let name = format!("inspector2-findings-{}", unique_suffix());
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        let queue_arn = format!("arn:aws:sqs:{region}:{admin}:{name}");
+        let events = aws_sdk_eventbridge::Client::new(&admin_config);
+        events
+            .put_rule()
+            .name(&name)
+            .event_pattern(
+                r#"{"source": ["aws.inspector2"], "detail-type": ["Inspector2 Finding"]}"#,
+            )
+            .send()
+            .await
+            .unwrap();
+        events
+            .put_targets()
+            .rule(&name)
+            .targets(
+                aws_sdk_eventbridge::types::Target::builder()
+                    .id("queue")
+                    .arn(queue_arn)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+
+        let enabled = administrator
+            .enable()
+            .set_account_ids(Some(members.clone()))
+            .resource_types(ResourceScanType::Ec2)
+            .send()
+            .await
+            .unwrap();
+        assert!(enabled.failed_accounts().is_empty(), "{enabled:?}");
+        Organisation {
+            region: region.to_owned(),
+            management,
+            admin,
+            members,
+            sqs,
+            queue_url,
+        }
+    }
+
+    /// The administrator's Inspector v2 client.
+    pub async fn administrator(&self) -> aws_sdk_inspector2::Client {
+        aws_sdk_inspector2::Client::new(
+            &LocalAws::shared()
+                .sdk_config(&self.admin, &self.region)
+                .await,
+        )
+    }
+
+    /// Runs `count` instances of `ami` in `member`; returns their ids.
+    pub async fn run_instances(&self, member: &str, ami: &str, count: i32) -> Vec<String> {
+        let ec2 =
+            aws_sdk_ec2::Client::new(&LocalAws::shared().sdk_config(member, &self.region).await);
+        let reservation = ec2
+            .run_instances()
+            .image_id(ami)
+            .min_count(count)
+            .max_count(count)
+            .send()
+            .await
+            .unwrap();
+        reservation
+            .instances()
+            .iter()
+            .map(|i| i.instance_id().unwrap().to_owned())
+            .collect()
+    }
+
+    /// The next `count` finding events the administrator receives, as SQS records
+    /// (message id, body), waiting up to 30 s for the scanner; fails on more or fewer.
+    pub async fn events(&self, count: usize) -> Vec<(String, String)> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut records = Vec::new();
+        while records.len() < count && Instant::now() < deadline {
+            records.extend(drain(&self.sqs, &self.queue_url).await);
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        records.extend(drain(&self.sqs, &self.queue_url).await);
+        assert_eq!(
+            records.len(),
+            count,
+            "Inspector2 Finding events for the administrator {}",
+            self.admin
+        );
+        records
+    }
+}
