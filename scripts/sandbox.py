@@ -312,19 +312,12 @@ def summary_v2(estate: Estate, state: Path, report: str | None) -> None:
     # Top five open findings by the pipeline's priority (docs/finding-schema.md), then severity.
     # (A document stored by a release before priorities has none: it sorts last.)
     open_docs = sorted((d for d in docs if d["status"] == "ACTIVE"), key=lambda d: ((d.get("priority") or {}).get("score", -1), rank(d)), reverse=True)[:5]
-    kev = {}
-    for region in estate.regions():
-        arns = [d["finding_arn"] for d in open_docs if d["region"] == region]
-        if arns:
-            inspector = ACCOUNTS.client("inspector2", estate.security, region)
-            for detail in inspector.batch_get_finding_details(findingArns=arns).get("findingDetails", []):
-                if detail.get("cisaData"):
-                    kev[detail["findingArn"]] = detail["cisaData"]
     print("Top five open findings by priority (severity, exploitation, exposure, fix; KEV: in CISA's Known Exploited Vulnerabilities, with its due date):")
     for d in open_docs:
         epss = f"EPSS {d['epss_score']:.2f}" if d.get("epss_score") is not None else "EPSS -"
-        cisa = kev.get(d["finding_arn"])
-        known = f"KEV due {cisa['dateDue']:%Y-%m-%d}" if cisa else "not in KEV"
+        # What send-findings stored from BatchGetFindingDetails (docs/finding-schema.md).
+        cisa = (d.get("details") or {}).get("kev")
+        known = f"KEV due {(cisa.get('due_date') or '-')[:10]}" if cisa else "not in KEV"
         vuln = d.get("vulnerability_id") or d["finding_type"]
         priority = f"{d['priority']['label']} {d['priority']['score']:>3}" if d.get("priority") else "  -   "
         print(f"  {priority}  {d['severity']:<8} {vuln:<16} {epss:<9} {known:<17} {_resource_name(d, names)} ({d['account_id']} {d['region']})")

@@ -584,9 +584,32 @@ struct Risk {
     /// The first three CVEs; `more_cves` counts the rest.
     cves: Vec<String>,
     more_cves: usize,
+    /// What says it is exploited: `KEV, due <day>`, `seen <day>`, `exploit public`, or none.
+    exploited: Option<String>,
     last_seen: String,
     /// The console link and the finding's ARN.
     console: Option<(String, String)>,
+}
+
+/// The strongest evidence of exploitation a finding carries (docs/finding-schema.md,
+/// "Finding details"): in CISA's KEV (with its remediation due date), exploitation
+/// observed (last seen), or a public exploit.
+fn exploited(finding: &Finding) -> Option<String> {
+    let day = |t: &String| t.get(..10).unwrap_or(t).to_owned();
+    let details = finding.details.as_ref();
+    if let Some(kev) = details.and_then(|d| d.kev.as_ref()) {
+        return Some(match &kev.due_date {
+            Some(due) => format!("KEV, due {}", day(due)),
+            None => "KEV".to_owned(),
+        });
+    }
+    if let Some(seen) = details.and_then(|d| d.exploit_observed.as_ref()) {
+        return Some(match &seen.last_seen {
+            Some(last) => format!("seen {}", day(last)),
+            None => "seen".to_owned(),
+        });
+    }
+    (finding.exploit_available == Some(true)).then(|| "exploit public".to_owned())
 }
 
 impl Risk {
@@ -605,6 +628,7 @@ impl Risk {
             host: finding.resource.hostname.clone().filter(|h| !h.is_empty()),
             cves: finding.cve_ids.iter().take(3).cloned().collect(),
             more_cves: finding.cve_ids.len().saturating_sub(3),
+            exploited: exploited(finding),
             last_seen: finding
                 .last_observed_at
                 .get(..10)

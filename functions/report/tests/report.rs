@@ -181,8 +181,19 @@ fn ranked_tables_match_the_open_findings_in_s3() {
             priority.score
         );
         assert!(row.contains(&cell), "{id}: {cell}");
+        // In KEV: said, with its due date.
+        let finding = open.iter().find(|f| f.id == id).unwrap();
+        if let Some(kev) = finding.details.as_ref().and_then(|d| d.kev.as_ref()) {
+            let due = &kev.due_date.as_ref().unwrap()[..10];
+            let cell = format!("<td class=\"nowrap exploited\">KEV, due {due}</td>");
+            assert!(row.contains(&cell), "{id}: {cell}");
+        }
         priority.score
     };
+    assert!(
+        rows.iter().any(|row| row.contains(">KEV, due ")),
+        "a KEV finding is among the top risks"
+    );
     assert!(rows
         .windows(2)
         .all(|w| priority_of(w[0]) >= priority_of(w[1])));

@@ -10,7 +10,9 @@ use std::sync::OnceLock;
 use aws_sdk_s3::primitives::ByteStream;
 use inspectorlink_findings::finding::{Enrichment, EnrichmentStatus, Resource};
 use inspectorlink_findings::testing::ec2_instance;
-use inspectorlink_findings::{Engine, Finding, Severity, Status};
+use inspectorlink_findings::{
+    DetailsStatus, Engine, Finding, FindingDetails, Kev, Severity, Status,
+};
 use test_support::{repo_root, unique_suffix, LocalAws};
 
 pub const HOSTILE_TITLE: &str = r#"<script>alert("x")</script> CVE-2026-6666 in <b>bash</b>"#;
@@ -158,6 +160,15 @@ pub fn estate() -> Vec<Finding> {
                     detail: None,
                 },
                 raw: serde_json::json!({"arn": "synthesised"}),
+                // Some v2 findings are in CISA's KEV (BatchGetFindingDetails).
+                details: (!classic && n % 5 == 1).then(|| FindingDetails {
+                    kev: Some(Kev {
+                        date_added: Some("2026-01-10T00:00:00Z".to_owned()),
+                        due_date: Some(format!("2026-01-{:02}T00:00:00Z", 11 + n % 19)),
+                        required_action: Some("Apply updates per vendor instructions.".into()),
+                    }),
+                    ..FindingDetails::missing(DetailsStatus::Fetched, "")
+                }),
                 ..Finding::new(engine, &arn, account, region)
             }
         })
