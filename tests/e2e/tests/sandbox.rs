@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::Command;
 
-use inspectorlink_findings::{Finding, Severity, Status};
+use inspectorlink_findings::{DetailsStatus, Finding, Priority, Severity, Status};
 use serde_json::Value;
 use test_support::{repo_command, unique_account_id, unique_suffix, LocalAws, REGIONS};
 
@@ -163,6 +163,48 @@ async fn administrator_findings(
     found
 }
 
+/// What the delegated administrator's BatchGetFindingDetails says of `findings`: (KEV due
+/// date, exploitation last seen) by finding ARN, for those it has details for.
+async fn administrator_details(
+    security: &str,
+    findings: &[&Finding],
+) -> BTreeMap<String, (Option<String>, Option<String>)> {
+    let aws = LocalAws::shared();
+    let time = |t: Option<&aws_smithy_types::DateTime>| {
+        t.map(|t| {
+            t.fmt(aws_smithy_types::date_time::Format::DateTime)
+                .unwrap()
+        })
+    };
+    let mut found = BTreeMap::new();
+    for region in REGIONS {
+        let inspector = aws_sdk_inspector2::Client::new(&aws.sdk_config(security, region).await);
+        let arns: Vec<String> = findings
+            .iter()
+            .filter(|f| f.region == region)
+            .map(|f| f.finding_arn.clone())
+            .collect();
+        for chunk in arns.chunks(10) {
+            let answer = inspector
+                .batch_get_finding_details()
+                .set_finding_arns(Some(chunk.to_vec()))
+                .send()
+                .await
+                .unwrap();
+            for detail in answer.finding_details() {
+                found.insert(
+                    detail.finding_arn().unwrap().to_owned(),
+                    (
+                        time(detail.cisa_data().and_then(|c| c.date_due())),
+                        time(detail.exploit_observed().and_then(|e| e.last_seen())),
+                    ),
+                );
+            }
+        }
+    }
+    found
+}
+
 /// Every finding document in the bucket, with its S3 key.
 pub(crate) async fn stored(security: &str, bucket: &str) -> Vec<(String, Finding)> {
     let config = LocalAws::shared().sdk_config(security, REGIONS[0]).await;
@@ -283,6 +325,61 @@ async fn assert_pipeline_kept_up(sandbox: &Sandbox, run: &str) -> BTreeMap<Strin
             "{run}: {arn} in S3 is not in its latest status"
         );
     }
+
+    // Every package finding carries the details Inspector has for it (KEV, exploitation
+    // observed), and the priority they give; no other finding asks for them.
+    let packages: Vec<&Finding> = by_arn
+        .values()
+        .filter(|f| f.finding_type == "PACKAGE_VULNERABILITY")
+        .collect();
+    let expected = administrator_details(&sandbox.security, &packages).await;
+    assert!(
+        expected.values().any(|(due, _)| due.is_some()),
+        "{run}: no finding in KEV among {} package findings",
+        packages.len()
+    );
+    for finding in &packages {
+        let arn = &finding.finding_arn;
+        let details = finding
+            .details
+            .as_ref()
+            .unwrap_or_else(|| panic!("{run}: {arn} has no details"));
+        match expected.get(arn) {
+            Some((due, last_seen)) => {
+                assert_eq!(
+                    details.status,
+                    DetailsStatus::Fetched,
+                    "{run}: {arn}: {details:?}"
+                );
+                assert_eq!(
+                    details.kev.as_ref().and_then(|k| k.due_date.as_ref()),
+                    due.as_ref(),
+                    "{run}: {arn}"
+                );
+                assert_eq!(
+                    details
+                        .exploit_observed
+                        .as_ref()
+                        .and_then(|e| e.last_seen.as_ref()),
+                    last_seen.as_ref(),
+                    "{run}: {arn}"
+                );
+            }
+            None => assert_eq!(details.status, DetailsStatus::NotFound, "{run}: {arn}"),
+        }
+        assert_eq!(
+            finding.priority,
+            Some(Priority::of(finding)),
+            "{run}: {arn}"
+        );
+    }
+    assert!(
+        by_arn
+            .values()
+            .filter(|f| f.finding_type != "PACKAGE_VULNERABILITY")
+            .all(|f| f.details.is_none()),
+        "{run}: details on a finding that is no package vulnerability"
+    );
 
     // In the index exactly once (document id = finding id), in the same status.
     let index = indexed(&format!("{}-findings", sandbox.prefix));
