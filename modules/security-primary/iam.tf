@@ -109,10 +109,11 @@ data "aws_iam_policy_document" "send" {
   statement {
     sid    = "FindingObjects"
     effect = "Allow"
-    # GetObject for HeadObject: a write reads the stored object's version first, so that
-    # an older state of a finding never replaces a newer one.
+    # GetObject: a write reads the stored state first, so that an older state never
+    # replaces a newer one and a v2 finding's lifecycle follows from it. The history
+    # prefix takes one object per status change.
     actions   = ["s3:GetObject", "s3:PutObject"]
-    resources = ["${local.bucket_arn}/${var.findings_prefix}/*"]
+    resources = ["${local.bucket_arn}/${var.findings_prefix}/*", "${local.bucket_arn}/${var.history_prefix}/*"]
   }
 
   dynamic "statement" {

@@ -59,6 +59,7 @@ locals {
   send_env = { for k, v in {
     FINDINGS_BUCKET         = local.bucket_name
     FINDINGS_PREFIX         = var.findings_prefix
+    HISTORY_PREFIX          = var.history_prefix
     FINDINGS_KMS_KEY_ARN    = local.kms_key_arn
     MEMBER_ROLE_NAME        = local.member_role_name
     MEMBER_ROLE_EXTERNAL_ID = var.member_role_external_id
@@ -555,6 +556,11 @@ resource "aws_lambda_function" "send" {
     precondition {
       condition     = !var.create_opensearch_domain || (var.opensearch_endpoint == null && var.opensearch_master_user_arn != null)
       error_message = "create_opensearch_domain needs opensearch_master_user_arn, and excludes opensearch_endpoint/opensearch_arn."
+    }
+    precondition {
+      condition = !(var.history_prefix == var.findings_prefix || startswith(var.history_prefix, "${var.findings_prefix}/") ||
+      startswith(var.findings_prefix, "${var.history_prefix}/"))
+      error_message = "history_prefix (${var.history_prefix}) overlaps findings_prefix (${var.findings_prefix}): readers of the findings (the report, Athena) would take history entries for findings. Give it a prefix beside findings_prefix, e.g. history."
     }
   }
 }

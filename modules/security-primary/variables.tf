@@ -175,7 +175,7 @@ variable "alarm_topic_arn" {
 # ---------------------------------------------------------------------------------------
 
 variable "bucket_name" {
-  description = "An existing bucket for the finding documents (e.g. the landing zone's central log bucket); the module then only grants send-findings s3:GetObject and s3:PutObject under findings_prefix. When null, the module creates \"<name_prefix>-findings-<account id>\" (lowercase)."
+  description = "An existing bucket for the finding documents (e.g. the landing zone's central log bucket); the module then only grants send-findings s3:GetObject and s3:PutObject under findings_prefix and history_prefix. When null, the module creates \"<name_prefix>-findings-<account id>\" (lowercase)."
   type        = string
   default     = null
 
@@ -199,6 +199,17 @@ variable "findings_prefix" {
   validation {
     condition     = can(regex("^[a-zA-Z0-9!_.*'()-]+(/[a-zA-Z0-9!_.*'()-]+)*$", var.findings_prefix))
     error_message = "findings_prefix must be one or more path segments without leading or trailing slashes, e.g. findings or inspector/findings."
+  }
+}
+
+variable "history_prefix" {
+  description = "Key prefix of the Inspector v2 findings' history (HISTORY_PREFIX): one object per status change, beside findings_prefix and outside its expiration, so the record of how long fixes took outlives Inspector's (which deletes closed findings after 3 to 30 days)."
+  type        = string
+  default     = "history"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9!_.*'()-]+(/[a-zA-Z0-9!_.*'()-]+)*$", var.history_prefix))
+    error_message = "history_prefix must be one or more path segments without leading or trailing slashes, e.g. history or inspector/history."
   }
 }
 

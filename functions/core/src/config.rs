@@ -25,6 +25,8 @@ pub struct OpenSearchConfig {
 pub struct SendFindingsConfig {
     pub bucket: String,
     pub prefix: String,
+    /// Where a v2 finding's status changes are kept, one object each (s3.rs).
+    pub history_prefix: String,
     pub kms_key_arn: Option<String>,
     /// The role assumed in each member account to describe findings and instances.
     pub member_role_name: String,
@@ -48,11 +50,26 @@ impl SendFindingsConfig {
                 });
             }
         }
+        let prefix = env
+            .optional("FINDINGS_PREFIX")
+            .unwrap_or_else(|| "findings".to_owned());
+        let history_prefix = env
+            .optional("HISTORY_PREFIX")
+            .unwrap_or_else(|| "history".to_owned());
+        let inside = |inner: &str, outer: &str| {
+            inner.trim_matches('/') == outer.trim_matches('/')
+                || inner.starts_with(&format!("{}/", outer.trim_matches('/')))
+        };
+        if inside(&history_prefix, &prefix) || inside(&prefix, &history_prefix) {
+            return Err(ConfigError {
+                variable: "HISTORY_PREFIX",
+                problem: format!("is {history_prefix:?}, which overlaps FINDINGS_PREFIX {prefix:?}: readers of the findings would take history entries for findings; give a prefix beside it, e.g. \"history\""),
+            });
+        }
         Ok(SendFindingsConfig {
             bucket,
-            prefix: env
-                .optional("FINDINGS_PREFIX")
-                .unwrap_or_else(|| "findings".to_owned()),
+            prefix,
+            history_prefix,
             kms_key_arn,
             member_role_name,
             member_role_external_id: env.optional(MEMBER_ROLE_EXTERNAL_ID),
@@ -360,8 +377,36 @@ mod tests {
     fn minimal_configuration_takes_defaults() {
         let config = SendFindingsConfig::from_env(&env(&MINIMAL)).unwrap();
         assert_eq!(config.prefix, "findings");
+        assert_eq!(config.history_prefix, "history");
         assert_eq!(config.opensearch, None);
         assert_eq!(config.kms_key_arn, None);
+    }
+
+    #[test]
+    fn the_history_prefix_must_lie_beside_the_findings() {
+        for (findings, history) in [
+            ("findings", "findings"),
+            ("findings", "findings/history"),
+            ("inspector", "inspector/findings/../history"),
+            ("inspector/findings", "inspector"),
+        ] {
+            let mut pairs = MINIMAL.to_vec();
+            pairs.extend([("FINDINGS_PREFIX", findings), ("HISTORY_PREFIX", history)]);
+            let err = SendFindingsConfig::from_env(&env(&pairs)).unwrap_err();
+            assert_eq!(err.variable, "HISTORY_PREFIX", "{findings} {history}");
+            assert!(
+                err.problem.contains("overlaps FINDINGS_PREFIX"),
+                "{}",
+                err.problem
+            );
+        }
+        let mut pairs = MINIMAL.to_vec();
+        pairs.extend([
+            ("FINDINGS_PREFIX", "inspector/findings"),
+            ("HISTORY_PREFIX", "inspector/history"),
+        ]);
+        let config = SendFindingsConfig::from_env(&env(&pairs)).unwrap();
+        assert_eq!(config.history_prefix, "inspector/history");
     }
 
     #[test]

@@ -73,6 +73,7 @@ impl SendFindings {
                 aws_sdk_s3::Client::new(aws),
                 config.bucket,
                 config.prefix,
+                config.history_prefix,
                 config.kms_key_arn,
             ),
             opensearch: config
@@ -127,34 +128,41 @@ impl SendFindings {
 
     async fn store(
         &self,
-        documents: Vec<(Finding, Vec<String>)>,
+        batched: Vec<Batched>,
         outcome: &mut BatchOutcome,
         api_calls: &AtomicU64,
         deadline: Deadline,
     ) {
         let mut failures: HashMap<String, String> = HashMap::new();
         let mut superseded: HashSet<String> = HashSet::new();
-        for chunk in documents.chunks(S3_CONCURRENCY) {
+        let mut documents: Vec<(Finding, Vec<String>)> = Vec::with_capacity(batched.len());
+        for chunk in batched.chunks(S3_CONCURRENCY) {
             if !deadline.allows(Duration::ZERO) {
-                for (finding, _) in chunk {
-                    failures.insert(finding.id.clone(), DEADLINE_REACHED.to_owned());
+                for batched in chunk {
+                    failures.insert(batched.finding.id.clone(), DEADLINE_REACHED.to_owned());
+                    documents.push((batched.finding.clone(), batched.message_ids.clone()));
                 }
                 continue;
             }
-            let writes = join_all(chunk.iter().map(|(finding, _)| self.s3.put(finding))).await;
-            for ((finding, _), written) in chunk.iter().zip(writes) {
+            let writes = join_all(chunk.iter().map(|b| self.s3.put(&b.finding, &b.earlier))).await;
+            for (batched, written) in chunk.iter().zip(writes) {
+                let finding = &batched.finding;
+                // What S3 holds now (with the lifecycle fields) is what the index gets.
+                let mut document = finding.clone();
                 match written {
                     Ok(put) => {
                         api_calls.fetch_add(put.calls, Ordering::Relaxed);
                         if put.written == Written::Superseded {
                             superseded.insert(finding.id.clone());
                         }
+                        document = put.document;
                     }
                     Err(err) => {
                         api_calls.fetch_add(err.calls, Ordering::Relaxed);
                         failures.insert(finding.id.clone(), format!("writing to S3: {err}"));
                     }
                 }
+                documents.push((document, batched.message_ids.clone()));
             }
         }
         if let Some(opensearch) = &self.opensearch {
@@ -193,21 +201,37 @@ impl SendFindings {
     }
 }
 
+/// A finding's newest state in a batch, the older states of it in the same batch, and
+/// the records that reported any of them.
+struct Batched {
+    finding: Finding,
+    earlier: Vec<Finding>,
+    message_ids: Vec<String>,
+}
+
 /// One document per finding. Two events of one Inspector v2 finding in a batch (ACTIVE,
-/// then CLOSED) would race to the same S3 key and document: only the newer is stored, and
-/// all their records are done when it is.
-fn newest_per_finding(documents: Vec<(Finding, Vec<String>)>) -> Vec<(Finding, Vec<String>)> {
-    let mut newest: BTreeMap<String, (Finding, Vec<String>)> = BTreeMap::new();
+/// then CLOSED) would race to the same S3 key and document: only the newer is stored (the
+/// older ones are followed for its lifecycle and history), and all their records are done
+/// when it is.
+fn newest_per_finding(documents: Vec<(Finding, Vec<String>)>) -> Vec<Batched> {
+    let mut newest: BTreeMap<String, Batched> = BTreeMap::new();
     for (finding, message_ids) in documents {
         match newest.entry(finding.id.clone()) {
             btree_map::Entry::Vacant(entry) => {
-                entry.insert((finding, message_ids));
+                entry.insert(Batched {
+                    finding,
+                    earlier: Vec::new(),
+                    message_ids,
+                });
             }
             btree_map::Entry::Occupied(mut entry) => {
-                let (kept, kept_ids) = entry.get_mut();
-                kept_ids.extend(message_ids);
-                if finding.supersedes(kept) {
-                    *kept = finding;
+                let kept = entry.get_mut();
+                kept.message_ids.extend(message_ids);
+                if finding.supersedes(&kept.finding) {
+                    let older = std::mem::replace(&mut kept.finding, finding);
+                    kept.earlier.push(older);
+                } else {
+                    kept.earlier.push(finding);
                 }
             }
         }
@@ -239,9 +263,10 @@ mod tests {
                 (order[0].clone(), vec!["m1".to_owned()]),
                 (order[1].clone(), vec!["m2".to_owned()]),
             ]);
-            let [(finding, ids)]: [_; 1] = documents.try_into().unwrap();
-            assert_eq!(finding.status, Status::Closed);
-            assert_eq!(ids, ["m1", "m2"]);
+            let [batched]: [_; 1] = documents.try_into().ok().unwrap();
+            assert_eq!(batched.finding.status, Status::Closed);
+            assert_eq!(batched.earlier[0].status, Status::Active);
+            assert_eq!(batched.message_ids, ["m1", "m2"]);
         }
     }
 }

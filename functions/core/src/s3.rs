@@ -6,10 +6,19 @@
 //! Each object carries its finding's version (`Finding::version`, epoch milliseconds) as
 //! the metadata `x-amz-meta-finding-version`. A write is conditional: first create-only
 //! (`If-None-Match: *`), the one call a new finding costs; if the object exists, a
-//! HeadObject reads its version, and a newer stored version ends the write (superseded);
-//! otherwise a PutObject with `If-Match: <ETag>` replaces exactly the object that was read.
-//! A concurrent writer in between makes that fail (412 or 409), and the write starts over.
+//! GetObject reads it, and a newer stored version ends the write (superseded); otherwise a
+//! PutObject with `If-Match: <ETag>` replaces exactly the object that was read. A
+//! concurrent writer in between makes that fail (412 or 409), and the write starts over.
 //! An object without the metadata (written before it existed) counts as older.
+//!
+//! History: the stored state is what an Inspector v2 finding's lifecycle fields
+//! (`Finding::following`: status_changed_at, closed_at, reopened_count,
+//! time_to_remediate_seconds) follow from, and every state that changes the status is also
+//! written as an object of its own under the history prefix (`Finding::history_key`,
+//! named by its version: a redelivery writes the same object again, never a second one),
+//! before the finding's object, so a failure in between leaves it to the retry. The states
+//! of one finding in one batch are followed in order, so a change between two of them is
+//! kept too.
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder;
@@ -30,6 +39,7 @@ pub struct S3Sink {
     client: aws_sdk_s3::Client,
     bucket: String,
     prefix: String,
+    history_prefix: String,
     kms_key_arn: Option<String>,
 }
 
@@ -48,6 +58,9 @@ pub struct PutOutcome {
     pub key: String,
     pub written: Written,
     pub calls: u64,
+    /// What the object now holds (Stored: the finding with its lifecycle fields), or the
+    /// finding as given (Superseded).
+    pub document: Finding,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,81 +82,87 @@ impl S3Sink {
         client: aws_sdk_s3::Client,
         bucket: String,
         prefix: String,
+        history_prefix: String,
         kms_key_arn: Option<String>,
     ) -> Self {
         S3Sink {
             client,
             bucket,
             prefix,
+            history_prefix,
             kms_key_arn,
         }
     }
 
-    /// Writes the finding unless its object holds a newer state.
+    /// Writes `finding` unless its object holds a newer state; `earlier` are older states
+    /// of it from the same batch (any order), followed before it. The stored document (with
+    /// its lifecycle fields) is in the outcome.
     #[instrument(skip_all, fields(finding_id = %finding.id))]
-    pub async fn put(&self, finding: &Finding) -> Result<PutOutcome, PutError> {
+    pub async fn put(
+        &self,
+        finding: &Finding,
+        earlier: &[Finding],
+    ) -> Result<PutOutcome, PutError> {
         let key = finding.s3_key(&self.prefix);
-        let body = serde_json::to_vec(finding).expect("a Finding always serialises");
+        let mut states: Vec<&Finding> = earlier.iter().chain([finding]).collect();
+        states.sort_by_key(|state| state.version());
         let mut calls = 0;
         let fail = |cause: String, calls: u64| PutError { cause, calls };
-        let outcome = |key: String, written: Written, calls: u64| PutOutcome {
+        let outcome = |key: String, written: Written, calls: u64, document: Finding| PutOutcome {
             key,
             written,
             calls,
+            document,
         };
         let Some(version) = finding.version() else {
             // No readable time to order by: the last write wins, as before versions.
+            let (document, _) = lived(None, &states);
             calls += 1;
             return match self
-                .try_put(&key, &body, None, Condition::Unconditional)
+                .try_put(&key, &body_of(&document), None, Condition::Unconditional)
                 .await
             {
-                Ok(_) => Ok(outcome(key, Written::Stored, calls)),
+                Ok(_) => Ok(outcome(key, Written::Stored, calls, document)),
                 Err(cause) => Err(fail(cause, calls)),
             };
         };
         for _ in 0..MAX_ROUNDS {
+            // As a new finding: its own states' changes only.
+            let (document, changes) = lived(None, &states);
+            calls += self
+                .record(&changes)
+                .await
+                .map_err(|(cause, n)| fail(cause, calls + n))?;
             calls += 1;
             match self
-                .try_put(&key, &body, Some(version), Condition::Absent)
+                .try_put(&key, &body_of(&document), Some(version), Condition::Absent)
                 .await
             {
-                Ok(true) => return Ok(outcome(key, Written::Stored, calls)),
+                Ok(true) => return Ok(outcome(key, Written::Stored, calls, document)),
                 Ok(false) => {}
                 Err(cause) => return Err(fail(cause, calls)),
             }
             calls += 1;
-            let head = match self
-                .client
-                .head_object()
-                .bucket(&self.bucket)
-                .key(&key)
-                .send()
+            let Some(stored) = self.get(&key).await.map_err(|cause| fail(cause, calls))? else {
+                // Deleted since: create it again.
+                continue;
+            };
+            if stored.version.is_some_and(|stored| stored > version) {
+                info!(%key, stored = stored.version, version, "a newer state of the finding is stored; kept it");
+                return Ok(outcome(key, Written::Superseded, calls, finding.clone()));
+            }
+            let (document, changes) = lived(stored.document.as_ref(), &states);
+            calls += self
+                .record(&changes)
+                .await
+                .map_err(|(cause, n)| fail(cause, calls + n))?;
+            calls += 1;
+            let replace = Condition::Matches(stored.etag);
+            match self
+                .try_put(&key, &body_of(&document), Some(version), replace)
                 .await
             {
-                Ok(head) => head,
-                // Deleted since: create it again.
-                Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => continue,
-                Err(err) => return Err(fail(described(&err), calls)),
-            };
-            let stored = head
-                .metadata()
-                .and_then(|m| m.get(VERSION_METADATA))
-                .and_then(|v| v.parse::<i64>().ok());
-            if stored.is_some_and(|stored| stored > version) {
-                info!(%key, stored, version, "a newer state of the finding is stored; kept it");
-                return Ok(outcome(key, Written::Superseded, calls));
-            }
-            let Some(etag) = head.e_tag() else {
-                return Err(fail(
-                    format!("S3 answered HeadObject of {key} without an ETag"),
-                    calls,
-                ));
-            };
-            calls += 1;
-            let replace = Condition::Matches(etag.to_owned());
-            match self.try_put(&key, &body, Some(version), replace).await {
-                Ok(true) => return Ok(outcome(key, Written::Stored, calls)),
+                Ok(true) => return Ok(outcome(key, Written::Stored, calls, document)),
                 Ok(false) => {}
                 Err(cause) => return Err(fail(cause, calls)),
             }
@@ -152,6 +171,64 @@ impl S3Sink {
             format!("{key} changed under {MAX_ROUNDS} conditional writes in a row (concurrent writers); the record will be retried"),
             calls,
         ))
+    }
+
+    /// The object at `key`: its version, ETag and document (None when it does not parse as
+    /// one: its lifecycle starts again). Ok(None) when there is no object.
+    async fn get(&self, key: &str) -> Result<Option<Stored>, String> {
+        let object = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(object) => object,
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
+                return Ok(None)
+            }
+            Err(err) => return Err(described(&err)),
+        };
+        let version = object
+            .metadata()
+            .and_then(|m| m.get(VERSION_METADATA))
+            .and_then(|v| v.parse::<i64>().ok());
+        let Some(etag) = object.e_tag().map(str::to_owned) else {
+            return Err(format!("S3 answered GetObject of {key} without an ETag"));
+        };
+        let body = object
+            .body
+            .collect()
+            .await
+            .map_err(|err| format!("reading {key}: {err}"))?
+            .into_bytes();
+        Ok(Some(Stored {
+            version,
+            etag,
+            document: serde_json::from_slice(&body).ok(),
+        }))
+    }
+
+    /// Writes a history entry for each of `changes`; Ok(calls made), or the cause and the
+    /// calls made.
+    async fn record(&self, changes: &[Finding]) -> Result<u64, (String, u64)> {
+        let mut calls = 0;
+        for change in changes {
+            let Some(key) = change.history_key(&self.history_prefix) else {
+                continue;
+            };
+            calls += 1;
+            self.try_put(
+                &key,
+                &body_of(change),
+                change.version(),
+                Condition::Unconditional,
+            )
+            .await
+            .map_err(|cause| (format!("writing the history entry {key}: {cause}"), calls))?;
+        }
+        Ok(calls)
     }
 
     /// One PutObject: Ok(true) when written, Ok(false) when a conditional write lost to
@@ -200,6 +277,41 @@ impl S3Sink {
         }
         request
     }
+}
+
+/// An object as read back.
+struct Stored {
+    version: Option<i64>,
+    etag: String,
+    document: Option<Finding>,
+}
+
+fn body_of(finding: &Finding) -> Vec<u8> {
+    serde_json::to_vec(finding).expect("a Finding always serialises")
+}
+
+/// The document to store for `states` (oldest first; the last is the one being written)
+/// following `previous`, the stored state, and the states among them that change the
+/// status (history entries). States not newer than `previous` are its past: skipped.
+fn lived(previous: Option<&Finding>, states: &[&Finding]) -> (Finding, Vec<Finding>) {
+    let mut last: Option<Finding> = previous.cloned();
+    let mut changes = Vec::new();
+    let newest = states.len() - 1;
+    for (i, state) in states.iter().enumerate() {
+        let past = previous.is_some_and(|p| p.version() >= state.version());
+        if past && i < newest {
+            continue;
+        }
+        let next = (*state).clone().following(last.as_ref());
+        if last.as_ref().is_some_and(|l| next.changes_status_of(l)) {
+            changes.push(next.clone());
+        }
+        last = Some(next);
+    }
+    (
+        last.expect("states holds the finding being written"),
+        changes,
+    )
 }
 
 /// A conditional PutObject that another writer got to first: the object exists (create-only),

@@ -81,6 +81,25 @@ pub struct Finding {
     /// notify-findings) after normalisation; none for other findings and for Classic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<FindingDetails>,
+
+    // A v2 finding's lifecycle across its states (lifecycle.rs), set by send-findings from
+    // the state stored before; additive like the v2 fields, and absent for Classic.
+    /// RFC 3339, UTC: when the finding entered its current status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_changed_at: Option<String>,
+    /// RFC 3339, UTC: when it closed (CLOSED only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<String>,
+    /// How often it went from CLOSED back to ACTIVE; absent means 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reopened_count: u32,
+    /// From `first_observed_at` to `closed_at`, in seconds (CLOSED only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_remediate_seconds: Option<i64>,
+}
+
+fn is_zero(count: &u32) -> bool {
+    *count == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -280,6 +299,10 @@ impl Finding {
             code_vulnerability: None,
             priority: None,
             details: None,
+            status_changed_at: None,
+            closed_at: None,
+            reopened_count: 0,
+            time_to_remediate_seconds: None,
         }
     }
 
@@ -320,6 +343,15 @@ impl Finding {
             self.region,
             self.id
         )
+    }
+
+    /// The key of this state's history entry (a status change, core's s3.rs): the finding's
+    /// own key under `prefix`, as a folder of one object per state, named by its version.
+    /// None without a version to name it by.
+    pub fn history_key(&self, prefix: &str) -> Option<String> {
+        let folder = self.s3_key(prefix);
+        let folder = folder.strip_suffix(".json").unwrap_or(&folder);
+        Some(format!("{folder}/{}.json", self.version()?))
     }
 
     /// The version of this state of the finding, so that no write replaces a newer state

@@ -8,6 +8,7 @@ pub mod details;
 pub mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
+mod lifecycle;
 pub mod message;
 pub mod priority;
 mod rfc3339;

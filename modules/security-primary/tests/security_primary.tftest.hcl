@@ -258,6 +258,7 @@ run "complete" {
     condition = aws_lambda_function.send[0].environment[0].variables == tomap({
       FINDINGS_BUCKET         = "ilsptest-findings-111111111111"
       FINDINGS_PREFIX         = "findings"
+      HISTORY_PREFIX          = "history"
       FINDINGS_KMS_KEY_ARN    = aws_kms_key.this[0].arn
       MEMBER_ROLE_NAME        = "ilsptest-read"
       MEMBER_ROLE_EXTERNAL_ID = "ilsptest-external-id"
@@ -315,7 +316,7 @@ run "complete" {
       Key                     = [["kms:GenerateDataKey", "kms:Decrypt"], aws_kms_key.this[0].arn]
       MemberReadRoles         = ["sts:AssumeRole", ["arn:aws:iam::333333333333:role/ilsptest-read", "arn:aws:iam::222222222222:role/ilsptest-read"]]
       InspectorFindingDetails = ["inspector2:BatchGetFindingDetails", "*"]
-      FindingObjects          = [["s3:PutObject", "s3:GetObject"], "arn:aws:s3:::ilsptest-findings-111111111111/findings/*"]
+      FindingObjects          = [["s3:PutObject", "s3:GetObject"], ["arn:aws:s3:::ilsptest-findings-111111111111/history/*", "arn:aws:s3:::ilsptest-findings-111111111111/findings/*"]]
       OpenSearchDomainWrites  = [["es:ESHttpPut", "es:ESHttpPost"], "arn:aws:es:us-east-1:111111111111:domain/findings/*"]
     }
     error_message = "send-findings' role: exactly its log group, queue, key, member roles, finding details, bucket prefix and domain: ${aws_iam_role_policy.send[0].policy}"
@@ -395,8 +396,8 @@ run "given_resources" {
   }
 
   assert {
-    condition     = one([for s in jsondecode(data.aws_iam_policy_document.send[0].json).Statement : s.Resource if s.Sid == "FindingObjects"]) == "arn:aws:s3:::landing-zone-logs/inspector/findings/*"
-    error_message = "send-findings may write under the prefix of the given bucket only"
+    condition     = toset(one([for s in jsondecode(data.aws_iam_policy_document.send[0].json).Statement : s.Resource if s.Sid == "FindingObjects"])) == toset(["arn:aws:s3:::landing-zone-logs/inspector/findings/*", "arn:aws:s3:::landing-zone-logs/history/*"])
+    error_message = "send-findings may write under the findings and history prefixes of the given bucket only"
   }
 
   assert {
@@ -495,6 +496,18 @@ run "rejects_a_queue_retention_the_dlq_cannot_outlast" {
   }
 
   expect_failures = [var.message_retention_seconds, var.send_findings_reserved_concurrency]
+}
+
+run "rejects_a_history_prefix_inside_the_findings" {
+  command   = plan
+  state_key = "bad"
+
+  variables {
+    findings_prefix = "inspector"
+    history_prefix  = "inspector/history"
+  }
+
+  expect_failures = [aws_lambda_function.send]
 }
 
 run "plain_http_subscribers_need_the_opt_in" {

@@ -131,6 +131,10 @@ impl V2Finding {
             }),
             priority: None,
             details: None,
+            status_changed_at: None,
+            closed_at: None,
+            reopened_count: 0,
+            time_to_remediate_seconds: None,
         }
         .prioritised())
     }
