@@ -430,13 +430,13 @@ variable "allow_plain_http_notification_endpoints" {
 }
 
 variable "notify_min_severity" {
-  description = "Findings below this severity are not published at all (NOTIFY_MIN_SEVERITY)."
+  description = "Findings below this severity are not published at all (NOTIFY_MIN_SEVERITY). Order: INFORMATIONAL, UNTRIAGED (Inspector v2: not rated yet), LOW, MEDIUM, HIGH, CRITICAL."
   type        = string
   default     = "MEDIUM"
 
   validation {
-    condition     = contains(["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"], var.notify_min_severity)
-    error_message = "notify_min_severity must be one of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL."
+    condition     = contains(["INFORMATIONAL", "UNTRIAGED", "LOW", "MEDIUM", "HIGH", "CRITICAL"], var.notify_min_severity)
+    error_message = "notify_min_severity must be one of INFORMATIONAL, UNTRIAGED, LOW, MEDIUM, HIGH, CRITICAL."
   }
 }
 

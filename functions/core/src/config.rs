@@ -173,6 +173,7 @@ impl NotifyConfig {
 pub fn parse_severity(value: &str) -> Option<Severity> {
     [
         Severity::Informational,
+        Severity::Untriaged,
         Severity::Low,
         Severity::Medium,
         Severity::High,

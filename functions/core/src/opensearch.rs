@@ -458,3 +458,111 @@ fn backoff(attempt: u32) -> Duration {
     let jitter = 0.5 + f64::from(nanos % 1000) / 1000.0;
     BASE_BACKOFF.mul_f64(f64::from(2u32.pow(attempt - 1)) * jitter)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::INDEX_TEMPLATE;
+
+    /// The field paths of `document` the template does not map; the index is
+    /// `dynamic: strict`, so each would be a refused document.
+    fn unmapped(document: &Value, mapping: &Value, path: &str, found: &mut Vec<String>) {
+        let Value::Object(fields) = document else {
+            return;
+        };
+        for (name, value) in fields {
+            let at = format!("{path}{name}");
+            let Some(field) = mapping["properties"].get(name) else {
+                found.push(at);
+                continue;
+            };
+            // Objects not indexed, or indexed whole (flat_object), have no sub-mapping.
+            if field.get("properties").is_none() {
+                continue;
+            }
+            match value {
+                Value::Array(items) => items
+                    .iter()
+                    .for_each(|item| unmapped(item, field, &format!("{at}."), found)),
+                value => unmapped(value, field, &format!("{at}."), found),
+            }
+        }
+    }
+
+    #[test]
+    fn the_template_maps_every_field_of_every_v2_shape() {
+        let template: Value = serde_json::from_str(INDEX_TEMPLATE).unwrap();
+        let mapping = &template["template"]["mappings"];
+        assert_eq!(mapping["dynamic"], "strict");
+        macro_rules! event {
+            ($name:literal) => {
+                include_str!(concat!(
+                    "../../findings/tests/fixtures/inspector2/",
+                    $name,
+                    ".json"
+                ))
+            };
+        }
+        let events = [
+            event!("ec2-package-vulnerability"),
+            event!("ec2-network-reachability"),
+            event!("ecr-package-vulnerability"),
+            event!("lambda-package-vulnerability"),
+            event!("lambda-code-vulnerability"),
+            event!("ec2-windows-kb-package-vulnerability"),
+            event!("ecr-package-vulnerability-closed-expired"),
+            event!("ecr-package-vulnerability-untriaged"),
+            event!("code-repository-code-vulnerability"),
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for event in events {
+            let mut event: Value = serde_json::from_str(event).unwrap();
+            let mut detail = event["detail"].take();
+            // The image's use, which the documented and emulated events leave out.
+            if let Some(image) = detail
+                .pointer_mut("/resources/0/details/awsEcrContainerImage")
+                .and_then(Value::as_object_mut)
+            {
+                image.insert(
+                    "lastInUseAt".into(),
+                    "Thu Sep 05 08:12:00.000 UTC 2024".into(),
+                );
+                image.insert("inUseCount".into(), 2.into());
+            }
+            let finding = crate::v2::normalise(detail).unwrap();
+            let document = serde_json::to_value(&finding).unwrap();
+            let mut found = Vec::new();
+            unmapped(&document, mapping, "", &mut found);
+            assert!(
+                found.is_empty(),
+                "{}: unmapped {found:?}",
+                finding.finding_arn
+            );
+            collect_paths(&document, "", &mut seen);
+        }
+        // The fields this test exists for were in the documents it checked.
+        for path in [
+            "closed_reason",
+            "resource.pushed_at",
+            "resource.last_in_use_at",
+            "resource.in_use_count",
+            "resource.project_name",
+            "resource.provider_type",
+            "resource.integration_arn",
+            "code_vulnerability.file_name",
+        ] {
+            assert!(seen.contains(path), "no document had {path}");
+        }
+    }
+
+    fn collect_paths(value: &Value, path: &str, seen: &mut std::collections::BTreeSet<String>) {
+        if let Value::Object(fields) = value {
+            for (name, value) in fields {
+                let at = format!("{path}{name}");
+                collect_paths(value, &format!("{at}."), seen);
+                seen.insert(at);
+            }
+        }
+    }
+}

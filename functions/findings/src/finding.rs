@@ -69,9 +69,13 @@ pub struct Finding {
     /// v2 network reachability findings: what is open and along which path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_reachability: Option<NetworkReachability>,
-    /// v2 code vulnerability findings (Lambda code scanning): where and which rule.
+    /// v2 code vulnerability findings (Lambda code, code repositories): where and which rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_vulnerability: Option<CodeVulnerability>,
+    /// v2 CLOSED findings: why Inspector closed it, when the event shows it; none when the
+    /// event does not say (a fix looks the same as a terminated instance) and for open ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_reason: Option<ClosedReason>,
     /// Both engines: the priority (docs/finding-schema.md, "Priority"), set by
     /// normalisation. Documents written before it have none: [`Finding::current_priority`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -148,9 +152,32 @@ pub struct CodeVulnerability {
     pub detector_id: Option<String>,
     pub detector_name: Option<String>,
     pub rule_id: Option<String>,
+    /// The file's path in the function's code or the repository.
     pub file_path: Option<String>,
     pub start_line: Option<i64>,
     pub end_line: Option<i64>,
+    /// The file's name (`filePath.fileName`); added after the fields above, additively.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+}
+
+/// Why Inspector v2 closed a finding, as far as its event shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosedReason {
+    /// Inspector stopped scanning the resource; nothing was fixed. An ECR image's packages
+    /// never change (its digest names its content), so its findings close only when
+    /// Inspector stops monitoring it: its re-scan duration expired (coverage reason
+    /// `SCAN_ELIGIBILITY_EXPIRED`) or it was deleted; the event does not say which.
+    NoLongerScanned,
+}
+
+impl ClosedReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClosedReason::NoLongerScanned => "no_longer_scanned",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -174,6 +201,11 @@ impl Engine {
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Severity {
     Informational,
+    /// v2: the vendor has not rated the vulnerability yet. Ordered above INFORMATIONAL (it
+    /// may turn out to be anything; an informational finding is known to be minor) and
+    /// below LOW, so that a threshold at LOW or above never takes it on no evidence, and a
+    /// threshold at INFORMATIONAL (everything) still does.
+    Untriaged,
     Low,
     Medium,
     High,
@@ -184,6 +216,7 @@ impl Severity {
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Informational => "INFORMATIONAL",
+            Severity::Untriaged => "UNTRIAGED",
             Severity::Low => "LOW",
             Severity::Medium => "MEDIUM",
             Severity::High => "HIGH",
@@ -204,7 +237,7 @@ pub enum Status {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Resource {
     /// `AWS_EC2_INSTANCE` (and, with Inspector v2, `AWS_ECR_CONTAINER_IMAGE`,
-    /// `AWS_LAMBDA_FUNCTION`, or whatever other type v2 names).
+    /// `AWS_LAMBDA_FUNCTION`, `CODE_REPOSITORY`, or whatever other type v2 names).
     #[serde(rename = "type")]
     pub resource_type: String,
     pub id: String,
@@ -232,6 +265,24 @@ pub struct Resource {
     /// Lambda functions: the runtime, e.g. `PYTHON_3_11`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
+    /// ECR images: when the image was pushed (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushed_at: Option<String>,
+    /// ECR images: when an ECS task or EKS pod last ran the image (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_in_use_at: Option<String>,
+    /// ECR images: how many ECS tasks or EKS pods run the image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_use_count: Option<i64>,
+    /// Code repositories: the project's name at the provider (`id` is Inspector's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_name: Option<String>,
+    /// Code repositories: the provider, `GITHUB` or `GITLAB_SELF_MANAGED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_type: Option<String>,
+    /// Code repositories: the ARN of Inspector's code security integration with the provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration_arn: Option<String>,
 }
 
 /// Whether `resource` was completed from EC2, and if not, why not.
@@ -297,6 +348,7 @@ impl Finding {
             vulnerable_packages: Vec::new(),
             network_reachability: None,
             code_vulnerability: None,
+            closed_reason: None,
             priority: None,
             details: None,
             status_changed_at: None,
@@ -393,9 +445,21 @@ mod tests {
     #[test]
     fn severities_order_and_serialise_in_upper_case() {
         assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Informational);
+        // Below every threshold but "everything": LOW and up never include it.
+        assert!(
+            Severity::Untriaged < Severity::Low && Severity::Untriaged > Severity::Informational
+        );
         assert_eq!(
             serde_json::to_string(&Severity::Informational).unwrap(),
             "\"INFORMATIONAL\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Severity::Untriaged).unwrap(),
+            format!("\"{}\"", Severity::Untriaged.as_str())
+        );
+        assert_eq!(
+            serde_json::from_str::<Severity>("\"UNTRIAGED\"").unwrap(),
+            Severity::Untriaged
         );
         assert_eq!(
             serde_json::to_string(&Engine::InspectorClassic).unwrap(),

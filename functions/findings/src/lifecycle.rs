@@ -39,11 +39,19 @@ impl Finding {
             (Status::Closed, _) => Some(changed_at),
             _ => None,
         };
-        self.time_to_remediate_seconds = self.closed_at.as_deref().and_then(|closed| {
-            let seconds = (rfc3339::millis(closed)? - rfc3339::millis(&self.first_observed_at)?)
-                .div_euclid(1000);
-            (seconds >= 0).then_some(seconds)
-        });
+        // A closure that fixed nothing (an image Inspector stopped scanning) times no
+        // remediation: it would flatter the mean time to remediate.
+        let remediated = self.closed_reason.is_none();
+        self.time_to_remediate_seconds =
+            self.closed_at
+                .as_deref()
+                .filter(|_| remediated)
+                .and_then(|closed| {
+                    let seconds = (rfc3339::millis(closed)?
+                        - rfc3339::millis(&self.first_observed_at)?)
+                    .div_euclid(1000);
+                    (seconds >= 0).then_some(seconds)
+                });
         self
     }
 
@@ -165,6 +173,18 @@ mod tests {
         };
         assert_eq!(closed.closed_at.as_deref(), Some("2026-01-03T00:00:00Z"));
         assert_eq!(closed.time_to_remediate_seconds, Some(2 * 86_400));
+    }
+
+    #[test]
+    fn a_closure_that_fixed_nothing_times_no_remediation() {
+        let open = state(Status::Active, "2026-01-01T00:00:00Z").following(None);
+        let expired = Finding {
+            closed_reason: Some(crate::finding::ClosedReason::NoLongerScanned),
+            ..state(Status::Closed, "2026-01-03T00:00:00Z")
+        }
+        .following(Some(&open));
+        assert_eq!(expired.closed_at.as_deref(), Some("2026-01-03T00:00:00Z"));
+        assert_eq!(expired.time_to_remediate_seconds, None);
     }
 
     #[test]

@@ -120,10 +120,12 @@ impl Priority {
 }
 
 /// The score a severity stands for when the engine gives no number: the middle of its CVSS
-/// band (LOW 0.1-3.9, MEDIUM 4.0-6.9, HIGH 7.0-8.9, CRITICAL 9.0-10.0).
+/// band (LOW 0.1-3.9, MEDIUM 4.0-6.9, HIGH 7.0-8.9, CRITICAL 9.0-10.0). UNTRIAGED has no
+/// band: without a score or CVSS it adds nothing, and EPSS, exploit, exposure and fix alone
+/// make its priority.
 fn typical_score(severity: Severity) -> f64 {
     match severity {
-        Severity::Informational => 0.0,
+        Severity::Informational | Severity::Untriaged => 0.0,
         Severity::Low => 2.0,
         Severity::Medium => 5.5,
         Severity::High => 8.0,
@@ -268,6 +270,32 @@ mod tests {
         // A score out of range or not a number cannot push the priority past its bounds.
         assert_eq!(priority(&v2(Severity::High, Some(f64::NAN))), (48, "P3"));
         assert_eq!(priority(&v2(Severity::High, Some(42.0))), (60, "P2"));
+    }
+
+    #[test]
+    fn an_untriaged_finding_rests_on_its_cvss_and_epss() {
+        // The local AWS's UNTRIAGED example (CVE-2005-2541 in an image): no score, no CVSS,
+        // EPSS 0.0211, no exploit, no fix: its EPSS alone.
+        let unrated = Finding {
+            epss_score: Some(0.0211),
+            exploit_available: Some(false),
+            fix_available: Some("NO".to_owned()),
+            ..v2(Severity::Untriaged, None)
+        };
+        assert_eq!(priority(&unrated), (4, "P5"));
+        // With a CVSS from another source, that counts as it does for any finding.
+        let scored = Finding {
+            cvss: Some(Cvss {
+                base_score: Some(7.5),
+                scoring_vector: None,
+                version: Some("3.1".to_owned()),
+                source: Some("NVD".to_owned()),
+            }),
+            ..unrated.clone()
+        };
+        // 45 + 4.
+        assert_eq!(priority(&scored), (49, "P3"));
+        assert_eq!(priority(&v2(Severity::Untriaged, None)), (0, "P5"));
     }
 
     fn details(kev: bool, exploit_observed: bool) -> Option<FindingDetails> {

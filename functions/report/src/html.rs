@@ -94,6 +94,7 @@ fn severity_label(severity: Severity) -> &'static str {
         Severity::High => "High",
         Severity::Medium => "Medium",
         Severity::Low => "Low",
+        Severity::Untriaged => "Untriaged",
         Severity::Informational => "Informational",
     }
 }
@@ -104,6 +105,7 @@ fn short_label(severity: Severity) -> &'static str {
         Severity::High => "High",
         Severity::Medium => "Med",
         Severity::Low => "Low",
+        Severity::Untriaged => "Untr",
         Severity::Informational => "Info",
     }
 }

@@ -8,12 +8,17 @@ use inspectorlink_findings::{Finding, Severity, Status};
 
 use crate::dates::{Bucketing, Day};
 
-/// Every severity, most severe first (the order of the report's rows and legends).
-pub const SEVERITIES: [Severity; 5] = [
+/// How many severities there are: the length of every per-severity count.
+pub const SEVERITY_COUNT: usize = 6;
+
+/// Every severity, most severe first (the order of the report's rows and legends); UNTRIAGED
+/// (not rated yet) between LOW and INFORMATIONAL, where `Severity` orders it.
+pub const SEVERITIES: [Severity; SEVERITY_COUNT] = [
     Severity::Critical,
     Severity::High,
     Severity::Medium,
     Severity::Low,
+    Severity::Untriaged,
     Severity::Informational,
 ];
 
@@ -92,7 +97,7 @@ pub struct Instance {
     pub account_id: String,
     pub region: String,
     /// Open findings per severity, in `SEVERITIES` order.
-    pub open_by_severity: [usize; 5],
+    pub open_by_severity: [usize; SEVERITY_COUNT],
     pub open: usize,
     pub worst: Severity,
     pub max_score: Option<f64>,
@@ -118,7 +123,7 @@ pub struct Cve {
 pub struct Timeline {
     pub bucketing: Bucketing,
     /// (bucket start, counts in `SEVERITIES` order), every bucket from first to last.
-    pub buckets: Vec<(Day, [usize; 5])>,
+    pub buckets: Vec<(Day, [usize; SEVERITY_COUNT])>,
     /// Findings whose first_observed_at is not an RFC 3339 date (not in any bucket).
     pub undated: usize,
 }
@@ -130,7 +135,7 @@ pub struct Summary {
     /// Per status, in `STATUSES` order.
     pub by_status: [usize; 3],
     /// Per severity, in `SEVERITIES` order.
-    pub by_severity: [Count; 5],
+    pub by_severity: [Count; SEVERITY_COUNT],
     pub by_account: Breakdown,
     pub by_region: Breakdown,
     pub by_finding_type: Breakdown,
@@ -229,7 +234,7 @@ impl Summary {
     /// risks, instances, CVEs) cover the open ones, which are what needs attention.
     pub fn of(findings: &[Finding], limits: Limits) -> Summary {
         let mut by_status = [0; 3];
-        let mut by_severity = [Count::default(); 5];
+        let mut by_severity = [Count::default(); SEVERITY_COUNT];
         let mut by_account: HashMap<&str, Count> = HashMap::new();
         let mut by_region: HashMap<&str, Count> = HashMap::new();
         let mut by_finding_type: HashMap<&str, Count> = HashMap::new();
@@ -238,7 +243,7 @@ impl Summary {
         let mut cves: HashMap<&str, (Cve, BTreeSet<&str>, &Finding)> = HashMap::new();
         let mut first_observed: Option<&str> = None;
         let mut last_observed: Option<&str> = None;
-        let mut days: BTreeMap<Day, [usize; 5]> = BTreeMap::new();
+        let mut days: BTreeMap<Day, [usize; SEVERITY_COUNT]> = BTreeMap::new();
         let mut undated = 0;
 
         for finding in findings {
@@ -286,7 +291,7 @@ impl Summary {
                     hostname: finding.resource.hostname.clone(),
                     account_id: finding.account_id.clone(),
                     region: finding.region.clone(),
-                    open_by_severity: [0; 5],
+                    open_by_severity: [0; SEVERITY_COUNT],
                     open: 0,
                     worst: finding.severity,
                     max_score: None,
@@ -392,7 +397,7 @@ impl Summary {
 }
 
 impl Timeline {
-    fn of(days: BTreeMap<Day, [usize; 5]>, undated: usize) -> Timeline {
+    fn of(days: BTreeMap<Day, [usize; SEVERITY_COUNT]>, undated: usize) -> Timeline {
         let (Some(first), Some(last)) = (days.keys().next(), days.keys().next_back()) else {
             return Timeline {
                 bucketing: Bucketing::Day,
@@ -401,10 +406,10 @@ impl Timeline {
             };
         };
         let bucketing = Bucketing::for_span(*first, *last);
-        let mut buckets: BTreeMap<Day, [usize; 5]> = bucketing
+        let mut buckets: BTreeMap<Day, [usize; SEVERITY_COUNT]> = bucketing
             .starts(*first, *last)
             .into_iter()
-            .map(|start| (start, [0; 5]))
+            .map(|start| (start, [0; SEVERITY_COUNT]))
             .collect();
         for (day, counts) in days {
             let bucket = buckets.get_mut(&bucketing.start_of(day)).unwrap();
@@ -620,11 +625,13 @@ mod tests {
         c.first_observed_at = "2026-03-03T00:00:00Z".into();
         let mut d = finding("d", "1", "r", Severity::High, Status::Active);
         d.first_observed_at = "yesterday".into();
-        let summary = Summary::of(&[a, b, c, d], Limits::default());
+        let mut e = finding("e", "1", "r", Severity::Untriaged, Status::Active);
+        e.first_observed_at = "2026-03-02T12:00:00Z".into();
+        let summary = Summary::of(&[a, b, c, d, e], Limits::default());
         let timeline = &summary.timeline;
         assert_eq!(timeline.bucketing, Bucketing::Day);
         assert_eq!(timeline.undated, 1);
-        let rows: Vec<(String, [usize; 5])> = timeline
+        let rows: Vec<(String, [usize; SEVERITY_COUNT])> = timeline
             .buckets
             .iter()
             .map(|(day, counts)| (day.to_string(), *counts))
@@ -632,9 +639,10 @@ mod tests {
         assert_eq!(
             rows,
             [
-                ("2026-03-01".to_owned(), [0, 1, 0, 0, 0]),
-                ("2026-03-02".to_owned(), [0, 0, 0, 0, 0]),
-                ("2026-03-03".to_owned(), [0, 1, 0, 1, 0]),
+                ("2026-03-01".to_owned(), [0, 1, 0, 0, 0, 0]),
+                // UNTRIAGED has its own column, between LOW and INFORMATIONAL.
+                ("2026-03-02".to_owned(), [0, 0, 0, 0, 1, 0]),
+                ("2026-03-03".to_owned(), [0, 1, 0, 1, 0, 0]),
             ]
         );
     }

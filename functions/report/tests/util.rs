@@ -109,6 +109,7 @@ pub fn estate() -> Vec<Finding> {
                     Severity::Medium => 6.0,
                     Severity::Low => 3.0,
                     Severity::Informational => 0.0,
+                    Severity::Untriaged => unreachable!("Classic has no UNTRIAGED, and none is drawn"),
                 };
                 (
                     Engine::InspectorClassic,
@@ -182,6 +183,7 @@ fn severity_rank(severity: Severity) -> usize {
         Severity::Medium => 2,
         Severity::Low => 3,
         Severity::Informational => 4,
+        Severity::Untriaged => 5,
     }
 }
 

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde_json::json;
 
-use crate::finding::{Engine, Finding, Severity, Status};
+use crate::finding::{ClosedReason, Engine, Finding, Severity, Status};
 
 /// SNS refuses messages (attributes included) over 256 KiB; leave room for the attributes.
 pub const MESSAGE_BUDGET: usize = 256 * 1024 - 4 * 1024;
@@ -31,10 +31,12 @@ pub enum Attribute {
     Number(i64),
 }
 
-/// A rank for numeric SNS filter policies: INFORMATIONAL 0 … CRITICAL 4.
+/// A rank for numeric SNS filter policies: INFORMATIONAL 0 … CRITICAL 4. UNTRIAGED ranks
+/// with INFORMATIONAL: a policy of rank 1 (LOW) or more never takes it on no evidence, and
+/// the ranks that existing policies name keep their meaning.
 pub fn severity_rank(severity: Severity) -> i64 {
     match severity {
-        Severity::Informational => 0,
+        Severity::Informational | Severity::Untriaged => 0,
         Severity::Low => 1,
         Severity::Medium => 2,
         Severity::High => 3,
@@ -152,13 +154,18 @@ pub fn subject(finding: &Finding) -> String {
 /// The email body: what it is, where, how bad, what to do, and where to look.
 pub fn email_text(finding: &Finding, alias: Option<&str>) -> String {
     let mut text = String::new();
-    let headline = match finding.status {
-        Status::Active => format!("{} finding", finding.severity.as_str()),
-        Status::Closed => format!(
+    let headline = match (finding.status, finding.closed_reason) {
+        (Status::Active, _) => format!("{} finding", finding.severity.as_str()),
+        (Status::Closed, None) => format!(
             "CLOSED: this {} finding is resolved",
             finding.severity.as_str()
         ),
-        Status::Suppressed => format!(
+        (Status::Closed, Some(ClosedReason::NoLongerScanned)) => format!(
+            "CLOSED, NOT FIXED: Inspector no longer scans the resource of this {} finding \
+             (an image past its re-scan duration, or deleted)",
+            finding.severity.as_str()
+        ),
+        (Status::Suppressed, _) => format!(
             "SUPPRESSED: this {} finding was suppressed",
             finding.severity.as_str()
         ),
@@ -345,6 +352,31 @@ CVEs:       CVE-2016-5195
         let closed = finding(Severity::High, Status::Closed);
         assert!(subject(&closed).starts_with("[CLOSED HIGH] 222222222222 us-east-1: "));
         assert!(email_text(&closed, None).starts_with("CLOSED: this HIGH finding is resolved"));
+        // An image Inspector stopped scanning was not fixed, and the email says so.
+        let unscanned = Finding {
+            closed_reason: Some(ClosedReason::NoLongerScanned),
+            ..closed
+        };
+        let text = email_text(&unscanned, None);
+        assert!(
+            text.starts_with("CLOSED, NOT FIXED: Inspector no longer scans the resource of this HIGH finding (an image past its re-scan duration, or deleted): "),
+            "{text}"
+        );
+        assert!(!text.contains("resolved"), "{text}");
+    }
+
+    #[test]
+    fn untriaged_ranks_with_informational_below_every_rated_severity() {
+        assert_eq!(severity_rank(Severity::Untriaged), 0);
+        assert_eq!(severity_rank(Severity::Informational), 0);
+        assert!(severity_rank(Severity::Untriaged) < severity_rank(Severity::Low));
+        let notification =
+            notification(&finding(Severity::Untriaged, Status::Active), None).unwrap();
+        assert_eq!(
+            notification.attributes["severity"],
+            Attribute::String("UNTRIAGED".into())
+        );
+        assert!(notification.subject.starts_with("[UNTRIAGED] "));
     }
 
     #[test]

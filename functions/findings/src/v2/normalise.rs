@@ -10,8 +10,8 @@ use super::timestamp::timestamp;
 use super::wire::*;
 use super::V2Error;
 use crate::finding::{
-    finding_id, CodeVulnerability, Cvss, Engine, Enrichment, EnrichmentStatus, Finding,
-    NetworkPathStep, NetworkReachability, Resource, Severity, Status, VulnerablePackage,
+    finding_id, ClosedReason, CodeVulnerability, Cvss, Engine, Enrichment, EnrichmentStatus,
+    Finding, NetworkPathStep, NetworkReachability, Resource, Severity, Status, VulnerablePackage,
     SCHEMA_VERSION,
 };
 
@@ -49,6 +49,7 @@ impl V2Finding {
             .ok_or(V2Error::Missing("lastObservedAt"))?;
         let updated_at = timestamp("updatedAt", self.updated_at.as_ref())?;
         let resource = self.resource()?;
+        let status = v2_status(status)?;
 
         let packages = self.package_vulnerability_details.as_ref();
         let cvss = self.cvss();
@@ -82,10 +83,9 @@ impl V2Finding {
                 .or_else(|| cvss.as_ref().and_then(|c| c.base_score)),
             finding_type: self.finding_type.clone().unwrap_or_default(),
             cve_ids,
-            status: v2_status(status)?,
+            status,
             first_observed_at,
             last_observed_at,
-            resource,
             enrichment: Enrichment {
                 status: EnrichmentStatus::NotNeeded,
                 detail: None,
@@ -127,8 +127,11 @@ impl V2Finding {
                     file_path: path.file_path,
                     start_line: path.start_line,
                     end_line: path.end_line,
+                    file_name: path.file_name,
                 }
             }),
+            closed_reason: closed_reason(status, &resource.resource_type),
+            resource,
             priority: None,
             details: None,
             status_changed_at: None,
@@ -210,6 +213,20 @@ impl V2Finding {
             resource.image_tags = ecr.image_tags;
             resource.repository_name = ecr.repository_name;
             resource.platform = ecr.platform;
+            resource.pushed_at = timestamp(
+                "resources[0].details.awsEcrContainerImage.pushedAt",
+                ecr.pushed_at.as_ref(),
+            )?;
+            resource.last_in_use_at = timestamp(
+                "resources[0].details.awsEcrContainerImage.lastInUseAt",
+                ecr.last_in_use_at.as_ref(),
+            )?;
+            resource.in_use_count = ecr.in_use_count;
+        }
+        if let Some(repository) = details.code_repository {
+            resource.project_name = repository.project_name;
+            resource.provider_type = repository.provider_type;
+            resource.integration_arn = repository.integration_arn;
         }
         if let Some(lambda) = details.aws_lambda_function {
             resource.function_name = lambda.function_name;
@@ -265,13 +282,22 @@ fn v2_severity(severity: &str) -> Result<Severity, V2Error> {
         "MEDIUM" => Severity::Medium,
         "LOW" => Severity::Low,
         "INFORMATIONAL" => Severity::Informational,
-        // UNTRIAGED: a package vulnerability the vendor has not rated yet (API reference,
-        // Finding.severity). Nothing says it is serious, so it must not page anyone through
-        // a severity threshold; it sorts with INFORMATIONAL until a later event for the same
-        // finding carries the vendor's rating. `raw.severity` keeps the word.
-        "UNTRIAGED" => Severity::Informational,
+        // A package vulnerability the vendor has not rated yet (API reference,
+        // Finding.severity); a later event for the same finding carries the rating.
+        "UNTRIAGED" => Severity::Untriaged,
         other => return Err(V2Error::UnknownSeverity(other.to_owned())),
     })
+}
+
+/// Why a v2 finding closed, as far as its event shows it. A CLOSED event names no reason:
+/// a fix, a terminated instance and a resource Inspector stopped scanning look alike. An
+/// ECR image is the exception: its digest names its content, so its packages cannot be
+/// fixed in place, and its findings close only when Inspector stops monitoring the image
+/// (re-scan duration expired, or the image deleted; User Guide, "Configuring the Amazon ECR
+/// re-scan duration").
+fn closed_reason(status: Status, resource_type: &str) -> Option<ClosedReason> {
+    (status == Status::Closed && resource_type == "AWS_ECR_CONTAINER_IMAGE")
+        .then_some(ClosedReason::NoLongerScanned)
 }
 
 fn v2_status(status: &str) -> Result<Status, V2Error> {
@@ -385,7 +411,7 @@ mod tests {
         };
     }
 
-    const FIXTURES: [(&str, &str); 6] = [
+    const FIXTURES: [(&str, &str); 10] = [
         (
             "ec2-package-vulnerability",
             fixture!("ec2-package-vulnerability"),
@@ -409,6 +435,22 @@ mod tests {
         (
             "lambda-code-vulnerability",
             fixture!("lambda-code-vulnerability"),
+        ),
+        (
+            "ec2-windows-kb-package-vulnerability",
+            fixture!("ec2-windows-kb-package-vulnerability"),
+        ),
+        (
+            "ecr-package-vulnerability-closed-expired",
+            fixture!("ecr-package-vulnerability-closed-expired"),
+        ),
+        (
+            "ecr-package-vulnerability-untriaged",
+            fixture!("ecr-package-vulnerability-untriaged"),
+        ),
+        (
+            "code-repository-code-vulnerability",
+            fixture!("code-repository-code-vulnerability"),
         ),
     ];
 
@@ -710,6 +752,8 @@ mod tests {
             (code.file_path.as_deref(), code.start_line, code.end_line),
             (Some("lambda_function.py"), Some(6), Some(6))
         );
+        assert_eq!(code.file_name.as_deref(), Some("lambda_function.py"));
+        assert_eq!(doc.resource.project_name, None);
     }
 
     #[test]
@@ -739,13 +783,214 @@ mod tests {
     }
 
     #[test]
-    fn untriaged_is_informational() {
+    fn untriaged_is_its_own_severity_and_its_priority_rests_on_epss() {
+        // As the local AWS emits CVE-2005-2541: no score, no CVSS, EPSS 0.0211, no fix.
+        let doc = doc(fixture!("ecr-package-vulnerability-untriaged"));
+        assert_eq!(doc.severity, Severity::Untriaged);
+        assert_eq!((doc.severity_score, doc.cvss.as_ref()), (None, None));
+        assert_eq!(doc.epss_score, Some(0.0211));
+        assert_eq!(doc.fix_available.as_deref(), Some("NO"));
+        let priority = doc.priority.unwrap();
+        assert_eq!((priority.score, priority.label.as_str()), (4, "P5"));
+        assert_eq!(
+            serde_json::to_value(&doc).unwrap()["severity"],
+            json!("UNTRIAGED")
+        );
+        // The vendor's rating in a later event replaces it.
+        let rated = normalise(edited(
+            fixture!("ecr-package-vulnerability-untriaged"),
+            |d| {
+                d["severity"] = json!("LOW");
+                d["inspectorScore"] = json!(2.1);
+            },
+        ))
+        .unwrap();
+        assert_eq!(
+            (rated.severity, rated.severity_score),
+            (Severity::Low, Some(2.1))
+        );
+        assert_eq!(rated.id, doc.id);
+    }
+
+    #[test]
+    fn a_windows_kb_finding_is_the_kb_with_all_its_cves() {
+        // As the local AWS emits KB4012212 (MS17-010) for a Windows instance.
+        let doc = doc(fixture!("ec2-windows-kb-package-vulnerability"));
+        assert_eq!(doc.vulnerability_id.as_deref(), Some("KB4012212"));
+        assert_eq!(
+            doc.cve_ids,
+            [
+                "CVE-2017-0143",
+                "CVE-2017-0144",
+                "CVE-2017-0145",
+                "CVE-2017-0146",
+                "CVE-2017-0147",
+                "CVE-2017-0148"
+            ]
+        );
+        assert_eq!(
+            doc.title,
+            "KB4012212 - Windows SMB Server security update (MS17-010)"
+        );
+        assert_eq!(doc.finding_type, "PACKAGE_VULNERABILITY");
+        // A KB finding carries the highest CVSS, EPSS and exploit of its CVEs.
+        assert_eq!(
+            (doc.severity, doc.severity_score),
+            (Severity::High, Some(8.1))
+        );
+        let cvss = doc.cvss.as_ref().unwrap();
+        assert_eq!(
+            (cvss.version.as_deref(), cvss.source.as_deref()),
+            (Some("3.0"), Some("NVD"))
+        );
+        assert_eq!(
+            (
+                doc.epss_score,
+                doc.exploit_available,
+                doc.fix_available.as_deref()
+            ),
+            (Some(0.97), Some(true), Some("YES"))
+        );
+        let update = &doc.vulnerable_packages[0];
+        assert_eq!(
+            (
+                update.name.as_str(),
+                update.fixed_in_version.as_deref(),
+                update.package_manager.as_deref()
+            ),
+            ("KB4012212", Some("KB4012212"), Some("OS"))
+        );
+        assert_eq!(doc.resource.platform.as_deref(), Some("WINDOWS"));
+        assert_eq!(doc.resource.private_ips, ["10.0.1.25"]);
+        assert_eq!(doc.closed_reason, None);
+        // The related ids of another scheme stay out of cve_ids, in any order Inspector
+        // lists them, and a CVE listed twice counts once.
+        let mixed = normalise(edited(
+            fixture!("ec2-windows-kb-package-vulnerability"),
+            |d| {
+                d["packageVulnerabilityDetails"]["relatedVulnerabilities"] = json!([
+                    "MS17-010",
+                    "CVE-2017-0148",
+                    "CVE-2017-0143",
+                    "CVE-2017-0148"
+                ]);
+            },
+        ))
+        .unwrap();
+        assert_eq!(mixed.cve_ids, ["CVE-2017-0143", "CVE-2017-0148"]);
+        assert_eq!(mixed.vulnerability_id.as_deref(), Some("KB4012212"));
+    }
+
+    #[test]
+    fn an_expired_image_closes_its_findings_as_no_longer_scanned_not_fixed() {
+        // As the local AWS emits it when the image outlives the re-scan duration: CLOSED,
+        // updatedAt moved, lastObservedAt and the resource as they were.
+        let doc = doc(fixture!("ecr-package-vulnerability-closed-expired"));
+        assert_eq!(doc.status, Status::Closed);
+        assert_eq!(doc.closed_reason, Some(ClosedReason::NoLongerScanned));
+        assert_eq!(
+            serde_json::to_value(&doc).unwrap()["closed_reason"],
+            json!("no_longer_scanned")
+        );
+        assert_eq!(doc.updated_at.as_deref(), Some("2024-12-18T09:00:00.123Z"));
+        assert_eq!(doc.last_observed_at, "2024-12-03T09:00:00.123Z");
+        assert_eq!(
+            doc.resource.pushed_at.as_deref(),
+            Some("2024-12-02T09:00:00.123Z")
+        );
+        // Open, the same image's finding has no reason; reopened, it loses it again.
+        let open = normalise(edited(
+            fixture!("ecr-package-vulnerability-closed-expired"),
+            |d| {
+                d["status"] = json!("ACTIVE");
+            },
+        ))
+        .unwrap();
+        assert_eq!(open.closed_reason, None);
+        let suppressed = normalise(edited(
+            fixture!("ecr-package-vulnerability-closed-expired"),
+            |d| {
+                d["status"] = json!("SUPPRESSED");
+            },
+        ))
+        .unwrap();
+        assert_eq!(suppressed.closed_reason, None);
+        assert!(serde_json::to_value(&open)
+            .unwrap()
+            .get("closed_reason")
+            .is_none());
+    }
+
+    #[test]
+    fn a_closed_instance_or_function_finding_has_no_reason_the_event_does_not_give() {
+        // A fix and a terminated instance send the same CLOSED event.
+        let ec2 = doc(fixture!("ec2-package-vulnerability"));
+        assert_eq!((ec2.status, ec2.closed_reason), (Status::Closed, None));
+        let lambda = normalise(edited(fixture!("lambda-package-vulnerability"), |d| {
+            d["status"] = json!("CLOSED");
+        }))
+        .unwrap();
+        assert_eq!(lambda.closed_reason, None);
+    }
+
+    #[test]
+    fn ecr_image_use_is_kept() {
         let detail = edited(fixture!("ecr-package-vulnerability"), |d| {
-            d["severity"] = json!("UNTRIAGED");
+            let image = &mut d["resources"][0]["details"]["awsEcrContainerImage"];
+            image["lastInUseAt"] = json!("Thu Sep 05 08:12:00.000 UTC 2024");
+            image["inUseCount"] = json!(3);
         });
-        let doc = normalise(detail).unwrap();
-        assert_eq!(doc.severity, Severity::Informational);
-        assert_eq!(doc.raw["severity"], "UNTRIAGED");
+        let r = normalise(detail).unwrap().resource;
+        assert_eq!(r.pushed_at.as_deref(), Some("2024-09-04T16:55:28Z"));
+        assert_eq!(r.last_in_use_at.as_deref(), Some("2024-09-05T08:12:00Z"));
+        assert_eq!(r.in_use_count, Some(3));
+        // The 2021 example's older time form reads too.
+        let old = doc(fixture!("ecr-package-vulnerability-2021")).resource;
+        assert_eq!(old.pushed_at.as_deref(), Some("2021-12-03T18:02:13Z"));
+        assert_eq!((old.last_in_use_at, old.in_use_count), (None, None));
+    }
+
+    #[test]
+    fn a_code_repository_finding_names_the_repository_file_and_lines() {
+        let doc = doc(fixture!("code-repository-code-vulnerability"));
+        assert_eq!(doc.finding_type, "CODE_VULNERABILITY");
+        let r = &doc.resource;
+        assert_eq!(
+            (r.resource_type.as_str(), r.id.as_str()),
+            (
+                "CODE_REPOSITORY",
+                "project-3b241101-e2bb-4255-8caf-4136c566a962"
+            )
+        );
+        assert_eq!(r.project_name.as_deref(), Some("acme/billing-service"));
+        assert_eq!(r.provider_type.as_deref(), Some("GITHUB"));
+        assert_eq!(
+            r.integration_arn.as_deref(),
+            Some("arn:aws:inspector2:eu-west-1:111111111111:codesecurity-integration/7c9e6679-7425-40de-944b-e07fc1f90ae7")
+        );
+        assert_eq!(
+            (r.function_name.as_ref(), r.image_id.as_ref()),
+            (None, None)
+        );
+        assert_eq!(
+            doc.code_vulnerability,
+            Some(CodeVulnerability {
+                cwe_ids: vec!["CWE-798".into()],
+                detector_id: Some("python/hardcoded-credentials@v1.0".into()),
+                detector_name: Some("Hardcoded credentials".into()),
+                rule_id: Some("python-detect-hardcoded-aws-credentials".into()),
+                file_path: Some("services/billing/settings.py".into()),
+                start_line: Some(12),
+                end_line: Some(14),
+                file_name: Some("settings.py".into()),
+            })
+        );
+        // Through JSON and back, as S3 and OpenSearch keep it.
+        let stored: Finding = serde_json::from_str(&serde_json::to_string(&doc).unwrap()).unwrap();
+        assert_eq!(stored, doc);
+        let json = serde_json::to_value(&doc).unwrap();
+        assert_eq!(json["resource"]["provider_type"], "GITHUB");
+        assert_eq!(json["code_vulnerability"]["start_line"], 12);
     }
 
     #[test]
@@ -796,14 +1041,14 @@ mod tests {
     fn an_unknown_resource_type_keeps_its_type_id_and_tags() {
         let detail = edited(fixture!("ecr-package-vulnerability"), |d| {
             d["resources"] = json!([{
-                "type": "CODE_REPOSITORY",
-                "id": "arn:aws:codeconnections:eu-central-1:123456789012:repository/abc",
+                "type": "AWS_ECR_REPOSITORY",
+                "id": "arn:aws:ecr:eu-central-1:123456789012:repository/abc",
                 "tags": {"team": "a"},
-                "details": {"codeRepository": {"projectName": "p"}}
+                "details": {"awsEcrRepository": {"name": "abc"}}
             }]);
         });
         let r = normalise(detail).unwrap().resource;
-        assert_eq!(r.resource_type, "CODE_REPOSITORY");
+        assert_eq!(r.resource_type, "AWS_ECR_REPOSITORY");
         assert!(r.id.ends_with("repository/abc"));
         assert_eq!(r.tags["team"], "a");
         assert_eq!((r.image_id, r.repository_name), (None, None));
@@ -889,6 +1134,13 @@ mod tests {
                 "detail.updatedAt -1 that is not a time",
             ),
             (set("updatedAt", json!(true)), "detail.updatedAt true"),
+            (
+                edited(ecr, |d| {
+                    d["resources"][0]["details"]["awsEcrContainerImage"]["pushedAt"] =
+                        json!("last week")
+                }),
+                "detail.resources[0].details.awsEcrContainerImage.pushedAt \"last week\" that is not a time",
+            ),
             (
                 set("inspectorScore", json!("high")),
                 "detail is not a finding: invalid type: string \"high\"",

@@ -143,6 +143,7 @@ pub struct CodeVulnerabilityDetails {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CodeFilePath {
+    pub file_name: Option<String>,
     pub file_path: Option<String>,
     pub start_line: Option<i64>,
     pub end_line: Option<i64>,
@@ -164,6 +165,7 @@ pub struct ResourceDetails {
     pub aws_ec2_instance: Option<Ec2Instance>,
     pub aws_ecr_container_image: Option<EcrContainerImage>,
     pub aws_lambda_function: Option<LambdaFunction>,
+    pub code_repository: Option<CodeRepository>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -187,6 +189,20 @@ pub struct EcrContainerImage {
     pub image_tags: Vec<String>,
     pub repository_name: Option<String>,
     pub platform: Option<String>,
+    /// Timestamps, like the finding's: strings in events, epoch seconds in the API's JSON.
+    pub pushed_at: Option<serde_json::Value>,
+    pub last_in_use_at: Option<serde_json::Value>,
+    pub in_use_count: Option<i64>,
+}
+
+/// `CodeRepositoryDetails`: the repository a code security scan looked at.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeRepository {
+    pub project_name: Option<String>,
+    /// `GITHUB` or `GITLAB_SELF_MANAGED`.
+    pub provider_type: Option<String>,
+    pub integration_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
