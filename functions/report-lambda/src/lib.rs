@@ -12,7 +12,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 use inspectorlink_findings::Severity;
 pub use inspectorlink_lambda_start::{ConfigError, Env};
-use inspectorlink_report::{html, s3_client, Limits, Page, SourceError, Summary};
+use inspectorlink_report::{html, s3_client, Page, SlaDays, SourceError, Summary};
 use serde::Serialize;
 use tracing::{info, instrument, warn};
 
@@ -30,6 +30,8 @@ pub struct Config {
     pub topic_arn: Option<String>,
     pub link_expiry: Duration,
     pub title: String,
+    /// SLA_DAYS (SlaDays::parse): overrides of the report's SLA days per severity.
+    pub sla: SlaDays,
 }
 
 impl Config {
@@ -79,6 +81,12 @@ impl Config {
             topic_arn: arn("REPORT_TOPIC_ARN", "sns")?,
             link_expiry,
             title: get("REPORT_TITLE").unwrap_or_else(|| "Amazon Inspector findings".into()),
+            sla: match get("SLA_DAYS") {
+                Some(spec) => {
+                    SlaDays::parse(&spec).map_err(|problem| error("SLA_DAYS", problem))?
+                }
+                None => SlaDays::default(),
+            },
         })
     }
 }
@@ -155,14 +163,15 @@ impl ScheduledReport {
         for (key, why) in &loaded.skipped {
             warn!(%key, %why, "skipped an object that is not a finding document");
         }
-        let summary = Summary::of(&loaded.findings, Limits::default());
+        let generated_at = inspectorlink_report::now_rfc3339();
+        let summary = inspectorlink_report::summarise(&loaded.findings, &generated_at, &config.sla);
         let page = Page {
             title: config.title.clone(),
             source: inspectorlink_report::source::s3_source_label(
                 &config.findings_bucket,
                 &config.findings_prefix,
             ),
-            generated_at: inspectorlink_report::now_rfc3339(),
+            generated_at,
             skipped: loaded.skipped.len(),
         };
         let body = html::render(&summary, &page);
@@ -291,6 +300,10 @@ mod tests {
         assert_eq!(config.report_key, "reports/inspector-findings-{date}.html");
         assert_eq!(config.link_expiry, Duration::from_secs(86_400));
         assert_eq!((config.topic_arn, config.kms_key_arn), (None, None));
+        assert_eq!(config.sla, SlaDays::default());
+        let tighter =
+            self::config(&[("FINDINGS_BUCKET", "b"), ("SLA_DAYS", "CRITICAL=7")]).unwrap();
+        assert_eq!(tighter.sla.days(Severity::Critical), Some(7));
     }
 
     #[test]
@@ -315,6 +328,10 @@ mod tests {
                     ("REPORT_KMS_KEY_ARN", "arn:aws:sns:us-east-1:1:t"),
                 ][..],
                 "REPORT_KMS_KEY_ARN",
+            ),
+            (
+                &[("FINDINGS_BUCKET", "b"), ("SLA_DAYS", "HIGH=soon")][..],
+                "SLA_DAYS",
             ),
             (
                 &[("FINDINGS_BUCKET", "b"), ("REPORT_KEY", "/abs.html")][..],

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use inspectorlink_cli::{parse, print_help, usage_error, Parsed};
 
-use crate::{from_dir, from_s3, now_rfc3339, render, s3_client, Loaded, Page};
+use crate::{from_dir, from_s3, now_rfc3339, render_with, s3_client, Loaded, Page, SlaDays};
 
 const DEFAULT_TITLE: &str = "Amazon Inspector findings";
 
@@ -37,6 +37,10 @@ struct Args {
     /// The report's heading
     #[arg(long, value_name = "TITLE", default_value = DEFAULT_TITLE, allow_hyphen_values = true)]
     title: String,
+    /// Days an open finding may stay open before it is overdue, per severity, over the
+    /// defaults CRITICAL=15,HIGH=30,MEDIUM=90,LOW=180 (DAYS: whole days, or none)
+    #[arg(long, value_name = "SEVERITY=DAYS,...")]
+    sla_days: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +54,7 @@ pub struct Options {
     pub source: Source,
     pub out: PathBuf,
     pub title: String,
+    pub sla: SlaDays,
 }
 
 /// What parsing the arguments asked for.
@@ -67,6 +72,7 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         from_dir: dir,
         out,
         title,
+        sla_days,
     } = match parse::<Args>(args)? {
         Parsed::Run(args) => args,
         Parsed::Help => return Ok(Command::Help),
@@ -86,7 +92,16 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         }
         (None, Some(dir)) => Source::Dir(dir),
     };
-    Ok(Command::Run(Options { source, out, title }))
+    let sla = match sla_days {
+        Some(spec) => SlaDays::parse(&spec).map_err(|e| format!("--sla-days: {e}"))?,
+        None => SlaDays::default(),
+    };
+    Ok(Command::Run(Options {
+        source,
+        out,
+        title,
+        sla,
+    }))
 }
 
 /// Reads, renders and writes; returns the number of findings in the report.
@@ -115,7 +130,7 @@ pub async fn run(options: &Options) -> Result<usize, String> {
         generated_at: now_rfc3339(),
         skipped: skipped.len(),
     };
-    let html = render(&findings, &page);
+    let html = render_with(&findings, &page, &options.sla);
     write_file(&options.out, html.as_bytes())?;
     eprintln!(
         "inspectorlink-report: {} findings from {} ({} skipped) -> {}",
@@ -174,6 +189,7 @@ mod tests {
                 },
                 out: "report.html".into(),
                 title: DEFAULT_TITLE.into(),
+                sla: SlaDays::default(),
             })
         );
     }
@@ -181,11 +197,20 @@ mod tests {
     #[test]
     fn every_flag_and_the_equals_form() {
         assert_eq!(
-            parse_args(&args(&["--from-dir=d", "--out", "o.html", "--title=T <x>"])).unwrap(),
+            parse_args(&args(&[
+                "--from-dir=d",
+                "--out",
+                "o.html",
+                "--title=T <x>",
+                "--sla-days",
+                "CRITICAL=7"
+            ]))
+            .unwrap(),
             Command::Run(Options {
                 source: Source::Dir("d".into()),
                 out: "o.html".into(),
                 title: "T <x>".into(),
+                sla: SlaDays::parse("CRITICAL=7").unwrap(),
             })
         );
         assert_eq!(parse_args(&args(&["-h"])).unwrap(), Command::Help);
@@ -206,6 +231,10 @@ mod tests {
                 "--bucket is given twice",
             ),
             (&["--bukket", "a"][..], "unknown argument \"--bukket\""),
+            (
+                &["--bucket", "a", "--sla-days", "HIGH=0"][..],
+                "--sla-days: HIGH=0: give whole days from 1",
+            ),
         ] {
             let err = parse_args(&args(list)).unwrap_err();
             assert!(err.contains(message), "{list:?}: {err}");

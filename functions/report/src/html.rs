@@ -186,6 +186,30 @@ struct Report<'a> {
     instances: Vec<InstanceRow>,
     open_cves: String,
     cves: Vec<CveRow>,
+    remediation: Vec<RemediationRow>,
+    sla: Option<SlaCard>,
+}
+
+/// Mean time to remediate for one severity, and its SLA.
+struct RemediationRow {
+    /// As stored, e.g. `CRITICAL`.
+    severity: &'static str,
+    key: SeverityKey,
+    closed: String,
+    /// e.g. `12.5 days`, or `–` when none was remediated.
+    mean: String,
+    /// e.g. `30 days`, or `–` without a deadline.
+    sla: String,
+}
+
+/// Open findings past their SLA on the day the report was generated.
+struct SlaCard {
+    on: String,
+    total_count: usize,
+    total: String,
+    kev: String,
+    /// (account, overdue open findings, the same grouped), most first.
+    accounts: Vec<(String, usize, String)>,
 }
 
 impl<'a> Report<'a> {
@@ -230,6 +254,35 @@ impl<'a> Report<'a> {
             instances: summary.top_instances.iter().map(InstanceRow::of).collect(),
             open_cves: grouped(summary.open_cves),
             cves: summary.top_cves.iter().map(CveRow::of).collect(),
+            remediation: SEVERITIES
+                .into_iter()
+                .zip(summary.remediation)
+                .map(|(severity, remediation)| RemediationRow {
+                    severity: severity.as_str(),
+                    key: SeverityKey::of(severity),
+                    closed: grouped(remediation.closed),
+                    mean: remediation
+                        .mean_days()
+                        .map_or_else(|| "–".to_owned(), |days| format!("{days:.1} days")),
+                    sla: summary
+                        .overdue
+                        .sla
+                        .days(severity)
+                        .map_or_else(|| "–".to_owned(), |days| format!("{days} days")),
+                })
+                .collect(),
+            sla: summary.overdue.on.map(|on| SlaCard {
+                on: on.to_string(),
+                total_count: summary.overdue.total,
+                total: grouped(summary.overdue.total),
+                kev: grouped(summary.overdue.kev),
+                accounts: summary
+                    .overdue
+                    .by_account
+                    .iter()
+                    .map(|(account, n)| (account.clone(), *n, grouped(*n)))
+                    .collect(),
+            }),
         }
     }
 }

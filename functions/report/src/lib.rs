@@ -10,13 +10,29 @@ pub mod summary;
 
 pub use html::Page;
 pub use source::{from_dir, from_s3, s3_client, Loaded, SourceError};
-pub use summary::{Limits, Summary};
+pub use summary::{Limits, SlaDays, Summary};
 
 use inspectorlink_findings::Finding;
 
-/// The report page for `findings`, with the default table sizes.
+/// The report page for `findings`, with the default table sizes and SLA, open findings
+/// aged on the day the page is generated.
 pub fn render(findings: &[Finding], page: &Page) -> String {
-    html::render(&Summary::of(findings, Limits::default()), page)
+    render_with(findings, page, &SlaDays::default())
+}
+
+/// The report page for `findings`, open findings aged against `sla`.
+pub fn render_with(findings: &[Finding], page: &Page, sla: &SlaDays) -> String {
+    html::render(&summarise(findings, &page.generated_at, sla), page)
+}
+
+/// The summary of `findings` with the default table sizes, open findings aged against
+/// `sla` on the day of `generated_at` (RFC 3339).
+pub fn summarise(findings: &[Finding], generated_at: &str, sla: &SlaDays) -> Summary {
+    let summary = Summary::of(findings, Limits::default());
+    match dates::Day::parse(generated_at) {
+        Some(today) => summary.aged(findings, sla, today),
+        None => summary,
+    }
 }
 
 /// Now, as RFC 3339 in UTC to the second (the report's "generated at").

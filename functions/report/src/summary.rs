@@ -154,6 +154,142 @@ pub struct Summary {
     /// Earliest first_observed_at and latest last_observed_at (RFC 3339 strings).
     pub first_observed: Option<String>,
     pub last_observed: Option<String>,
+    /// Mean time to remediate by severity (SEVERITIES order): closed Inspector v2
+    /// findings with a `time_to_remediate_seconds`.
+    pub remediation: [Remediation; SEVERITY_COUNT],
+    /// SLA ageing, when the summary is aged on a day (`Summary::aged`).
+    pub overdue: Overdue,
+}
+
+/// Days an open finding of each severity may stay open (SEVERITIES order; None: no
+/// deadline), counted from `first_observed_at`. A finding in CISA's KEV is also due by the
+/// catalogue's due date, whichever comes first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlaDays(pub [Option<i64>; SEVERITY_COUNT]);
+
+impl Default for SlaDays {
+    /// CRITICAL 15, HIGH 30, MEDIUM 90, LOW 180 days; UNTRIAGED and INFORMATIONAL none.
+    fn default() -> Self {
+        SlaDays([Some(15), Some(30), Some(90), Some(180), None, None])
+    }
+}
+
+impl SlaDays {
+    /// The defaults with the overrides of `spec`, a comma-separated list of SEVERITY=DAYS
+    /// (`CRITICAL=7,HIGH=14`; DAYS a whole number from 1, or `none` for no deadline), as
+    /// the CLI's `--sla-days` and the report Lambda's SLA_DAYS take it.
+    pub fn parse(spec: &str) -> Result<SlaDays, String> {
+        let mut sla = SlaDays::default();
+        for item in spec.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let Some((name, days)) = item.split_once('=') else {
+                return Err(format!("{item:?} is not SEVERITY=DAYS (e.g. CRITICAL=7)"));
+            };
+            let name = name.trim().to_ascii_uppercase();
+            let Some(severity) = SEVERITIES.into_iter().find(|s| s.as_str() == name) else {
+                return Err(format!(
+                    "{name:?} is no severity: give one of {}",
+                    SEVERITIES.map(Severity::as_str).join(", ")
+                ));
+            };
+            sla.0[severity_index(severity)] = match days.trim() {
+                "none" => None,
+                days => match days.parse::<i64>() {
+                    Ok(days) if days >= 1 => Some(days),
+                    _ => {
+                        return Err(format!(
+                            "{name}={days}: give whole days from 1, or none for no deadline"
+                        ))
+                    }
+                },
+            };
+        }
+        Ok(sla)
+    }
+
+    pub fn days(&self, severity: Severity) -> Option<i64> {
+        self.0[severity_index(severity)]
+    }
+
+    /// The day an open finding is due, None without a deadline.
+    pub fn due(&self, finding: &Finding) -> Option<Day> {
+        let by_severity = self
+            .days(finding.severity)
+            .and_then(|days| Some(Day::parse(&finding.first_observed_at)?.plus(days)));
+        let by_kev = finding
+            .details
+            .as_ref()
+            .and_then(|d| d.kev.as_ref())
+            .and_then(|kev| Day::parse(kev.due_date.as_deref()?));
+        match (by_severity, by_kev) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// Closed findings with a time to remediate, and its sum, for one severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Remediation {
+    pub closed: usize,
+    pub total_seconds: i64,
+}
+
+impl Remediation {
+    /// The mean time to remediate in days, None when nothing was remediated.
+    pub fn mean_days(&self) -> Option<f64> {
+        (self.closed > 0).then(|| self.total_seconds as f64 / self.closed as f64 / 86_400.0)
+    }
+}
+
+/// Open findings past their SLA (`SlaDays::due`) on a given day.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overdue {
+    /// The day they are aged on (the report's "generated at").
+    pub on: Option<Day>,
+    /// (account, overdue open findings), most first.
+    pub by_account: Vec<(String, usize)>,
+    pub total: usize,
+    /// Of them, past a KEV due date.
+    pub kev: usize,
+    /// The SLA they were aged against.
+    pub sla: SlaDays,
+}
+
+impl Overdue {
+    pub fn of(findings: &[Finding], sla: &SlaDays, today: Day) -> Overdue {
+        let mut by_account: HashMap<&str, usize> = HashMap::new();
+        let (mut total, mut kev) = (0, 0);
+        for finding in findings.iter().filter(|f| f.status == Status::Active) {
+            let Some(due) = sla.due(finding) else {
+                continue;
+            };
+            if today <= due {
+                continue;
+            }
+            total += 1;
+            *by_account.entry(&finding.account_id).or_default() += 1;
+            let kev_due = finding
+                .details
+                .as_ref()
+                .and_then(|d| d.kev.as_ref())
+                .and_then(|k| Day::parse(k.due_date.as_deref()?));
+            if kev_due.is_some_and(|kev_due| today > kev_due) {
+                kev += 1;
+            }
+        }
+        let mut by_account: Vec<(String, usize)> = by_account
+            .into_iter()
+            .map(|(account, n)| (account.to_owned(), n))
+            .collect();
+        by_account.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Overdue {
+            on: Some(today),
+            by_account,
+            total,
+            kev,
+            sla: *sla,
+        }
+    }
 }
 
 impl Summary {
@@ -245,6 +381,7 @@ impl Summary {
         let mut last_observed: Option<&str> = None;
         let mut days: BTreeMap<Day, [usize; SEVERITY_COUNT]> = BTreeMap::new();
         let mut undated = 0;
+        let mut remediation = [Remediation::default(); SEVERITY_COUNT];
 
         for finding in findings {
             let severity = severity_index(finding.severity);
@@ -274,6 +411,13 @@ impl Summary {
             match Day::parse(&finding.first_observed_at) {
                 Some(day) => days.entry(day).or_default()[severity] += 1,
                 None => undated += 1,
+            }
+
+            if let (Status::Closed, Some(seconds)) =
+                (finding.status, finding.time_to_remediate_seconds)
+            {
+                remediation[severity].closed += 1;
+                remediation[severity].total_seconds += seconds;
             }
 
             if finding.status != Status::Active {
@@ -392,7 +536,15 @@ impl Summary {
             timeline: Timeline::of(days, undated),
             first_observed: first_observed.map(str::to_owned),
             last_observed: last_observed.map(str::to_owned),
+            remediation,
+            overdue: Overdue::default(),
         }
+    }
+
+    /// This summary with `findings` aged against `sla` on `today`.
+    pub fn aged(mut self, findings: &[Finding], sla: &SlaDays, today: Day) -> Summary {
+        self.overdue = Overdue::of(findings, sla, today);
+        self
     }
 }
 
@@ -653,5 +805,97 @@ mod tests {
         assert_eq!(summary.total, 0);
         assert!(summary.top_risks.is_empty() && summary.timeline.buckets.is_empty());
         assert_eq!(summary.first_observed, None);
+    }
+
+    #[test]
+    fn sla_days_take_overrides_and_say_what_is_wrong() {
+        let sla = SlaDays::parse("critical=7, HIGH=none").unwrap();
+        assert_eq!(sla.days(Severity::Critical), Some(7));
+        assert_eq!(sla.days(Severity::High), None);
+        assert_eq!(sla.days(Severity::Medium), Some(90), "the default stands");
+        assert_eq!(SlaDays::parse("").unwrap(), SlaDays::default());
+        for (bad, says) in [
+            ("CRITICAL", "not SEVERITY=DAYS"),
+            ("SEVERE=3", "no severity"),
+            ("HIGH=0", "whole days from 1"),
+            ("HIGH=2.5", "whole days from 1"),
+        ] {
+            let err = SlaDays::parse(bad).unwrap_err();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn overdue_counts_open_findings_past_their_days_or_their_kev_due_date() {
+        let open = |id: &str, account: &str, severity: Severity, first: &str| Finding {
+            first_observed_at: format!("{first}T10:00:00Z"),
+            ..finding(id, account, "us-east-1", severity, Status::Active)
+        };
+        let mut kev = open("k", "222222222222", Severity::Low, "2026-03-01");
+        kev.details = Some(inspectorlink_findings::FindingDetails {
+            kev: Some(inspectorlink_findings::Kev {
+                date_added: None,
+                due_date: Some("2026-03-10T00:00:00Z".to_owned()),
+                required_action: None,
+            }),
+            ..inspectorlink_findings::FindingDetails::missing(
+                inspectorlink_findings::DetailsStatus::Fetched,
+                "",
+            )
+        });
+        let findings = vec![
+            // Due 2026-03-16: overdue from the 17th.
+            open("c", "111111111111", Severity::Critical, "2026-03-01"),
+            open("h", "111111111111", Severity::High, "2026-03-01"),
+            open("i", "111111111111", Severity::Informational, "2020-01-01"),
+            kev,
+            Finding {
+                first_observed_at: "2020-01-01T00:00:00Z".to_owned(),
+                ..finding(
+                    "x",
+                    "111111111111",
+                    "us-east-1",
+                    Severity::Critical,
+                    Status::Closed,
+                )
+            },
+        ];
+        let at = |day: &str| Overdue::of(&findings, &SlaDays::default(), Day::parse(day).unwrap());
+        assert_eq!((at("2026-03-10").total, at("2026-03-10").kev), (0, 0));
+        let kev_only = at("2026-03-11");
+        assert_eq!((kev_only.total, kev_only.kev), (1, 1));
+        assert_eq!(at("2026-03-16").total, 1, "the last day is still in time");
+        let later = at("2026-04-01");
+        assert_eq!(later.total, 3);
+        assert_eq!(
+            later.by_account,
+            [
+                ("111111111111".to_owned(), 2),
+                ("222222222222".to_owned(), 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn mean_time_to_remediate_is_per_severity_over_closed_findings_with_a_time() {
+        let closed = |id: &str, severity: Severity, days: Option<i64>| Finding {
+            time_to_remediate_seconds: days.map(|d| d * 86_400),
+            ..finding(id, "111111111111", "us-east-1", severity, Status::Closed)
+        };
+        let summary = Summary::of(
+            &[
+                closed("a", Severity::High, Some(2)),
+                closed("b", Severity::High, Some(5)),
+                closed("c", Severity::High, None),
+                closed("d", Severity::Low, Some(30)),
+            ],
+            Limits::default(),
+        );
+        let high = summary.remediation[severity_index(Severity::High)];
+        assert_eq!((high.closed, high.mean_days()), (2, Some(3.5)));
+        assert_eq!(
+            summary.remediation[severity_index(Severity::Critical)].mean_days(),
+            None
+        );
     }
 }

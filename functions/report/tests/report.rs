@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use inspectorlink_findings::{Finding, Status};
+use inspectorlink_findings::{Finding, Severity, Status};
 use inspectorlink_report::summary::{status_str, SEVERITIES, STATUSES};
 
 use crate::util::{metrics, seeded, HOSTILE_TITLE};
@@ -316,4 +316,102 @@ fn every_page_of_the_listing_is_read() {
     let read: Vec<&str> = loaded.findings.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(read, expected);
     assert_eq!(loaded.skipped.len(), 1);
+}
+
+#[test]
+fn remediation_times_and_sla_overdue_counts_match_the_findings_in_s3() {
+    let seeded = seeded();
+    let html = &seeded.html;
+    // Mean time to remediate per severity, over the closed findings that have one.
+    for severity in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ] {
+        let times: Vec<i64> = seeded
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity && f.status == Status::Closed)
+            .filter_map(|f| f.time_to_remediate_seconds)
+            .collect();
+        let row = html
+            .split(&format!("<tr data-severity=\"{}\">", severity.as_str()))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no remediation row for {severity:?}"));
+        let row = row.split("</tr>").next().unwrap();
+        let mean = if times.is_empty() {
+            "–".to_owned()
+        } else {
+            format!(
+                "{:.1} days",
+                times.iter().sum::<i64>() as f64 / times.len() as f64 / 86_400.0
+            )
+        };
+        assert!(
+            row.contains(&format!(">{mean}</td>")),
+            "{severity:?}: {mean} in {row}"
+        );
+    }
+    assert!(
+        seeded
+            .findings
+            .iter()
+            .any(|f| f.time_to_remediate_seconds.is_some()),
+        "the estate has remediated findings"
+    );
+
+    // Overdue on the day the report was made: open, and first observed longer ago than the
+    // severity's days (CRITICAL 15, HIGH 30, MEDIUM 90, LOW 180), or past a KEV due date.
+    let today = time::OffsetDateTime::now_utc().date();
+    let day = |t: &str| {
+        time::Date::parse(
+            &t[..10],
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .unwrap()
+    };
+    let mut expected: BTreeMap<&str, usize> = BTreeMap::new();
+    for finding in seeded
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Active)
+    {
+        let days = match finding.severity {
+            Severity::Critical => Some(15),
+            Severity::High => Some(30),
+            Severity::Medium => Some(90),
+            Severity::Low => Some(180),
+            _ => None,
+        };
+        let by_severity =
+            days.is_some_and(|d| day(&finding.first_observed_at) + time::Duration::days(d) < today);
+        let by_kev = finding
+            .details
+            .as_ref()
+            .and_then(|d| d.kev.as_ref())
+            .and_then(|k| k.due_date.as_deref())
+            .is_some_and(|due| day(due) < today);
+        if by_severity || by_kev {
+            *expected.entry(&finding.account_id).or_default() += 1;
+        }
+    }
+    let total: usize = expected.values().sum();
+    assert!(total > 0, "the estate has overdue findings");
+    assert!(
+        html.contains(&format!("data-overdue=\"{total}\">")),
+        "{total} overdue in all"
+    );
+    for (account, count) in &expected {
+        assert!(
+            html.contains(&format!(
+                "<tr data-overdue-account=\"{account}\" data-overdue=\"{count}\">"
+            )),
+            "{account}: {count} overdue"
+        );
+    }
+    assert_eq!(
+        html.matches("<tr data-overdue-account=").count(),
+        expected.len()
+    );
 }

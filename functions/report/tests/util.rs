@@ -161,6 +161,9 @@ pub fn estate() -> Vec<Finding> {
                     detail: None,
                 },
                 raw: serde_json::json!({"arn": "synthesised"}),
+                // Closed v2 findings were remediated in 1 to 10 days.
+                time_to_remediate_seconds: (!classic && status == Status::Closed)
+                    .then(|| i64::from(n % 10 + 1) * 86_400),
                 // Some v2 findings are in CISA's KEV (BatchGetFindingDetails).
                 details: (!classic && n % 5 == 1).then(|| FindingDetails {
                     kev: Some(Kev {
