@@ -5,51 +5,15 @@
 use std::collections::BTreeMap;
 
 use inspectorlink_core::deadline::Deadline;
-use inspectorlink_core::details::ARNS_PER_CALL;
 use inspectorlink_core::finding::Finding;
 use inspectorlink_core::priority::{Priority, PriorityLabel};
 use inspectorlink_findings::details::DetailsStatus;
 use serde_json::json;
-use test_support::inspector2::{Organisation, LINUX_AMI, WINDOWS_AMI};
+use test_support::inspector2::{kev_and_exploitation, Organisation, LINUX_AMI, WINDOWS_AMI};
 use test_support::sqs::event;
 use test_support::LocalAws;
 
 use super::{calls_of, calls_since, inject_fault, Sinks, PRIMARY};
-
-/// What the administrator's BatchGetFindingDetails says of `arns`: (KEV due date,
-/// exploitation last seen) by ARN, for those that have details.
-async fn administrator_details(
-    org: &Organisation,
-    arns: &[String],
-) -> BTreeMap<String, (Option<String>, Option<String>)> {
-    let inspector = org.administrator().await;
-    let mut found = BTreeMap::new();
-    for chunk in arns.chunks(ARNS_PER_CALL) {
-        let answer = inspector
-            .batch_get_finding_details()
-            .set_finding_arns(Some(chunk.to_vec()))
-            .send()
-            .await
-            .unwrap();
-        assert!(answer.errors().is_empty(), "{:?}", answer.errors());
-        for detail in answer.finding_details() {
-            let time = |t: Option<&aws_smithy_types::DateTime>| {
-                t.map(|t| {
-                    t.fmt(aws_smithy_types::date_time::Format::DateTime)
-                        .unwrap()
-                })
-            };
-            found.insert(
-                detail.finding_arn().unwrap().to_owned(),
-                (
-                    time(detail.cisa_data().and_then(|c| c.date_due())),
-                    time(detail.exploit_observed().and_then(|e| e.last_seen())),
-                ),
-            );
-        }
-    }
-    found
-}
 
 fn details_status(finding: &Finding) -> Option<DetailsStatus> {
     finding.details.as_ref().map(|d| d.status)
@@ -73,8 +37,11 @@ async fn every_package_finding_is_stored_with_its_details_and_kev_makes_it_p1() 
     assert_eq!(outcome.details_unavailable, 0);
     let stored: Vec<Finding> = sinks.objects().await.into_values().collect();
     assert_eq!(stored.len(), 5);
-    let arns: Vec<String> = stored.iter().map(|f| f.finding_arn.clone()).collect();
-    let expected = administrator_details(&org, &arns).await;
+    let arns: Vec<(String, String)> = stored
+        .iter()
+        .map(|f| (f.region.clone(), f.finding_arn.clone()))
+        .collect();
+    let expected = kev_and_exploitation(&org.admin, &arns).await;
     assert_eq!(expected.len(), 5, "the emulator has details for each");
     for finding in &stored {
         let details = finding.details.as_ref().expect("details");

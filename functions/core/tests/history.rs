@@ -11,7 +11,7 @@ use test_support::inspector2::{Organisation, LINUX_AMI};
 use test_support::sqs::event;
 use test_support::LocalAws;
 
-use super::{Sinks, PRIMARY};
+use super::{objects_in, Sinks, PRIMARY};
 
 const DAY: u64 = 86_400;
 const EXCLUSION_TAG: &str = "InspectorEc2Exclusion";
@@ -49,48 +49,19 @@ async fn set_excluded(member: &str, instance: &str, excluded: bool) {
 
 /// The history entries under the sink's history prefix, by finding id, oldest first.
 async fn history(sinks: &Sinks) -> BTreeMap<String, Vec<Finding>> {
-    let mut entries: BTreeMap<String, Vec<(String, Finding)>> = BTreeMap::new();
-    let mut pages = sinks
-        .s3
-        .list_objects_v2()
-        .bucket(&sinks.bucket)
-        .prefix(format!("{}/", sinks.config.history_prefix))
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        for object in page.unwrap().contents() {
-            let key = object.key().unwrap().to_owned();
-            let body = sinks
-                .s3
-                .get_object()
-                .bucket(&sinks.bucket)
-                .key(&key)
-                .send()
-                .await
-                .unwrap()
-                .body
-                .collect()
-                .await
-                .unwrap()
-                .into_bytes();
-            let entry: Finding = serde_json::from_slice(&body).unwrap();
-            assert!(
-                key.ends_with(&format!("/{}/{}.json", entry.id, entry.version().unwrap())),
-                "{key}: one object per finding and version"
-            );
-            entries
-                .entry(entry.id.clone())
-                .or_default()
-                .push((key, entry));
-        }
+    let prefix = format!("{}/", sinks.config.history_prefix);
+    let mut entries: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    for (key, entry) in objects_in(&sinks.s3, &sinks.bucket, &prefix).await {
+        assert!(
+            key.ends_with(&format!("/{}/{}.json", entry.id, entry.version().unwrap())),
+            "{key}: one object per finding and version"
+        );
+        entries.entry(entry.id.clone()).or_default().push(entry);
+    }
+    for found in entries.values_mut() {
+        found.sort_by_key(Finding::version);
     }
     entries
-        .into_iter()
-        .map(|(id, mut found)| {
-            found.sort_by_key(|(_, entry)| entry.version());
-            (id, found.into_iter().map(|(_, entry)| entry).collect())
-        })
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -84,7 +84,7 @@ impl Sinks {
 
     /// Every finding object in the bucket, by key.
     async fn objects(&self) -> BTreeMap<String, Finding> {
-        objects_in(&self.s3, &self.bucket).await
+        objects_in(&self.s3, &self.bucket, "findings/").await
     }
 
     /// The OpenSearch test domain's state: documents, attempts, requests.
@@ -104,14 +104,18 @@ impl Sinks {
     }
 }
 
-/// Every finding object in `bucket` (under the default `findings/` prefix; history entries
-/// are under `history/`), by key.
-async fn objects_in(s3: &aws_sdk_s3::Client, bucket: &str) -> BTreeMap<String, Finding> {
+/// Every finding document in `bucket` under `prefix` (`findings/`: the findings; `history/`:
+/// their history entries), by key.
+async fn objects_in(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+) -> BTreeMap<String, Finding> {
     let mut objects = BTreeMap::new();
     let mut pages = s3
         .list_objects_v2()
         .bucket(bucket)
-        .prefix("findings/")
+        .prefix(prefix)
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {

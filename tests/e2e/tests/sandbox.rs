@@ -12,6 +12,7 @@ use std::process::Command;
 
 use inspectorlink_findings::{DetailsStatus, Finding, Priority, Severity, Status};
 use serde_json::Value;
+use test_support::inspector2::kev_and_exploitation;
 use test_support::{repo_command, unique_account_id, unique_suffix, LocalAws, REGIONS};
 
 /// notify_min_severity of examples/inspector2, which the sandbox keeps.
@@ -163,48 +164,6 @@ async fn administrator_findings(
     found
 }
 
-/// What the delegated administrator's BatchGetFindingDetails says of `findings`: (KEV due
-/// date, exploitation last seen) by finding ARN, for those it has details for.
-async fn administrator_details(
-    security: &str,
-    findings: &[&Finding],
-) -> BTreeMap<String, (Option<String>, Option<String>)> {
-    let aws = LocalAws::shared();
-    let time = |t: Option<&aws_smithy_types::DateTime>| {
-        t.map(|t| {
-            t.fmt(aws_smithy_types::date_time::Format::DateTime)
-                .unwrap()
-        })
-    };
-    let mut found = BTreeMap::new();
-    for region in REGIONS {
-        let inspector = aws_sdk_inspector2::Client::new(&aws.sdk_config(security, region).await);
-        let arns: Vec<String> = findings
-            .iter()
-            .filter(|f| f.region == region)
-            .map(|f| f.finding_arn.clone())
-            .collect();
-        for chunk in arns.chunks(10) {
-            let answer = inspector
-                .batch_get_finding_details()
-                .set_finding_arns(Some(chunk.to_vec()))
-                .send()
-                .await
-                .unwrap();
-            for detail in answer.finding_details() {
-                found.insert(
-                    detail.finding_arn().unwrap().to_owned(),
-                    (
-                        time(detail.cisa_data().and_then(|c| c.date_due())),
-                        time(detail.exploit_observed().and_then(|e| e.last_seen())),
-                    ),
-                );
-            }
-        }
-    }
-    found
-}
-
 /// Every finding document in the bucket, with its S3 key.
 pub(crate) async fn stored(security: &str, bucket: &str) -> Vec<(String, Finding)> {
     let config = LocalAws::shared().sdk_config(security, REGIONS[0]).await;
@@ -332,7 +291,11 @@ async fn assert_pipeline_kept_up(sandbox: &Sandbox, run: &str) -> BTreeMap<Strin
         .values()
         .filter(|f| f.finding_type == "PACKAGE_VULNERABILITY")
         .collect();
-    let expected = administrator_details(&sandbox.security, &packages).await;
+    let arns: Vec<(String, String)> = packages
+        .iter()
+        .map(|f| (f.region.clone(), f.finding_arn.clone()))
+        .collect();
+    let expected = kev_and_exploitation(&sandbox.security, &arns).await;
     assert!(
         expected.values().any(|(due, _)| due.is_some()),
         "{run}: no finding in KEV among {} package findings",

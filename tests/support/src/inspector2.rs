@@ -3,8 +3,10 @@
 //! emulator produces them from what the members run (tests/localaws/README.md,
 //! "Inspector v2"). Nothing here writes an event by hand.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use aws_sdk_inspector2::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_inspector2::types::ResourceScanType;
 
 use crate::sqs::drain;
@@ -152,4 +154,41 @@ impl Organisation {
         );
         records
     }
+}
+
+/// What `account`'s BatchGetFindingDetails (10 ARNs a call, in each finding's region) says
+/// of `findings` ((region, finding ARN) pairs): (CISA KEV due date, exploitation last seen)
+/// as RFC 3339, by finding ARN, for the findings it has details for.
+pub async fn kev_and_exploitation(
+    account: &str,
+    findings: &[(String, String)],
+) -> BTreeMap<String, (Option<String>, Option<String>)> {
+    let mut by_region: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (region, arn) in findings {
+        by_region.entry(region).or_default().push(arn.clone());
+    }
+    let time = |t: Option<&DateTime>| t.map(|t| t.fmt(DateTimeFormat::DateTime).unwrap());
+    let mut found = BTreeMap::new();
+    for (region, arns) in by_region {
+        let inspector =
+            aws_sdk_inspector2::Client::new(&LocalAws::shared().sdk_config(account, region).await);
+        for chunk in arns.chunks(10) {
+            let answer = inspector
+                .batch_get_finding_details()
+                .set_finding_arns(Some(chunk.to_vec()))
+                .send()
+                .await
+                .unwrap();
+            for detail in answer.finding_details() {
+                found.insert(
+                    detail.finding_arn().unwrap().to_owned(),
+                    (
+                        time(detail.cisa_data().and_then(|c| c.date_due())),
+                        time(detail.exploit_observed().and_then(|e| e.last_seen())),
+                    ),
+                );
+            }
+        }
+    }
+    found
 }
