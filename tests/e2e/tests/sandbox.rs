@@ -198,6 +198,32 @@ pub(crate) async fn stored(security: &str, bucket: &str) -> Vec<(String, Finding
     found
 }
 
+/// The keys of the history entries in the sandbox's findings bucket.
+async fn history_keys(security: &str, outputs: &Value) -> Vec<String> {
+    let config = LocalAws::shared().sdk_config(security, REGIONS[0]).await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let mut keys = Vec::new();
+    let mut pages = s3
+        .list_objects_v2()
+        .bucket(outputs["findings_bucket"].as_str().unwrap())
+        .prefix("history/")
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        keys.extend(
+            page.unwrap()
+                .contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_owned)),
+        );
+    }
+    keys
+}
+
 /// The sandbox's finding documents in S3 by finding ARN; fails if a finding is stored twice.
 pub(crate) async fn stored_once(
     sandbox: &Sandbox,
@@ -501,6 +527,31 @@ async fn make_sandbox_twice_stores_every_finding_once_then_shows_closure_and_sup
             announced(arn),
             "run 2: {arn}'s closure announced once"
         );
+    }
+    // Each status change is kept: the current document says when, and a history entry of
+    // its own holds the state (docs/finding-schema.md, "History").
+    let history = history_keys(&sandbox.security, &sandbox.outputs()).await;
+    for arn in web_findings.iter().chain(&accepted) {
+        let finding = &findings[arn];
+        assert_eq!(
+            finding.status_changed_at, finding.updated_at,
+            "run 2: {arn}"
+        );
+        let entry = format!("/{}/{}.json", finding.id, finding.version().unwrap());
+        assert!(
+            history.iter().any(|key| key.ends_with(&entry)),
+            "run 2: no history entry {entry} for {arn}"
+        );
+        match finding.status {
+            Status::Closed => {
+                assert_eq!(finding.closed_at, finding.updated_at, "run 2: {arn}");
+                assert!(
+                    finding.time_to_remediate_seconds.is_some_and(|s| s >= 0),
+                    "run 2: {arn} closed without a time to remediate"
+                );
+            }
+            _ => assert_eq!(finding.closed_at, None, "run 2: {arn}"),
+        }
     }
     for arn in &accepted {
         assert_eq!(findings[arn].status, Status::Suppressed, "run 2: {arn}");
