@@ -17,6 +17,8 @@ mod timestamp;
 mod wire;
 
 pub use normalise::normalise;
+pub(crate) use normalise::{is_account_id, is_region};
+pub(crate) use timestamp::rfc3339_utc;
 pub use wire::*;
 
 /// The EventBridge `detail-type` of a finding event (source `aws.inspector2`).

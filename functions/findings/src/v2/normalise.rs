@@ -328,11 +328,7 @@ fn parse_finding_arn(arn: &str) -> Result<(&str, &str), V2Error> {
     if service != "inspector2" {
         return Err(bad("its service is not inspector2"));
     }
-    let region_ok = !region.is_empty()
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !region_ok {
+    if !is_region(region) {
         return Err(bad("its region is not a region name"));
     }
     if !is_account_id(account) {
@@ -344,8 +340,17 @@ fn parse_finding_arn(arn: &str) -> Result<(&str, &str), V2Error> {
     }
 }
 
-fn is_account_id(value: &str) -> bool {
+/// Twelve digits: an AWS account id, safe as an S3 key partition.
+pub(crate) fn is_account_id(value: &str) -> bool {
     value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Lower-case letters, digits and hyphens: a region name, safe as an S3 key partition.
+pub(crate) fn is_region(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// `CVE-<year>-<number>`.

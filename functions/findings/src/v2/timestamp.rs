@@ -31,17 +31,23 @@ pub(super) fn timestamp(
         None | Some(serde_json::Value::Null) => return Ok(None),
         Some(value) => value,
     };
+    rfc3339_utc(value)
+        .map(Some)
+        .ok_or_else(|| V2Error::BadTimestamp {
+            field,
+            value: value.to_string(),
+        })
+}
+
+/// A time in any form Inspector v2 writes (a string as [`timestamp`] reads it, or epoch
+/// seconds) as RFC 3339 UTC; None when it is not one.
+pub(crate) fn rfc3339_utc(value: &serde_json::Value) -> Option<String> {
     let time = match value {
         serde_json::Value::Number(n) => n.as_f64().and_then(from_epoch_seconds),
         serde_json::Value::String(s) => parse(s),
         _ => None,
     };
     time.and_then(rfc3339::format)
-        .map(Some)
-        .ok_or_else(|| V2Error::BadTimestamp {
-            field,
-            value: value.to_string(),
-        })
 }
 
 /// Epoch seconds to the millisecond AWS keeps; rounding to it undoes f64's binary noise
