@@ -15,7 +15,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 failed=()
-for target in record_body classic_finding v2_finding; do
+for target in record_body classic_finding v2_finding covered_resource; do
   corpus=$work/corpus/$target
   # cargo-fuzz's own crash directory (git-ignored scratch): emptied so what is left is this run's.
   artifacts=$fuzz_dir/artifacts/$target

@@ -3,6 +3,7 @@
 //! checks. Not part of the crate's API: every check panics when a property does not hold.
 
 use crate::classic::{ClassicFinding, InstanceDetails};
+use crate::coverage::Coverage;
 use crate::finding::{Enrichment, EnrichmentStatus, Finding};
 use crate::message::{parse_record_body, Notification};
 
@@ -10,18 +11,20 @@ use crate::message::{parse_record_body, Notification};
 pub type Check = fn(&[u8]);
 
 /// The fuzz targets, by name: each is a directory of the corpus and of the regressions.
-pub const TARGETS: [(&str, Check); 3] = [
+pub const TARGETS: [(&str, Check); 4] = [
     ("record_body", record_body),
     ("classic_finding", classic_finding),
     ("v2_finding", v2_finding),
+    ("covered_resource", covered_resource),
 ];
 
 /// Any bytes, read as an SQS record body: parsing returns a notification or says why not,
-/// and an Inspector v2 finding it carries is a sound document.
+/// and an Inspector v2 finding or coverage document it carries is sound.
 pub fn record_body(data: &[u8]) {
     let body = String::from_utf8_lossy(data);
     match parse_record_body(&body) {
         Ok(Notification::V2Finding(finding)) => document(&finding),
+        Ok(Notification::V2Coverage(coverage)) => coverage_document(&coverage),
         Ok(_) => {}
         // The reason is logged for every poison message, so formatting it must not panic.
         Err(e) => {
@@ -39,6 +42,22 @@ pub fn v2_finding(data: &[u8]) {
     };
     match crate::v2::normalise(detail) {
         Ok(finding) => document(&finding),
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+}
+
+/// Any bytes, read as one ListCoverage item (a `CoveredResource`): when they are JSON,
+/// parsing either fails with a reason or yields a document that survives JSON and has a
+/// safe S3 key.
+pub fn covered_resource(data: &[u8]) {
+    let Ok(item) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let swept_at = time::OffsetDateTime::from_unix_timestamp(1_796_342_400).expect("a valid time");
+    match Coverage::from_covered_resource(item, "eu-central-1", swept_at) {
+        Ok(coverage) => coverage_document(&coverage),
         Err(e) => {
             let _ = e.to_string();
         }
@@ -143,6 +162,34 @@ pub fn document(finding: &Finding) {
         key.contains(&finding.id),
         "{key} does not name {}",
         finding.id
+    );
+    assert!(
+        !key.contains("..") && !key.contains("//"),
+        "{key} is not a safe S3 key"
+    );
+}
+
+/// A coverage document is stored as JSON and read back: it must come back equal, have a
+/// version, and its S3 key must name it and stay inside its partition.
+pub fn coverage_document(coverage: &Coverage) {
+    let json = serde_json::to_vec(coverage).expect("a Coverage always serialises");
+    let back: Coverage = serde_json::from_slice(&json).unwrap_or_else(|e| {
+        panic!(
+            "a serialised Coverage does not parse back ({e}): {}",
+            String::from_utf8_lossy(&json)
+        )
+    });
+    assert_eq!(&back, coverage, "the Coverage changed through JSON");
+    assert!(
+        coverage.version().is_some(),
+        "{} has no version",
+        coverage.observed_at
+    );
+    let key = coverage.s3_key("coverage");
+    assert!(
+        key.ends_with(&format!("/{}.json", coverage.id)),
+        "{key} does not name {}",
+        coverage.id
     );
     assert!(
         !key.contains("..") && !key.contains("//"),

@@ -1,11 +1,12 @@
 //! What an SQS record body says: an SNS envelope (or raw delivery) around an Inspector
 //! Classic notification, or an EventBridge event from Inspector v2 (delivered by a rule's
-//! SQS target, or through an SNS topic). Anything else is a [`MessageError`] with the
-//! reason, never a panic.
+//! SQS target, or through an SNS topic): a finding, or a resource's coverage. Anything
+//! else is a [`MessageError`] with the reason, never a panic.
 
 use inspector_facts::{InspectorArn, InspectorEvent};
 use serde::Deserialize;
 
+use crate::coverage::{self, Coverage, CoverageError};
 use crate::finding::Finding;
 use crate::v2::{self, V2Error};
 
@@ -23,7 +24,11 @@ pub enum Notification {
     /// Its id is `finding_id(findingArn)`, so every state change of a finding (ACTIVE →
     /// CLOSED / SUPPRESSED) overwrites the same S3 object and OpenSearch document.
     V2Finding(Box<Finding>),
-    /// Another Inspector v2 event (`Inspector2 Scan`, `Inspector2 Coverage`, ...): acknowledged.
+    /// An `Inspector2 Coverage` event (a scan status changed) or an `Inspector2 Scan` event
+    /// that says a resource's first scan completed: the resource's coverage; store it.
+    V2Coverage(Box<Coverage>),
+    /// Another Inspector v2 event (`Inspector2 AutoEnable`, a Scan event of another
+    /// `scan-status`, ...): acknowledged.
     V2Other { detail_type: String },
 }
 
@@ -39,6 +44,10 @@ pub enum MessageError {
     /// An `Inspector2 Finding` event that cannot become a document (the reason names the field).
     #[error(transparent)]
     BadV2Finding(#[from] V2Error),
+    /// An `Inspector2 Coverage` or `Inspector2 Scan` event that cannot become a coverage
+    /// document (the reason names the field).
+    #[error(transparent)]
+    BadCoverage(#[from] CoverageError),
     #[error("FINDING_REPORTED carries a bad finding ARN: {0}")]
     BadFindingArn(inspector_facts::ArnError),
 }
@@ -95,6 +104,15 @@ fn eventbridge_event(event: &mut serde_json::Value) -> Result<Option<Notificatio
         return Ok(Some(Notification::V2Finding(Box::new(v2::normalise(
             detail,
         )?))));
+    }
+    if detail_type == Some(coverage::COVERAGE_DETAIL_TYPE) {
+        let coverage = Coverage::from_coverage_event(event)?;
+        return Ok(Some(Notification::V2Coverage(Box::new(coverage))));
+    }
+    if detail_type == Some(coverage::SCAN_DETAIL_TYPE) {
+        if let Some(coverage) = Coverage::from_scan_event(event)? {
+            return Ok(Some(Notification::V2Coverage(Box::new(coverage))));
+        }
     }
     let source = event.get("source").and_then(|s| s.as_str());
     match (source, detail_type) {
@@ -195,21 +213,59 @@ mod tests {
         }
     }
 
+    const COVERAGE_EVENT: &str =
+        include_str!("../tests/fixtures/inspector2/coverage-event-ec2-unmanaged.json");
+    const SCAN_EVENT: &str = include_str!("../tests/fixtures/inspector2/scan-event-ecr-image.json");
+
+    #[test]
+    fn coverage_and_scan_events_raw_and_through_sns_are_coverage() {
+        let cases = [
+            (COVERAGE_EVENT, "i-249ed9db0585f7462", "UNMANAGED_EC2_INSTANCE"),
+            (
+                SCAN_EVENT,
+                "arn:aws:ecr:eu-central-1:123456789012:repository/billing/sha256:5250b144e5c4fa5b08d9f8a1670693b20885e53914d35e3b9bff6c77d1d6f2ce",
+                "SUCCESSFUL",
+            ),
+        ];
+        for (event, resource, reason) in cases {
+            for body in [event.to_owned(), envelope(event)] {
+                let Notification::V2Coverage(coverage) = parse_record_body(&body).unwrap() else {
+                    panic!("{body}");
+                };
+                assert_eq!(coverage.resource_id, resource);
+                assert_eq!(coverage.scan_status_reason, reason);
+                // raw is the whole event: a Coverage event names its resource only there.
+                assert_eq!(
+                    coverage.raw,
+                    serde_json::from_str::<serde_json::Value>(event).unwrap()
+                );
+            }
+        }
+    }
+
     #[test]
     fn other_inspector2_events_are_acknowledged() {
-        let scan = serde_json::json!({
-            "version": "0", "detail-type": "Inspector2 Scan", "source": "aws.inspector2",
-            "account": "111122223333", "region": "us-east-1", "resources": ["i-087d63509b8c97098"],
-            "detail": {"scan-status": "INITIAL_SCAN_COMPLETE", "instance-id": "i-087d63509b8c97098"}
-        })
-        .to_string();
-        for body in [scan.clone(), envelope(&scan)] {
-            assert_eq!(
-                parse_record_body(&body).unwrap(),
-                Notification::V2Other {
-                    detail_type: "Inspector2 Scan".into()
-                }
-            );
+        let mut scan: serde_json::Value = serde_json::from_str(SCAN_EVENT).unwrap();
+        scan["detail"]["scan-status"] = "SCAN_IN_PROGRESS".into();
+        let auto_enable = serde_json::json!({
+            "version": "0", "detail-type": "Inspector2 AutoEnable", "source": "aws.inspector2",
+            "account": "111122223333", "region": "us-east-1", "resources": [], "detail": {}
+        });
+        for event in [scan, auto_enable] {
+            let event = event.to_string();
+            let detail_type = serde_json::from_str::<serde_json::Value>(&event).unwrap()
+                ["detail-type"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            for body in [event.clone(), envelope(&event)] {
+                assert_eq!(
+                    parse_record_body(&body).unwrap(),
+                    Notification::V2Other {
+                        detail_type: detail_type.clone()
+                    }
+                );
+            }
         }
         // Another service's event is not ours.
         let guardduty =
@@ -252,6 +308,14 @@ mod tests {
                 "without a detail object",
             ),
             ("[1, 2]".to_owned(), "not an Inspector notification"),
+            (
+                COVERAGE_EVENT.replace("statusCodeValue", "statusCode"),
+                "Inspector2 Coverage event without detail.scanStatus.statusCodeValue",
+            ),
+            (
+                SCAN_EVENT.replace("scan-status", "scanStatus"),
+                "Inspector2 Scan event without detail.scan-status",
+            ),
         ];
         for (body, expected) in cases {
             let err = parse_record_body(&body).unwrap_err().to_string();
