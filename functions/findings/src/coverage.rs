@@ -813,6 +813,25 @@ mod tests {
         assert_eq!(json["source"], "list_coverage");
     }
 
+    /// The OpenSearch template is `dynamic: strict`: a field it does not map is a refused
+    /// document, and a mapped field no document has is a mistake in one or the other.
+    #[test]
+    fn the_index_template_maps_every_field_and_no_other() {
+        let template: Value = serde_json::from_str(include_str!(
+            "../../core/opensearch/coverage-index-template.json"
+        ))
+        .unwrap();
+        let mappings = &template["template"]["mappings"];
+        assert_eq!(mappings["dynamic"], "strict");
+        let mapped: Vec<&String> = mappings["properties"].as_object().unwrap().keys().collect();
+        // Every optional field set, so that the document has them all.
+        let mut doc = listed(fixture!("list-coverage-ec2-successful"));
+        doc.resource_type.get_or_insert_with(String::new);
+        let json = serde_json::to_value(&doc).unwrap();
+        let fields: Vec<&String> = json.as_object().unwrap().keys().collect();
+        assert_eq!(mapped, fields);
+    }
+
     #[test]
     fn resource_types_follow_the_documented_id_forms() {
         let cases = [
