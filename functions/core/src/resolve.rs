@@ -137,6 +137,18 @@ impl FindingResolver {
                 Ok(Notification::V2Finding(finding)) => {
                     resolved.documents.push((*finding, vec![message_id]));
                 }
+                // Coverage documents are parsed but not stored yet (issue 19, item 3).
+                Ok(Notification::V2Coverage(coverage)) => {
+                    info!(
+                        %message_id,
+                        coverage_id = %coverage.id,
+                        resource_id = %coverage.resource_id,
+                        scan_status = coverage.scan_status.as_str(),
+                        reason = %coverage.scan_status_reason,
+                        "Inspector v2 coverage; not stored yet, acknowledged"
+                    );
+                    resolved.ignored += 1;
+                }
                 Ok(Notification::V2Other { detail_type }) => {
                     info!(%message_id, %detail_type, "not an Inspector v2 finding; acknowledged");
                     resolved.ignored += 1;
