@@ -455,6 +455,18 @@ impl Coverage {
         self.version() >= other.version()
     }
 
+    /// Whether `other` says the same of the resource: everything but when and from which
+    /// shape it was seen. Storing such a state again would change nothing a reader uses.
+    pub fn same_state_as(&self, other: &Coverage) -> bool {
+        let seen = |c: &Coverage| Coverage {
+            observed_at: String::new(),
+            source: CoverageSource::ListCoverage,
+            raw: Value::Null,
+            ..c.clone()
+        };
+        seen(self) == seen(other)
+    }
+
     /// This state completed from the one stored before it (None: the first): what this
     /// shape does not say and the stored one did. A Coverage event names neither the last
     /// scan nor the scan mode, and an event's resource id may have no known type; a

@@ -19,12 +19,16 @@ pub const TARGETS: [(&str, Check); 4] = [
 ];
 
 /// Any bytes, read as an SQS record body: parsing returns a notification or says why not,
-/// and an Inspector v2 finding or coverage document it carries is sound.
+/// and an Inspector v2 finding or coverage document it carries (a sweep page's too) is
+/// sound.
 pub fn record_body(data: &[u8]) {
     let body = String::from_utf8_lossy(data);
     match parse_record_body(&body) {
         Ok(Notification::V2Finding(finding)) => document(&finding),
         Ok(Notification::V2Coverage(coverage)) => coverage_document(&coverage),
+        Ok(Notification::CoverageSweepPage(documents)) => {
+            documents.iter().for_each(coverage_document)
+        }
         Ok(_) => {}
         // The reason is logged for every poison message, so formatting it must not panic.
         Err(e) => {

@@ -13,6 +13,7 @@ mod lifecycle;
 pub mod message;
 pub mod priority;
 mod rfc3339;
+pub mod sweep;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod v2;

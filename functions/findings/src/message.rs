@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::coverage::{self, Coverage, CoverageError};
 use crate::finding::Finding;
+use crate::sweep::{self, SweepPage, SweepRequest};
 use crate::v2::{self, V2Error};
 
 /// What a record asks of the pipeline.
@@ -30,6 +31,10 @@ pub enum Notification {
     /// Another Inspector v2 event (`Inspector2 AutoEnable`, a Scan event of another
     /// `scan-status`, ...): acknowledged.
     V2Other { detail_type: String },
+    /// The scheduled coverage sweep's request: list the coverage of these regions.
+    CoverageSweep(SweepRequest),
+    /// A page of a coverage sweep's ListCoverage answer: store each document.
+    CoverageSweepPage(Vec<Coverage>),
 }
 
 /// Why a record body is not a notification we can act on. The record goes to the DLQ.
@@ -72,6 +77,9 @@ pub fn parse_record_body(body: &str) -> Result<Notification, MessageError> {
     if let Some(notification) = eventbridge_event(&mut inner)? {
         return Ok(notification);
     }
+    if let Some(kind) = inner.get(sweep::RECORD_KIND_FIELD) {
+        return our_record(kind.clone(), inner);
+    }
     let message: ClassicMessage = serde_json::from_value(inner).map_err(|e| {
         MessageError::NotInspector(format!("expected an object with an \"event\" field ({e})"))
     })?;
@@ -91,6 +99,28 @@ pub fn parse_record_body(body: &str) -> Result<Notification, MessageError> {
     let finding_arn =
         InspectorArn::parse_kind(&arn, "finding").map_err(MessageError::BadFindingArn)?;
     Ok(Notification::ClassicFinding { finding_arn })
+}
+
+/// One of inspectorlink's own records (sweep.rs), of `kind`.
+fn our_record(
+    kind: serde_json::Value,
+    record: serde_json::Value,
+) -> Result<Notification, MessageError> {
+    let bad = |e: serde_json::Error| MessageError::NotInspector(format!("{kind} record: {e}"));
+    match kind.as_str() {
+        Some(sweep::SWEEP_REQUEST) => Ok(Notification::CoverageSweep(
+            serde_json::from_value::<SweepRequest>(record).map_err(bad)?,
+        )),
+        Some(sweep::SWEEP_PAGE) => {
+            let page = serde_json::from_value::<SweepPage>(record).map_err(bad)?;
+            Ok(Notification::CoverageSweepPage(page.coverage()?))
+        }
+        _ => Err(MessageError::NotInspector(format!(
+            "an inspectorlink record of unknown kind {kind} ({}, {})",
+            sweep::SWEEP_REQUEST,
+            sweep::SWEEP_PAGE
+        ))),
+    }
 }
 
 /// An Inspector v2 EventBridge event (`Ok(None)`: not an EventBridge event from Inspector v2).
