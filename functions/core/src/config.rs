@@ -15,6 +15,9 @@ pub struct OpenSearchConfig {
     /// `https://search-domain-....region.es.amazonaws.com` (or a collection endpoint), no trailing slash.
     pub endpoint: String,
     pub index: String,
+    /// The index of coverage documents (`OPENSEARCH_COVERAGE_INDEX`, default
+    /// `inspector-coverage`).
+    pub coverage_index: String,
     /// The SigV4 signing name: `es` for domains, `aoss` for OpenSearch Serverless.
     pub service: String,
     pub region: String,
@@ -27,6 +30,8 @@ pub struct SendFindingsConfig {
     pub prefix: String,
     /// Where a v2 finding's status changes are kept, one object each (s3.rs).
     pub history_prefix: String,
+    /// Where coverage documents are kept, one object per resource and scan type.
+    pub coverage_prefix: String,
     pub kms_key_arn: Option<String>,
     /// The role assumed in each member account to describe findings and instances.
     pub member_role_name: String,
@@ -56,20 +61,36 @@ impl SendFindingsConfig {
         let history_prefix = env
             .optional("HISTORY_PREFIX")
             .unwrap_or_else(|| "history".to_owned());
+        let coverage_prefix = env
+            .optional("COVERAGE_PREFIX")
+            .unwrap_or_else(|| "coverage".to_owned());
         let inside = |inner: &str, outer: &str| {
             inner.trim_matches('/') == outer.trim_matches('/')
                 || inner.starts_with(&format!("{}/", outer.trim_matches('/')))
         };
-        if inside(&history_prefix, &prefix) || inside(&prefix, &history_prefix) {
+        let overlap = |a: &str, b: &str| inside(a, b) || inside(b, a);
+        if overlap(&history_prefix, &prefix) {
             return Err(ConfigError {
                 variable: "HISTORY_PREFIX",
                 problem: format!("is {history_prefix:?}, which overlaps FINDINGS_PREFIX {prefix:?}: readers of the findings would take history entries for findings; give a prefix beside it, e.g. \"history\""),
             });
         }
+        for (name, other) in [
+            ("FINDINGS_PREFIX", &prefix),
+            ("HISTORY_PREFIX", &history_prefix),
+        ] {
+            if overlap(&coverage_prefix, other) {
+                return Err(ConfigError {
+                    variable: "COVERAGE_PREFIX",
+                    problem: format!("is {coverage_prefix:?}, which overlaps {name} {other:?}: the coverage sweep deletes objects under it that Inspector no longer lists; give a prefix beside it, e.g. \"coverage\""),
+                });
+            }
+        }
         Ok(SendFindingsConfig {
             bucket,
             prefix,
             history_prefix,
+            coverage_prefix,
             kms_key_arn,
             member_role_name,
             member_role_external_id: env.optional(MEMBER_ROLE_EXTERNAL_ID),
@@ -334,6 +355,9 @@ fn opensearch_from_env<F: Fn(&str) -> Option<String>>(
         index: env
             .optional("OPENSEARCH_INDEX")
             .unwrap_or_else(|| "inspector-findings".to_owned()),
+        coverage_index: env
+            .optional("OPENSEARCH_COVERAGE_INDEX")
+            .unwrap_or_else(|| "inspector-coverage".to_owned()),
         service,
         region,
     }))
@@ -408,6 +432,31 @@ mod tests {
         ]);
         let config = SendFindingsConfig::from_env(&env(&pairs)).unwrap();
         assert_eq!(config.history_prefix, "inspector/history");
+        assert_eq!(config.coverage_prefix, "coverage");
+    }
+
+    #[test]
+    fn the_coverage_prefix_must_lie_beside_findings_and_history() {
+        for (coverage, overlapped) in [
+            ("findings", "FINDINGS_PREFIX"),
+            ("findings/coverage", "FINDINGS_PREFIX"),
+            ("history/coverage", "HISTORY_PREFIX"),
+            ("/history/", "HISTORY_PREFIX"),
+        ] {
+            let mut pairs = MINIMAL.to_vec();
+            pairs.push(("COVERAGE_PREFIX", coverage));
+            let err = SendFindingsConfig::from_env(&env(&pairs)).unwrap_err();
+            assert_eq!(err.variable, "COVERAGE_PREFIX", "{coverage}");
+            assert!(
+                err.problem.contains(&format!("overlaps {overlapped}")),
+                "{}",
+                err.problem
+            );
+        }
+        let mut pairs = MINIMAL.to_vec();
+        pairs.push(("COVERAGE_PREFIX", "inspector/coverage"));
+        let config = SendFindingsConfig::from_env(&env(&pairs)).unwrap();
+        assert_eq!(config.coverage_prefix, "inspector/coverage");
     }
 
     #[test]

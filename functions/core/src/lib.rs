@@ -15,6 +15,7 @@ pub mod opensearch;
 pub mod pipeline;
 pub mod resolve;
 pub mod s3;
+pub mod sweep;
 
 // The finding model has no AWS SDK dependency; its modules are re-exported under the
 // same paths so Lambdas need only this crate.

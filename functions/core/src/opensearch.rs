@@ -1,10 +1,12 @@
-//! The OpenSearch sink: `_bulk` index actions with `_id` = finding id (a redelivery
-//! overwrites) and external versioning from `Finding::version` (an older state never
-//! replaces a newer one; the refusal counts as done), signed with SigV4 (`es` for domains,
+//! The OpenSearch sink: `_bulk` index actions with `_id` = the document's id (a redelivery
+//! overwrites) and external versioning from its version (an older state never replaces a
+//! newer one; the refusal counts as done), signed with SigV4 (`es` for domains,
 //! `aoss` for Serverless), TLS verified. Throttling and server errors are retried with
 //! jittered backoff while the invocation's deadline allows; what still fails is reported
 //! per document. A batch goes in `_bulk` requests of at most [`MAX_BULK_BYTES`], under the
 //! smallest domain's 10 MiB payload limit (a request over it is refused whole with a 413).
+//! One sink per index: findings (`OpenSearchSink::findings`) and coverage
+//! (`OpenSearchSink::coverage`), each with the template shipped for it.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -20,6 +22,7 @@ use tracing::{info, instrument, warn};
 use crate::config::OpenSearchConfig;
 use crate::deadline::{Deadline, DEADLINE_REACHED};
 use crate::finding::Finding;
+use inspectorlink_findings::Coverage;
 
 /// Attempts per document before it is reported as failed (the record is then retried by SQS).
 const MAX_ATTEMPTS: u32 = 3;
@@ -30,8 +33,36 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// the size OpenSearch's own guidance starts from. A document larger than this goes alone.
 pub const MAX_BULK_BYTES: usize = 5 * 1024 * 1024;
 
-/// The index template shipped with the code; `ensure_index_template` applies it.
+/// The findings' index template shipped with the code; `ensure_index_template` applies it.
 pub const INDEX_TEMPLATE: &str = include_str!("../opensearch/index-template.json");
+/// The coverage documents' index template.
+pub const COVERAGE_INDEX_TEMPLATE: &str =
+    include_str!("../opensearch/coverage-index-template.json");
+
+/// A document the sink indexes: its `_id` and its version (epoch milliseconds; None: the
+/// last write wins).
+pub trait Indexed: serde::Serialize {
+    fn document_id(&self) -> &str;
+    fn document_version(&self) -> Option<i64>;
+}
+
+impl Indexed for Finding {
+    fn document_id(&self) -> &str {
+        &self.id
+    }
+    fn document_version(&self) -> Option<i64> {
+        self.version()
+    }
+}
+
+impl Indexed for Coverage {
+    fn document_id(&self) -> &str {
+        &self.id
+    }
+    fn document_version(&self) -> Option<i64> {
+        self.version()
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenSearchError {
@@ -52,6 +83,9 @@ pub enum OpenSearchError {
 pub struct OpenSearchSink {
     http: reqwest::Client,
     config: OpenSearchConfig,
+    /// The index written to, and the template that shapes it.
+    index: String,
+    template: &'static str,
     credentials: SharedCredentialsProvider,
     /// Set once the index template is in place in this execution environment.
     template_applied: tokio::sync::OnceCell<()>,
@@ -72,6 +106,7 @@ struct BulkItem {
     #[serde(rename = "_id")]
     id: Option<String>,
     status: u16,
+    result: Option<String>,
     error: Option<serde_json::Value>,
 }
 
@@ -80,9 +115,15 @@ const VERSION_CONFLICT: &str = "version_conflict_engine_exception";
 /// A strict index refusing a field it does not map.
 const STRICT_MAPPING: &str = "strict_dynamic_mapping_exception";
 
+/// One `_bulk` action (with its source line, if any) on the document `id`.
+struct Action {
+    id: String,
+    lines: Vec<u8>,
+}
+
 /// What one `_bulk` call left undone.
 struct BulkOutcome {
-    /// Finding id → why it was not indexed.
+    /// Document id → why it was not written.
     failures: HashMap<String, String>,
     /// Some document was refused for a field the index does not map.
     unmapped_field: bool,
@@ -95,7 +136,24 @@ impl BulkItem {
 }
 
 impl OpenSearchSink {
-    pub fn new(config: OpenSearchConfig, credentials: SharedCredentialsProvider) -> Self {
+    /// The findings' index (`config.index`).
+    pub fn findings(config: OpenSearchConfig, credentials: SharedCredentialsProvider) -> Self {
+        let index = config.index.clone();
+        Self::new(config, credentials, index, INDEX_TEMPLATE)
+    }
+
+    /// The coverage documents' index (`config.coverage_index`).
+    pub fn coverage(config: OpenSearchConfig, credentials: SharedCredentialsProvider) -> Self {
+        let index = config.coverage_index.clone();
+        Self::new(config, credentials, index, COVERAGE_INDEX_TEMPLATE)
+    }
+
+    fn new(
+        config: OpenSearchConfig,
+        credentials: SharedCredentialsProvider,
+        index: String,
+        template: &'static str,
+    ) -> Self {
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .build()
@@ -103,6 +161,8 @@ impl OpenSearchSink {
         OpenSearchSink {
             http,
             config,
+            index,
+            template,
             credentials,
             template_applied: tokio::sync::OnceCell::new(),
             mapping_updated: tokio::sync::OnceCell::new(),
@@ -121,13 +181,13 @@ impl OpenSearchSink {
 
     fn shipped_template(&self) -> serde_json::Value {
         let mut template: serde_json::Value =
-            serde_json::from_str(INDEX_TEMPLATE).expect("the shipped index template is JSON");
-        template["index_patterns"] = serde_json::json!([format!("{}*", self.config.index)]);
+            serde_json::from_str(self.template).expect("the shipped index template is JSON");
+        template["index_patterns"] = serde_json::json!([format!("{}*", self.index)]);
         template
     }
 
     async fn put_index_template(&self, deadline: Deadline) -> Result<(), OpenSearchError> {
-        let path = format!("/_index_template/{}", self.config.index);
+        let path = format!("/_index_template/{}", self.index);
         self.send(
             "PUT",
             &path,
@@ -150,7 +210,7 @@ impl OpenSearchSink {
                 let fields = serde_json::json!({
                     "properties": self.shipped_template()["template"]["mappings"]["properties"]
                 });
-                let path = format!("/{}/_mapping", self.config.index);
+                let path = format!("/{}/_mapping", self.index);
                 self.send(
                     "PUT",
                     &path,
@@ -165,44 +225,72 @@ impl OpenSearchSink {
             .map(|_| ())
     }
 
-    /// Indexes `findings`; returns the ids that still failed after retries, with the reason.
-    /// Retries stop where `deadline` leaves no time for them.
-    #[instrument(skip_all, fields(documents = findings.len(), index = %self.config.index))]
-    pub async fn index(
+    /// Indexes `documents`; returns the ids that still failed after retries, with the
+    /// reason. Retries stop where `deadline` leaves no time for them.
+    #[instrument(skip_all, fields(documents = documents.len(), index = %self.index))]
+    pub async fn index<D: Indexed>(
         &self,
-        findings: &[&Finding],
+        documents: &[&D],
         deadline: Deadline,
     ) -> HashMap<String, String> {
-        if findings.is_empty() {
+        let actions = documents
+            .iter()
+            .map(|document| index_action(&self.index, *document))
+            .collect();
+        self.write(actions, deadline).await
+    }
+
+    /// Deletes the documents `ids` (one not there counts as deleted); returns the ids that
+    /// still failed after retries, with the reason.
+    #[instrument(skip_all, fields(documents = ids.len(), index = %self.index))]
+    pub async fn delete(&self, ids: &[String], deadline: Deadline) -> HashMap<String, String> {
+        let actions = ids
+            .iter()
+            .map(|id| {
+                let action = serde_json::json!({"delete": {"_index": self.index, "_id": id}});
+                let mut lines = serde_json::to_vec(&action).expect("JSON");
+                lines.push(b'\n');
+                Action {
+                    id: id.clone(),
+                    lines,
+                }
+            })
+            .collect();
+        self.write(actions, deadline).await
+    }
+
+    /// Sends `actions` in `_bulk` requests, retrying what fails while `deadline` allows.
+    async fn write(&self, actions: Vec<Action>, deadline: Deadline) -> HashMap<String, String> {
+        if actions.is_empty() {
             return HashMap::new();
         }
         if let Err(err) = self.ensure_index_template(deadline).await {
             let reason = format!("applying the index template: {err}");
-            return findings
-                .iter()
-                .map(|f| (f.id.clone(), reason.clone()))
+            return actions
+                .into_iter()
+                .map(|action| (action.id, reason.clone()))
                 .collect();
         }
-        let mut pending: Vec<&Finding> = findings.to_vec();
+        let mut pending: Vec<&Action> = actions.iter().collect();
         let mut failed = HashMap::new();
         for attempt in 1..=MAX_ATTEMPTS {
             failed.clear();
             let mut unmapped = false;
-            for (body, documents) in bulk_bodies(&self.config.index, &pending) {
+            for (body, ids) in bulk_bodies(&pending) {
                 if !deadline.allows(Duration::ZERO) {
-                    for finding in documents {
-                        failed.insert(finding.id.clone(), DEADLINE_REACHED.to_owned());
+                    for id in ids {
+                        failed.insert(id.to_owned(), DEADLINE_REACHED.to_owned());
                     }
                     continue;
                 }
-                match self.bulk(body, &documents, deadline).await {
+                match self.bulk(body, &ids, deadline).await {
                     Ok(outcome) => {
                         unmapped |= outcome.unmapped_field;
                         failed.extend(outcome.failures);
                     }
                     Err(err) => {
-                        for finding in documents {
-                            failed.insert(finding.id.clone(), err.to_string());
+                        for id in ids {
+                            failed.insert(id.to_owned(), err.to_string());
                         }
                     }
                 }
@@ -237,17 +325,17 @@ impl OpenSearchSink {
                 "retrying OpenSearch documents"
             );
             tokio::time::sleep(wait).await;
-            pending.retain(|f| failed.contains_key(&f.id));
+            pending.retain(|action| failed.contains_key(&action.id));
         }
         failed
     }
 
-    /// One `_bulk` call over `findings`, whose actions `body` holds; Ok holds the
+    /// One `_bulk` call over the documents `ids`, whose actions `body` holds; Ok holds the
     /// per-document failures.
     async fn bulk(
         &self,
         body: Vec<u8>,
-        findings: &[&Finding],
+        ids: &[&str],
         deadline: Deadline,
     ) -> Result<BulkOutcome, OpenSearchError> {
         let answer = self
@@ -268,11 +356,14 @@ impl OpenSearchSink {
             .flat_map(|action| action.into_values())
         {
             let id = item.id.clone().unwrap_or_default();
-            if item.status < 300 {
+            // A delete of a document that is not there has nothing left to do.
+            if item.status < 300
+                || (item.status == 404 && item.result.as_deref() == Some("not_found"))
+            {
                 indexed.insert(id);
             } else if item.status == 409 && item.error_type() == Some(VERSION_CONFLICT) {
-                // The index holds a newer state of the finding: this one is done.
-                info!(finding_id = %id, "a newer state of the finding is indexed; kept it");
+                // The index holds a newer state of the document: this one is done.
+                info!(document_id = %id, index = %self.index, "a newer state of the document is indexed; kept it");
                 indexed.insert(id);
             } else {
                 unmapped_field |= item.error_type() == Some(STRICT_MAPPING);
@@ -289,11 +380,11 @@ impl OpenSearchSink {
                 );
             }
         }
-        // A document the response does not mention was not indexed either.
-        for finding in findings {
-            if !indexed.contains(&finding.id) && !failures.contains_key(&finding.id) {
+        // A document the response does not mention was not written either.
+        for id in ids {
+            if !indexed.contains(*id) && !failures.contains_key(*id) {
                 failures.insert(
-                    finding.id.clone(),
+                    (*id).to_owned(),
                     "OpenSearch's _bulk answer does not mention the document".to_owned(),
                 );
             }
@@ -418,33 +509,41 @@ impl OpenSearchSink {
     }
 }
 
-/// The `_bulk` bodies for `findings`, each at most [`MAX_BULK_BYTES`] (a larger document
-/// alone), with the findings each one indexes.
-fn bulk_bodies<'a>(index: &str, findings: &[&'a Finding]) -> Vec<(Vec<u8>, Vec<&'a Finding>)> {
-    let mut bodies: Vec<(Vec<u8>, Vec<&Finding>)> = Vec::new();
-    let mut body = Vec::new();
-    let mut documents = Vec::new();
-    for finding in findings {
-        let mut action = serde_json::json!({"index": {"_index": index, "_id": finding.id}});
-        if let Some(version) = finding.version() {
-            // The index keeps the newest state: an older version is refused (409), an
-            // equal one (a redelivery) rewritten.
-            action["index"]["version"] = version.into();
-            action["index"]["version_type"] = "external_gte".into();
-        }
-        let mut entry = Vec::new();
-        serde_json::to_writer(&mut entry, &action).expect("JSON");
-        entry.push(b'\n');
-        serde_json::to_writer(&mut entry, finding).expect("JSON");
-        entry.push(b'\n');
-        if !documents.is_empty() && body.len() + entry.len() > MAX_BULK_BYTES {
-            bodies.push((std::mem::take(&mut body), std::mem::take(&mut documents)));
-        }
-        body.extend(entry);
-        documents.push(*finding);
+/// The index action for `document` (its source line included).
+fn index_action<D: Indexed>(index: &str, document: &D) -> Action {
+    let mut action = serde_json::json!({"index": {"_index": index, "_id": document.document_id()}});
+    if let Some(version) = document.document_version() {
+        // The index keeps the newest state: an older version is refused (409), an equal
+        // one (a redelivery) rewritten.
+        action["index"]["version"] = version.into();
+        action["index"]["version_type"] = "external_gte".into();
     }
-    if !documents.is_empty() {
-        bodies.push((body, documents));
+    let mut lines = Vec::new();
+    serde_json::to_writer(&mut lines, &action).expect("JSON");
+    lines.push(b'\n');
+    serde_json::to_writer(&mut lines, document).expect("JSON");
+    lines.push(b'\n');
+    Action {
+        id: document.document_id().to_owned(),
+        lines,
+    }
+}
+
+/// The `_bulk` bodies for `actions`, each at most [`MAX_BULK_BYTES`] (a larger action
+/// alone), with the ids of the documents each one writes.
+fn bulk_bodies<'a>(actions: &[&'a Action]) -> Vec<(Vec<u8>, Vec<&'a str>)> {
+    let mut bodies: Vec<(Vec<u8>, Vec<&str>)> = Vec::new();
+    let mut body = Vec::new();
+    let mut ids = Vec::new();
+    for action in actions {
+        if !ids.is_empty() && body.len() + action.lines.len() > MAX_BULK_BYTES {
+            bodies.push((std::mem::take(&mut body), std::mem::take(&mut ids)));
+        }
+        body.extend_from_slice(&action.lines);
+        ids.push(action.id.as_str());
+    }
+    if !ids.is_empty() {
+        bodies.push((body, ids));
     }
     bodies
 }

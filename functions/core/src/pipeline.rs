@@ -1,6 +1,7 @@
-//! send-findings' work on one SQS batch: resolve the records into findings (resolve.rs),
-//! write each to S3 and OpenSearch, never over a newer state of the finding (s3.rs,
-//! opensearch.rs), and report exactly the records that failed.
+//! send-findings' work on one SQS batch: resolve the records into findings and coverage
+//! documents (resolve.rs), write each to S3 and OpenSearch, never over a newer state
+//! (s3.rs, opensearch.rs), answer coverage sweep requests (sweep.rs), and report exactly
+//! the records that failed.
 
 use std::collections::{btree_map, BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,7 +20,9 @@ use crate::finding::Finding;
 use crate::metrics;
 use crate::opensearch::OpenSearchSink;
 use crate::resolve::{batch_response, FindingResolver, Record};
-use crate::s3::{S3Sink, Written};
+use crate::s3::{CoverageWritten, S3Sink, Written};
+use crate::sweep::CoverageSweeper;
+use inspectorlink_findings::Coverage;
 
 /// How many S3 writes run at once.
 const S3_CONCURRENCY: usize = 16;
@@ -28,6 +31,9 @@ pub struct SendFindings {
     pub resolver: FindingResolver,
     pub s3: S3Sink,
     pub opensearch: Option<OpenSearchSink>,
+    /// The coverage documents' index, on the same domain or collection.
+    pub coverage_index: Option<OpenSearchSink>,
+    pub sweeper: CoverageSweeper,
 }
 
 /// What happened to the records of one batch (the response, plus counts for metrics and tests).
@@ -42,6 +48,15 @@ pub struct BatchOutcome {
     pub gone: usize,
     /// Findings stored without Inspector v2 details because BatchGetFindingDetails failed.
     pub details_unavailable: usize,
+    /// Coverage documents written (or already stored as they are), as S3 now holds them.
+    pub coverage: Vec<Coverage>,
+    /// Of those, the ones S3 already held in this state (not written again).
+    pub coverage_unchanged: usize,
+    /// Coverage states older than the stored ones (kept, and their records done).
+    pub coverage_superseded: usize,
+    /// Sweeps answered: pages sent back to the queue, and coverage objects removed.
+    pub sweep_pages_sent: usize,
+    pub coverage_removed: usize,
     /// Calls to AWS (Inspector, Inspector v2, EC2, S3, OpenSearch) made for the batch, retries of
     /// OpenSearch included; credential refreshes happen inside the SDK and are not counted.
     pub api_calls: u64,
@@ -74,11 +89,17 @@ impl SendFindings {
                 config.bucket,
                 config.prefix,
                 config.history_prefix,
+                config.coverage_prefix,
                 config.kms_key_arn,
             ),
             opensearch: config
                 .opensearch
-                .map(|search| OpenSearchSink::new(search, credentials)),
+                .clone()
+                .map(|search| OpenSearchSink::findings(search, credentials.clone())),
+            coverage_index: config
+                .opensearch
+                .map(|search| OpenSearchSink::coverage(search, credentials)),
+            sweeper: CoverageSweeper::new(aws.clone()),
         }
     }
 
@@ -94,6 +115,8 @@ impl SendFindings {
                 ("RecordsIgnored", outcome.ignored as u64),
                 ("FindingsGone", outcome.gone as u64),
                 ("DetailsUnavailable", outcome.details_unavailable as u64),
+                ("CoverageStored", outcome.coverage.len() as u64),
+                ("CoverageRemoved", outcome.coverage_removed as u64),
                 ("ApiCalls", outcome.api_calls),
             ],
         );
@@ -122,6 +145,37 @@ impl SendFindings {
             deadline,
         )
         .await;
+        self.store_coverage(resolved.coverage, &mut outcome, &api_calls, deadline)
+            .await;
+        for (request, message_id, queue_arn) in resolved.sweeps {
+            let Some(queue_arn) = queue_arn else {
+                outcome.failed.insert(message_id, "a coverage sweep request must come from send-findings' SQS queue (its pages go back there); this one names no queue".to_owned());
+                continue;
+            };
+            match self
+                .sweeper
+                .sweep(
+                    &request,
+                    &queue_arn,
+                    &self.s3,
+                    self.coverage_index.as_ref(),
+                    deadline,
+                    &api_calls,
+                )
+                .await
+            {
+                Ok(swept) => {
+                    for region in swept {
+                        outcome.sweep_pages_sent += region.pages_sent;
+                        outcome.coverage_removed += region.removed;
+                    }
+                }
+                Err(reason) => {
+                    warn!(%message_id, %reason, "coverage sweep failed; the request will be retried");
+                    outcome.failed.insert(message_id, reason);
+                }
+            }
+        }
         outcome.api_calls = api_calls.into_inner();
         outcome
     }
@@ -196,6 +250,93 @@ impl SendFindings {
                     info!(finding_id = %finding.id, account = %finding.account_id, region = %finding.region, severity = finding.severity.as_str(), "finding stored");
                     outcome.stored.push(finding);
                 }
+            }
+        }
+    }
+}
+
+impl SendFindings {
+    /// Writes the newest state of each coverage document to S3, then indexes what S3
+    /// holds; a record fails with the first of its documents that did not make it.
+    async fn store_coverage(
+        &self,
+        records: Vec<(Coverage, String)>,
+        outcome: &mut BatchOutcome,
+        api_calls: &AtomicU64,
+        deadline: Deadline,
+    ) {
+        let mut newest: BTreeMap<String, (Coverage, Vec<String>)> = BTreeMap::new();
+        for (coverage, message_id) in records {
+            match newest.entry(coverage.id.clone()) {
+                btree_map::Entry::Vacant(entry) => {
+                    entry.insert((coverage, vec![message_id]));
+                }
+                btree_map::Entry::Occupied(mut entry) => {
+                    let (kept, ids) = entry.get_mut();
+                    ids.push(message_id);
+                    if coverage.supersedes(kept) {
+                        *kept = coverage;
+                    }
+                }
+            }
+        }
+        let newest: Vec<(Coverage, Vec<String>)> = newest.into_values().collect();
+        let mut failures: HashMap<String, String> = HashMap::new();
+        let mut stored: Vec<(Coverage, &[String])> = Vec::new();
+        for chunk in newest.chunks(S3_CONCURRENCY) {
+            if !deadline.allows(Duration::ZERO) {
+                for (coverage, _) in chunk {
+                    failures.insert(coverage.id.clone(), DEADLINE_REACHED.to_owned());
+                }
+                continue;
+            }
+            let writes = join_all(chunk.iter().map(|(c, _)| self.s3.put_coverage(c))).await;
+            for ((coverage, message_ids), written) in chunk.iter().zip(writes) {
+                match written {
+                    Ok(put) => {
+                        api_calls.fetch_add(put.calls, Ordering::Relaxed);
+                        match put.written {
+                            CoverageWritten::Superseded => outcome.coverage_superseded += 1,
+                            CoverageWritten::Unchanged => {
+                                outcome.coverage_unchanged += 1;
+                                stored.push((put.document, message_ids));
+                            }
+                            CoverageWritten::Stored => stored.push((put.document, message_ids)),
+                        }
+                    }
+                    Err(err) => {
+                        api_calls.fetch_add(err.calls, Ordering::Relaxed);
+                        failures.insert(
+                            coverage.id.clone(),
+                            format!("writing coverage to S3: {err}"),
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(index) = &self.coverage_index {
+            // Unchanged ones too: their earlier indexing may have been what failed.
+            let documents: Vec<&Coverage> = stored.iter().map(|(c, _)| c).collect();
+            let sent_before = index.requests_sent();
+            let index_failures = index.index(&documents, deadline).await;
+            api_calls.fetch_add(index.requests_sent() - sent_before, Ordering::Relaxed);
+            failures.extend(index_failures);
+        }
+        for (coverage, message_ids) in &newest {
+            if let Some(reason) = failures.get(&coverage.id) {
+                warn!(coverage_id = %coverage.id, resource_id = %coverage.resource_id, %reason, "coverage not stored");
+                for id in message_ids {
+                    outcome
+                        .failed
+                        .entry(id.clone())
+                        .or_insert_with(|| reason.clone());
+                }
+            }
+        }
+        for (coverage, _) in stored {
+            if !failures.contains_key(&coverage.id) {
+                info!(coverage_id = %coverage.id, account = %coverage.account_id, region = %coverage.region, resource_id = %coverage.resource_id, scan_status = coverage.scan_status.as_str(), reason = %coverage.scan_status_reason, "coverage stored");
+                outcome.coverage.push(coverage);
             }
         }
     }

@@ -20,12 +20,16 @@ use crate::details::DetailsSource;
 use crate::enrich::{describe_findings, describe_instances};
 use crate::finding::{Enrichment, EnrichmentStatus, Finding};
 use crate::message::{parse_record_body, Notification};
+use inspectorlink_findings::sweep::SweepRequest;
+use inspectorlink_findings::Coverage;
 
 /// One SQS message or SNS notification: its id (what a partial batch response names) and body.
 #[derive(Debug, Clone)]
 pub struct Record {
     pub message_id: String,
     pub body: String,
+    /// The queue's ARN (SQS), where a coverage sweep sends its pages.
+    pub source_arn: Option<String>,
 }
 
 impl Record {
@@ -45,6 +49,7 @@ impl Record {
                 Some(Record {
                     message_id,
                     body: record.body.unwrap_or_default(),
+                    source_arn: record.event_source_arn,
                 })
             })
             .collect()
@@ -58,6 +63,7 @@ impl Record {
             .map(|record| Record {
                 message_id: record.sns.message_id,
                 body: record.sns.message,
+                source_arn: None,
             })
             .collect()
     }
@@ -93,6 +99,10 @@ pub struct Resolved {
     /// Documents left without Inspector v2 details because the call failed (they are
     /// still stored; the next event asks again).
     pub details_unavailable: usize,
+    /// Coverage documents, each with the record that carried it (a sweep page carries many).
+    pub coverage: Vec<(Coverage, String)>,
+    /// Coverage sweep requests: the request, its message id and the queue it came from.
+    pub sweeps: Vec<(SweepRequest, String, Option<String>)>,
 }
 
 /// The records of one account and region: finding ARN → the message ids that reported it.
@@ -110,12 +120,17 @@ impl FindingResolver {
         FindingResolver { members, details }
     }
 
-    /// Resolves `records`; every record ends up in exactly one of documents (by message id),
-    /// failed, ignored or gone. `api_calls` counts the Inspector and EC2 calls made.
+    /// Resolves `records`; every record ends up in exactly one of documents or coverage (by
+    /// message id), sweeps, failed, ignored or gone. `api_calls` counts the Inspector and EC2 calls made.
     pub async fn resolve(&self, records: Vec<Record>, api_calls: &AtomicU64) -> Resolved {
         let mut resolved = Resolved::default();
         let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
-        for Record { message_id, body } in records {
+        for Record {
+            message_id,
+            body,
+            source_arn,
+        } in records
+        {
             match parse_record_body(&body) {
                 Ok(Notification::ClassicFinding { finding_arn }) => {
                     let key = (finding_arn.account.clone(), finding_arn.region.clone());
@@ -137,17 +152,19 @@ impl FindingResolver {
                 Ok(Notification::V2Finding(finding)) => {
                     resolved.documents.push((*finding, vec![message_id]));
                 }
-                // Coverage documents are parsed but not stored yet (issue 19, item 3).
                 Ok(Notification::V2Coverage(coverage)) => {
-                    info!(
-                        %message_id,
-                        coverage_id = %coverage.id,
-                        resource_id = %coverage.resource_id,
-                        scan_status = coverage.scan_status.as_str(),
-                        reason = %coverage.scan_status_reason,
-                        "Inspector v2 coverage; not stored yet, acknowledged"
-                    );
-                    resolved.ignored += 1;
+                    resolved.coverage.push((*coverage, message_id));
+                }
+                Ok(Notification::CoverageSweepPage(documents)) => {
+                    if documents.is_empty() {
+                        resolved.ignored += 1;
+                    }
+                    for coverage in documents {
+                        resolved.coverage.push((coverage, message_id.clone()));
+                    }
+                }
+                Ok(Notification::CoverageSweep(request)) => {
+                    resolved.sweeps.push((request, message_id, source_arn));
                 }
                 Ok(Notification::V2Other { detail_type }) => {
                     info!(%message_id, %detail_type, "not an Inspector v2 finding; acknowledged");

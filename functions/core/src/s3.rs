@@ -19,12 +19,23 @@
 //! before the finding's object, so a failure in between leaves it to the retry. The states
 //! of one finding in one batch are followed in order, so a change between two of them is
 //! kept too.
+//!
+//! Coverage documents (`put_coverage`) follow the same rules without a history: each is
+//! one object under the coverage prefix, written only when its state changed; the sweep
+//! lists them (`coverage_objects`) and deletes those Inspector no longer lists
+//! (`delete_coverage`).
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 use tracing::{info, instrument};
+
+use std::collections::BTreeMap;
+
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use inspectorlink_findings::Coverage;
+use serde::de::DeserializeOwned;
 
 use crate::finding::Finding;
 
@@ -40,7 +51,37 @@ pub struct S3Sink {
     bucket: String,
     prefix: String,
     history_prefix: String,
+    coverage_prefix: String,
     kms_key_arn: Option<String>,
+}
+
+/// What a coverage write did.
+#[derive(Debug)]
+pub struct CoverageOutcome {
+    pub written: CoverageWritten,
+    pub calls: u64,
+    /// What the object now holds (with what the stored state added), or the document as
+    /// given (Superseded).
+    pub document: Coverage,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoverageWritten {
+    Stored,
+    /// The object already held this state: nothing written.
+    Unchanged,
+    /// The object holds a newer state, which was kept.
+    Superseded,
+}
+
+/// A coverage object as the sweep lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverageObject {
+    pub key: String,
+    pub id: String,
+    pub region: String,
+    /// Epoch milliseconds.
+    pub last_modified: i64,
 }
 
 /// What a write did to the finding's object.
@@ -83,6 +124,7 @@ impl S3Sink {
         bucket: String,
         prefix: String,
         history_prefix: String,
+        coverage_prefix: String,
         kms_key_arn: Option<String>,
     ) -> Self {
         S3Sink {
@@ -90,6 +132,7 @@ impl S3Sink {
             bucket,
             prefix,
             history_prefix,
+            coverage_prefix,
             kms_key_arn,
         }
     }
@@ -143,7 +186,11 @@ impl S3Sink {
                 Err(cause) => return Err(fail(cause, calls)),
             }
             calls += 1;
-            let Some(stored) = self.get(&key).await.map_err(|cause| fail(cause, calls))? else {
+            let Some(stored) = self
+                .get::<Finding>(&key)
+                .await
+                .map_err(|cause| fail(cause, calls))?
+            else {
                 // Deleted since: create it again.
                 continue;
             };
@@ -175,7 +222,7 @@ impl S3Sink {
 
     /// The object at `key`: its version, ETag and document (None when it does not parse as
     /// one: its lifecycle starts again). Ok(None) when there is no object.
-    async fn get(&self, key: &str) -> Result<Option<Stored>, String> {
+    async fn get<D: DeserializeOwned>(&self, key: &str) -> Result<Option<Stored<D>>, String> {
         let object = match self
             .client
             .get_object()
@@ -208,6 +255,148 @@ impl S3Sink {
             etag,
             document: serde_json::from_slice(&body).ok(),
         }))
+    }
+
+    /// Writes `coverage` unless its object holds a newer state or this same state; a
+    /// state follows the stored one (`Coverage::following`).
+    #[instrument(skip_all, fields(coverage_id = %coverage.id))]
+    pub async fn put_coverage(&self, coverage: &Coverage) -> Result<CoverageOutcome, PutError> {
+        let key = coverage.s3_key(&self.coverage_prefix);
+        let version = coverage.version();
+        let mut calls = 0;
+        let fail = |cause: String, calls: u64| PutError { cause, calls };
+        for _ in 0..MAX_ROUNDS {
+            calls += 1;
+            let stored = self
+                .get::<Coverage>(&key)
+                .await
+                .map_err(|cause| fail(cause, calls))?;
+            let (document, condition) = match stored {
+                None => (coverage.clone(), Condition::Absent),
+                Some(stored) => {
+                    if stored.version.is_some() && stored.version > version {
+                        return Ok(CoverageOutcome {
+                            written: CoverageWritten::Superseded,
+                            calls,
+                            document: coverage.clone(),
+                        });
+                    }
+                    let document = coverage.clone().following(stored.document.as_ref());
+                    if stored
+                        .document
+                        .as_ref()
+                        .is_some_and(|s| s.same_state_as(&document))
+                    {
+                        return Ok(CoverageOutcome {
+                            written: CoverageWritten::Unchanged,
+                            calls,
+                            document,
+                        });
+                    }
+                    (document, Condition::Matches(stored.etag))
+                }
+            };
+            calls += 1;
+            let body = serde_json::to_vec(&document).expect("a Coverage always serialises");
+            match self.try_put(&key, &body, version, condition).await {
+                Ok(true) => {
+                    return Ok(CoverageOutcome {
+                        written: CoverageWritten::Stored,
+                        calls,
+                        document,
+                    })
+                }
+                Ok(false) => {}
+                Err(cause) => return Err(fail(cause, calls)),
+            }
+        }
+        Err(fail(
+            format!("{key} changed under {MAX_ROUNDS} conditional writes in a row (concurrent writers); the record will be retried"),
+            calls,
+        ))
+    }
+
+    /// Every coverage object of `region` (any account), and the ListObjectsV2 calls made.
+    pub async fn coverage_objects(
+        &self,
+        region: &str,
+    ) -> Result<(Vec<CoverageObject>, u64), (String, u64)> {
+        let prefix = format!("{}/", self.coverage_prefix.trim_matches('/'));
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(&prefix)
+            .into_paginator()
+            .send();
+        let mut objects = Vec::new();
+        let mut calls = 0;
+        while let Some(page) = pages.next().await {
+            calls += 1;
+            let page =
+                page.map_err(|err| (format!("listing {prefix}: {}", described(&err)), calls))?;
+            for object in page.contents() {
+                let Some(key) = object.key() else { continue };
+                let Some(listed) = coverage_object(key, &prefix) else {
+                    continue;
+                };
+                if listed.0 != region {
+                    continue;
+                }
+                let last_modified = object
+                    .last_modified()
+                    .map(|t| t.to_millis().unwrap_or(i64::MAX))
+                    .unwrap_or(i64::MAX);
+                objects.push(CoverageObject {
+                    key: key.to_owned(),
+                    id: listed.1,
+                    region: listed.0,
+                    last_modified,
+                });
+            }
+        }
+        Ok((objects, calls))
+    }
+
+    /// Deletes `keys` (DeleteObjects, 1,000 a call); returns the calls made, or why a
+    /// call failed and the calls made.
+    pub async fn delete_coverage(&self, keys: &[String]) -> Result<u64, (String, u64)> {
+        let mut calls = 0;
+        for chunk in keys.chunks(1000) {
+            let objects = chunk
+                .iter()
+                .map(|key| ObjectIdentifier::builder().key(key).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|err| (format!("naming objects to delete: {err}"), calls))?;
+            let delete = Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+                .map_err(|err| (format!("naming objects to delete: {err}"), calls))?;
+            calls += 1;
+            let answer = self
+                .client
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|err| {
+                    (
+                        format!("deleting coverage objects: {}", described(&err)),
+                        calls,
+                    )
+                })?;
+            let errors: BTreeMap<&str, &str> = answer
+                .errors()
+                .iter()
+                .map(|e| (e.key().unwrap_or("?"), e.message().unwrap_or("no message")))
+                .collect();
+            if !errors.is_empty() {
+                return Err((format!("S3 did not delete {errors:?}"), calls));
+            }
+        }
+        Ok(calls)
     }
 
     /// Writes a history entry for each of `changes`; Ok(calls made), or the cause and the
@@ -280,10 +469,26 @@ impl S3Sink {
 }
 
 /// An object as read back.
-struct Stored {
+struct Stored<D> {
     version: Option<i64>,
     etag: String,
-    document: Option<Finding>,
+    document: Option<D>,
+}
+
+/// (region, id) of a coverage object's key under `prefix`
+/// (`account_id=<account>/region=<region>/<id>.json`), or None for another key.
+fn coverage_object(key: &str, prefix: &str) -> Option<(String, String)> {
+    let rest = key.strip_prefix(prefix)?;
+    let mut parts = rest.split('/');
+    let (_account, region, file) = (
+        parts.next()?.strip_prefix("account_id=")?,
+        parts.next()?.strip_prefix("region=")?,
+        parts.next()?,
+    );
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((region.to_owned(), file.strip_suffix(".json")?.to_owned()))
 }
 
 fn body_of(finding: &Finding) -> Vec<u8> {

@@ -156,9 +156,12 @@ impl NotifyFindings {
     pub async fn process(&self, records: Vec<Record>, deadline: Deadline) -> NotifyOutcome {
         let api_calls = AtomicU64::new(0);
         let resolved = self.resolver.resolve(records, &api_calls).await;
+        // Coverage is send-findings' (its queue alone gets it): nothing to announce.
+        let coverage_records: std::collections::BTreeSet<&String> =
+            resolved.coverage.iter().map(|(_, id)| id).collect();
         let mut outcome = NotifyOutcome {
+            ignored: resolved.ignored + coverage_records.len() + resolved.sweeps.len(),
             failed: resolved.failed,
-            ignored: resolved.ignored,
             gone: resolved.gone,
             details_unavailable: resolved.details_unavailable,
             ..NotifyOutcome::default()
