@@ -51,7 +51,7 @@ async fn set_excluded(member: &str, instance: &str, excluded: bool) {
 async fn history(sinks: &Sinks) -> BTreeMap<String, Vec<Finding>> {
     let prefix = format!("{}/", sinks.config.history_prefix);
     let mut entries: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
-    for (key, entry) in objects_in(&sinks.s3, &sinks.bucket, &prefix).await {
+    for (key, entry) in objects_in::<Finding>(&sinks.s3, &sinks.bucket, &prefix).await {
         assert!(
             key.ends_with(&format!("/{}/{}.json", entry.id, entry.version().unwrap())),
             "{key}: one object per finding and version"

@@ -173,7 +173,7 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
     assert_eq!(announced.published.len(), sent.len(), "one per finding");
 
     // One object per finding, with the engine, severity and resource of its event.
-    let objects = objects_in(&s3, &out("findings_bucket"), "findings/").await;
+    let objects = objects_in::<Finding>(&s3, &out("findings_bucket"), "findings/").await;
     assert_eq!(objects.len(), sent.len(), "{:?}", objects.keys());
     for event in &sent {
         let detail = &event["detail"];
@@ -212,7 +212,7 @@ async fn v2_events_from_two_regions_reach_s3_once_and_a_closure_is_announced_onc
         "delivered twice, announced once"
     );
 
-    let after = objects_in(&s3, &out("findings_bucket"), "findings/").await;
+    let after = objects_in::<Finding>(&s3, &out("findings_bucket"), "findings/").await;
     assert_eq!(
         after.keys().collect::<Vec<_>>(),
         objects.keys().collect::<Vec<_>>(),

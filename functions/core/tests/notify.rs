@@ -136,6 +136,7 @@ fn records(bodies: &[(String, String)]) -> Vec<Record> {
         .map(|(id, body)| Record {
             message_id: id.clone(),
             body: body.clone(),
+            source_arn: None,
         })
         .collect()
 }
@@ -518,6 +519,7 @@ async fn an_inspector_v2_closure_is_announced_once_more_and_only_once() {
             .map(|(id, body)| Record {
                 message_id: id.to_string(),
                 body: body.to_string(),
+                source_arn: None,
             })
             .collect::<Vec<_>>()
     };
@@ -629,10 +631,12 @@ async fn subscribers_filter_by_priority_and_a_minimum_priority_keeps_quiet_findi
             Record {
                 message_id: format!("{round}-quiet"),
                 body: v2_signals(&format!("{round:031x}a"), "CRITICAL", 9.1, 0.003, "NO"),
+                source_arn: None,
             },
             Record {
                 message_id: format!("{round}-exploited"),
                 body: v2_signals(&format!("{round:031x}b"), "HIGH", 7.2, 0.62, "YES"),
+                source_arn: None,
             },
         ]
     };
@@ -671,6 +675,7 @@ async fn states_of_one_finding_handled_at_once_end_with_the_newest_announced() {
     let record = |id: String, body: String| Record {
         message_id: id,
         body,
+        source_arn: None,
     };
     // Announced ACTIVE; then its closure and its reopening reach notify-findings together,
     // in two invocations (two batches) or in one batch, as SQS may deliver them.
@@ -745,6 +750,7 @@ async fn a_finding_that_reopens_is_announced_again_and_older_states_stay_silent(
         let records = vec![Record {
             message_id: id.to_owned(),
             body,
+            source_arn: None,
         }];
         async { n.notify.process(records, Deadline::NONE).await }
     };

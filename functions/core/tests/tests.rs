@@ -17,6 +17,7 @@ use test_support::{
 };
 
 mod attach;
+mod coverage;
 mod details;
 mod history;
 mod inspector2;
@@ -104,13 +105,13 @@ impl Sinks {
     }
 }
 
-/// Every finding document in `bucket` under `prefix` (`findings/`: the findings; `history/`:
-/// their history entries), by key.
-async fn objects_in(
+/// Every document in `bucket` under `prefix` (`findings/`: the findings; `history/`:
+/// their history entries; `coverage/`: coverage documents), by key.
+async fn objects_in<D: serde::de::DeserializeOwned>(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     prefix: &str,
-) -> BTreeMap<String, Finding> {
+) -> BTreeMap<String, D> {
     let mut objects = BTreeMap::new();
     let mut pages = s3
         .list_objects_v2()
@@ -175,6 +176,7 @@ fn pipeline_over(
         config.bucket.clone(),
         config.prefix.clone(),
         config.history_prefix.clone(),
+        config.coverage_prefix.clone(),
         config.kms_key_arn.clone(),
     );
     let mut pipeline = SendFindings::new(config, security);
@@ -722,6 +724,7 @@ async fn opensearch_serverless_signing_and_whole_request_503s_are_handled() {
                 LocalAws::shared().endpoint()
             ),
             index: "inspector-findings".into(),
+            coverage_index: "inspector-coverage".into(),
             service: "aoss".into(),
             region: PRIMARY.into(),
         })

@@ -1,5 +1,7 @@
 //! Inspector v2 in tests: an organisation of fresh accounts whose delegated administrator
-//! receives its members' `Inspector2 Finding` events in a queue, as the local AWS's v2
+//! receives its members' `Inspector2 Finding` events in a queue (and their coverage
+//! events, as modules/inspector2-forwarding's coverage rule matches them, in another), as
+//! the local AWS's v2
 //! emulator produces them from what the members run (tests/localaws/README.md,
 //! "Inspector v2"). Nothing here writes an event by hand.
 
@@ -17,9 +19,14 @@ pub const LINUX_AMI: &str = "ami-1e749f67";
 /// moto's Windows Server image: the emulator reports KB4012212 (in CISA's KEV) for it.
 pub const WINDOWS_AMI: &str = "ami-12c6146b";
 
+/// modules/inspector2-forwarding's coverage rule: Coverage events, and the Scan events
+/// that name their member (not an EC2 instance's, which names only the bus's account).
+pub const COVERAGE_EVENT_PATTERN: &str = r#"{"source": ["aws.inspector2"], "$or": [{"detail-type": ["Inspector2 Coverage"]}, {"detail-type": ["Inspector2 Scan"], "detail": {"scan-status": ["INITIAL_SCAN_COMPLETE"], "instance-id": [{"exists": false}]}}]}"#;
+
 /// A management account, its delegated administrator (the security account) and members,
-/// all of the test's own, with EC2 scanning enabled; a rule on the administrator's
-/// default bus sends `Inspector2 Finding` events to a queue of its own.
+/// all of the test's own, with EC2 scanning enabled; rules on the administrator's default
+/// bus send `Inspector2 Finding` events to a queue of their own, and coverage events to
+/// another.
 pub struct Organisation {
     pub region: String,
     pub management: String,
@@ -27,6 +34,7 @@ pub struct Organisation {
     pub members: Vec<String>,
     pub sqs: aws_sdk_sqs::Client,
     pub queue_url: String,
+    pub coverage_queue_url: String,
 }
 
 impl Organisation {
@@ -54,41 +62,27 @@ impl Organisation {
                 .unwrap();
         }
 
-        // The queue first: the scanner starts at once when scanning is enabled.
+        // The queues first: the scanner starts at once when scanning is enabled.
         let sqs = aws_sdk_sqs::Client::new(&admin_config);
-        let name = format!("inspector2-findings-{}", unique_suffix());
-        let queue_url = sqs
-            .create_queue()
-            .queue_name(&name)
-            .send()
-            .await
-            .unwrap()
-            .queue_url
-            .unwrap();
-        let queue_arn = format!("arn:aws:sqs:{region}:{admin}:{name}");
         let events = aws_sdk_eventbridge::Client::new(&admin_config);
-        events
-            .put_rule()
-            .name(&name)
-            .event_pattern(
-                r#"{"source": ["aws.inspector2"], "detail-type": ["Inspector2 Finding"]}"#,
-            )
-            .send()
-            .await
-            .unwrap();
-        events
-            .put_targets()
-            .rule(&name)
-            .targets(
-                aws_sdk_eventbridge::types::Target::builder()
-                    .id("queue")
-                    .arn(queue_arn)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
+        let queue_url = rule_to_queue(
+            &sqs,
+            &events,
+            region,
+            &admin,
+            "inspector2-findings",
+            r#"{"source": ["aws.inspector2"], "detail-type": ["Inspector2 Finding"]}"#,
+        )
+        .await;
+        let coverage_queue_url = rule_to_queue(
+            &sqs,
+            &events,
+            region,
+            &admin,
+            "inspector2-coverage",
+            COVERAGE_EVENT_PATTERN,
+        )
+        .await;
 
         let enabled = administrator
             .enable()
@@ -105,6 +99,7 @@ impl Organisation {
             members,
             sqs,
             queue_url,
+            coverage_queue_url,
         }
     }
 
@@ -139,21 +134,75 @@ impl Organisation {
     /// The next `count` finding events the administrator receives, as SQS records
     /// (message id, body), waiting up to 30 s for the scanner; fails on more or fewer.
     pub async fn events(&self, count: usize) -> Vec<(String, String)> {
+        self.received(&self.queue_url, count, "Inspector2 Finding events")
+            .await
+    }
+
+    /// The next `count` coverage events (Coverage, and Scan events naming their member),
+    /// as [`Organisation::events`] does.
+    pub async fn coverage_events(&self, count: usize) -> Vec<(String, String)> {
+        self.received(&self.coverage_queue_url, count, "coverage events")
+            .await
+    }
+
+    async fn received(&self, queue_url: &str, count: usize, what: &str) -> Vec<(String, String)> {
         let deadline = Instant::now() + Duration::from_secs(30);
         let mut records = Vec::new();
         while records.len() < count && Instant::now() < deadline {
-            records.extend(drain(&self.sqs, &self.queue_url).await);
+            records.extend(drain(&self.sqs, queue_url).await);
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
-        records.extend(drain(&self.sqs, &self.queue_url).await);
+        records.extend(drain(&self.sqs, queue_url).await);
         assert_eq!(
             records.len(),
             count,
-            "Inspector2 Finding events for the administrator {}",
+            "{what} for the administrator {}: {records:?}",
             self.admin
         );
         records
     }
+}
+
+/// A queue `<name>-<suffix>` of `account`, and a rule of its default bus matching
+/// `pattern` that targets it; returns the queue URL.
+async fn rule_to_queue(
+    sqs: &aws_sdk_sqs::Client,
+    events: &aws_sdk_eventbridge::Client,
+    region: &str,
+    account: &str,
+    name: &str,
+    pattern: &str,
+) -> String {
+    let name = format!("{name}-{}", unique_suffix());
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(&name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    events
+        .put_rule()
+        .name(&name)
+        .event_pattern(pattern)
+        .send()
+        .await
+        .unwrap();
+    events
+        .put_targets()
+        .rule(&name)
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("queue")
+                .arn(format!("arn:aws:sqs:{region}:{account}:{name}"))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    queue_url
 }
 
 /// What `account`'s BatchGetFindingDetails (10 ARNs a call, in each finding's region) says
