@@ -27,8 +27,10 @@ use crate::s3::S3Sink;
 
 /// ListCoverage's largest page.
 const LIST_COVERAGE_PAGE: i32 = 200;
-/// Items per page record: about 500 bytes each, well under SQS's 256 KiB message limit.
+/// Items per page record (about 500 bytes each)...
 pub const ITEMS_PER_PAGE: usize = 100;
+/// ...and bytes: an instance with many tags makes a larger item, and SQS takes 256 KiB.
+const PAGE_BYTES: usize = 192 * 1024;
 /// SendMessageBatch: at most 10 entries and 256 KiB in all.
 const BATCH_ENTRIES: usize = 10;
 const BATCH_BYTES: usize = 256 * 1024;
@@ -171,17 +173,36 @@ impl CoverageSweeper {
                 }
             }
         }
-        let bodies: Vec<String> = items
-            .chunks(ITEMS_PER_PAGE)
-            .map(|chunk| {
-                serde_json::to_string(&SweepPage::new(region, observed_at, chunk.to_vec()))
-                    .expect("a page serialises")
-            })
-            .collect();
+        let bodies = pages_of(region, observed_at, items);
         swept.pages_sent = bodies.len();
         queue.send(bodies, api_calls).await?;
         Ok((ids, swept))
     }
+}
+
+/// The page records' bodies for `items`: at most [`ITEMS_PER_PAGE`] items and about
+/// [`PAGE_BYTES`] each (an item larger than that alone).
+fn pages_of(region: &str, observed_at: OffsetDateTime, items: Vec<Value>) -> Vec<String> {
+    let body = |items: Vec<Value>| {
+        serde_json::to_string(&SweepPage::new(region, observed_at, items))
+            .expect("a page serialises")
+    };
+    let mut bodies = Vec::new();
+    let mut page = Vec::new();
+    let mut size = 0;
+    for item in items {
+        let item_size = item.to_string().len() + 1;
+        if !page.is_empty() && (page.len() == ITEMS_PER_PAGE || size + item_size > PAGE_BYTES) {
+            bodies.push(body(std::mem::take(&mut page)));
+            size = 0;
+        }
+        size += item_size;
+        page.push(item);
+    }
+    if !page.is_empty() {
+        bodies.push(body(page));
+    }
+    bodies
 }
 
 /// Deletes the coverage objects of `region` that `listed` does not name and that were
@@ -387,4 +408,33 @@ fn covered_resource_json(resource: &CoveredResource) -> Value {
         item["resourceMetadata"] = Value::Object(metadata);
     }
     item
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_hold_at_most_100_items_and_192_kib() {
+        let at = OffsetDateTime::UNIX_EPOCH;
+        let small: Vec<Value> = (0..250)
+            .map(|i| json!({"resourceId": format!("i-{i}")}))
+            .collect();
+        let sizes: Vec<usize> = pages_of("eu-west-1", at, small)
+            .iter()
+            .map(|b| serde_json::from_str::<SweepPage>(b).unwrap().items.len())
+            .collect();
+        assert_eq!(sizes, [100, 100, 50]);
+        // Items of 10 KiB each (many tags): 19 to a page, under SQS's limit.
+        let large: Vec<Value> = (0..40)
+            .map(|i| json!({"resourceId": format!("i-{i}"), "tags": "x".repeat(10 * 1024)}))
+            .collect();
+        let bodies = pages_of("eu-west-1", at, large);
+        assert!(bodies.iter().all(|b| b.len() < 256 * 1024));
+        let items: usize = bodies
+            .iter()
+            .map(|b| serde_json::from_str::<SweepPage>(b).unwrap().items.len())
+            .sum();
+        assert_eq!((bodies.len(), items), (3, 40));
+    }
 }
