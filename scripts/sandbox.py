@@ -42,6 +42,7 @@ ACCOUNTS = Accounts(ENDPOINT)
 SEVERITIES = ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 V2_SEVERITIES = ["UNTRIAGED", *SEVERITIES]  # ranked as the pipeline ranks them
 FINDINGS_PREFIX = "findings/"
+COVERAGE_PREFIX = "coverage/"
 INDEX = "inspector-findings"
 
 
@@ -66,11 +67,12 @@ class Estate:
     def client(self, service: str, account: str | None = None, region: str | None = None):
         return ACCOUNTS.client(service, account or self.security, region or self.primary)
 
-    def documents(self) -> dict[str, dict]:
-        """Every finding document in the bucket, by S3 key."""
+    def documents(self, prefix: str = FINDINGS_PREFIX) -> dict[str, dict]:
+        """Every document in the bucket under `prefix` (the findings; COVERAGE_PREFIX: the
+        coverage documents), by S3 key."""
         s3 = self.client("s3")
         found = {}
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=FINDINGS_PREFIX):
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
             for item in page.get("Contents", []):
                 found[item["Key"]] = json.loads(s3.get_object(Bucket=self.bucket, Key=item["Key"])["Body"].read())
         return found
@@ -252,15 +254,6 @@ def admin_findings(estate: Estate) -> list[dict]:
     return found
 
 
-def admin_coverage(estate: Estate) -> list[dict]:
-    found = []
-    for region in estate.regions():
-        inspector = ACCOUNTS.client("inspector2", estate.security, region)
-        for page in inspector.get_paginator("list_coverage").paginate():
-            found += [dict(item, region=region) for item in page["coveredResources"]]
-    return found
-
-
 def scan_v2(estate: Estate) -> None:
     state = scan_now()
     members = {account for account, _ in estate.member_regions()}
@@ -322,13 +315,14 @@ def summary_v2(estate: Estate, state: Path, report: str | None) -> None:
         priority = f"{d['priority']['label']} {d['priority']['score']:>3}" if d.get("priority") else "  -   "
         print(f"  {priority}  {d['severity']:<8} {vuln:<16} {epss:<9} {known:<17} {_resource_name(d, names)} ({d['account_id']} {d['region']})")
 
-    coverage = [c for c in admin_coverage(estate) if c["accountId"] in members]
-    scanned = [c for c in coverage if c["scanStatus"]["statusCode"] == "ACTIVE"]
-    print(f"Coverage (ListCoverage, as the delegated administrator): {len(scanned)} of {len(coverage)} resources scanned")
-    for c in sorted(coverage, key=lambda c: (c["scanStatus"]["statusCode"], c["accountId"], c["resourceType"])):
-        if c["scanStatus"]["statusCode"] != "ACTIVE":
-            name = names.get(c["resourceId"], c["resourceId"])
-            print(f"  not scanned: {name} ({c['resourceType']}, {c['accountId']} {c['region']}): {c['scanStatus']['reason']}")
+    # What send-findings stored from the Coverage events and the sweep (docs/finding-schema.md).
+    coverage = [c for c in estate.documents(COVERAGE_PREFIX).values() if c["account_id"] in members]
+    scanned = [c for c in coverage if c["scan_status"] == "ACTIVE"]
+    print(f"Coverage (stored from Coverage events and the sweep, s3://{estate.bucket}/{COVERAGE_PREFIX}): {len(scanned)} of {len(coverage)} resources scanned")
+    for c in sorted(coverage, key=lambda c: (c["account_id"], c["resource_type"] or "", c["resource_id"])):
+        if c["scan_status"] != "ACTIVE":
+            name = names.get(c["resource_id"], c["resource_id"])
+            print(f"  not scanned: {name} ({c['resource_type']}, {c['account_id']} {c['region']}): {c['scan_status_reason']}")
 
     print(f"S3: {len(docs)} objects in s3://{estate.bucket}/{FINDINGS_PREFIX}")
     print(f"OpenSearch: {len(indexed)} documents in index {INDEX} (the local test domain {(state / 'opensearch-domain').read_text().strip()})")

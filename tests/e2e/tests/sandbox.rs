@@ -2,15 +2,15 @@
 //! examples/sandbox (organisation, pipeline, workloads in two members and two regions) and
 //! processes what the local AWS's Inspector v2 finds; the second terminates the first
 //! member's web instance and suppresses CVE-2024-6119. After each, everything the delegated
-//! administrator lists is in S3 and in the index exactly once in its latest status, every
-//! state at or above the threshold was announced once, and no dead-letter queue holds
-//! anything.
+//! administrator lists is in S3 and in the index exactly once in its latest status, its
+//! coverage is in the coverage store as ListCoverage gives it, every state at or above the
+//! threshold was announced once, and no dead-letter queue holds anything.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::Command;
 
-use inspectorlink_findings::{DetailsStatus, Finding, Priority, Severity, Status};
+use inspectorlink_findings::{Coverage, DetailsStatus, Finding, Priority, Severity, Status};
 use serde_json::Value;
 use test_support::inspector2::kev_and_exploitation;
 use test_support::{repo_command, unique_account_id, unique_suffix, LocalAws, REGIONS};
@@ -166,6 +166,15 @@ async fn administrator_findings(
 
 /// Every finding document in the bucket, with its S3 key.
 pub(crate) async fn stored(security: &str, bucket: &str) -> Vec<(String, Finding)> {
+    documents_in(security, bucket, "findings/").await
+}
+
+/// Every document in the bucket under `prefix`, with its S3 key.
+async fn documents_in<D: serde::de::DeserializeOwned>(
+    security: &str,
+    bucket: &str,
+    prefix: &str,
+) -> Vec<(String, D)> {
     let config = LocalAws::shared().sdk_config(security, REGIONS[0]).await;
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&config)
@@ -176,7 +185,7 @@ pub(crate) async fn stored(security: &str, bucket: &str) -> Vec<(String, Finding
     let mut pages = s3
         .list_objects_v2()
         .bucket(bucket)
-        .prefix("findings/")
+        .prefix(prefix)
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
@@ -190,9 +199,43 @@ pub(crate) async fn stored(security: &str, bucket: &str) -> Vec<(String, Finding
                 .await
                 .unwrap();
             let bytes = body.body.collect().await.unwrap().into_bytes();
-            let finding: Finding = serde_json::from_slice(&bytes)
-                .unwrap_or_else(|err| panic!("{key} is not a finding document: {err}"));
-            found.push((key, finding));
+            let document: D = serde_json::from_slice(&bytes)
+                .unwrap_or_else(|err| panic!("{key} is not a {prefix} document: {err}"));
+            found.push((key, document));
+        }
+    }
+    found
+}
+
+/// What the delegated administrator's ListCoverage says of `members` in both regions:
+/// (account, region, resource id, scan type) → (status, reason).
+async fn administrator_coverage(
+    security: &str,
+    members: &[String],
+) -> BTreeMap<(String, String, String, String), (String, String)> {
+    let aws = LocalAws::shared();
+    let mut found = BTreeMap::new();
+    for region in REGIONS {
+        let inspector = aws_sdk_inspector2::Client::new(&aws.sdk_config(security, region).await);
+        let mut pages = inspector.list_coverage().into_paginator().items().send();
+        while let Some(resource) = pages.next().await {
+            let resource = resource.unwrap();
+            if !members.iter().any(|m| m == resource.account_id()) {
+                continue;
+            }
+            let status = resource.scan_status().unwrap();
+            found.insert(
+                (
+                    resource.account_id().to_owned(),
+                    region.to_owned(),
+                    resource.resource_id().to_owned(),
+                    resource.scan_type().as_str().to_owned(),
+                ),
+                (
+                    status.status_code().as_str().to_owned(),
+                    status.reason().as_str().to_owned(),
+                ),
+            );
         }
     }
     found
@@ -310,6 +353,34 @@ async fn assert_pipeline_kept_up(sandbox: &Sandbox, run: &str) -> BTreeMap<Strin
             "{run}: {arn} in S3 is not in its latest status"
         );
     }
+
+    // Coverage: what send-findings stored (Coverage events, then the sweep the sandbox
+    // fires, which also removed what Inspector no longer lists) is what Inspector lists.
+    let listed = administrator_coverage(&sandbox.security, &sandbox.members).await;
+    let bucket = outputs["findings_bucket"].as_str().unwrap();
+    let coverage: BTreeMap<_, _> = documents_in::<Coverage>(&sandbox.security, bucket, "coverage/")
+        .await
+        .into_iter()
+        .map(|(key, c)| {
+            assert_eq!(
+                key,
+                c.s3_key("coverage"),
+                "{run}: coverage stored at its key"
+            );
+            (
+                (c.account_id, c.region, c.resource_id, c.scan_type),
+                (c.scan_status.as_str().to_owned(), c.scan_status_reason),
+            )
+        })
+        .collect();
+    assert!(
+        listed.values().any(|(status, _)| status == "INACTIVE"),
+        "{run}: the sandbox has resources Inspector does not scan"
+    );
+    assert_eq!(
+        coverage, listed,
+        "{run}: stored coverage is what Inspector lists"
+    );
 
     // Every package finding carries the details Inspector has for it (KEV, exploitation
     // observed), and the priority they give; no other finding asks for them.
