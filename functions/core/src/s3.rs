@@ -282,15 +282,15 @@ impl S3Sink {
                         });
                     }
                     let document = coverage.clone().following(stored.document.as_ref());
-                    if stored
+                    if let Some(same) = stored
                         .document
-                        .as_ref()
-                        .is_some_and(|s| s.same_state_as(&document))
+                        .filter(|stored| stored.same_state_as(&document))
                     {
+                        // What S3 holds: its observed_at is when this state was first seen.
                         return Ok(CoverageOutcome {
                             written: CoverageWritten::Unchanged,
                             calls,
-                            document,
+                            document: same,
                         });
                     }
                     (document, Condition::Matches(stored.etag))
