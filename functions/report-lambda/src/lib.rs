@@ -1,5 +1,5 @@
-//! The scheduled report: on each EventBridge schedule event, read every finding in the
-//! findings bucket, write the HTML report to S3 (SSE-KMS when a key is configured) and,
+//! The scheduled report: on each EventBridge schedule event, read every finding and
+//! coverage document in the findings bucket, write the HTML report to S3 (SSE-KMS when a key is configured) and,
 //! when a topic is configured, publish a presigned link to it. The report itself is
 //! `inspectorlink_report`; this is configuration and the S3/SNS calls around it.
 
@@ -10,9 +10,9 @@ use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
-use inspectorlink_findings::Severity;
+use inspectorlink_findings::{Coverage, Finding, Severity};
 pub use inspectorlink_lambda_start::{ConfigError, Env};
-use inspectorlink_report::{html, s3_client, Page, SlaDays, SourceError, Summary};
+use inspectorlink_report::{html, s3_client, Loaded, Page, SlaDays, SourceError, Summary};
 use serde::Serialize;
 use tracing::{info, instrument, warn};
 
@@ -23,6 +23,8 @@ pub const MAX_LINK_EXPIRY_SECONDS: u64 = 604_800;
 pub struct Config {
     pub findings_bucket: String,
     pub findings_prefix: String,
+    /// COVERAGE_PREFIX: where send-findings writes coverage documents, in the same bucket.
+    pub coverage_prefix: String,
     pub report_bucket: String,
     /// May contain `{date}`: the schedule event's day (YYYY-MM-DD).
     pub report_key: String,
@@ -74,6 +76,7 @@ impl Config {
         };
         Ok(Config {
             findings_prefix: get("FINDINGS_PREFIX").unwrap_or_else(|| "findings".into()),
+            coverage_prefix: get("COVERAGE_PREFIX").unwrap_or_else(|| "coverage".into()),
             report_bucket: get("REPORT_BUCKET").unwrap_or_else(|| findings_bucket.clone()),
             findings_bucket,
             report_key,
@@ -119,6 +122,11 @@ pub struct Outcome {
     pub findings: usize,
     pub open: usize,
     pub skipped: usize,
+    /// Coverage documents read (resources by scan type), and of them not scanned.
+    pub coverage: usize,
+    pub not_scanned: usize,
+    /// Objects under the coverage prefix that are not coverage documents.
+    pub coverage_skipped: usize,
     /// The presigned GET link (also in the notification).
     pub link: String,
     /// The SNS message id, when a topic is configured.
@@ -151,28 +159,37 @@ impl ScheduledReport {
             .replace("{date}", day.get(..10).unwrap_or(&day))
     }
 
-    #[instrument(skip_all, fields(bucket = %self.config.findings_bucket, prefix = %self.config.findings_prefix))]
+    #[instrument(skip_all, fields(bucket = %self.config.findings_bucket, prefix = %self.config.findings_prefix, coverage_prefix = %self.config.coverage_prefix))]
     pub async fn handle(&self, event: EventBridgeEvent) -> Result<Outcome, ReportError> {
         let config = &self.config;
-        let loaded = inspectorlink_report::from_s3(
-            &self.s3,
-            &config.findings_bucket,
-            &config.findings_prefix,
-        )
-        .await?;
+        let findings_bucket = &config.findings_bucket;
+        let loaded: Loaded<Finding> =
+            inspectorlink_report::from_s3(&self.s3, findings_bucket, &config.findings_prefix)
+                .await?;
+        let coverage: Loaded<Coverage> =
+            inspectorlink_report::from_s3(&self.s3, findings_bucket, &config.coverage_prefix)
+                .await?;
         for (key, why) in &loaded.skipped {
             warn!(%key, %why, "skipped an object that is not a finding document");
         }
+        for (key, why) in &coverage.skipped {
+            warn!(%key, %why, "skipped an object that is not a coverage document");
+        }
         let generated_at = inspectorlink_report::now_rfc3339();
-        let summary = inspectorlink_report::summarise(&loaded.findings, &generated_at, &config.sla);
+        let summary = inspectorlink_report::summarise(
+            &loaded.documents,
+            Some(&coverage.documents),
+            &generated_at,
+            &config.sla,
+        );
+        let label = inspectorlink_report::source::s3_source_label;
         let page = Page {
             title: config.title.clone(),
-            source: inspectorlink_report::source::s3_source_label(
-                &config.findings_bucket,
-                &config.findings_prefix,
-            ),
+            source: label(findings_bucket, &config.findings_prefix),
             generated_at,
             skipped: loaded.skipped.len(),
+            coverage_source: Some(label(findings_bucket, &config.coverage_prefix)),
+            coverage_skipped: coverage.skipped.len(),
         };
         let body = html::render(&summary, &page);
 
@@ -230,6 +247,9 @@ impl ScheduledReport {
             findings: summary.total,
             open: summary.open(),
             skipped: page.skipped,
+            coverage: summary.coverage.as_ref().map_or(0, |c| c.total),
+            not_scanned: summary.coverage.as_ref().map_or(0, |c| c.not_scanned),
+            coverage_skipped: page.coverage_skipped,
             link,
             message_id,
         })
@@ -251,9 +271,20 @@ impl ScheduledReport {
             summary.open()
         );
         let hours = self.config.link_expiry.as_secs().div_ceil(3600);
+        let coverage = match &summary.coverage {
+            Some(c) if c.total > 0 => format!(
+                "{} of {} resources (by scan type) are not scanned by Inspector: see the report's Coverage section.\n\n",
+                c.not_scanned, c.total
+            ),
+            _ => format!(
+                "No coverage documents under {}: the report cannot say which resources Inspector does not scan.\n\n",
+                page.coverage_source.as_deref().unwrap_or("the coverage prefix")
+            ),
+        };
         let message = format!(
             "The Amazon Inspector findings report is ready.\n\n\
              {} findings in {} accounts: {} open ({critical} critical, {high} high), {} resources with open findings.\n\n\
+             {coverage}\
              Download the report (the link works for up to {hours} hour(s), and no longer than the credentials that signed it):\n{link}\n\n\
              Stored at s3://{bucket}/{key}\nGenerated {} from {}\n",
             summary.total,
@@ -297,6 +328,7 @@ mod tests {
         let config = config(&[("FINDINGS_BUCKET", "b")]).unwrap();
         assert_eq!(config.report_bucket, "b");
         assert_eq!(config.findings_prefix, "findings");
+        assert_eq!(config.coverage_prefix, "coverage");
         assert_eq!(config.report_key, "reports/inspector-findings-{date}.html");
         assert_eq!(config.link_expiry, Duration::from_secs(86_400));
         assert_eq!((config.topic_arn, config.kms_key_arn), (None, None));

@@ -1,5 +1,5 @@
-//! The `inspectorlink-report` command line: where to read findings, where to write the
-//! page. On success it prints the report's path (alone, on stdout) so scripts such as the
+//! The `inspectorlink-report` command line: where to read findings and coverage
+//! documents, where to write the page. On success it prints the report's path (alone, on stdout) so scripts such as the
 //! sandbox can capture it; progress and skipped objects go to stderr.
 
 use std::path::{Path, PathBuf};
@@ -7,17 +7,22 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use inspectorlink_cli::{parse, print_help, usage_error, Parsed};
 
+use inspectorlink_findings::{Coverage, Finding};
+
+use crate::source::{s3_source_label, Document};
 use crate::{from_dir, from_s3, now_rfc3339, render_with, s3_client, Loaded, Page, SlaDays};
 
 const DEFAULT_TITLE: &str = "Amazon Inspector findings";
 
 /// Writes one self-contained HTML report of the finding documents in S3 (every *.json
-/// object under s3://BUCKET/PREFIX/) or in a directory (recursively), and prints its path.
+/// object under s3://BUCKET/PREFIX/) or in a directory (recursively), with the coverage
+/// documents beside them (s3://BUCKET/COVERAGE_PREFIX/, or --coverage-dir), and prints its
+/// path.
 #[derive(Debug, Parser)]
 #[command(
     name = "inspectorlink-report",
-    override_usage = "inspectorlink-report --bucket BUCKET [--prefix findings] [--out report.html] [--title TITLE]\n       \
-                      inspectorlink-report --from-dir DIR [--out report.html] [--title TITLE]",
+    override_usage = "inspectorlink-report --bucket BUCKET [--prefix findings] [--coverage-prefix coverage] [--out report.html] [--title TITLE]\n       \
+                      inspectorlink-report --from-dir DIR [--coverage-dir DIR] [--out report.html] [--title TITLE]",
     disable_version_flag = true
 )]
 struct Args {
@@ -28,9 +33,16 @@ struct Args {
     /// Key prefix of the finding objects (default: findings)
     #[arg(long, value_name = "PREFIX")]
     prefix: Option<String>,
+    /// Key prefix of the coverage documents, in the same bucket (default: coverage)
+    #[arg(long, value_name = "PREFIX")]
+    coverage_prefix: Option<String>,
     /// Read *.json files under DIR instead of S3
     #[arg(long, value_name = "DIR")]
     from_dir: Option<PathBuf>,
+    /// With --from-dir: read coverage documents (*.json) under DIR; without it the report
+    /// has no coverage
+    #[arg(long, value_name = "DIR")]
+    coverage_dir: Option<PathBuf>,
     /// Where to write the report
     #[arg(long, value_name = "FILE", default_value = "report.html")]
     out: PathBuf,
@@ -45,8 +57,16 @@ struct Args {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    S3 { bucket: String, prefix: String },
-    Dir(PathBuf),
+    S3 {
+        bucket: String,
+        prefix: String,
+        coverage_prefix: String,
+    },
+    Dir {
+        dir: PathBuf,
+        /// None: coverage is not read.
+        coverage_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +80,8 @@ pub struct Options {
 /// What parsing the arguments asked for.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
-    Run(Options),
+    /// Boxed: the options are much larger than `Help`.
+    Run(Box<Options>),
     Help,
 }
 
@@ -69,7 +90,9 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
     let Args {
         bucket,
         prefix,
+        coverage_prefix,
         from_dir: dir,
+        coverage_dir,
         out,
         title,
         sla_days,
@@ -77,51 +100,103 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         Parsed::Run(args) => args,
         Parsed::Help => return Ok(Command::Help),
     };
-    let source = match (bucket, dir) {
-        (Some(_), Some(_)) => return Err("give either --bucket or --from-dir, not both".into()),
-        (None, None) => {
-            return Err("say where the findings are: --bucket BUCKET or --from-dir DIR".into())
-        }
-        (Some(bucket), None) if bucket.trim().is_empty() => return Err("--bucket is empty".into()),
-        (Some(bucket), None) => Source::S3 {
-            bucket,
-            prefix: prefix.unwrap_or_else(|| "findings".into()),
-        },
-        (None, Some(_)) if prefix.is_some() => {
-            return Err("--prefix applies to --bucket only".into())
-        }
-        (None, Some(dir)) => Source::Dir(dir),
-    };
+    let source =
+        match (bucket, dir) {
+            (Some(_), Some(_)) => return Err("give either --bucket or --from-dir, not both".into()),
+            (None, None) => {
+                return Err("say where the findings are: --bucket BUCKET or --from-dir DIR".into())
+            }
+            (Some(bucket), None) if bucket.trim().is_empty() => {
+                return Err("--bucket is empty".into())
+            }
+            (Some(_), None) if coverage_dir.is_some() => return Err(
+                "--coverage-dir applies to --from-dir only (with --bucket, give --coverage-prefix)"
+                    .into(),
+            ),
+            (Some(bucket), None) => Source::S3 {
+                bucket,
+                prefix: prefix.unwrap_or_else(|| "findings".into()),
+                coverage_prefix: coverage_prefix.unwrap_or_else(|| "coverage".into()),
+            },
+            (None, Some(_)) if prefix.is_some() => {
+                return Err("--prefix applies to --bucket only".into())
+            }
+            (None, Some(_)) if coverage_prefix.is_some() => return Err(
+                "--coverage-prefix applies to --bucket only (with --from-dir, give --coverage-dir)"
+                    .into(),
+            ),
+            (None, Some(dir)) => Source::Dir { dir, coverage_dir },
+        };
     let sla = match sla_days {
         Some(spec) => SlaDays::parse(&spec).map_err(|e| format!("--sla-days: {e}"))?,
         None => SlaDays::default(),
     };
-    Ok(Command::Run(Options {
+    Ok(Command::Run(Box::new(Options {
         source,
         out,
         title,
         sla,
-    }))
+    })))
+}
+
+/// Documents read, and where from as the page names it.
+type Read<T> = (Loaded<T>, String);
+
+/// Reads the findings, and the coverage documents (None: not asked for).
+async fn read(source: &Source) -> Result<(Read<Finding>, Option<Read<Coverage>>), String> {
+    async fn s3<T: Document>(
+        client: &aws_sdk_s3::Client,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Read<T>, String> {
+        let loaded = from_s3(client, bucket, prefix)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok((loaded, s3_source_label(bucket, prefix)))
+    }
+    fn dir<T: Document>(dir: &Path) -> Result<Read<T>, String> {
+        let loaded = from_dir(dir).map_err(|e| e.to_string())?;
+        Ok((loaded, dir.display().to_string()))
+    }
+    match source {
+        Source::S3 {
+            bucket,
+            prefix,
+            coverage_prefix,
+        } => {
+            let client = s3_client(&aws_config::load_from_env().await);
+            Ok((
+                s3(&client, bucket, prefix).await?,
+                Some(s3(&client, bucket, coverage_prefix).await?),
+            ))
+        }
+        Source::Dir {
+            dir: findings,
+            coverage_dir,
+        } => Ok((
+            dir(findings)?,
+            coverage_dir.as_deref().map(dir).transpose()?,
+        )),
+    }
 }
 
 /// Reads, renders and writes; returns the number of findings in the report.
 pub async fn run(options: &Options) -> Result<usize, String> {
-    let (loaded, source) = match &options.source {
-        Source::S3 { bucket, prefix } => {
-            let config = aws_config::load_from_env().await;
-            let client = s3_client(&config);
-            let loaded = from_s3(&client, bucket, prefix)
-                .await
-                .map_err(|e| e.to_string())?;
-            (loaded, crate::source::s3_source_label(bucket, prefix))
-        }
-        Source::Dir(dir) => (
-            from_dir(dir).map_err(|e| e.to_string())?,
-            dir.display().to_string(),
+    let (
+        (
+            Loaded {
+                documents: findings,
+                skipped,
+            },
+            source,
         ),
+        coverage,
+    ) = read(&options.source).await?;
+    let (coverage, coverage_source, coverage_skipped) = match coverage {
+        Some((Loaded { documents, skipped }, source)) => (Some(documents), Some(source), skipped),
+        None => (None, None, Vec::new()),
     };
-    let Loaded { findings, skipped } = loaded;
-    for (origin, why) in &skipped {
+    for (origin, why) in skipped.iter().chain(&coverage_skipped) {
         eprintln!("inspectorlink-report: skipped {origin}: {why}");
     }
     let page = Page {
@@ -129,8 +204,10 @@ pub async fn run(options: &Options) -> Result<usize, String> {
         source,
         generated_at: now_rfc3339(),
         skipped: skipped.len(),
+        coverage_source,
+        coverage_skipped: coverage_skipped.len(),
     };
-    let html = render_with(&findings, &page, &options.sla);
+    let html = render_with(&findings, coverage.as_deref(), &page, &options.sla);
     write_file(&options.out, html.as_bytes())?;
     eprintln!(
         "inspectorlink-report: {} findings from {} ({} skipped) -> {}",
@@ -139,6 +216,13 @@ pub async fn run(options: &Options) -> Result<usize, String> {
         skipped.len(),
         options.out.display()
     );
+    if let (Some(coverage), Some(source)) = (&coverage, &page.coverage_source) {
+        eprintln!(
+            "inspectorlink-report: {} coverage documents from {source} ({} skipped)",
+            coverage.len(),
+            coverage_skipped.len(),
+        );
+    }
     Ok(findings.len())
 }
 
@@ -182,15 +266,16 @@ mod tests {
     fn bucket_with_defaults() {
         assert_eq!(
             parse_args(&args(&["--bucket", "b"])).unwrap(),
-            Command::Run(Options {
+            Command::Run(Box::new(Options {
                 source: Source::S3 {
                     bucket: "b".into(),
-                    prefix: "findings".into()
+                    prefix: "findings".into(),
+                    coverage_prefix: "coverage".into(),
                 },
                 out: "report.html".into(),
                 title: DEFAULT_TITLE.into(),
                 sla: SlaDays::default(),
-            })
+            }))
         );
     }
 
@@ -199,6 +284,8 @@ mod tests {
         assert_eq!(
             parse_args(&args(&[
                 "--from-dir=d",
+                "--coverage-dir",
+                "c",
                 "--out",
                 "o.html",
                 "--title=T <x>",
@@ -206,12 +293,15 @@ mod tests {
                 "CRITICAL=7"
             ]))
             .unwrap(),
-            Command::Run(Options {
-                source: Source::Dir("d".into()),
+            Command::Run(Box::new(Options {
+                source: Source::Dir {
+                    dir: "d".into(),
+                    coverage_dir: Some("c".into()),
+                },
                 out: "o.html".into(),
                 title: "T <x>".into(),
                 sla: SlaDays::parse("CRITICAL=7").unwrap(),
-            })
+            }))
         );
         assert_eq!(parse_args(&args(&["-h"])).unwrap(), Command::Help);
     }
@@ -225,6 +315,14 @@ mod tests {
             (
                 &["--from-dir", "d", "--prefix", "p"][..],
                 "--prefix applies to --bucket only",
+            ),
+            (
+                &["--from-dir", "d", "--coverage-prefix", "c"][..],
+                "--coverage-prefix applies to --bucket only",
+            ),
+            (
+                &["--bucket", "a", "--coverage-dir", "c"][..],
+                "--coverage-dir applies to --from-dir only",
             ),
             (
                 &["--bucket", "a", "--bucket", "b"][..],

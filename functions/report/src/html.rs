@@ -9,7 +9,9 @@ use std::fmt;
 use askama::Template;
 use inspectorlink_findings::{Engine, Finding, Severity, Status};
 
-use crate::summary::{status_str, Breakdown, Count, Summary, SEVERITIES, STATUSES};
+use crate::summary::{
+    status_str, Breakdown, Count, CoverageSummary, NotScanned, Summary, SEVERITIES, STATUSES,
+};
 
 /// What the page says about itself besides the findings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +23,11 @@ pub struct Page {
     pub generated_at: String,
     /// Objects that could not be read as findings (named on stderr / in the log).
     pub skipped: usize,
+    /// Where the coverage documents came from, e.g. `s3://bucket/coverage/`; None when
+    /// none were read.
+    pub coverage_source: Option<String>,
+    /// Objects there that could not be read as coverage documents (named likewise).
+    pub coverage_skipped: usize,
 }
 
 /// The template's escaper: the five characters that matter in element content and quoted
@@ -188,6 +195,123 @@ struct Report<'a> {
     cves: Vec<CveRow>,
     remediation: Vec<RemediationRow>,
     sla: Option<SlaCard>,
+    /// None when no coverage documents were read.
+    coverage: Option<CoverageCard>,
+}
+
+/// The coverage section: resources scanned and not, and the not-scanned by account and
+/// reason.
+struct CoverageCard {
+    source: String,
+    skipped: Option<Metric>,
+    /// Coverage documents read: none makes the section say so.
+    total: usize,
+    documents: Metric,
+    scanned: Metric,
+    not_scanned: Metric,
+    /// (reason, not-scanned resources for it over every account).
+    reasons: Vec<(String, Metric)>,
+    /// The resource types among the not-scanned: the columns of each account's table.
+    types: Vec<String>,
+    accounts: Vec<AccountCoverage>,
+}
+
+/// The resources of one account that Inspector does not scan.
+struct AccountCoverage {
+    account: String,
+    total: Metric,
+    /// (reason, counts per type in `CoverageCard::types` order, total).
+    reasons: Vec<(String, Vec<Metric>, Metric)>,
+    listed: Vec<NotScannedRow>,
+    more: Option<Metric>,
+}
+
+/// A resource Inspector does not scan.
+struct NotScannedRow {
+    id: String,
+    resource: String,
+    resource_type: String,
+    scan_type: String,
+    region: String,
+    reason: String,
+    /// The day, or `–` when no document said.
+    last_scanned: String,
+}
+
+impl CoverageCard {
+    fn of(coverage: &CoverageSummary, page: &Page) -> CoverageCard {
+        let headline = |name: &str, n: usize| Metric::new("b", name, None, n);
+        CoverageCard {
+            source: page.coverage_source.clone().unwrap_or_default(),
+            skipped: (page.coverage_skipped > 0)
+                .then(|| Metric::new("strong", "coverage-skipped", None, page.coverage_skipped)),
+            total: coverage.total,
+            documents: headline("coverage-documents", coverage.total),
+            scanned: headline("coverage-scanned", coverage.scanned),
+            not_scanned: headline("coverage-not-scanned", coverage.not_scanned),
+            reasons: coverage
+                .reasons
+                .iter()
+                .map(|(reason, n)| {
+                    let metric = Metric::new("b", "not-scanned-reason", Some(reason), *n);
+                    (reason.clone(), metric)
+                })
+                .collect(),
+            types: coverage.resource_types.clone(),
+            accounts: coverage
+                .accounts
+                .iter()
+                .map(|account| AccountCoverage::of(account, &coverage.resource_types))
+                .collect(),
+        }
+    }
+}
+
+impl AccountCoverage {
+    fn of(account: &NotScanned, types: &[String]) -> AccountCoverage {
+        let id = &account.account_id;
+        AccountCoverage {
+            account: id.clone(),
+            total: Metric::new("b", "not-scanned-account", Some(id), account.total),
+            reasons: account
+                .reasons
+                .iter()
+                .map(|row| {
+                    let key = format!("{id}/{}", row.reason);
+                    let by_type = types
+                        .iter()
+                        .zip(&row.by_type)
+                        .map(|(t, n)| {
+                            Metric::new("span", "not-scanned-type", Some(&format!("{key}/{t}")), *n)
+                        })
+                        .collect();
+                    let total = Metric::new("b", "not-scanned", Some(&key), row.total);
+                    (row.reason.clone(), by_type, total)
+                })
+                .collect(),
+            listed: account
+                .listed
+                .iter()
+                .map(|c| NotScannedRow {
+                    id: c.id.clone(),
+                    resource: c.resource_id.clone(),
+                    resource_type: c
+                        .resource_type
+                        .clone()
+                        .unwrap_or_else(|| crate::summary::UNKNOWN_RESOURCE_TYPE.to_owned()),
+                    scan_type: c.scan_type.clone(),
+                    region: c.region.clone(),
+                    reason: c.scan_status_reason.clone(),
+                    last_scanned: c
+                        .last_scanned_at
+                        .as_deref()
+                        .map_or_else(|| "–".to_owned(), |t| t.get(..10).unwrap_or(t).to_owned()),
+                })
+                .collect(),
+            more: (account.more > 0)
+                .then(|| Metric::new("b", "not-scanned-more", Some(id), account.more)),
+        }
+    }
 }
 
 /// Mean time to remediate for one severity, and its SLA.
@@ -283,6 +407,10 @@ impl<'a> Report<'a> {
                     .map(|(account, n)| (account.clone(), *n, grouped(*n)))
                     .collect(),
             }),
+            coverage: summary
+                .coverage
+                .as_ref()
+                .map(|coverage| CoverageCard::of(coverage, page)),
         }
     }
 }
@@ -772,6 +900,8 @@ mod tests {
             source: "s3://bucket/findings/".into(),
             generated_at: "2026-03-04T05:06:07Z".into(),
             skipped: 0,
+            coverage_source: None,
+            coverage_skipped: 0,
         }
     }
 

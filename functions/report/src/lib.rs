@@ -1,6 +1,7 @@
-//! The findings report: read finding documents (S3 or a directory), aggregate them
-//! (`summary`, pure) and render one self-contained HTML page (`html`). The CLI
-//! `inspectorlink-report` and the report Lambda are thin layers over this.
+//! The findings report: read finding documents and coverage documents (S3 or
+//! directories), aggregate them (`summary`, pure) and render one self-contained HTML page
+//! (`html`). The CLI `inspectorlink-report` and the report Lambda are thin layers over
+//! this.
 
 pub mod cli;
 pub mod dates;
@@ -9,26 +10,45 @@ pub mod source;
 pub mod summary;
 
 pub use html::Page;
-pub use source::{from_dir, from_s3, s3_client, Loaded, SourceError};
-pub use summary::{Limits, SlaDays, Summary};
+pub use source::{from_dir, from_s3, s3_client, Document, Loaded, SourceError};
+pub use summary::{CoverageSummary, Limits, SlaDays, Summary};
 
-use inspectorlink_findings::Finding;
+use inspectorlink_findings::{Coverage, Finding};
 
-/// The report page for `findings`, with the default table sizes and SLA, open findings
-/// aged on the day the page is generated.
+/// The report page for `findings` (no coverage read), with the default table sizes and
+/// SLA, open findings aged on the day the page is generated.
 pub fn render(findings: &[Finding], page: &Page) -> String {
-    render_with(findings, page, &SlaDays::default())
+    render_with(findings, None, page, &SlaDays::default())
 }
 
-/// The report page for `findings`, open findings aged against `sla`.
-pub fn render_with(findings: &[Finding], page: &Page, sla: &SlaDays) -> String {
-    html::render(&summarise(findings, &page.generated_at, sla), page)
+/// The report page for `findings` and the `coverage` documents read (None: not read),
+/// open findings aged against `sla`.
+pub fn render_with(
+    findings: &[Finding],
+    coverage: Option<&[Coverage]>,
+    page: &Page,
+    sla: &SlaDays,
+) -> String {
+    html::render(
+        &summarise(findings, coverage, &page.generated_at, sla),
+        page,
+    )
 }
 
-/// The summary of `findings` with the default table sizes, open findings aged against
-/// `sla` on the day of `generated_at` (RFC 3339).
-pub fn summarise(findings: &[Finding], generated_at: &str, sla: &SlaDays) -> Summary {
-    let summary = Summary::of(findings, Limits::default());
+/// The summary of `findings` and the `coverage` documents read (None: not read) with the
+/// default table sizes, open findings aged against `sla` on the day of `generated_at`
+/// (RFC 3339).
+pub fn summarise(
+    findings: &[Finding],
+    coverage: Option<&[Coverage]>,
+    generated_at: &str,
+    sla: &SlaDays,
+) -> Summary {
+    let limits = Limits::default();
+    let mut summary = Summary::of(findings, limits);
+    if let Some(coverage) = coverage {
+        summary = summary.covered(coverage, limits);
+    }
     match dates::Day::parse(generated_at) {
         Some(today) => summary.aged(findings, sla, today),
         None => summary,

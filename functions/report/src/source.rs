@@ -1,24 +1,87 @@
-//! Where findings come from: every `*.json` object under a prefix of the findings bucket
-//! (paginated ListObjectsV2, then GetObject with bounded concurrency), or a directory.
+//! Where findings and coverage documents come from: every `*.json` object under a prefix
+//! of the findings bucket (paginated ListObjectsV2, then GetObject with bounded
+//! concurrency), or a directory. Findings are under one prefix (or directory), coverage
+//! documents under another; both are read the same way ([`Document`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use aws_sdk_s3::error::DisplayErrorContext;
 use futures::{StreamExt, TryStreamExt};
+use inspectorlink_findings::coverage::COVERAGE_SCHEMA_VERSION;
 use inspectorlink_findings::finding::SCHEMA_VERSION;
-use inspectorlink_findings::Finding;
+use inspectorlink_findings::{Coverage, Finding};
 
 /// GetObject calls in flight at once.
 pub const CONCURRENCY: usize = 16;
 
-/// The findings read, and what was skipped with the reason.
-#[derive(Debug, Default)]
-pub struct Loaded {
-    /// One per finding id (the most recently observed), sorted by id.
-    pub findings: Vec<Finding>,
-    /// (object key or path, why it was not read as a finding).
+/// A document the report reads: a finding, or a coverage document.
+pub trait Document: Sized {
+    /// Parses one object; the error says why it is not such a document.
+    fn parse(bytes: &[u8]) -> Result<Self, String>;
+    /// The same for every copy and state of one document.
+    fn id(&self) -> &str;
+    /// Whether this copy is newer than `other`, a copy with the same id.
+    fn newer_than(&self, other: &Self) -> bool;
+}
+
+impl Document for Finding {
+    fn parse(bytes: &[u8]) -> Result<Self, String> {
+        parse(bytes)
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The most recently observed.
+    fn newer_than(&self, other: &Self) -> bool {
+        self.last_observed_at > other.last_observed_at
+    }
+}
+
+impl Document for Coverage {
+    /// Refuses documents of a newer schema than this code knows; drops `raw` (never shown).
+    fn parse(bytes: &[u8]) -> Result<Self, String> {
+        let mut coverage: Coverage =
+            serde_json::from_slice(bytes).map_err(|e| format!("not a coverage document: {e}"))?;
+        if coverage.schema_version > COVERAGE_SCHEMA_VERSION {
+            return Err(format!(
+                "coverage schema_version {} is newer than this report understands ({COVERAGE_SCHEMA_VERSION})",
+                coverage.schema_version
+            ));
+        }
+        coverage.raw = serde_json::Value::Null;
+        Ok(coverage)
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The newer state (`Coverage::supersedes`).
+    fn newer_than(&self, other: &Self) -> bool {
+        !other.supersedes(self)
+    }
+}
+
+/// The documents read (findings unless said otherwise), and what was skipped with the
+/// reason.
+#[derive(Debug)]
+pub struct Loaded<T = Finding> {
+    /// One per id (the newest copy), sorted by id.
+    pub documents: Vec<T>,
+    /// (object key or path, why it was not read as such a document).
     pub skipped: Vec<(String, String)>,
+}
+
+impl<T> Default for Loaded<T> {
+    fn default() -> Self {
+        Loaded {
+            documents: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,48 +148,49 @@ pub fn parse(bytes: &[u8]) -> Result<Finding, String> {
     Ok(finding)
 }
 
-impl Loaded {
-    fn add(&mut self, origin: String, parsed: Result<Finding, String>) {
+impl<T: Document> Loaded<T> {
+    fn add(&mut self, origin: String, parsed: Result<T, String>) {
         match parsed {
-            Ok(finding) => self.findings.push(finding),
+            Ok(document) => self.documents.push(document),
             Err(why) => self.skipped.push((origin, why)),
         }
     }
 
-    /// One finding per id (a copy under another key is the same finding), newest kept.
-    fn finish(mut self) -> Loaded {
-        let mut by_id: HashMap<String, Finding> = HashMap::new();
-        for finding in self.findings.drain(..) {
-            match by_id.get(&finding.id) {
-                Some(seen) if seen.last_observed_at >= finding.last_observed_at => {}
+    /// One document per id (a copy under another key is the same document), newest kept.
+    fn finish(mut self) -> Loaded<T> {
+        let mut by_id: HashMap<String, T> = HashMap::new();
+        for document in self.documents.drain(..) {
+            match by_id.get(document.id()) {
+                Some(seen) if !document.newer_than(seen) => {}
                 _ => {
-                    by_id.insert(finding.id.clone(), finding);
+                    by_id.insert(document.id().to_owned(), document);
                 }
             }
         }
-        self.findings = by_id.into_values().collect();
-        self.findings.sort_by(|a, b| a.id.cmp(&b.id));
+        self.documents = by_id.into_values().collect();
+        self.documents.sort_by(|a, b| a.id().cmp(b.id()));
         self.skipped.sort();
         self
     }
 }
 
-/// Every finding under `prefix` in `bucket`.
-pub async fn from_s3(
+/// Every document under `prefix` in `bucket`: `from_s3::<Finding>` under the findings
+/// prefix, `from_s3::<Coverage>` under the coverage prefix.
+pub async fn from_s3<T: Document>(
     client: &aws_sdk_s3::Client,
     bucket: &str,
     prefix: &str,
-) -> Result<Loaded, SourceError> {
+) -> Result<Loaded<T>, SourceError> {
     from_s3_in_pages(client, bucket, prefix, 1000).await
 }
 
 /// `from_s3` listing `page_size` keys per ListObjectsV2 call (S3's maximum is 1000).
-pub async fn from_s3_in_pages(
+pub async fn from_s3_in_pages<T: Document>(
     client: &aws_sdk_s3::Client,
     bucket: &str,
     prefix: &str,
     page_size: i32,
-) -> Result<Loaded, SourceError> {
+) -> Result<Loaded<T>, SourceError> {
     let prefix = list_prefix(prefix);
     let list_error = |cause: String| SourceError::List {
         bucket: bucket.to_owned(),
@@ -155,7 +219,7 @@ pub async fn from_s3_in_pages(
             let result = client.get_object().bucket(bucket).key(&key).send().await;
             let object = match result {
                 Ok(object) => object,
-                // Deleted between the listing and the read: not a finding any more.
+                // Deleted between the listing and the read: not a document any more.
                 Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
                     return Ok((key, Err("deleted while the report was read".to_owned())));
                 }
@@ -169,7 +233,7 @@ pub async fn from_s3_in_pages(
             };
             match object.body.collect().await {
                 Ok(bytes) => {
-                    let parsed = parse(&bytes.into_bytes());
+                    let parsed = T::parse(&bytes.into_bytes());
                     Ok((key, parsed))
                 }
                 Err(e) => Err(SourceError::Get {
@@ -180,7 +244,7 @@ pub async fn from_s3_in_pages(
             }
         })
         .buffer_unordered(CONCURRENCY);
-    let results: Vec<(String, Result<Finding, String>)> = reads.try_collect().await?;
+    let results: Vec<(String, Result<T, String>)> = reads.try_collect().await?;
     let mut loaded = Loaded::default();
     for (key, parsed) in results {
         loaded.add(key, parsed);
@@ -188,8 +252,9 @@ pub async fn from_s3_in_pages(
     Ok(loaded.finish())
 }
 
-/// Every `*.json` file under `dir`, recursively (e.g. `aws s3 sync` of the bucket).
-pub fn from_dir(dir: &Path) -> Result<Loaded, SourceError> {
+/// Every `*.json` file under `dir`, recursively (e.g. `aws s3 sync` of the findings
+/// prefix, or of the coverage prefix).
+pub fn from_dir<T: Document>(dir: &Path) -> Result<Loaded<T>, SourceError> {
     let mut files = Vec::new();
     collect_json_files(dir, &mut files)?;
     files.sort();
@@ -199,7 +264,7 @@ pub fn from_dir(dir: &Path) -> Result<Loaded, SourceError> {
             path: path.clone(),
             cause,
         })?;
-        loaded.add(path.display().to_string(), parse(&bytes));
+        loaded.add(path.display().to_string(), T::parse(&bytes));
     }
     Ok(loaded.finish())
 }
@@ -266,8 +331,8 @@ mod tests {
         std::fs::write(dir.path().join("v2.json"), future.to_string()).unwrap();
         std::fs::write(dir.path().join("notes.txt"), b"ignored").unwrap();
 
-        let loaded = from_dir(dir.path()).unwrap();
-        assert_eq!(loaded.findings, vec![newer]);
+        let loaded: Loaded = from_dir(dir.path()).unwrap();
+        assert_eq!(loaded.documents, vec![newer]);
         let reasons: Vec<&str> = loaded.skipped.iter().map(|(_, why)| why.as_str()).collect();
         assert_eq!(loaded.skipped.len(), 2, "{reasons:?}");
         assert!(
@@ -282,7 +347,7 @@ mod tests {
 
     #[test]
     fn a_missing_directory_names_itself() {
-        let err = from_dir(Path::new("/nonexistent/findings")).unwrap_err();
+        let err = from_dir::<Finding>(Path::new("/nonexistent/findings")).unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("reading /nonexistent/findings: "),

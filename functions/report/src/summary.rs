@@ -1,10 +1,11 @@
-//! What the report shows, computed from the findings alone: pure, so every number in the
-//! HTML can be unit-tested here and compared with S3 in the integration tests.
+//! What the report shows, computed from the findings (and the coverage documents) alone:
+//! pure, so every number in the HTML can be unit-tested here and compared with S3 in the
+//! integration tests.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use inspectorlink_findings::{Finding, Severity, Status};
+use inspectorlink_findings::{Coverage, Finding, ScanStatus, Severity, Status};
 
 use crate::dates::{Bucketing, Day};
 
@@ -42,6 +43,8 @@ pub struct Limits {
     pub top_cves: usize,
     /// Rows of the account, region and finding-type breakdowns before "others".
     pub groups: usize,
+    /// Not-scanned resources listed per account before "and N more".
+    pub not_scanned_listed: usize,
 }
 
 impl Default for Limits {
@@ -51,6 +54,7 @@ impl Default for Limits {
             top_instances: 15,
             top_cves: 15,
             groups: 12,
+            not_scanned_listed: 50,
         }
     }
 }
@@ -159,6 +163,157 @@ pub struct Summary {
     pub remediation: [Remediation; SEVERITY_COUNT],
     /// SLA ageing, when the summary is aged on a day (`Summary::aged`).
     pub overdue: Overdue,
+    /// What Inspector v2 scans and what it does not, when coverage documents were read
+    /// (`Summary::covered`); None when they were not (not: when there were none).
+    pub coverage: Option<CoverageSummary>,
+}
+
+/// The resource type a coverage document without one is counted under.
+pub const UNKNOWN_RESOURCE_TYPE: &str = "(unknown)";
+
+/// Coverage: one document per resource and scan type (a Lambda function is covered by
+/// package and by code scanning), so every count here is of resources by scan type.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CoverageSummary {
+    /// Coverage documents read.
+    pub total: usize,
+    /// `scan_status` ACTIVE.
+    pub scanned: usize,
+    /// `scan_status` INACTIVE.
+    pub not_scanned: usize,
+    /// Not scanned, per `scan_status_reason` over every account, most first.
+    pub reasons: Vec<(String, usize)>,
+    /// The resource types among the not-scanned, sorted: the columns of `NotScanned::reasons`.
+    pub resource_types: Vec<String>,
+    /// Not scanned, per account, most first.
+    pub accounts: Vec<NotScanned>,
+}
+
+/// The resources of one account that Inspector does not scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotScanned {
+    pub account_id: String,
+    pub total: usize,
+    /// Per reason, most first.
+    pub reasons: Vec<NotScannedReason>,
+    /// The first `Limits::not_scanned_listed`, by reason, resource type, region,
+    /// resource and scan type.
+    pub listed: Vec<Coverage>,
+    /// How many more there are.
+    pub more: usize,
+}
+
+/// The not-scanned resources of one account for one reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotScannedReason {
+    pub reason: String,
+    pub total: usize,
+    /// Per resource type, in `CoverageSummary::resource_types` order.
+    pub by_type: Vec<usize>,
+}
+
+impl CoverageSummary {
+    pub fn of(coverage: &[Coverage], limits: Limits) -> CoverageSummary {
+        fn resource_type(c: &Coverage) -> &str {
+            c.resource_type.as_deref().unwrap_or(UNKNOWN_RESOURCE_TYPE)
+        }
+        let mut not_scanned: Vec<&Coverage> = coverage
+            .iter()
+            .filter(|c| c.scan_status == ScanStatus::Inactive)
+            .collect();
+        not_scanned.sort_by(|a, b| {
+            (
+                &a.account_id,
+                &a.scan_status_reason,
+                resource_type(a),
+                &a.region,
+                &a.resource_id,
+                &a.scan_type,
+            )
+                .cmp(&(
+                    &b.account_id,
+                    &b.scan_status_reason,
+                    resource_type(b),
+                    &b.region,
+                    &b.resource_id,
+                    &b.scan_type,
+                ))
+        });
+        let resource_types: Vec<String> = not_scanned
+            .iter()
+            .map(|c| resource_type(c))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let column = |c: &Coverage| {
+            resource_types
+                .iter()
+                .position(|t| t == resource_type(c))
+                .expect("every type is a column")
+        };
+        let mut reasons: HashMap<&str, usize> = HashMap::new();
+        let mut accounts: Vec<NotScanned> = Vec::new();
+        for document in &not_scanned {
+            *reasons.entry(&document.scan_status_reason).or_default() += 1;
+            if accounts
+                .last()
+                .is_none_or(|a| a.account_id != document.account_id)
+            {
+                accounts.push(NotScanned {
+                    account_id: document.account_id.clone(),
+                    total: 0,
+                    reasons: Vec::new(),
+                    listed: Vec::new(),
+                    more: 0,
+                });
+            }
+            let account = accounts.last_mut().expect("pushed above");
+            account.total += 1;
+            if account
+                .reasons
+                .last()
+                .is_none_or(|r| r.reason != document.scan_status_reason)
+            {
+                account.reasons.push(NotScannedReason {
+                    reason: document.scan_status_reason.clone(),
+                    total: 0,
+                    by_type: vec![0; resource_types.len()],
+                });
+            }
+            let reason = account.reasons.last_mut().expect("pushed above");
+            reason.total += 1;
+            reason.by_type[column(document)] += 1;
+            if account.listed.len() < limits.not_scanned_listed {
+                account.listed.push((*document).clone());
+            } else {
+                account.more += 1;
+            }
+        }
+        for account in &mut accounts {
+            account
+                .reasons
+                .sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.reason.cmp(&b.reason)));
+        }
+        accounts.sort_by(|a, b| {
+            b.total
+                .cmp(&a.total)
+                .then_with(|| a.account_id.cmp(&b.account_id))
+        });
+        let mut reasons: Vec<(String, usize)> = reasons
+            .into_iter()
+            .map(|(reason, n)| (reason.to_owned(), n))
+            .collect();
+        reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        CoverageSummary {
+            total: coverage.len(),
+            scanned: coverage.len() - not_scanned.len(),
+            not_scanned: not_scanned.len(),
+            reasons,
+            resource_types,
+            accounts,
+        }
+    }
 }
 
 /// Days an open finding of each severity may stay open (SEVERITIES order; None: no
@@ -538,7 +693,14 @@ impl Summary {
             last_observed: last_observed.map(str::to_owned),
             remediation,
             overdue: Overdue::default(),
+            coverage: None,
         }
+    }
+
+    /// This summary with the coverage of `coverage` (the documents read, maybe none).
+    pub fn covered(mut self, coverage: &[Coverage], limits: Limits) -> Summary {
+        self.coverage = Some(CoverageSummary::of(coverage, limits));
+        self
     }
 
     /// This summary with `findings` aged against `sla` on `today`.

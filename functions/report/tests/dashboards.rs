@@ -1,7 +1,8 @@
 //! The OpenSearch Dashboards saved objects (dashboards/inspectorlink.ndjson) against the
-//! index template the Lambdas apply: every line is a saved object, every reference
-//! resolves, and every field a visualisation or search names exists in the template's
-//! mappings with a type its aggregation accepts. A renamed field fails here.
+//! index templates the Lambdas apply (findings and coverage): every line is a saved
+//! object, every reference resolves, and every field a visualisation or search names
+//! exists in the mappings of the template of its index pattern, with a type its
+//! aggregation accepts. A renamed field fails here.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -91,25 +92,26 @@ fn kuery_fields(query: &str) -> Vec<String> {
         .collect()
 }
 
-/// Everything wrong with `ndjson` given the index `template`; empty when all is well.
-fn problems(ndjson: &str, template: &Value) -> Vec<String> {
-    let fields = mapped_fields(template);
+/// Everything wrong with `ndjson` given the index `templates`; empty when all is well.
+fn problems(ndjson: &str, templates: &[Value]) -> Vec<String> {
     let mut problems = Vec::new();
-    let check_field = |owner: &str, usage: &str, field: &str, problems: &mut Vec<String>| match (
-        fields.get(field),
-        accepted(usage),
-    ) {
-        (None, _) => problems.push(format!(
-            "{owner}: {usage} on {field}, which the index template does not map"
-        )),
-        (Some(kind), Some(types)) if !types.contains(&kind.as_str()) => problems.push(format!(
-            "{owner}: {usage} on {field}, mapped as {kind} (needs one of {types:?})"
-        )),
-        (Some(kind), _) if kind == "object" => {
-            problems.push(format!("{owner}: {usage} on {field}, which is not indexed"))
-        }
-        _ => {}
-    };
+    let check_field =
+        |fields: &BTreeMap<String, String>,
+         owner: &str,
+         usage: &str,
+         field: &str,
+         problems: &mut Vec<String>| match (fields.get(field), accepted(usage)) {
+            (None, _) => problems.push(format!(
+                "{owner}: {usage} on {field}, which the index template does not map"
+            )),
+            (Some(kind), Some(types)) if !types.contains(&kind.as_str()) => problems.push(format!(
+                "{owner}: {usage} on {field}, mapped as {kind} (needs one of {types:?})"
+            )),
+            (Some(kind), _) if kind == "object" => {
+                problems.push(format!("{owner}: {usage} on {field}, which is not indexed"))
+            }
+            _ => {}
+        };
 
     let mut objects: BTreeMap<(String, String), Value> = BTreeMap::new();
     for (n, line) in ndjson.lines().enumerate() {
@@ -135,12 +137,27 @@ fn problems(ndjson: &str, template: &Value) -> Vec<String> {
         }
     }
 
-    let index_patterns: Vec<&str> = template["index_patterns"]
-        .as_array()
-        .unwrap()
+    // Each template's index patterns, and each index pattern object's mapped fields.
+    let index_patterns: Vec<(&str, &Value)> = templates
         .iter()
-        .map(|p| p.as_str().unwrap())
+        .flat_map(|template| {
+            template["index_patterns"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |p| (p.as_str().unwrap(), template))
+        })
         .collect();
+    let pattern_fields: BTreeMap<&str, BTreeMap<String, String>> = objects
+        .iter()
+        .filter(|((kind, _), _)| kind == "index-pattern")
+        .filter_map(|((_, id), object)| {
+            let title = object["attributes"]["title"].as_str()?;
+            let (_, template) = index_patterns.iter().find(|(p, _)| *p == title)?;
+            Some((id.as_str(), mapped_fields(template)))
+        })
+        .collect();
+    let no_fields = BTreeMap::new();
     for ((kind, id), object) in &objects {
         let owner = format!("{kind} {id}");
         let references: BTreeMap<&str, (&str, &str)> = object["references"]
@@ -171,14 +188,23 @@ fn problems(ndjson: &str, template: &Value) -> Vec<String> {
                 Some((t, _)) if *t == want => {}
                 _ => problems.push(format!("{owner}: no {want} reference named {name}")),
             };
+        // The fields of the index pattern this object reads (of itself, for a pattern).
+        let fields = match kind.as_str() {
+            "index-pattern" => pattern_fields.get(id.as_str()),
+            _ => references
+                .get("kibanaSavedObjectMeta.searchSourceJSON.index")
+                .and_then(|(_, pattern)| pattern_fields.get(pattern)),
+        }
+        .unwrap_or(&no_fields);
         match kind.as_str() {
             "index-pattern" => {
                 let title = object["attributes"]["title"].as_str().unwrap_or("");
-                if !index_patterns.contains(&title) {
-                    problems.push(format!("{owner}: title {title} is not one of the template's index_patterns {index_patterns:?}"));
+                if !index_patterns.iter().any(|(p, _)| *p == title) {
+                    let known: Vec<&str> = index_patterns.iter().map(|(p, _)| *p).collect();
+                    problems.push(format!("{owner}: title {title} is not one of the templates' index_patterns {known:?}"));
                 }
                 if let Some(time_field) = object["attributes"]["timeFieldName"].as_str() {
-                    check_field(&owner, "time_field", time_field, &mut problems);
+                    check_field(fields, &owner, "time_field", time_field, &mut problems);
                 }
             }
             "visualization" | "search" => {
@@ -190,7 +216,7 @@ fn problems(ndjson: &str, template: &Value) -> Vec<String> {
                 }
                 if let Some(query) = source.pointer("/query/query").and_then(Value::as_str) {
                     for field in kuery_fields(query) {
-                        check_field(&owner, "query", &field, &mut problems);
+                        check_field(fields, &owner, "query", &field, &mut problems);
                     }
                 }
             }
@@ -235,10 +261,10 @@ fn problems(ndjson: &str, template: &Value) -> Vec<String> {
             for agg in vis_state["aggs"].as_array().into_iter().flatten() {
                 let agg_type = agg["type"].as_str().unwrap_or("");
                 if let Some(field) = agg["params"]["field"].as_str() {
-                    check_field(&owner, agg_type, field, &mut problems);
+                    check_field(fields, &owner, agg_type, field, &mut problems);
                 }
                 if let Some(field) = agg["params"]["sortField"].as_str() {
-                    check_field(&owner, "sort", field, &mut problems);
+                    check_field(fields, &owner, "sort", field, &mut problems);
                 }
             }
         }
@@ -249,6 +275,7 @@ fn problems(ndjson: &str, template: &Value) -> Vec<String> {
                 .flatten()
             {
                 check_field(
+                    fields,
                     &owner,
                     "column",
                     column.as_str().unwrap_or(""),
@@ -261,6 +288,7 @@ fn problems(ndjson: &str, template: &Value) -> Vec<String> {
                 .flatten()
             {
                 check_field(
+                    fields,
                     &owner,
                     "sort",
                     sort[0].as_str().unwrap_or(""),
@@ -279,6 +307,18 @@ fn template() -> Value {
     serde_json::from_str(&repo_file("functions/core/opensearch/index-template.json")).unwrap()
 }
 
+fn coverage_template() -> Value {
+    serde_json::from_str(&repo_file(
+        "functions/core/opensearch/coverage-index-template.json",
+    ))
+    .unwrap()
+}
+
+/// The findings template as given, and the coverage template.
+fn with_coverage(findings: Value) -> [Value; 2] {
+    [findings, coverage_template()]
+}
+
 #[test]
 fn the_saved_objects_reference_only_what_exists() {
     let ndjson = repo_file("dashboards/inspectorlink.ndjson");
@@ -286,7 +326,7 @@ fn the_saved_objects_reference_only_what_exists() {
         ndjson.ends_with('\n') && !ndjson.contains("\n\n"),
         "one object per line"
     );
-    let problems = problems(&ndjson, &template());
+    let problems = problems(&ndjson, &with_coverage(template()));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -324,7 +364,7 @@ fn a_renamed_or_retyped_field_is_caught() {
         .unwrap();
     let cves = properties.remove("cve_ids").unwrap();
     properties.insert("cves".into(), cves);
-    let found = problems(&ndjson, &renamed);
+    let found = problems(&ndjson, &with_coverage(renamed));
     assert!(
         found
             .iter()
@@ -335,7 +375,7 @@ fn a_renamed_or_retyped_field_is_caught() {
     let mut retyped = template();
     retyped["template"]["mappings"]["properties"]["account_id"]["type"] = "text".into();
     retyped["template"]["mappings"]["properties"]["first_observed_at"]["type"] = "keyword".into();
-    let found = problems(&ndjson, &retyped);
+    let found = problems(&ndjson, &with_coverage(retyped));
     assert!(
         found
             .iter()
@@ -358,7 +398,7 @@ fn broken_references_are_caught() {
         "\"id\":\"inspectorlink-top-cve\"",
         1,
     );
-    let found = problems(&broken, &template());
+    let found = problems(&broken, &with_coverage(template()));
     assert!(
         found
             .iter()
@@ -366,5 +406,31 @@ fn broken_references_are_caught() {
                 .contains("names visualization inspectorlink-top-cves, which is not in the file")),
         "{found:#?}"
     );
-    assert!(!problems("not json\n", &template()).is_empty());
+    assert!(!problems("not json\n", &with_coverage(template())).is_empty());
+}
+
+#[test]
+fn coverage_visualisations_are_checked_against_the_coverage_template() {
+    let ndjson = repo_file("dashboards/inspectorlink.ndjson");
+    let mut renamed = coverage_template();
+    let properties = renamed["template"]["mappings"]["properties"]
+        .as_object_mut()
+        .unwrap();
+    let reason = properties.remove("scan_status_reason").unwrap();
+    properties.insert("reason".into(), reason);
+    let found = problems(&ndjson, &[template(), renamed]);
+    assert!(
+        found.iter().any(|p| p.contains(
+            "inspectorlink-not-scanned: terms on scan_status_reason, which the index template does not map"
+        )),
+        "{found:#?}"
+    );
+    // Without the coverage template, its index pattern has no template.
+    let found = problems(&ndjson, &[template()]);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("title inspector-coverage* is not one of")),
+        "{found:#?}"
+    );
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use inspectorlink_findings::{Finding, Severity, Status};
 use inspectorlink_report::summary::{status_str, SEVERITIES, STATUSES};
 
-use crate::util::{metrics, seeded, HOSTILE_TITLE};
+use crate::util::{metrics, report, seeded, HOSTILE_TITLE};
 
 fn count_by<'a>(
     findings: &'a [Finding],
@@ -258,27 +258,30 @@ fn a_hostile_title_is_shown_as_text() {
 fn from_dir_gives_the_same_numbers_as_s3() {
     let seeded = seeded();
     let dir = tempfile::tempdir().unwrap();
-    for f in &seeded.findings {
-        let path = dir.path().join(f.s3_key("findings"));
+    let write = |key: String, body: Vec<u8>| {
+        let path = dir.path().join(key);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, serde_json::to_vec(f).unwrap()).unwrap();
+        std::fs::write(path, body).unwrap();
+    };
+    for f in &seeded.findings {
+        write(f.s3_key("findings"), serde_json::to_vec(f).unwrap());
+    }
+    for c in &seeded.coverage {
+        write(c.s3_key("coverage"), serde_json::to_vec(c).unwrap());
     }
     let out = dir.path().join("out/report.html");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_inspectorlink-report"))
-        .args(["--from-dir"])
-        .arg(dir.path().join("findings"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    report(&[
+        "--from-dir".as_ref(),
+        dir.path().join("findings").as_ref(),
+        "--coverage-dir".as_ref(),
+        dir.path().join("coverage").as_ref(),
+        "--out".as_ref(),
+        out.as_ref(),
+    ]);
     let from_dir = metrics(&std::fs::read_to_string(&out).unwrap());
     let mut from_s3 = metrics(&seeded.html);
     from_s3.remove(&("skipped".into(), String::new()));
+    from_s3.remove(&("coverage-skipped".into(), String::new()));
     assert_eq!(from_dir, from_s3);
 }
 
@@ -307,13 +310,18 @@ fn every_page_of_the_listing_is_read() {
         .block_on(async {
             let s3 = inspectorlink_report::s3_client(&aws.base_config("us-east-1").await);
             // 62 keys under the prefix in pages of 7: nine ListObjectsV2 calls.
-            inspectorlink_report::source::from_s3_in_pages(&s3, &seeded.bucket, "findings", 7)
-                .await
-                .unwrap()
+            inspectorlink_report::source::from_s3_in_pages::<Finding>(
+                &s3,
+                &seeded.bucket,
+                "findings",
+                7,
+            )
+            .await
+            .unwrap()
         });
     let mut expected: Vec<&str> = seeded.findings.iter().map(|f| f.id.as_str()).collect();
     expected.sort();
-    let read: Vec<&str> = loaded.findings.iter().map(|f| f.id.as_str()).collect();
+    let read: Vec<&str> = loaded.documents.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(read, expected);
     assert_eq!(loaded.skipped.len(), 1);
 }

@@ -1,4 +1,5 @@
 mod browser;
+mod coverage;
 mod dashboards;
 mod report;
 mod util;

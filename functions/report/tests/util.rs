@@ -1,17 +1,17 @@
-//! Shared by the report tests: a realistic estate of findings seeded into the local S3
-//! once per test run, the report generated from it through the CLI, and a reader for the
-//! numbers the report shows.
+//! Shared by the report tests: a realistic estate of findings and coverage documents
+//! seeded into the local S3 once per test run, the report generated from it through the
+//! CLI, and a reader for the numbers the report shows.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use aws_sdk_s3::primitives::ByteStream;
 use inspectorlink_findings::finding::{Enrichment, EnrichmentStatus, Resource};
 use inspectorlink_findings::testing::ec2_instance;
 use inspectorlink_findings::{
-    DetailsStatus, Engine, Finding, FindingDetails, Kev, Severity, Status,
+    Coverage, DetailsStatus, Engine, Finding, FindingDetails, Kev, Severity, Status,
 };
 use test_support::{repo_root, unique_suffix, LocalAws};
 
@@ -179,6 +179,69 @@ pub fn estate() -> Vec<Finding> {
         .collect()
 }
 
+/// The key of the coverage object that is not a coverage document.
+pub const BAD_COVERAGE_KEY: &str = "coverage/account_id=222222222222/region=us-east-1/broken.json";
+
+/// Coverage documents made from the emulator's ListCoverage items
+/// (functions/findings/tests/fixtures/inspector2/list-coverage-*.json), each in every
+/// account with resource ids of its own: the first account has 53 instances excluded by
+/// tag (more than the report lists per account), the second two copies of each item, the
+/// third one; two regions.
+pub fn coverage_estate() -> Vec<Coverage> {
+    let fixtures = repo_root().join("functions/findings/tests/fixtures/inspector2");
+    let mut items: Vec<(String, String)> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with("list-coverage-") && name.ends_with(".json")
+        })
+        .map(|path| {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(path).unwrap())
+        })
+        .collect();
+    items.sort();
+    assert_eq!(items.len(), 6, "the ListCoverage fixtures");
+    let observed = time::macros::datetime!(2026-03-01 06:00 UTC);
+    let mut documents = Vec::new();
+    for (a, account) in ACCOUNTS.iter().enumerate() {
+        for (name, text) in &items {
+            let copies = match a {
+                0 if name.ends_with("excluded-by-tag") => 53,
+                0 | 2 => 1,
+                _ => 2,
+            };
+            for k in 0..copies {
+                let mut item: serde_json::Value =
+                    serde_json::from_str(&text.replace("123456789012", account)).unwrap();
+                let id = format!("{}-{k}", item["resourceId"].as_str().unwrap());
+                item["resourceId"] = id.into();
+                let region = REGIONS[k % 2];
+                documents.push(Coverage::from_covered_resource(item, region, observed).unwrap());
+            }
+        }
+    }
+    documents
+}
+
+/// Runs the CLI with the local AWS's environment; it must succeed.
+pub fn report(args: &[&std::ffi::OsStr]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_inspectorlink-report"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(LocalAws::shared().env())
+        .output()
+        .expect("running inspectorlink-report");
+    assert!(
+        output.status.success(),
+        "inspectorlink-report failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 fn severity_rank(severity: Severity) -> usize {
     match severity {
         Severity::Critical => 0,
@@ -203,6 +266,7 @@ pub fn artefacts_dir() -> PathBuf {
 pub struct Seeded {
     pub bucket: String,
     pub findings: Vec<Finding>,
+    pub coverage: Vec<Coverage>,
     pub report: PathBuf,
     pub html: String,
     pub stdout: String,
@@ -210,13 +274,15 @@ pub struct Seeded {
 }
 
 /// The estate in a fresh bucket of the local S3 (plus an unreadable object and one
-/// outside the prefix), and the report the CLI made of it. Once per test binary.
+/// outside the prefix), its coverage documents under `coverage/` (plus one unreadable),
+/// and the report the CLI made of it. Once per test binary.
 pub fn seeded() -> &'static Seeded {
     static SEEDED: OnceLock<Seeded> = OnceLock::new();
     SEEDED.get_or_init(|| {
         let aws = LocalAws::shared();
         let bucket = format!("report-{}", unique_suffix());
         let findings = estate();
+        let coverage = coverage_estate();
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -234,7 +300,17 @@ pub fn seeded() -> &'static Seeded {
                         .await
                         .unwrap();
                 }
+                for document in &coverage {
+                    s3.put_object()
+                        .bucket(&bucket)
+                        .key(document.s3_key("coverage"))
+                        .body(ByteStream::from(serde_json::to_vec(document).unwrap()))
+                        .send()
+                        .await
+                        .unwrap();
+                }
                 for (key, body) in [
+                    (BAD_COVERAGE_KEY, "{\"schema_version\": 1}"),
                     (
                         "findings/engine=inspector_v2/broken.json",
                         "{\"not\": \"a finding\"}",
@@ -253,25 +329,21 @@ pub fn seeded() -> &'static Seeded {
             });
 
         let report = artefacts_dir().join("report.html");
-        let output = Command::new(env!("CARGO_BIN_EXE_inspectorlink-report"))
-            .args(["--bucket", &bucket, "--out"])
-            .arg(&report)
-            .args(["--title", "Estate findings <test>"])
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .envs(aws.env())
-            .output()
-            .expect("running inspectorlink-report");
+        let output = self::report(&[
+            "--bucket".as_ref(),
+            bucket.as_ref(),
+            "--out".as_ref(),
+            report.as_ref(),
+            "--title".as_ref(),
+            "Estate findings <test>".as_ref(),
+        ]);
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        assert!(
-            output.status.success(),
-            "inspectorlink-report failed:\n{stderr}"
-        );
         let html = std::fs::read_to_string(&report).unwrap();
         Seeded {
             bucket,
             findings,
+            coverage,
             report,
             html,
             stdout,
