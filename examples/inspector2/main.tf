@@ -2,7 +2,9 @@
 # becomes Inspector's delegated administrator in two regions and scans the members
 # continuously; each region's "Inspector2 Finding" events go, through the primary region's
 # default bus, to the central queues, where send-findings stores each finding (S3, optional
-# OpenSearch) and notify-findings announces it and its closure.
+# OpenSearch) and notify-findings announces it and its closure. Coverage (is each resource
+# scanned, and why not) takes the same way to the send queue, and a daily sweep lists it in
+# both regions.
 #
 # The event carries the whole finding, so unlike Inspector Classic (examples/multi-account)
 # nothing is deployed in the member accounts.
@@ -18,7 +20,7 @@ module "security_primary" {
   name_prefix           = var.name_prefix
   regions               = [var.primary_region]
   member_account_ids    = var.member_account_ids
-  eventbridge_rule_arns = [module.forward_primary.rule_arn]
+  eventbridge_rule_arns = module.forward_primary.rule_arns # built from names: no cycle
   notify_min_severity   = var.notify_min_severity
   notify_min_priority   = var.notify_min_priority
   notification_emails   = [for email in var.notification_emails : { endpoint = email }]
@@ -28,6 +30,7 @@ module "security_primary" {
   notify_findings_zip   = var.notify_findings_zip
   tags                  = var.tags
 
+  coverage_sweep_regions      = [var.primary_region, var.secondary_region]
   notification_http_endpoints = var.notification_http_endpoints
   opensearch_endpoint         = var.opensearch_endpoint
   opensearch_arn              = var.opensearch_arn
@@ -60,19 +63,20 @@ module "organization_secondary" {
 }
 
 ################################################################################
-# Finding events: secondary region -> primary bus -> central queues
+# Finding and coverage events: secondary region -> primary bus -> central queues
 ################################################################################
 
 module "forward_primary" {
   source    = "../../modules/inspector2-forwarding"
   providers = { aws = aws.security_primary }
 
-  name_prefix      = var.name_prefix
-  queue_arns       = module.security_primary.subscription_queue_arns
-  severities       = var.severities
-  alarm_topic_arn  = module.security_primary.alarm_topic_arn
-  create_dlq_alarm = true # alarm_topic_arn is known only after apply
-  tags             = var.tags
+  name_prefix        = var.name_prefix
+  queue_arns         = module.security_primary.subscription_queue_arns
+  coverage_queue_arn = module.security_primary.coverage_queue_arn # the send queue, built from its name
+  severities         = var.severities
+  alarm_topic_arn    = module.security_primary.alarm_topic_arn
+  create_dlq_alarm   = true # alarm_topic_arn is known only after apply
+  tags               = var.tags
 }
 
 module "forward_secondary" {

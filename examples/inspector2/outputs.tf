@@ -43,11 +43,16 @@ output "dedupe_table_name" {
 }
 
 output "rules" {
-  description = "Per region: the forwarding rule, its targets and the dead-letter queue of undeliverable events."
+  description = "Per region: the findings forwarding rule, its targets, the coverage rule, and the dead-letter queue of undeliverable events."
   value = {
-    (var.primary_region)   = { rule = module.forward_primary.rule_arn, targets = module.forward_primary.target_arns, dlq_url = module.forward_primary.dlq_url }
-    (var.secondary_region) = { rule = module.forward_secondary.rule_arn, targets = module.forward_secondary.target_arns, dlq_url = module.forward_secondary.dlq_url }
+    (var.primary_region)   = { rule = module.forward_primary.rule_arn, targets = module.forward_primary.target_arns, coverage_rule = module.forward_primary.coverage_rule_arn, dlq_url = module.forward_primary.dlq_url }
+    (var.secondary_region) = { rule = module.forward_secondary.rule_arn, targets = module.forward_secondary.target_arns, coverage_rule = module.forward_secondary.coverage_rule_arn, dlq_url = module.forward_secondary.dlq_url }
   }
+}
+
+output "coverage_sweep_rule_arn" {
+  description = "The scheduled rule that makes send-findings list Inspector v2's coverage in both regions (`python -m localaws fire-schedules` fires it on the local AWS)."
+  value       = module.security_primary.coverage_sweep_rule_arn
 }
 
 output "associated_account_ids" {

@@ -3,6 +3,16 @@ output "rule_arn" {
   value       = var.create ? try(local.rule_arn, null) : null
 }
 
+output "coverage_rule_arn" {
+  description = "ARN of the coverage rule (\"<name_prefix>-inspector2-coverage\", built from its name), or null when it is not created."
+  value       = local.create_coverage ? try(local.coverage_rule_arn, null) : null
+}
+
+output "rule_arns" {
+  description = "ARNs of the rules created (findings, and coverage when created), built from their names: the primary instance's go to security-primary's eventbridge_rule_arns."
+  value       = try(local.rule_arns, [])
+}
+
 output "rule_name" {
   description = "Name of the rule (\"<name_prefix>-inspector2-findings\")."
   value       = try(aws_cloudwatch_event_rule.this[0].name, null)
@@ -11,6 +21,11 @@ output "rule_name" {
 output "event_pattern" {
   description = "The rule's event pattern (JSON)."
   value       = var.create ? try(local.event_pattern, null) : null
+}
+
+output "coverage_event_pattern" {
+  description = "The coverage rule's event pattern (JSON), or null when it is not created."
+  value       = local.create_coverage ? try(local.coverage_event_pattern, null) : null
 }
 
 output "target_arns" {

@@ -5,7 +5,7 @@ variable "create" {
 }
 
 variable "name_prefix" {
-  description = "Prefix of every name: the rule is \"<name_prefix>-inspector2-findings\" (security-primary's eventbridge_rule_arns must name the primary region's one: output rule_arn), the dead-letter queue \"<name_prefix>-inspector2-events-dlq\"."
+  description = "Prefix of every name: the rules are \"<name_prefix>-inspector2-findings\" and \"<name_prefix>-inspector2-coverage\" (security-primary's eventbridge_rule_arns must name the primary region's: output rule_arns), the dead-letter queue \"<name_prefix>-inspector2-events-dlq\"."
   type        = string
   default     = "inspectorlink"
 
@@ -24,6 +24,23 @@ variable "queue_arns" {
     condition     = length(var.queue_arns) <= 5 && alltrue([for arn in var.queue_arns : can(regex("^arn:aws[a-z-]*:sqs:[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]:[0-9]{12}:[a-zA-Z0-9_-]{1,80}$", arn))])
     error_message = "queue_arns must list at most 5 SQS queue ARNs (arn:<partition>:sqs:<region>:<account>:<name>); EventBridge allows 5 targets per rule."
   }
+}
+
+variable "coverage_queue_arn" {
+  description = "Primary region only: the queue the coverage rule (\"<name_prefix>-inspector2-coverage\": Inspector2 Coverage events, and Inspector2 Scan events of a completed first scan) targets, security-primary's coverage_queue_arn (the send queue). Must be known at plan (security-primary builds it from names). Null: no coverage rule in the primary region."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.coverage_queue_arn == null || can(regex("^arn:aws[a-z-]*:sqs:[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]:[0-9]{12}:[a-zA-Z0-9_-]{1,80}$", var.coverage_queue_arn))
+    error_message = "coverage_queue_arn must be an SQS queue ARN (arn:<partition>:sqs:<region>:<account>:<name>)."
+  }
+}
+
+variable "forward_coverage" {
+  description = "Other regions only: also forward Inspector v2 coverage events (rule \"<name_prefix>-inspector2-coverage\") to event_bus_arn, where the primary instance's coverage rule takes them to the send queue."
+  type        = bool
+  default     = true
 }
 
 variable "event_bus_arn" {

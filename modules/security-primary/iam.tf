@@ -116,6 +116,46 @@ data "aws_iam_policy_document" "send" {
     resources = ["${local.bucket_arn}/${var.findings_prefix}/*", "${local.bucket_arn}/${var.history_prefix}/*"]
   }
 
+  # Coverage documents: read before a write (newest wins, as for findings), and deleted by
+  # the sweep when Inspector no longer lists the resource.
+  statement {
+    sid       = "CoverageObjects"
+    effect    = "Allow"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${local.bucket_arn}/${var.coverage_prefix}/*"]
+  }
+
+  # The sweep lists what is stored to find what Inspector no longer lists: under the
+  # coverage prefix only.
+  statement {
+    sid       = "CoverageListing"
+    effect    = "Allow"
+    actions   = ["s3:ListBucket"]
+    resources = [local.bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.coverage_prefix}/*", "${var.coverage_prefix}/"]
+    }
+  }
+
+  # The sweep, as the delegated administrator. The action has no resource-level permissions.
+  statement {
+    sid       = "InspectorCoverage"
+    effect    = "Allow"
+    actions   = ["inspector2:ListCoverage"]
+    resources = ["*"]
+  }
+
+  # The sweep sends each ListCoverage page back to its own queue, one message a page.
+  statement {
+    sid       = "CoverageSweepPages"
+    effect    = "Allow"
+    actions   = ["sqs:GetQueueUrl", "sqs:SendMessage"]
+    resources = [local.send_queue_arn]
+  }
+
   dynamic "statement" {
     for_each = local.opensearch_arn != null && local.opensearch_service == "es" ? [local.opensearch_arn] : []
     content {
@@ -266,6 +306,34 @@ data "aws_iam_policy_document" "key" {
         test     = "StringEquals"
         variable = "aws:SourceAccount"
         values   = local.eventbridge_rule_accounts
+      }
+    }
+  }
+
+  # The coverage sweep's schedule puts its message on the (encrypted) send queue.
+  dynamic "statement" {
+    for_each = local.create_coverage_sweep ? [1] : []
+    content {
+      sid       = "CoverageSweepSendsToQueue"
+      effect    = "Allow"
+      actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+      resources = ["*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["events.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:SourceArn"
+        values   = [local.coverage_sweep_rule_arn]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [local.account_id]
       }
     }
   }

@@ -30,6 +30,13 @@ locals {
   alarm_arn_pattern         = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name_prefix}-*"
   log_group_pattern         = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*"
 
+  # The coverage sweep: a scheduled rule on this region's default bus whose constant input
+  # asks send-findings (through its own queue) to list Inspector v2's coverage.
+  create_coverage_sweep   = var.create && var.coverage_sweep_schedule != null
+  coverage_sweep_name     = "${var.name_prefix}-coverage-sweep"
+  coverage_sweep_rule_arn = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.coverage_sweep_name}"
+  coverage_sweep_regions  = length(var.coverage_sweep_regions) > 0 ? var.coverage_sweep_regions : [local.region]
+
   create_key  = var.create && (var.create_kms_key != null ? var.create_kms_key : var.kms_key_arn == null)
   kms_key_arn = local.create_key ? try(aws_kms_key.this[0].arn, null) : var.kms_key_arn
 
@@ -57,16 +64,18 @@ locals {
 
   # Unset variables are left out: the Lambdas apply their own defaults.
   send_env = { for k, v in {
-    FINDINGS_BUCKET         = local.bucket_name
-    FINDINGS_PREFIX         = var.findings_prefix
-    HISTORY_PREFIX          = var.history_prefix
-    FINDINGS_KMS_KEY_ARN    = local.kms_key_arn
-    MEMBER_ROLE_NAME        = local.member_role_name
-    MEMBER_ROLE_EXTERNAL_ID = var.member_role_external_id
-    OPENSEARCH_ENDPOINT     = local.opensearch_endpoint
-    OPENSEARCH_INDEX        = local.opensearch_endpoint == null ? null : var.opensearch_index
-    OPENSEARCH_SERVICE      = local.opensearch_endpoint == null ? null : local.opensearch_service
-    OPENSEARCH_REGION       = local.opensearch_endpoint == null ? null : var.opensearch_region
+    FINDINGS_BUCKET           = local.bucket_name
+    FINDINGS_PREFIX           = var.findings_prefix
+    HISTORY_PREFIX            = var.history_prefix
+    COVERAGE_PREFIX           = var.coverage_prefix
+    FINDINGS_KMS_KEY_ARN      = local.kms_key_arn
+    MEMBER_ROLE_NAME          = local.member_role_name
+    MEMBER_ROLE_EXTERNAL_ID   = var.member_role_external_id
+    OPENSEARCH_ENDPOINT       = local.opensearch_endpoint
+    OPENSEARCH_INDEX          = local.opensearch_endpoint == null ? null : var.opensearch_index
+    OPENSEARCH_COVERAGE_INDEX = local.opensearch_endpoint == null ? null : var.opensearch_coverage_index
+    OPENSEARCH_SERVICE        = local.opensearch_endpoint == null ? null : local.opensearch_service
+    OPENSEARCH_REGION         = local.opensearch_endpoint == null ? null : var.opensearch_region
   } : k => v if v != null }
 
   notify_env = { for k, v in {
@@ -175,6 +184,34 @@ data "aws_iam_policy_document" "queue" {
         test     = "StringEquals"
         variable = "aws:SourceAccount"
         values   = local.eventbridge_rule_accounts
+      }
+    }
+  }
+
+  # The coverage sweep's schedule (send queue only): send-findings lists the coverage.
+  dynamic "statement" {
+    for_each = each.key == "send" && local.create_coverage_sweep ? [1] : []
+    content {
+      sid       = "CoverageSweepRule"
+      effect    = "Allow"
+      actions   = ["sqs:SendMessage"]
+      resources = [each.value]
+
+      principals {
+        type        = "Service"
+        identifiers = ["events.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:SourceArn"
+        values   = [local.coverage_sweep_rule_arn]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [local.account_id]
       }
     }
   }
@@ -347,6 +384,20 @@ resource "aws_s3_bucket_lifecycle_configuration" "findings" {
       content {
         days = expiration.value
       }
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.bucket_noncurrent_version_expiration_days
+    }
+  }
+
+  # Coverage documents are rewritten at every scan and deleted by the sweep: their old
+  # versions go like the findings'.
+  rule {
+    id     = "coverage"
+    status = "Enabled"
+    filter {
+      prefix = "${var.coverage_prefix}/"
     }
 
     noncurrent_version_expiration {
@@ -562,6 +613,15 @@ resource "aws_lambda_function" "send" {
       startswith(var.findings_prefix, "${var.history_prefix}/"))
       error_message = "history_prefix (${var.history_prefix}) overlaps findings_prefix (${var.findings_prefix}): readers of the findings (the report, Athena) would take history entries for findings. Give it a prefix beside findings_prefix, e.g. history."
     }
+    precondition {
+      condition = alltrue([for other in [var.findings_prefix, var.history_prefix] :
+      !(var.coverage_prefix == other || startswith(var.coverage_prefix, "${other}/") || startswith(other, "${var.coverage_prefix}/"))])
+      error_message = "coverage_prefix (${var.coverage_prefix}) overlaps findings_prefix (${var.findings_prefix}) or history_prefix (${var.history_prefix}): the coverage sweep deletes the objects under coverage_prefix that Inspector no longer lists, and readers of findings and history would take coverage documents for theirs. Give it a prefix beside them, e.g. coverage."
+    }
+    precondition {
+      condition     = coalesce(var.opensearch_coverage_index, "inspector-coverage") != coalesce(var.opensearch_index, "inspector-findings")
+      error_message = "opensearch_coverage_index and opensearch_index name the same index: coverage documents and findings need their own (each has its own mapping)."
+    }
   }
 }
 
@@ -608,6 +668,33 @@ resource "aws_lambda_event_source_mapping" "this" {
   scaling_config {
     maximum_concurrency = each.key == "send" ? var.send_findings_reserved_concurrency : var.notify_findings_reserved_concurrency
   }
+}
+
+# ---------------------------------------------------------------------------------------
+# Coverage sweep: on schedule, a constant message on the send queue makes send-findings list
+# Inspector v2's coverage (ListCoverage as the delegated administrator) in each region, send
+# the pages back to its own queue, and delete the coverage documents of resources no longer
+# listed. Events keep coverage current between sweeps (inspector2-forwarding).
+# ---------------------------------------------------------------------------------------
+
+resource "aws_cloudwatch_event_rule" "coverage_sweep" {
+  count = local.create_coverage_sweep ? 1 : 0
+
+  name                = local.coverage_sweep_name
+  description         = "Inspector v2 coverage sweep: asks send-findings to list the coverage of ${join(", ", local.coverage_sweep_regions)}."
+  event_bus_name      = "default"
+  schedule_expression = var.coverage_sweep_schedule
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "coverage_sweep" {
+  count = local.create_coverage_sweep ? 1 : 0
+
+  rule           = aws_cloudwatch_event_rule.coverage_sweep[0].name
+  event_bus_name = "default"
+  target_id      = "send-queue"
+  arn            = aws_sqs_queue.this["send"].arn
+  input          = jsonencode({ inspectorlink = "coverage-sweep", regions = local.coverage_sweep_regions })
 }
 
 # ---------------------------------------------------------------------------------------

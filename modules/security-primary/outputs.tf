@@ -34,6 +34,16 @@ output "subscription_queue_arns" {
   value = var.create ? [aws_sqs_queue.this["send"].arn, aws_sqs_queue.this["notify"].arn] : []
 }
 
+output "coverage_queue_arn" {
+  description = "ARN of the queue for Inspector v2 coverage events (the send queue): inspector2-forwarding's coverage_queue_arn in this region. Built from the name, so it is known at plan and makes no cycle with eventbridge_rule_arns."
+  value       = var.create ? try(local.send_queue_arn, null) : null
+}
+
+output "coverage_sweep_rule_arn" {
+  description = "ARN of the coverage sweep's scheduled rule (\"<name_prefix>-coverage-sweep\"), or null without coverage_sweep_schedule."
+  value       = try(aws_cloudwatch_event_rule.coverage_sweep[0].arn, null)
+}
+
 output "kms_key_arn" {
   description = "ARN of the key (created or given)."
   value       = try(local.kms_key_arn, null)

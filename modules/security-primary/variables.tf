@@ -213,6 +213,39 @@ variable "history_prefix" {
   }
 }
 
+variable "coverage_prefix" {
+  description = "Key prefix of the Inspector v2 coverage documents (COVERAGE_PREFIX): one object per resource and scan type, beside findings_prefix and history_prefix; the coverage sweep deletes those of resources Inspector no longer lists."
+  type        = string
+  default     = "coverage"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9!_.*'()-]+(/[a-zA-Z0-9!_.*'()-]+)*$", var.coverage_prefix))
+    error_message = "coverage_prefix must be one or more path segments without leading or trailing slashes, e.g. coverage or inspector/coverage."
+  }
+}
+
+variable "coverage_sweep_schedule" {
+  description = "When the coverage sweep runs: an EventBridge schedule expression (rate(...) or cron(...)) for the rule \"<name_prefix>-coverage-sweep\", which sends send-findings a message that makes it list Inspector v2's coverage (ListCoverage, as the delegated administrator) in coverage_sweep_regions and drop what Inspector no longer lists. Null: no sweep (coverage comes from events only)."
+  type        = string
+  default     = "rate(1 day)"
+
+  validation {
+    condition     = var.coverage_sweep_schedule == null || can(regex("^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|cron\\([^ ()]+( [^ ()]+){5}\\))$", var.coverage_sweep_schedule))
+    error_message = "coverage_sweep_schedule must be rate(<n> <unit>) (minute, hour or day; singular for 1, plural otherwise) or cron(<6 fields>), e.g. rate(1 day) or cron(0 3 * * ? *)."
+  }
+}
+
+variable "coverage_sweep_regions" {
+  description = "The regions the coverage sweep lists (where Inspector v2 scans for the delegated administrator). Empty: this region only."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.coverage_sweep_regions : can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", r))]) && length(distinct(var.coverage_sweep_regions)) == length(var.coverage_sweep_regions)
+    error_message = "coverage_sweep_regions must be distinct region names, e.g. us-east-1."
+  }
+}
+
 variable "bucket_force_destroy" {
   description = "Let terraform destroy the created bucket with its objects (for sandboxes and tests)."
   type        = bool
@@ -344,6 +377,17 @@ variable "opensearch_index" {
   description = "Index name (OPENSEARCH_INDEX); null: the Lambda's default (inspector-findings)."
   type        = string
   default     = null
+}
+
+variable "opensearch_coverage_index" {
+  description = "Index of the coverage documents (OPENSEARCH_COVERAGE_INDEX); null: the Lambda's default (inspector-coverage). Set only with an OpenSearch endpoint; must differ from the findings index."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.opensearch_coverage_index == null || can(regex("^[a-z0-9][a-z0-9._+-]{0,254}$", var.opensearch_coverage_index))
+    error_message = "opensearch_coverage_index must be a lowercase OpenSearch index name: a-z, 0-9, '.', '_', '+', '-', starting with a letter or digit, at most 255 characters."
+  }
 }
 
 variable "opensearch_region" {

@@ -1,6 +1,7 @@
 # Applies security-primary in the security account (111111111111, us-east-1) of the local
 # AWS with every option on, and checks what was built: queue, key and bucket policies,
-# encryption, the Lambdas' environment and IAM, the subscribers' filter policies. Plans
+# encryption, the Lambdas' environment and IAM, the subscribers' filter policies, the
+# coverage sweep's schedule, message and permissions. Plans
 # check the given-resources and create = false cases and the variable validation.
 # Endpoints and keys come from the local AWS's env file (AWS_ENDPOINT_URL etc.); the account
 # is reached by assuming a role in it. The Lambda zips come from the runner
@@ -42,6 +43,11 @@ variables {
 }
 
 run "complete" {
+  variables {
+    opensearch_coverage_index = "ilsptest-coverage"
+    coverage_sweep_regions    = ["us-east-1", "us-west-2"]
+  }
+
   # --- queues ---
   assert {
     condition     = output.queue_arn == "arn:aws:sqs:us-east-1:111111111111:ilsptest-send-findings" && output.notify_queue_arn == "arn:aws:sqs:us-east-1:111111111111:ilsptest-notify-findings"
@@ -131,11 +137,63 @@ run "complete" {
   }
 
   assert {
-    condition = alltrue([for q in aws_sqs_queue.this :
-      length(jsondecode(q.policy).Statement) == 3 && jsondecode(q.policy).Statement[2].Effect == "Deny" &&
-      jsondecode(q.policy).Statement[2].Condition == { Bool = { "aws:SecureTransport" = "false" } }
+    condition = alltrue([for k, q in aws_sqs_queue.this :
+      join(" ", [for s in jsondecode(q.policy).Statement : s.Sid]) == (k == "send"
+        ? "OurRegionalTopicsOnly OurEventBridgeRulesOnly CoverageSweepRule DenyInsecureTransport"
+      : "OurRegionalTopicsOnly OurEventBridgeRulesOnly DenyInsecureTransport") &&
+      jsondecode(q.policy).Statement[length(jsondecode(q.policy).Statement) - 1].Effect == "Deny" &&
+      jsondecode(q.policy).Statement[length(jsondecode(q.policy).Statement) - 1].Condition == { Bool = { "aws:SecureTransport" = "false" } }
     ])
-    error_message = "the queues refuse requests without TLS, and allow nothing but the topics and the rules"
+    error_message = "the queues refuse requests without TLS, and allow nothing but the topics, the rules and (the send queue) the coverage sweep"
+  }
+
+  # --- coverage sweep ---
+  assert {
+    condition = (aws_cloudwatch_event_rule.coverage_sweep[0].name == "ilsptest-coverage-sweep" && aws_cloudwatch_event_rule.coverage_sweep[0].schedule_expression == "rate(1 day)"
+      && aws_cloudwatch_event_rule.coverage_sweep[0].event_bus_name == "default" && aws_cloudwatch_event_rule.coverage_sweep[0].tags["Suite"] == "security-primary"
+    && output.coverage_sweep_rule_arn == "arn:aws:events:us-east-1:111111111111:rule/ilsptest-coverage-sweep" && output.coverage_sweep_rule_arn == aws_cloudwatch_event_rule.coverage_sweep[0].arn)
+    error_message = "the sweep is <name_prefix>-coverage-sweep on the default bus, daily by default"
+  }
+
+  assert {
+    condition = (aws_cloudwatch_event_target.coverage_sweep[0].arn == aws_sqs_queue.this["send"].arn && aws_cloudwatch_event_target.coverage_sweep[0].target_id == "send-queue"
+    && jsondecode(aws_cloudwatch_event_target.coverage_sweep[0].input) == { inspectorlink = "coverage-sweep", regions = ["us-east-1", "us-west-2"] })
+    error_message = "the sweep puts its constant message, naming the regions to list, on the send queue: ${aws_cloudwatch_event_target.coverage_sweep[0].input}"
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_sqs_queue.this["send"].policy).Statement : s if s.Sid == "CoverageSweepRule"]) == {
+      Sid       = "CoverageSweepRule"
+      Effect    = "Allow"
+      Action    = "sqs:SendMessage"
+      Resource  = aws_sqs_queue.this["send"].arn
+      Principal = { Service = "events.amazonaws.com" }
+      Condition = {
+        ArnEquals    = { "aws:SourceArn" = "arn:aws:events:us-east-1:111111111111:rule/ilsptest-coverage-sweep" }
+        StringEquals = { "aws:SourceAccount" = "111111111111" }
+      }
+    }
+    error_message = "the send queue (only) accepts the sweep rule's message: ${aws_sqs_queue.this["send"].policy}"
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_kms_key.this[0].policy).Statement : s if s.Sid == "CoverageSweepSendsToQueue"]) == {
+      Sid       = "CoverageSweepSendsToQueue"
+      Effect    = "Allow"
+      Action    = ["kms:GenerateDataKey*", "kms:Decrypt"]
+      Resource  = "*"
+      Principal = { Service = "events.amazonaws.com" }
+      Condition = {
+        ArnEquals    = { "aws:SourceArn" = "arn:aws:events:us-east-1:111111111111:rule/ilsptest-coverage-sweep" }
+        StringEquals = { "aws:SourceAccount" = "111111111111" }
+      }
+    }
+    error_message = "EventBridge may use the key for the sweep rule of this account only (the send queue is encrypted): ${aws_kms_key.this[0].policy}"
+  }
+
+  assert {
+    condition     = output.coverage_queue_arn == output.queue_arn
+    error_message = "coverage_queue_arn (inspector2-forwarding's) is the send queue"
   }
 
   assert {
@@ -155,7 +213,7 @@ run "complete" {
   assert {
     condition = [for s in jsondecode(aws_kms_key.this[0].policy).Statement : s.Sid] == [
       "AccountAdministers", "RegionalTopicsDeliverToQueues", "InspectorClassicPublishesThroughSns",
-      "EventBridgeRulesSendToQueues", "AlarmsPublishToNotifications", "LambdaLogGroups", "LambdaRolesThroughServices",
+      "EventBridgeRulesSendToQueues", "CoverageSweepSendsToQueue", "AlarmsPublishToNotifications", "LambdaLogGroups", "LambdaRolesThroughServices",
     ]
     error_message = "the key policy has exactly the expected statements: ${aws_kms_key.this[0].policy}"
   }
@@ -219,8 +277,8 @@ run "complete" {
   }
 
   assert {
-    condition     = [for r in aws_s3_bucket_lifecycle_configuration.findings[0].rule : r.id] == ["findings", "abort-incomplete-uploads"] && one(aws_s3_bucket_lifecycle_configuration.findings[0].rule[0].noncurrent_version_expiration).noncurrent_days == 90
-    error_message = "lifecycle: noncurrent versions expire after 90 days, incomplete uploads are aborted"
+    condition     = [for r in aws_s3_bucket_lifecycle_configuration.findings[0].rule : r.id] == ["findings", "coverage", "abort-incomplete-uploads"] && one(aws_s3_bucket_lifecycle_configuration.findings[0].rule[0].noncurrent_version_expiration).noncurrent_days == 90 && one(aws_s3_bucket_lifecycle_configuration.findings[0].rule[1].noncurrent_version_expiration).noncurrent_days == 90 && one(aws_s3_bucket_lifecycle_configuration.findings[0].rule[1].filter).prefix == "coverage/"
+    error_message = "lifecycle: noncurrent versions of findings and coverage documents expire after 90 days, incomplete uploads are aborted"
   }
 
   # --- dedupe table ---
@@ -256,14 +314,16 @@ run "complete" {
 
   assert {
     condition = aws_lambda_function.send[0].environment[0].variables == tomap({
-      FINDINGS_BUCKET         = "ilsptest-findings-111111111111"
-      FINDINGS_PREFIX         = "findings"
-      HISTORY_PREFIX          = "history"
-      FINDINGS_KMS_KEY_ARN    = aws_kms_key.this[0].arn
-      MEMBER_ROLE_NAME        = "ilsptest-read"
-      MEMBER_ROLE_EXTERNAL_ID = "ilsptest-external-id"
-      OPENSEARCH_ENDPOINT     = "https://search-findings.us-east-1.es.amazonaws.com"
-      OPENSEARCH_SERVICE      = "es"
+      FINDINGS_BUCKET           = "ilsptest-findings-111111111111"
+      FINDINGS_PREFIX           = "findings"
+      HISTORY_PREFIX            = "history"
+      COVERAGE_PREFIX           = "coverage"
+      FINDINGS_KMS_KEY_ARN      = aws_kms_key.this[0].arn
+      MEMBER_ROLE_NAME          = "ilsptest-read"
+      MEMBER_ROLE_EXTERNAL_ID   = "ilsptest-external-id"
+      OPENSEARCH_ENDPOINT       = "https://search-findings.us-east-1.es.amazonaws.com"
+      OPENSEARCH_SERVICE        = "es"
+      OPENSEARCH_COVERAGE_INDEX = "ilsptest-coverage"
     })
     error_message = "send-findings' environment follows functions/send-findings/README.md"
   }
@@ -310,7 +370,7 @@ run "complete" {
   }
 
   assert {
-    condition = { for s in jsondecode(aws_iam_role_policy.send[0].policy).Statement : s.Sid => [s.Action, s.Resource] } == {
+    condition = { for s in jsondecode(aws_iam_role_policy.send[0].policy).Statement : s.Sid => [s.Action, s.Resource] if !contains(["CoverageObjects", "CoverageListing", "InspectorCoverage", "CoverageSweepPages"], s.Sid) } == {
       OwnLogGroup             = [["logs:PutLogEvents", "logs:CreateLogStream"], "arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/ilsptest-send-findings:*"]
       OwnQueue                = [["sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"], "arn:aws:sqs:us-east-1:111111111111:ilsptest-send-findings"]
       Key                     = [["kms:GenerateDataKey", "kms:Decrypt"], aws_kms_key.this[0].arn]
@@ -320,6 +380,17 @@ run "complete" {
       OpenSearchDomainWrites  = [["es:ESHttpPut", "es:ESHttpPost"], "arn:aws:es:us-east-1:111111111111:domain/findings/*"]
     }
     error_message = "send-findings' role: exactly its log group, queue, key, member roles, finding details, bucket prefix and domain: ${aws_iam_role_policy.send[0].policy}"
+  }
+
+  assert {
+    condition = { for s in jsondecode(aws_iam_role_policy.send[0].policy).Statement : s.Sid => [toset(flatten([s.Action])), s.Resource, try(s.Condition, null)]
+      if contains(["CoverageObjects", "CoverageListing", "InspectorCoverage", "CoverageSweepPages"], s.Sid) } == {
+      CoverageObjects    = [toset(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]), "arn:aws:s3:::ilsptest-findings-111111111111/coverage/*", null]
+      CoverageListing    = [toset(["s3:ListBucket"]), "arn:aws:s3:::ilsptest-findings-111111111111", { StringLike = { "s3:prefix" = ["coverage/*", "coverage/"] } }]
+      InspectorCoverage  = [toset(["inspector2:ListCoverage"]), "*", null]
+      CoverageSweepPages = [toset(["sqs:GetQueueUrl", "sqs:SendMessage"]), "arn:aws:sqs:us-east-1:111111111111:ilsptest-send-findings", null]
+    }
+    error_message = "send-findings' role for coverage: the documents under coverage_prefix (read, write, delete), listing that prefix only, ListCoverage, and its own queue for the sweep's pages: ${aws_iam_role_policy.send[0].policy}"
   }
 
   assert {
@@ -401,6 +472,16 @@ run "given_resources" {
   }
 
   assert {
+    condition     = jsondecode(aws_cloudwatch_event_target.coverage_sweep[0].input) == { inspectorlink = "coverage-sweep", regions = ["us-east-1"] } && aws_lambda_function.send[0].environment[0].variables.COVERAGE_PREFIX == "coverage" && !contains(keys(aws_lambda_function.send[0].environment[0].variables), "OPENSEARCH_COVERAGE_INDEX")
+    error_message = "without coverage_sweep_regions the sweep lists this region; no coverage index without an endpoint"
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(data.aws_iam_policy_document.send[0].json).Statement : s.Resource if s.Sid == "CoverageObjects"]) == "arn:aws:s3:::landing-zone-logs/coverage/*"
+    error_message = "send-findings keeps coverage documents under the coverage prefix of the given bucket"
+  }
+
+  assert {
     condition     = aws_lambda_function.notify[0].environment[0].variables.NOTIFICATIONS_TOPIC_ARN == var.notifications_topic_arn && alltrue([for a in aws_cloudwatch_metric_alarm.dlq : a.alarm_actions == toset([var.alarm_topic_arn])])
     error_message = "notify-findings publishes to the given topic; alarms go to the given alarm topic"
   }
@@ -476,11 +557,17 @@ run "rejects_bad_inputs" {
     opensearch_endpoint   = "http://plain.example.com/path"
     log_retention_in_days = 42
     eventbridge_rule_arns = ["arn:aws:events:*:*:rule/ilsptest-inspector2-findings"]
+
+    coverage_prefix           = "/coverage/"
+    coverage_sweep_schedule   = "every day"
+    coverage_sweep_regions    = ["us-east-1", "us-east-1"]
+    opensearch_coverage_index = "Inspector-Coverage"
   }
 
   expect_failures = [
     var.regions, var.member_account_ids, var.notify_min_severity, var.notify_min_priority, var.notification_emails,
     var.opensearch_endpoint, var.log_retention_in_days, var.eventbridge_rule_arns,
+    var.coverage_prefix, var.coverage_sweep_schedule, var.coverage_sweep_regions, var.opensearch_coverage_index,
   ]
 }
 
@@ -496,6 +583,44 @@ run "rejects_a_queue_retention_the_dlq_cannot_outlast" {
   }
 
   expect_failures = [var.message_retention_seconds, var.send_findings_reserved_concurrency]
+}
+
+run "no_coverage_sweep_without_a_schedule" {
+  command   = plan
+  state_key = "nosweep"
+
+  variables {
+    coverage_sweep_schedule = null
+  }
+
+  assert {
+    condition = (length(aws_cloudwatch_event_rule.coverage_sweep) == 0 && length(aws_cloudwatch_event_target.coverage_sweep) == 0 && output.coverage_sweep_rule_arn == null
+    && !contains([for s in jsondecode(data.aws_iam_policy_document.queue["send"].json).Statement : s.Sid], "CoverageSweepRule"))
+    error_message = "coverage_sweep_schedule = null: no sweep rule, and the send queue's policy does not name it"
+  }
+}
+
+run "rejects_a_coverage_prefix_inside_the_history" {
+  command   = plan
+  state_key = "bad"
+
+  variables {
+    coverage_prefix = "history/coverage"
+  }
+
+  expect_failures = [aws_lambda_function.send]
+}
+
+run "rejects_the_findings_index_for_coverage" {
+  command   = plan
+  state_key = "bad"
+
+  variables {
+    opensearch_index          = "inspector"
+    opensearch_coverage_index = "inspector"
+  }
+
+  expect_failures = [aws_lambda_function.send]
 }
 
 run "rejects_a_history_prefix_inside_the_findings" {

@@ -231,3 +231,66 @@ def test_fire_schedules_starts_the_run_as_eventbridge_with_the_targets_role(acco
                 iam.delete_role(RoleName=name)
             except ClientError:
                 pass
+
+
+def test_fire_schedules_sends_the_targets_input_to_a_queue_the_rule_may_send_to(accounts, unique):
+    account = SECURITY_ACCOUNT
+    events = accounts.client("events", account)
+    sqs = accounts.client("sqs", account)
+    rule = f"sweep-{unique}"
+    rule_arn = events.put_rule(Name=rule, ScheduleExpression="rate(1 day)")["RuleArn"]
+    allowed = sqs.create_queue(QueueName=f"sweep-{unique}", Attributes={"Policy": _queue_policy(account, f"sweep-{unique}", rule_arn)})["QueueUrl"]
+    closed = sqs.create_queue(QueueName=f"sweep-closed-{unique}")["QueueUrl"]
+    arn = {url: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"] for url in (allowed, closed)}
+    sweep = json.dumps({"inspectorlink": "coverage-sweep", "regions": ["us-east-1", "us-west-2"]})
+    try:
+        events.put_targets(Rule=rule, Targets=[{"Id": "send-queue", "Arn": arn[allowed], "Input": sweep}])
+        [fired] = fire(accounts, account, REGION, prefix=rule)
+        assert "message" in fired and "error" not in fired, fired
+        [message] = sqs.receive_message(QueueUrl=allowed, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
+        assert message["Body"] == sweep and message["MessageId"] == fired["message"]
+        sqs.delete_message(QueueUrl=allowed, ReceiptHandle=message["ReceiptHandle"])
+
+        # Without Input: the event EventBridge sends for a schedule.
+        events.put_targets(Rule=rule, Targets=[{"Id": "send-queue", "Arn": arn[allowed]}])
+        fire(accounts, account, REGION, prefix=rule)
+        [message] = sqs.receive_message(QueueUrl=allowed, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
+        event = json.loads(message["Body"])
+        assert {k: event[k] for k in ("detail-type", "source", "account", "region", "resources", "detail")} == {
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": account,
+            "region": REGION,
+            "resources": [rule_arn],
+            "detail": {},
+        }
+        sqs.delete_message(QueueUrl=allowed, ReceiptHandle=message["ReceiptHandle"])
+
+        # A queue whose policy does not let the rule send gets nothing.
+        events.put_targets(Rule=rule, Targets=[{"Id": "send-queue", "Arn": arn[closed], "Input": sweep}])
+        [refused] = fire(accounts, account, REGION, prefix=rule)
+        assert "does not let events.amazonaws.com send" in refused["error"], refused
+        assert "Messages" not in sqs.receive_message(QueueUrl=closed, WaitTimeSeconds=1)
+    finally:
+        events.remove_targets(Rule=rule, Ids=["send-queue"])
+        events.delete_rule(Name=rule)
+        for url in (allowed, closed):
+            sqs.delete_queue(QueueUrl=url)
+
+
+def _queue_policy(account: str, queue: str, rule_arn: str) -> str:
+    """What modules/security-primary gives its send queue for the coverage sweep."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": f"arn:aws:sqs:{REGION}:{account}:{queue}",
+                    "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}, "StringEquals": {"aws:SourceAccount": account}},
+                }
+            ],
+        }
+    )
