@@ -5,7 +5,7 @@ judging the outcome is the end-to-end tests' job (tests/e2e).
   sandbox.py push-images <outputs.json>        Inspector v2: push an image into each workload repository
   sandbox.py populate <outputs.json> --images N --instances M
                                                Inspector v2 (benchmark): N images and M instances more per member and region
-  sandbox.py scan     <outputs.json>           Inspector v2: make the emulator scan now;
+  sandbox.py scan     <outputs.json>           Inspector v2: make the emulator scan now, fire the coverage sweep;
                                                Classic: fire every member region's schedule (the runs it would start)
   sandbox.py count    <outputs.json>           the number of finding documents in S3
   sandbox.py drain    <outputs.json> <logs> [--only send|notify]
@@ -262,6 +262,13 @@ def scan_v2(estate: Estate) -> None:
         here = Counter(f["status"] for f in findings if f["resources"][0]["region"] == region)
         print(f"{region}: {sum(here.values())} findings (" + ", ".join(f"{n} {s}" for s, n in sorted(here.items())) + ")")
     print(f"Inspector v2 pass {state['passes']}; {state['events_sent']} finding, scan and coverage events sent since the local AWS started")
+    # The security account's schedules: the coverage sweep (modules/security-primary), a
+    # request on send-findings' queue that the drain then answers.
+    for run in fire(ACCOUNTS, estate.security, estate.primary, prefix=estate.prefix):
+        if "error" in run:
+            sys.exit(f"sandbox: schedule {run['rule']} in {estate.security} {estate.primary}: {run['error']}")
+        if "message" in run:
+            print(f"{run['rule']} ({run['schedule']}): a sweep request on {run['target'].rsplit(':', 1)[1]}")
 
 
 def _resource_name(document: dict, names: dict[str, str]) -> str:
