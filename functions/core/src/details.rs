@@ -127,12 +127,13 @@ impl DetailsSource {
                 .region(Region::new(region.clone()))
                 .build(),
         );
+        // A batch may hold several states of one finding: each is asked about once.
+        let arns: std::collections::BTreeSet<String> =
+            findings.iter().map(|f| f.finding_arn.clone()).collect();
         api_calls.fetch_add(1, Ordering::Relaxed);
         let answer = inspector
             .batch_get_finding_details()
-            .set_finding_arns(Some(
-                findings.iter().map(|f| f.finding_arn.clone()).collect(),
-            ))
+            .set_finding_arns(Some(arns.into_iter().collect()))
             .send()
             .await;
         let answer = match answer {
@@ -153,7 +154,7 @@ impl DetailsSource {
                 return unavailable;
             }
         };
-        let mut by_arn: HashMap<&str, &FindingDetail> = answer
+        let by_arn: HashMap<&str, &FindingDetail> = answer
             .finding_details()
             .iter()
             .filter_map(|d| d.finding_arn().map(|arn| (arn, d)))
@@ -166,7 +167,7 @@ impl DetailsSource {
         let mut unavailable = 0;
         for finding in findings {
             let details = match (
-                by_arn.remove(finding.finding_arn.as_str()),
+                by_arn.get(finding.finding_arn.as_str()).copied(),
                 errors.get(finding.finding_arn.as_str()),
             ) {
                 (Some(detail), _) => fetched(detail),

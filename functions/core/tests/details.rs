@@ -26,8 +26,15 @@ async fn every_package_finding_is_stored_with_its_details_and_kev_makes_it_p1() 
     org.run_instances(member, WINDOWS_AMI, 1).await;
     org.run_instances(member, LINUX_AMI, 2).await;
     // KB4012212 for the Windows instance, two CVEs for each Linux one.
-    let records = org.events(5).await;
+    let mut records = org.events(5).await;
     let sinks = Sinks::in_account(&org.admin).await;
+    // Each event twice in the batch (a redelivery beside the first delivery): one
+    // question per finding, and both copies get its answer.
+    let again: Vec<(String, String)> = records
+        .iter()
+        .map(|(id, body)| (format!("{id}-again"), body.clone()))
+        .collect();
+    records.extend(again);
 
     let outcome = sinks
         .pipeline
