@@ -356,7 +356,7 @@ variable "athena_results_expiration_days" {
   default     = 30
 
   validation {
-    condition     = try(var.athena_results_expiration_days == null || var.athena_results_expiration_days >= 1, false)
+    condition     = var.athena_results_expiration_days == null ? true : var.athena_results_expiration_days >= 1
     error_message = "athena_results_expiration_days must be null or at least 1."
   }
 }
@@ -367,7 +367,7 @@ variable "athena_bytes_scanned_cutoff_per_query" {
   default     = 10737418240
 
   validation {
-    condition     = try(var.athena_bytes_scanned_cutoff_per_query == null || var.athena_bytes_scanned_cutoff_per_query >= 10485760, false)
+    condition     = var.athena_bytes_scanned_cutoff_per_query == null ? true : var.athena_bytes_scanned_cutoff_per_query >= 10485760
     error_message = "athena_bytes_scanned_cutoff_per_query must be null or at least 10485760 (10 MB)."
   }
 }
