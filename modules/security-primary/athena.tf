@@ -153,3 +153,66 @@ resource "aws_athena_named_query" "this" {
   database    = aws_glue_catalog_database.findings[0].name
   query       = each.value
 }
+
+# What a person (or tool) that runs the queries needs; the module attaches it to nobody:
+# attach output athena_query_policy_json to the roles of your analysts. The Lambdas need
+# nothing here: Athena reads what they write.
+data "aws_iam_policy_document" "athena_query" {
+  count = local.create_athena ? 1 : 0
+
+  statement {
+    sid    = "Workgroup"
+    effect = "Allow"
+    actions = [
+      "athena:StartQueryExecution", "athena:StopQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults",
+      "athena:ListQueryExecutions", "athena:GetWorkGroup", "athena:ListNamedQueries", "athena:GetNamedQuery", "athena:BatchGetNamedQuery",
+    ]
+    resources = [aws_athena_workgroup.findings[0].arn]
+  }
+
+  statement {
+    sid     = "Catalog"
+    effect  = "Allow"
+    actions = ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions"]
+    resources = [
+      "arn:${local.partition}:glue:${local.region}:${local.account_id}:catalog",
+      "arn:${local.partition}:glue:${local.region}:${local.account_id}:database/${local.athena_database_name}",
+      "arn:${local.partition}:glue:${local.region}:${local.account_id}:table/${local.athena_database_name}/*",
+    ]
+  }
+
+  statement {
+    sid       = "ListTheStore"
+    effect    = "Allow"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [local.bucket_arn]
+  }
+
+  statement {
+    sid       = "ReadTheStore"
+    effect    = "Allow"
+    actions   = ["s3:GetObject"]
+    resources = ["${local.bucket_arn}/${var.findings_prefix}/*", "${local.bucket_arn}/${var.history_prefix}/*"]
+  }
+
+  statement {
+    sid       = "QueryResults"
+    effect    = "Allow"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+    resources = ["${local.bucket_arn}/${var.athena_results_prefix}/*"]
+  }
+
+  # Objects and results are encrypted with the key; Athena reaches it through S3.
+  statement {
+    sid       = "KeyThroughS3"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [local.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${local.region}.amazonaws.com"]
+    }
+  }
+}

@@ -420,6 +420,9 @@ resource "aws_s3_bucket_lifecycle_configuration" "findings" {
       noncurrent_version_expiration {
         noncurrent_days = 1
       }
+      abort_incomplete_multipart_upload {
+        days_after_initiation = 1
+      }
     }
   }
 

@@ -133,3 +133,8 @@ output "athena_named_query_ids" {
   description = "Ids of the named queries, by file name under queries/ (without .sql)."
   value       = { for k, q in aws_athena_named_query.this : k => q.id }
 }
+
+output "athena_query_policy_json" {
+  description = "An IAM policy (JSON) that lets its holder run queries in the workgroup: the workgroup, the Glue database and tables, the findings and history objects, the query results and the key through S3. Attach it to your analysts' roles; the module attaches it to nobody."
+  value       = try(data.aws_iam_policy_document.athena_query[0].json, null)
+}

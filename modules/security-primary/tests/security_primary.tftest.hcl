@@ -339,6 +339,22 @@ run "complete" {
     error_message = "one named query per queries/*.sql, in the workgroup and database, its first line as description"
   }
 
+  assert {
+    condition = { for s in jsondecode(output.athena_query_policy_json).Statement : s.Sid => s.Resource } == {
+      Workgroup = "arn:aws:athena:us-east-1:111111111111:workgroup/ilsptest-findings"
+      Catalog = [
+        "arn:aws:glue:us-east-1:111111111111:table/ilsptest_findings/*",
+        "arn:aws:glue:us-east-1:111111111111:database/ilsptest_findings",
+        "arn:aws:glue:us-east-1:111111111111:catalog",
+      ]
+      ListTheStore = "arn:aws:s3:::ilsptest-findings-111111111111"
+      ReadTheStore = ["arn:aws:s3:::ilsptest-findings-111111111111/history/*", "arn:aws:s3:::ilsptest-findings-111111111111/findings/*"]
+      QueryResults = "arn:aws:s3:::ilsptest-findings-111111111111/athena-results/*"
+      KeyThroughS3 = aws_kms_key.this[0].arn
+    } && one([for s in jsondecode(output.athena_query_policy_json).Statement : s.Condition if s.Sid == "KeyThroughS3"]) == { StringEquals = { "kms:ViaService" = "s3.us-east-1.amazonaws.com" } }
+    error_message = "the queriers' policy names exactly the workgroup, the catalog entries, the store's prefixes, the results and the key through S3: ${output.athena_query_policy_json}"
+  }
+
   # --- dedupe table ---
   assert {
     condition     = aws_dynamodb_table.dedupe[0].hash_key == "pk" && aws_dynamodb_table.dedupe[0].billing_mode == "PAY_PER_REQUEST" && one(aws_dynamodb_table.dedupe[0].ttl) == { attribute_name = "expires_at", enabled = true } && one(aws_dynamodb_table.dedupe[0].point_in_time_recovery).enabled && one(aws_dynamodb_table.dedupe[0].server_side_encryption) == { enabled = true, kms_key_arn = aws_kms_key.this[0].arn }
