@@ -1,6 +1,7 @@
 # Athena over the store (optional, on by default): a Glue database with a table over the
 # finding documents and one over the history entries, both with partition projection on the
-# S3 key's engine, account_id, region and day (no crawler, no MSCK REPAIR); a workgroup
+# S3 key's engine, account_id, region and day (no crawler, no MSCK REPAIR), and one over
+# the coverage documents (account_id and region); a workgroup
 # whose results are encrypted with the module's key in the module's bucket; and the named
 # queries in queries/*.sql. The columns are in athena/findings-columns.json, which the
 # query tests read too.
@@ -13,13 +14,14 @@
 locals {
   create_athena = var.create && var.create_athena
 
-  athena_columns       = jsondecode(file("${path.module}/athena/findings-columns.json"))
-  athena_database_name = coalesce(var.athena_database_name, replace(lower("${var.name_prefix}_findings"), "-", "_"))
-  athena_workgroup     = "${var.name_prefix}-findings"
-  athena_account_ids   = var.athena_account_ids != null ? var.athena_account_ids : var.member_account_ids
-  athena_regions       = var.athena_regions != null ? var.athena_regions : var.regions
-  athena_results       = "s3://${local.bucket_name}/${var.athena_results_prefix}/"
-  athena_tables        = local.create_athena ? { findings = var.findings_prefix, history = var.history_prefix } : {}
+  athena_columns          = jsondecode(file("${path.module}/athena/findings-columns.json"))
+  athena_coverage_columns = jsondecode(file("${path.module}/athena/coverage-columns.json"))
+  athena_database_name    = coalesce(var.athena_database_name, replace(lower("${var.name_prefix}_findings"), "-", "_"))
+  athena_workgroup        = "${var.name_prefix}-findings"
+  athena_account_ids      = var.athena_account_ids != null ? var.athena_account_ids : var.member_account_ids
+  athena_regions          = var.athena_regions != null ? var.athena_regions : var.regions
+  athena_results          = "s3://${local.bucket_name}/${var.athena_results_prefix}/"
+  athena_tables           = local.create_athena ? { findings = var.findings_prefix, history = var.history_prefix } : {}
 
   # Partition projection: Athena computes the partitions from these instead of reading
   # them from the catalog, so a new account, region or day needs no crawler and no MSCK.
@@ -103,6 +105,60 @@ resource "aws_glue_catalog_table" "this" {
   }
 }
 
+# The coverage documents: the current coverage (the sweep deletes what Inspector no longer
+# lists), one object per resource and scan type under account_id=/region=.
+resource "aws_glue_catalog_table" "coverage" {
+  count = local.create_athena ? 1 : 0
+
+  name          = "coverage"
+  database_name = aws_glue_catalog_database.findings[0].name
+  description   = "Inspector v2 coverage (docs/finding-schema.md, Coverage documents): one row per resource and scan type, scanned or not and why, s3://${local.bucket_name}/${var.coverage_prefix}/."
+  table_type    = "EXTERNAL_TABLE"
+
+  parameters = {
+    EXTERNAL                       = "TRUE"
+    classification                 = "json"
+    "projection.enabled"           = "true"
+    "projection.account_id.type"   = "enum"
+    "projection.account_id.values" = local.athena_projection["projection.account_id.values"]
+    "projection.region.type"       = "enum"
+    "projection.region.values"     = local.athena_projection["projection.region.values"]
+    "storage.location.template"    = "s3://${local.bucket_name}/${var.coverage_prefix}/account_id=$${account_id}/region=$${region}/"
+  }
+
+  dynamic "partition_keys" {
+    for_each = local.athena_coverage_columns.partition_keys
+    content {
+      name    = partition_keys.value.name
+      type    = partition_keys.value.type
+      comment = partition_keys.value.comment
+    }
+  }
+
+  storage_descriptor {
+    location      = "s3://${local.bucket_name}/${var.coverage_prefix}/"
+    input_format  = "org.apache.hadoop.mapred.TextInputFormat"
+    output_format = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+
+    ser_de_info {
+      name                  = "json"
+      serialization_library = "org.openx.data.jsonserde.JsonSerDe"
+      parameters = {
+        "ignore.malformed.json" = "FALSE"
+      }
+    }
+
+    dynamic "columns" {
+      for_each = local.athena_coverage_columns.columns
+      content {
+        name    = columns.value.name
+        type    = columns.value.type
+        comment = columns.value.comment
+      }
+    }
+  }
+}
+
 resource "aws_athena_workgroup" "findings" {
   count = local.create_athena ? 1 : 0
 
@@ -136,10 +192,10 @@ resource "aws_athena_workgroup" "findings" {
 
   lifecycle {
     precondition {
-      condition = alltrue([for p in [var.findings_prefix, var.history_prefix] :
+      condition = alltrue([for p in [var.findings_prefix, var.history_prefix, var.coverage_prefix] :
         !(var.athena_results_prefix == p || startswith(var.athena_results_prefix, "${p}/") || startswith(p, "${var.athena_results_prefix}/"))
       ])
-      error_message = "athena_results_prefix (${var.athena_results_prefix}) overlaps findings_prefix or history_prefix: the tables would read query results as findings. Give it a prefix of its own, e.g. athena-results."
+      error_message = "athena_results_prefix (${var.athena_results_prefix}) overlaps findings_prefix, history_prefix or coverage_prefix: the tables would read query results as documents. Give it a prefix of its own, e.g. athena-results."
     }
   }
 }
@@ -192,7 +248,7 @@ data "aws_iam_policy_document" "athena_query" {
     sid       = "ReadTheStore"
     effect    = "Allow"
     actions   = ["s3:GetObject"]
-    resources = ["${local.bucket_arn}/${var.findings_prefix}/*", "${local.bucket_arn}/${var.history_prefix}/*"]
+    resources = ["${local.bucket_arn}/${var.findings_prefix}/*", "${local.bucket_arn}/${var.history_prefix}/*", "${local.bucket_arn}/${var.coverage_prefix}/*"]
   }
 
   statement {

@@ -124,6 +124,11 @@ output "athena_history_table_name" {
   value       = try(aws_glue_catalog_table.this["history"].name, null)
 }
 
+output "athena_coverage_table_name" {
+  description = "Name of the table over the coverage documents (one per resource and scan type: scanned or not, and why)."
+  value       = try(aws_glue_catalog_table.coverage[0].name, null)
+}
+
 output "athena_workgroup_name" {
   description = "Name of the Athena workgroup to query in (results encrypted with the key in the bucket)."
   value       = try(aws_athena_workgroup.findings[0].name, null)

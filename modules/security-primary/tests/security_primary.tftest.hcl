@@ -317,6 +317,19 @@ run "complete" {
   }
 
   assert {
+    condition = (output.athena_coverage_table_name == "coverage"
+      && aws_glue_catalog_table.coverage[0].storage_descriptor[0].location == "s3://ilsptest-findings-111111111111/coverage/"
+      && aws_glue_catalog_table.coverage[0].parameters["storage.location.template"] == "s3://ilsptest-findings-111111111111/coverage/account_id=$${account_id}/region=$${region}/"
+      && aws_glue_catalog_table.coverage[0].parameters["projection.enabled"] == "true"
+      && aws_glue_catalog_table.coverage[0].parameters["projection.account_id.values"] == "222222222222,333333333333"
+      && aws_glue_catalog_table.coverage[0].parameters["projection.region.values"] == "us-east-1,us-west-2"
+      && !contains(keys(aws_glue_catalog_table.coverage[0].parameters), "projection.day.type")
+      && [for c in aws_glue_catalog_table.coverage[0].storage_descriptor[0].columns : [c.name, c.type]] == [for c in jsondecode(file("athena/coverage-columns.json")).columns : [c.name, c.type]]
+    && [for c in aws_glue_catalog_table.coverage[0].partition_keys : [c.name, c.type]] == [["account_id", "string"], ["region", "string"]])
+    error_message = "the coverage table: columns of athena/coverage-columns.json, projection on account_id and region over coverage_prefix's key layout"
+  }
+
+  assert {
     condition = (aws_athena_workgroup.findings[0].name == "ilsptest-findings" && output.athena_workgroup_name == "ilsptest-findings"
       && aws_athena_workgroup.findings[0].state == "ENABLED"
       && aws_athena_workgroup.findings[0].configuration[0].enforce_workgroup_configuration
@@ -331,7 +344,7 @@ run "complete" {
   }
 
   assert {
-    condition = (toset(keys(aws_athena_named_query.this)) == toset(["open_findings_by_account_and_priority", "top_cves", "kev_findings_past_due", "mean_time_to_remediate_by_severity"])
+    condition = (toset(keys(aws_athena_named_query.this)) == toset(["open_findings_by_account_and_priority", "top_cves", "kev_findings_past_due", "mean_time_to_remediate_by_severity", "coverage_gaps"])
       && alltrue([for k, q in aws_athena_named_query.this :
         q.name == "ilsptest-${k}" && q.workgroup == "ilsptest-findings" && q.database == "ilsptest_findings" && q.query == file("queries/${k}.sql") && length(q.description) > 20
       ])
@@ -348,7 +361,7 @@ run "complete" {
         "arn:aws:glue:us-east-1:111111111111:catalog",
       ]
       ListTheStore = "arn:aws:s3:::ilsptest-findings-111111111111"
-      ReadTheStore = ["arn:aws:s3:::ilsptest-findings-111111111111/history/*", "arn:aws:s3:::ilsptest-findings-111111111111/findings/*"]
+      ReadTheStore = ["arn:aws:s3:::ilsptest-findings-111111111111/history/*", "arn:aws:s3:::ilsptest-findings-111111111111/findings/*", "arn:aws:s3:::ilsptest-findings-111111111111/coverage/*"]
       QueryResults = "arn:aws:s3:::ilsptest-findings-111111111111/athena-results/*"
       KeyThroughS3 = aws_kms_key.this[0].arn
     } && one([for s in jsondecode(output.athena_query_policy_json).Statement : s.Condition if s.Sid == "KeyThroughS3"]) == { StringEquals = { "kms:ViaService" = "s3.us-east-1.amazonaws.com" } }
@@ -640,7 +653,7 @@ run "athena_off" {
   }
 
   assert {
-    condition = (length(aws_glue_catalog_database.findings) == 0 && length(aws_glue_catalog_table.this) == 0 && length(aws_athena_workgroup.findings) == 0
+    condition = (length(aws_glue_catalog_database.findings) == 0 && length(aws_glue_catalog_table.this) == 0 && length(aws_glue_catalog_table.coverage) == 0 && length(aws_athena_workgroup.findings) == 0
       && length(aws_athena_named_query.this) == 0 && output.athena_database_name == null && output.athena_named_query_ids == {}
     && length(aws_lambda_function.send) == 1)
     error_message = "create_athena = false: no database, tables, workgroup or named queries; the rest as before"

@@ -9,7 +9,9 @@ them. Each result must equal the same figure computed here from the documents.
 
 The documents are generated (seeded, so every run is the same) as send-findings writes
 them: both engines, every status, v2 lifecycle fields, KEV details, priorities from the
-documented formula, and a few Classic documents written before priority existed.
+documented formula, and a few Classic documents written before priority existed; and
+coverage documents (docs/finding-schema.md, "Coverage documents": one per resource and
+scan type, under account_id=/region=) for the coverage table.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from sqlglot.errors import ErrorLevel
 
 MODULE = Path(__file__).resolve().parents[3] / "modules" / "security-primary"
 COLUMNS = json.loads((MODULE / "athena" / "findings-columns.json").read_text())
+COVERAGE_COLUMNS = json.loads((MODULE / "athena" / "coverage-columns.json").read_text())
 QUERIES = {p.stem: p.read_text() for p in sorted((MODULE / "queries").glob("*.sql"))}
 INDEX_TEMPLATE = Path(__file__).resolve().parents[3] / "functions" / "core" / "opensearch" / "index-template.json"
+COVERAGE_TEMPLATE = INDEX_TEMPLATE.with_name("coverage-index-template.json")
 
 ACCOUNTS = ("222222222222", "333333333333", "444444444444")
 REGIONS = ("us-east-1", "eu-west-1")
@@ -327,6 +331,7 @@ def test_every_query_is_athena_sql_and_has_a_description():
         "top_cves",
         "kev_findings_past_due",
         "mean_time_to_remediate_by_severity",
+        "coverage_gaps",
     }
     for name, sql in QUERIES.items():
         assert re.match(r"^-- \S.{20,1000}\n", sql), f"{name}: the first line is the named query's description"
@@ -438,3 +443,97 @@ def test_mean_time_to_remediate_by_severity(store):
     assert [r[:2] for r in rows] == [e[:2] for e in expected]
     for row, want in zip(rows, expected):
         assert row[2:] == pytest.approx(want[2:], abs=1e-9), row[0]
+
+
+# --- coverage ------------------------------------------------------------------------------
+
+COVERAGE_REASONS = {
+    "INACTIVE": ["EXCLUDED_BY_TAG", "UNMANAGED_EC2_INSTANCE", "EC2_INSTANCE_STOPPED", "UNSUPPORTED_OS", "SCAN_ELIGIBILITY_EXPIRED", "UNSUPPORTED_RUNTIME"],
+    "ACTIVE": ["SUCCESSFUL"],
+}
+
+
+def coverage_documents() -> list[dict]:
+    """Coverage documents as send-findings stores them: instances, images and functions
+    (a function once per scan type), scanned or not."""
+    rng = random.Random(19)
+    docs = []
+    for n in range(150):
+        account, region = rng.choice(ACCOUNTS), rng.choice(REGIONS)
+        kind = rng.choice(["AWS_EC2_INSTANCE", "AWS_EC2_INSTANCE", "AWS_ECR_CONTAINER_IMAGE", "AWS_LAMBDA_FUNCTION"])
+        resource_id = {
+            "AWS_EC2_INSTANCE": f"i-{n:017x}",
+            "AWS_ECR_CONTAINER_IMAGE": f"arn:aws:ecr:{region}:{account}:repository/web/sha256:{n:064x}",
+            "AWS_LAMBDA_FUNCTION": f"arn:aws:lambda:{region}:{account}:function:fn-{n}:$LATEST",
+        }[kind]
+        for scan_type in ["PACKAGE", "CODE"] if kind == "AWS_LAMBDA_FUNCTION" else ["PACKAGE"]:
+            status = "INACTIVE" if rng.random() < 0.4 else "ACTIVE"
+            observed = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(hours=n)
+            docs.append({
+                "schema_version": 1,
+                "id": hashlib.sha256(f"{account}:{region}:{scan_type}:{resource_id}".encode()).hexdigest()[:32],
+                "account_id": account,
+                "region": region,
+                "resource_id": resource_id,
+                "resource_type": kind,
+                "scan_type": scan_type,
+                "scan_status": status,
+                "scan_status_reason": rng.choice(COVERAGE_REASONS[status]),
+                "scan_mode": "EC2_SSM_AGENT_BASED" if kind == "AWS_EC2_INSTANCE" else None,
+                "last_scanned_at": rfc3339(observed - timedelta(hours=3)) if status == "ACTIVE" else None,
+                "observed_at": rfc3339(observed),
+                "source": rng.choice(["coverage_event", "list_coverage"]),
+                "raw": {"n": n},
+            })
+    return docs
+
+
+@pytest.fixture(scope="module")
+def coverage_store(tmp_path_factory):
+    docs = coverage_documents()
+    root = tmp_path_factory.mktemp("coverage")
+    for doc in docs:
+        path = root / "coverage" / f"account_id={doc['account_id']}" / f"region={doc['region']}" / f"{doc['id']}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(doc))
+    con = duckdb.connect()
+    columns = {c["name"]: duckdb_type(c["type"]) for c in COVERAGE_COLUMNS["columns"]}
+    partitions = {c["name"]: duckdb_type(c["type"]) for c in COVERAGE_COLUMNS["partition_keys"]}
+    location = f"{root}/coverage/**/*.json".replace("'", "''")
+    con.execute(
+        f"CREATE VIEW coverage AS SELECT * FROM read_json('{location}', columns = {sql_struct(columns)},"
+        f" hive_partitioning = true, hive_types = {sql_struct(partitions)}, format = 'newline_delimited')"
+    )
+    return con, docs
+
+
+def test_the_coverage_columns_are_the_coverage_documents_fields():
+    fields = json.loads(COVERAGE_TEMPLATE.read_text())["template"]["mappings"]["properties"]
+    assert [c["name"] for c in COVERAGE_COLUMNS["partition_keys"]] == ["account_id", "region"]
+    assert {c["name"] for c in COVERAGE_COLUMNS["columns"]} == set(fields) - {"account_id", "region", "raw"}
+
+
+def test_the_coverage_view_reads_every_document(coverage_store):
+    con, docs = coverage_store
+    assert con.execute("SELECT count(*), count(DISTINCT id) FROM coverage").fetchone() == (len(docs), len(docs))
+    rows = con.execute("SELECT id, account_id, region FROM coverage").fetchall()
+    assert set(rows) == {(d["id"], d["account_id"], d["region"]) for d in docs}
+
+
+def test_coverage_gaps(coverage_store):
+    con, docs = coverage_store
+    groups = defaultdict(list)
+    for d in docs:
+        if d["scan_status"] == "INACTIVE":
+            groups[(d["account_id"], d["region"], d["scan_type"], d["scan_status_reason"])].append(d)
+    expected = [
+        (*key, len(found),
+         sum(d["resource_type"] == "AWS_EC2_INSTANCE" for d in found),
+         sum(d["resource_type"] == "AWS_ECR_CONTAINER_IMAGE" for d in found),
+         sum(d["resource_type"] == "AWS_LAMBDA_FUNCTION" for d in found),
+         sorted(d["resource_id"] for d in found))
+        for key, found in groups.items()
+    ]
+    expected.sort(key=lambda r: (-r[4], *r[:4]))
+    assert len(expected) > 10 and any(r[2] == "CODE" for r in expected)
+    assert run(con, "coverage_gaps") == expected
