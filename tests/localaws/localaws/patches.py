@@ -286,6 +286,30 @@ def events_targets_get_the_whole_event() -> None:
     Rule.send_to_targets = send_to_targets
 
 
+def events_rules_deliver_only_matching_events() -> None:
+    """A scheduled rule matches no event; a disabled rule delivers nothing.
+
+    In EventBridge a rule either has an event pattern or a schedule: a scheduled rule only
+    fires on its schedule, and a DISABLED rule neither matches nor fires. moto loads a
+    missing pattern as an empty one, which matches every event, and never reads the
+    rule's state: every event put on a bus that holds a scheduled rule (security-primary's
+    coverage sweep) reaches that rule's targets, as the whole event, not its Input.
+    """
+    from moto.events.models import Rule
+
+    if getattr(Rule, "_localaws_matches_only_its_pattern", False):
+        return
+    original = Rule.send_to_targets
+
+    def send_to_targets(self: Rule, original_event: dict, transform_input: bool = True) -> None:
+        if self.state != "ENABLED" or self.event_pattern._raw_pattern is None:
+            return
+        return original(self, original_event, transform_input)
+
+    Rule.send_to_targets = send_to_targets
+    Rule._localaws_matches_only_its_pattern = True
+
+
 def sns_cross_account_sqs_delivery() -> None:
     """SNS delivers to an SQS subscription in the topic's account, not the queue's.
 
@@ -864,6 +888,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "inspector2_disable_delegated_admin": inspector2_disable_delegated_admin,
     "inspector2_member_disassociation": inspector2_member_disassociation,
     "events_targets_get_the_whole_event": events_targets_get_the_whole_event,
+    "events_rules_deliver_only_matching_events": events_rules_deliver_only_matching_events,
     "sns_cross_account_sqs_delivery": sns_cross_account_sqs_delivery,
     "sts_trust_policy": sts_trust_policy,
     "sns_email_and_http_delivery": sns_email_and_http_delivery,

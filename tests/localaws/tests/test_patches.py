@@ -203,6 +203,32 @@ def test_events_targets_get_the_whole_event_gap_in_stock_moto(stock):
     assert "account" not in arrived
 
 
+def _events_reaching(events, sqs, name) -> list[str]:
+    """Bodies that reach a queue targeted by a scheduled rule and a disabled rule when an
+    event is put on the bus."""
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=f"{name}-schedule", ScheduleExpression="rate(1 day)")
+    events.put_targets(Rule=f"{name}-schedule", Targets=[{"Id": "q", "Arn": arn, "Input": '{"scheduled": true}'}])
+    events.put_rule(Name=f"{name}-off", EventPattern='{"source": ["test.disabled"]}', State="DISABLED")
+    events.put_targets(Rule=f"{name}-off", Targets=[{"Id": "q", "Arn": arn}])
+    events.put_events(Entries=[
+        {"Source": "aws.inspector2", "DetailType": "Inspector2 Scan", "Detail": "{}"},
+        {"Source": "test.disabled", "DetailType": "x", "Detail": "{}"},
+    ])
+    return [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])]
+
+
+def test_events_rules_deliver_only_matching_events(accounts, unique):
+    events = accounts.client("events", SECURITY_ACCOUNT, REGION)
+    assert _events_reaching(events, accounts.client("sqs", SECURITY_ACCOUNT, REGION), f"sched-{unique}") == []
+
+
+def test_events_rules_deliver_only_matching_events_gap_in_stock_moto(stock):
+    reached = _events_reaching(stock("events"), stock("sqs"), "sched")
+    assert len(reached) == 3 and all('"detail-type"' in body for body in reached)
+
+
 def _cross_account_subscription(topic_sns, queue_sqs, name):
     topic = topic_sns.create_topic(Name=name)["TopicArn"]
     url = queue_sqs.create_queue(QueueName=name)["QueueUrl"]
