@@ -639,7 +639,7 @@ run "athena_off_and_given_partitions" {
   }
 
   assert {
-    condition     = [for r in aws_s3_bucket_lifecycle_configuration.findings[0].rule : r.id] == ["findings", "abort-incomplete-uploads"]
+    condition     = [for r in aws_s3_bucket_lifecycle_configuration.findings[0].rule : r.id] == ["findings", "coverage", "abort-incomplete-uploads"]
     error_message = "athena_results_expiration_days = null keeps the results"
   }
 }
