@@ -405,6 +405,27 @@ resource "aws_s3_bucket_lifecycle_configuration" "findings" {
     }
   }
 
+  # Query results are copies of findings (athena.tf): they go after a while.
+  dynamic "rule" {
+    for_each = local.create_athena && var.athena_results_expiration_days != null ? [var.athena_results_expiration_days] : []
+    content {
+      id     = "athena-results"
+      status = "Enabled"
+      filter {
+        prefix = "${var.athena_results_prefix}/"
+      }
+      expiration {
+        days = rule.value
+      }
+      noncurrent_version_expiration {
+        noncurrent_days = 1
+      }
+      abort_incomplete_multipart_upload {
+        days_after_initiation = 1
+      }
+    }
+  }
+
   rule {
     id     = "abort-incomplete-uploads"
     status = "Enabled"

@@ -108,3 +108,38 @@ output "opensearch_arn" {
   description = "ARN of the OpenSearch domain or collection (created or given), or null."
   value       = var.create ? try(local.opensearch_arn, null) : null
 }
+
+output "athena_database_name" {
+  description = "Name of the Glue database of the findings tables, or null (create_athena = false)."
+  value       = try(aws_glue_catalog_database.findings[0].name, null)
+}
+
+output "athena_findings_table_name" {
+  description = "Name of the table over the finding documents (their current state)."
+  value       = try(aws_glue_catalog_table.this["findings"].name, null)
+}
+
+output "athena_history_table_name" {
+  description = "Name of the table over the history entries (one per status change of an Inspector v2 finding)."
+  value       = try(aws_glue_catalog_table.this["history"].name, null)
+}
+
+output "athena_coverage_table_name" {
+  description = "Name of the table over the coverage documents (one per resource and scan type: scanned or not, and why)."
+  value       = try(aws_glue_catalog_table.coverage[0].name, null)
+}
+
+output "athena_workgroup_name" {
+  description = "Name of the Athena workgroup to query in (results encrypted with the key in the bucket)."
+  value       = try(aws_athena_workgroup.findings[0].name, null)
+}
+
+output "athena_named_query_ids" {
+  description = "Ids of the named queries, by file name under queries/ (without .sql)."
+  value       = { for k, q in aws_athena_named_query.this : k => q.id }
+}
+
+output "athena_query_policy_json" {
+  description = "An IAM policy (JSON) that lets its holder run queries in the workgroup: the workgroup, the Glue database and tables, the findings and history objects, the query results and the key through S3. Attach it to your analysts' roles; the module attaches it to nobody."
+  value       = try(data.aws_iam_policy_document.athena_query[0].json, null)
+}

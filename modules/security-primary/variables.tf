@@ -286,6 +286,99 @@ variable "bucket_access_log_bucket" {
 }
 
 # ---------------------------------------------------------------------------------------
+# Athena (athena.tf)
+# ---------------------------------------------------------------------------------------
+
+variable "create_athena" {
+  description = "Create a Glue database with the findings and history tables (partition projection on engine, account_id, region, day), an Athena workgroup with encrypted results in the bucket, and the named queries of queries/*.sql."
+  type        = bool
+  default     = true
+}
+
+variable "athena_database_name" {
+  description = "Name of the Glue database. Null: \"<name_prefix>_findings\", lowercased, hyphens as underscores."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.athena_database_name == null || can(regex("^[a-z0-9_]{1,255}$", var.athena_database_name))
+    error_message = "athena_database_name must be 1-255 lowercase letters, digits or underscores (Athena needs no quoting then)."
+  }
+}
+
+variable "athena_account_ids" {
+  description = "The accounts the tables' account_id partitions enumerate (partition projection). Null: member_account_ids. Findings of an account not listed are invisible to Athena: list every account whose findings reach the bucket (Inspector v2 members included)."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.athena_account_ids == null || try(length(var.athena_account_ids) >= 1 && alltrue([for id in var.athena_account_ids : can(regex("^[0-9]{12}$", id))]), false)
+    error_message = "athena_account_ids must be null or list at least one 12-digit AWS account id."
+  }
+}
+
+variable "athena_regions" {
+  description = "The regions the tables' region partitions enumerate (partition projection). Null: regions. List every region whose findings reach the bucket (Inspector v2 forwarding regions included)."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.athena_regions == null || try(length(var.athena_regions) >= 1 && alltrue([for r in var.athena_regions : can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", r))]), false)
+    error_message = "athena_regions must be null or list at least one AWS region name, e.g. us-east-1."
+  }
+}
+
+variable "athena_first_day" {
+  description = "The first day (yyyy-MM-dd) the day partitions enumerate: findings first observed before it are invisible to Athena. The range ends today (NOW)."
+  type        = string
+  default     = "2020-01-01"
+
+  validation {
+    condition     = can(regex("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", var.athena_first_day)) && can(formatdate("YYYY", "${var.athena_first_day}T00:00:00Z"))
+    error_message = "athena_first_day must be a date written yyyy-MM-dd, e.g. 2020-01-01."
+  }
+}
+
+variable "athena_results_prefix" {
+  description = "Key prefix of the workgroup's query results in the bucket (encrypted with the key); beside findings_prefix and history_prefix, never inside them."
+  type        = string
+  default     = "athena-results"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9!_.*'()-]+(/[a-zA-Z0-9!_.*'()-]+)*$", var.athena_results_prefix))
+    error_message = "athena_results_prefix must be an S3 key prefix without leading or trailing slashes."
+  }
+}
+
+variable "athena_results_expiration_days" {
+  description = "Days after which query results expire in the created bucket (they are copies of findings); null keeps them."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.athena_results_expiration_days == null ? true : var.athena_results_expiration_days >= 1
+    error_message = "athena_results_expiration_days must be null or at least 1."
+  }
+}
+
+variable "athena_bytes_scanned_cutoff_per_query" {
+  description = "The workgroup cancels a query that scans more than this many bytes (at least 10 MB, Athena's minimum); null: no limit. The documents are JSON, so a query reads every object of the partitions it selects: filter on day, account_id, region to scan less."
+  type        = number
+  default     = 10737418240
+
+  validation {
+    condition     = var.athena_bytes_scanned_cutoff_per_query == null ? true : var.athena_bytes_scanned_cutoff_per_query >= 10485760
+    error_message = "athena_bytes_scanned_cutoff_per_query must be null or at least 10485760 (10 MB)."
+  }
+}
+
+variable "athena_workgroup_force_destroy" {
+  description = "Let terraform destroy the workgroup even when it holds named queries or query history made outside Terraform (for sandboxes and tests)."
+  type        = bool
+  default     = false
+}
+
+# ---------------------------------------------------------------------------------------
 # OpenSearch (optional)
 # ---------------------------------------------------------------------------------------
 

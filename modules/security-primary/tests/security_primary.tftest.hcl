@@ -277,8 +277,95 @@ run "complete" {
   }
 
   assert {
-    condition     = [for r in aws_s3_bucket_lifecycle_configuration.findings[0].rule : r.id] == ["findings", "coverage", "abort-incomplete-uploads"] && one(aws_s3_bucket_lifecycle_configuration.findings[0].rule[0].noncurrent_version_expiration).noncurrent_days == 90 && one(aws_s3_bucket_lifecycle_configuration.findings[0].rule[1].noncurrent_version_expiration).noncurrent_days == 90 && one(aws_s3_bucket_lifecycle_configuration.findings[0].rule[1].filter).prefix == "coverage/"
-    error_message = "lifecycle: noncurrent versions of findings and coverage documents expire after 90 days, incomplete uploads are aborted"
+    condition     = [for r in aws_s3_bucket_lifecycle_configuration.findings[0].rule : r.id] == ["findings", "coverage", "athena-results", "abort-incomplete-uploads"] && one(aws_s3_bucket_lifecycle_configuration.findings[0].rule[0].noncurrent_version_expiration).noncurrent_days == 90 && one(aws_s3_bucket_lifecycle_configuration.findings[0].rule[1].noncurrent_version_expiration).noncurrent_days == 90 && one(aws_s3_bucket_lifecycle_configuration.findings[0].rule[1].filter).prefix == "coverage/"
+    error_message = "lifecycle: noncurrent versions of findings and coverage documents expire after 90 days, Athena's results after 30, incomplete uploads are aborted"
+  }
+
+  assert {
+    condition     = one(aws_s3_bucket_lifecycle_configuration.findings[0].rule[2].filter).prefix == "athena-results/" && one(aws_s3_bucket_lifecycle_configuration.findings[0].rule[2].expiration).days == 30
+    error_message = "query results (copies of findings) expire after athena_results_expiration_days"
+  }
+
+  # --- Athena ---
+  assert {
+    condition     = output.athena_database_name == "ilsptest_findings" && aws_glue_catalog_database.findings[0].name == "ilsptest_findings" && output.athena_findings_table_name == "findings" && output.athena_history_table_name == "history"
+    error_message = "the Glue database is <name_prefix>_findings, with the tables findings and history"
+  }
+
+  assert {
+    condition = alltrue([for k, t in aws_glue_catalog_table.this :
+      t.table_type == "EXTERNAL_TABLE" && t.parameters["projection.enabled"] == "true" &&
+      t.parameters["projection.engine.type"] == "enum" && t.parameters["projection.engine.values"] == "inspector_classic,inspector_v2" &&
+      t.parameters["projection.account_id.type"] == "enum" && t.parameters["projection.account_id.values"] == "222222222222,333333333333" &&
+      t.parameters["projection.region.type"] == "enum" && t.parameters["projection.region.values"] == "us-east-1,us-west-2" &&
+      t.parameters["projection.day.type"] == "date" && t.parameters["projection.day.format"] == "yyyy-MM-dd" &&
+      t.parameters["projection.day.range"] == "2020-01-01,NOW" && t.parameters["projection.day.interval"] == "1" && t.parameters["projection.day.interval.unit"] == "DAYS" &&
+      t.parameters["storage.location.template"] == "s3://ilsptest-findings-111111111111/${k}/engine=$${engine}/account_id=$${account_id}/region=$${region}/day=$${day}/" &&
+      t.storage_descriptor[0].location == "s3://ilsptest-findings-111111111111/${k}/"
+    ])
+    error_message = "both tables: partition projection on engine, account_id (the members), region (the regions) and day, over the S3 key layout under their prefix"
+  }
+
+  assert {
+    condition = alltrue([for t in aws_glue_catalog_table.this :
+      t.storage_descriptor[0].ser_de_info[0].serialization_library == "org.openx.data.jsonserde.JsonSerDe" &&
+      t.storage_descriptor[0].input_format == "org.apache.hadoop.mapred.TextInputFormat" &&
+      [for c in t.storage_descriptor[0].columns : [c.name, c.type]] == [for c in jsondecode(file("athena/findings-columns.json")).columns : [c.name, c.type]] &&
+      [for c in t.partition_keys : [c.name, c.type]] == [["engine", "string"], ["account_id", "string"], ["region", "string"], ["day", "string"]]
+    ])
+    error_message = "both tables read JSON (OpenX SerDe) with the columns of athena/findings-columns.json, as the Glue catalog returns them, and the S3 key's partition keys"
+  }
+
+  assert {
+    condition = (output.athena_coverage_table_name == "coverage"
+      && aws_glue_catalog_table.coverage[0].storage_descriptor[0].location == "s3://ilsptest-findings-111111111111/coverage/"
+      && aws_glue_catalog_table.coverage[0].parameters["storage.location.template"] == "s3://ilsptest-findings-111111111111/coverage/account_id=$${account_id}/region=$${region}/"
+      && aws_glue_catalog_table.coverage[0].parameters["projection.enabled"] == "true"
+      && aws_glue_catalog_table.coverage[0].parameters["projection.account_id.values"] == "222222222222,333333333333"
+      && aws_glue_catalog_table.coverage[0].parameters["projection.region.values"] == "us-east-1,us-west-2"
+      && !contains(keys(aws_glue_catalog_table.coverage[0].parameters), "projection.day.type")
+      && [for c in aws_glue_catalog_table.coverage[0].storage_descriptor[0].columns : [c.name, c.type]] == [for c in jsondecode(file("athena/coverage-columns.json")).columns : [c.name, c.type]]
+    && [for c in aws_glue_catalog_table.coverage[0].partition_keys : [c.name, c.type]] == [["account_id", "string"], ["region", "string"]])
+    error_message = "the coverage table: columns of athena/coverage-columns.json, projection on account_id and region over coverage_prefix's key layout"
+  }
+
+  assert {
+    condition = (aws_athena_workgroup.findings[0].name == "ilsptest-findings" && output.athena_workgroup_name == "ilsptest-findings"
+      && aws_athena_workgroup.findings[0].state == "ENABLED"
+      && aws_athena_workgroup.findings[0].configuration[0].enforce_workgroup_configuration
+      && aws_athena_workgroup.findings[0].configuration[0].bytes_scanned_cutoff_per_query == 10737418240
+      && aws_athena_workgroup.findings[0].configuration[0].engine_version[0].selected_engine_version == "Athena engine version 3"
+      && aws_athena_workgroup.findings[0].configuration[0].result_configuration[0].output_location == "s3://ilsptest-findings-111111111111/athena-results/"
+      && aws_athena_workgroup.findings[0].configuration[0].result_configuration[0].expected_bucket_owner == "111111111111"
+      && one(aws_athena_workgroup.findings[0].configuration[0].result_configuration[0].encryption_configuration) == {
+        encryption_option = "SSE_KMS", kms_key_arn = aws_kms_key.this[0].arn
+    })
+    error_message = "the workgroup enforces its configuration: engine 3, a scan cutoff, results in the bucket encrypted with the module's key"
+  }
+
+  assert {
+    condition = (toset(keys(aws_athena_named_query.this)) == toset(["open_findings_by_account_and_priority", "top_cves", "kev_findings_past_due", "mean_time_to_remediate_by_severity", "coverage_gaps"])
+      && alltrue([for k, q in aws_athena_named_query.this :
+        q.name == "ilsptest-${k}" && q.workgroup == "ilsptest-findings" && q.database == "ilsptest_findings" && q.query == file("queries/${k}.sql") && length(q.description) > 20
+      ])
+    && keys(output.athena_named_query_ids) == keys(aws_athena_named_query.this) && alltrue([for k, id in output.athena_named_query_ids : id == aws_athena_named_query.this[k].id]))
+    error_message = "one named query per queries/*.sql, in the workgroup and database, its first line as description"
+  }
+
+  assert {
+    condition = { for s in jsondecode(output.athena_query_policy_json).Statement : s.Sid => s.Resource } == {
+      Workgroup = "arn:aws:athena:us-east-1:111111111111:workgroup/ilsptest-findings"
+      Catalog = [
+        "arn:aws:glue:us-east-1:111111111111:table/ilsptest_findings/*",
+        "arn:aws:glue:us-east-1:111111111111:database/ilsptest_findings",
+        "arn:aws:glue:us-east-1:111111111111:catalog",
+      ]
+      ListTheStore = "arn:aws:s3:::ilsptest-findings-111111111111"
+      ReadTheStore = ["arn:aws:s3:::ilsptest-findings-111111111111/history/*", "arn:aws:s3:::ilsptest-findings-111111111111/findings/*", "arn:aws:s3:::ilsptest-findings-111111111111/coverage/*"]
+      QueryResults = "arn:aws:s3:::ilsptest-findings-111111111111/athena-results/*"
+      KeyThroughS3 = aws_kms_key.this[0].arn
+    } && one([for s in jsondecode(output.athena_query_policy_json).Statement : s.Condition if s.Sid == "KeyThroughS3"]) == { StringEquals = { "kms:ViaService" = "s3.us-east-1.amazonaws.com" } }
+    error_message = "the queriers' policy names exactly the workgroup, the catalog entries, the store's prefixes, the results and the key through S3: ${output.athena_query_policy_json}"
   }
 
   # --- dedupe table ---
@@ -530,6 +617,80 @@ run "opensearch_domain_created" {
   }
 }
 
+run "athena_off_and_given_partitions" {
+  command   = plan
+  state_key = "given"
+
+  variables {
+    kms_key_arn                           = "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000001"
+    athena_account_ids                    = ["222222222222", "333333333333", "444444444444"]
+    athena_regions                        = ["eu-west-1"]
+    athena_first_day                      = "2016-05-01"
+    athena_bytes_scanned_cutoff_per_query = null
+    athena_results_expiration_days        = null
+  }
+
+  assert {
+    condition = (aws_glue_catalog_table.this["findings"].parameters["projection.account_id.values"] == "222222222222,333333333333,444444444444"
+      && aws_glue_catalog_table.this["history"].parameters["projection.region.values"] == "eu-west-1"
+      && aws_glue_catalog_table.this["findings"].parameters["projection.day.range"] == "2016-05-01,NOW"
+    && aws_athena_workgroup.findings[0].configuration[0].bytes_scanned_cutoff_per_query == null)
+    error_message = "athena_account_ids, athena_regions and athena_first_day set the projection; no cutoff when null"
+  }
+
+  assert {
+    condition     = [for r in aws_s3_bucket_lifecycle_configuration.findings[0].rule : r.id] == ["findings", "coverage", "abort-incomplete-uploads"]
+    error_message = "athena_results_expiration_days = null keeps the results"
+  }
+}
+
+run "athena_off" {
+  command   = plan
+  state_key = "off"
+
+  variables {
+    create_athena = false
+  }
+
+  assert {
+    condition = (length(aws_glue_catalog_database.findings) == 0 && length(aws_glue_catalog_table.this) == 0 && length(aws_glue_catalog_table.coverage) == 0 && length(aws_athena_workgroup.findings) == 0
+      && length(aws_athena_named_query.this) == 0 && output.athena_database_name == null && output.athena_named_query_ids == {}
+    && length(aws_lambda_function.send) == 1)
+    error_message = "create_athena = false: no database, tables, workgroup or named queries; the rest as before"
+  }
+}
+
+run "rejects_bad_athena_inputs" {
+  command   = plan
+  state_key = "bad"
+
+  variables {
+    athena_database_name                  = "Findings-DB"
+    athena_account_ids                    = ["2222"]
+    athena_regions                        = []
+    athena_first_day                      = "2020-13-01"
+    athena_results_prefix                 = "/results/"
+    athena_results_expiration_days        = 0
+    athena_bytes_scanned_cutoff_per_query = 1000
+  }
+
+  expect_failures = [
+    var.athena_database_name, var.athena_account_ids, var.athena_regions, var.athena_first_day,
+    var.athena_results_prefix, var.athena_results_expiration_days, var.athena_bytes_scanned_cutoff_per_query,
+  ]
+}
+
+run "rejects_athena_results_inside_the_findings" {
+  command   = plan
+  state_key = "bad"
+
+  variables {
+    athena_results_prefix = "findings/athena"
+  }
+
+  expect_failures = [aws_athena_workgroup.findings]
+}
+
 run "create_false_creates_nothing" {
   command   = plan
   state_key = "off"
@@ -539,7 +700,7 @@ run "create_false_creates_nothing" {
   }
 
   assert {
-    condition     = length(aws_sqs_queue.this) == 0 && length(aws_kms_key.this) == 0 && length(aws_lambda_function.send) == 0 && length(aws_sns_topic_subscription.notifications) == 0 && output.queue_arn == null && output.send_findings_role_arn == null
+    condition     = length(aws_sqs_queue.this) == 0 && length(aws_kms_key.this) == 0 && length(aws_lambda_function.send) == 0 && length(aws_sns_topic_subscription.notifications) == 0 && length(aws_athena_workgroup.findings) == 0 && length(aws_glue_catalog_table.this) == 0 && output.queue_arn == null && output.send_findings_role_arn == null
     error_message = "create = false plans nothing"
   }
 }

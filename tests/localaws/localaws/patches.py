@@ -828,6 +828,58 @@ def dynamodb_atomic_item_writes() -> None:
     DynamoHandler._localaws_atomic_items = True
 
 
+def athena_tags_and_named_queries() -> None:
+    """Athena: ListTagsForResource of an untagged workgroup says it does not exist (400),
+    DeleteNamedQuery is missing, and GetNamedQuery of an unknown id fails with a 500.
+
+    hashicorp/aws reads a workgroup's tags after creating it (an untagged one then fails
+    to create), deletes named queries with DeleteNamedQuery, and reads a named query gone
+    behind Terraform's back as gone only from AWS's InvalidRequestException "... does
+    not exist". AWS answers an existing resource without tags with an empty list.
+    """
+    from moto.athena.models import AthenaBackend
+    from moto.athena.responses import AthenaResponse
+
+    if hasattr(AthenaResponse, "delete_named_query"):
+        return
+    original_list_tags = AthenaResponse.list_tags_for_resource
+    original_get_named_query = AthenaResponse.get_named_query
+
+    def exists(backend: AthenaBackend, arn: str) -> bool:
+        kind, _, name = arn.split(":", 5)[-1].partition("/")
+        found = {
+            "workgroup": backend.work_groups,
+            "datacatalog": backend.data_catalogs,
+            "capacity-reservation": backend.capacity_reservations,
+        }.get(kind, {})
+        return name in found
+
+    def list_tags_for_resource(self: AthenaResponse):  # type: ignore[no-untyped-def]
+        arn = self._get_param("ResourceARN") or ""
+        if not self.athena_backend.tagger.has_tags(arn) and exists(self.athena_backend, arn):
+            return json.dumps({"Tags": []})
+        return original_list_tags(self)
+
+    def unknown(self: AthenaResponse, query_id: str):  # type: ignore[no-untyped-def]
+        return self.error(f"NamedQuery {query_id} does not exist", 400)
+
+    def get_named_query(self: AthenaResponse):  # type: ignore[no-untyped-def]
+        query_id = self._get_param("NamedQueryId")
+        if self.athena_backend.get_named_query(query_id) is None:
+            return unknown(self, query_id)
+        return original_get_named_query(self)
+
+    def delete_named_query(self: AthenaResponse):  # type: ignore[no-untyped-def]
+        query_id = self._get_param("NamedQueryId")
+        if self.athena_backend.named_queries.pop(query_id, None) is None:
+            return unknown(self, query_id)
+        return json.dumps({})
+
+    AthenaResponse.list_tags_for_resource = list_tags_for_resource
+    AthenaResponse.get_named_query = get_named_query
+    AthenaResponse.delete_named_query = delete_named_query
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "securityhub_update_configuration": securityhub_update_configuration,
     "securityhub_product_subscriptions": securityhub_product_subscriptions,
@@ -851,6 +903,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "events_cached_json_paths": events_cached_json_paths,
     "dynamodb_delete_missing_table_message": dynamodb_delete_missing_table_message,
     "dynamodb_atomic_item_writes": dynamodb_atomic_item_writes,
+    "athena_tags_and_named_queries": athena_tags_and_named_queries,
 }
 
 

@@ -736,3 +736,35 @@ def test_dynamodb_delete_missing_table_message_gap_in_stock_moto(stock):
     with pytest.raises(ClientError) as missing:
         stock("dynamodb").delete_table(TableName="gone")
     assert missing.value.response["Error"]["Message"] == "Requested resource not found"
+
+
+# --- athena_tags_and_named_queries -------------------------------------------------------
+
+
+def test_athena_tags_and_named_queries(accounts, unique):
+    athena = accounts.client("athena", SECURITY_ACCOUNT)
+    name = f"wg-{unique}"
+    athena.create_work_group(Name=name, Configuration={})
+    arn = f"arn:aws:athena:{REGION}:{SECURITY_ACCOUNT}:workgroup/{name}"
+    assert athena.list_tags_for_resource(ResourceARN=arn)["Tags"] == []
+    with pytest.raises(ClientError, match="InvalidRequestException"):
+        athena.list_tags_for_resource(ResourceARN=f"{arn}-missing")
+
+    query_id = athena.create_named_query(Name="q", Database="db", QueryString="SELECT 1", WorkGroup=name)["NamedQueryId"]
+    assert athena.get_named_query(NamedQueryId=query_id)["NamedQuery"]["QueryString"] == "SELECT 1"
+    athena.delete_named_query(NamedQueryId=query_id)
+    for call in (athena.get_named_query, athena.delete_named_query):
+        with pytest.raises(ClientError, match="does not exist") as raised:
+            call(NamedQueryId=query_id)
+        assert raised.value.response["Error"]["Code"] == "InvalidRequestException"
+    athena.delete_work_group(WorkGroup=name, RecursiveDeleteOption=True)
+
+
+def test_athena_tags_and_named_queries_gap_in_stock_moto(stock):
+    athena = stock("athena")
+    athena.create_work_group(Name="wg", Configuration={})
+    with pytest.raises(ClientError, match="Does Not Exist"):
+        athena.list_tags_for_resource(ResourceARN=f"arn:aws:athena:{REGION}:123456789012:workgroup/wg")
+    query_id = athena.create_named_query(Name="q", Database="db", QueryString="SELECT 1", WorkGroup="wg")["NamedQueryId"]
+    with pytest.raises(Exception):
+        athena.delete_named_query(NamedQueryId=query_id)
