@@ -310,6 +310,23 @@ def events_rules_deliver_only_matching_events() -> None:
     Rule._localaws_matches_only_its_pattern = True
 
 
+def s3_delete_markers_in_suspended_buckets() -> None:
+    """Deleting an object whose versions include a delete marker, once versioning is suspended.
+
+    AWS deletes the version asked for. moto, in a bucket whose versioning is suspended,
+    drops every version of the key and disposes of each, and a delete marker has no
+    dispose: DeleteObjects answers 500. terraform destroy suspends a bucket's versioning
+    (aws_s3_bucket_versioning goes first) and then empties it version by version, so a
+    bucket that ever had an object deleted (the coverage sweep deletes the coverage of
+    resources that are gone) could not be destroyed. A delete marker holds no data: there
+    is nothing to dispose of.
+    """
+    from moto.s3.models import FakeDeleteMarker
+
+    if not hasattr(FakeDeleteMarker, "dispose"):
+        FakeDeleteMarker.dispose = lambda self, garbage=False: None
+
+
 def sns_cross_account_sqs_delivery() -> None:
     """SNS delivers to an SQS subscription in the topic's account, not the queue's.
 
@@ -889,6 +906,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "inspector2_member_disassociation": inspector2_member_disassociation,
     "events_targets_get_the_whole_event": events_targets_get_the_whole_event,
     "events_rules_deliver_only_matching_events": events_rules_deliver_only_matching_events,
+    "s3_delete_markers_in_suspended_buckets": s3_delete_markers_in_suspended_buckets,
     "sns_cross_account_sqs_delivery": sns_cross_account_sqs_delivery,
     "sts_trust_policy": sts_trust_policy,
     "sns_email_and_http_delivery": sns_email_and_http_delivery,

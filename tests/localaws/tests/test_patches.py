@@ -229,6 +229,37 @@ def test_events_rules_deliver_only_matching_events_gap_in_stock_moto(stock):
     assert len(reached) == 3 and all('"detail-type"' in body for body in reached)
 
 
+def _emptied_after_suspending(s3, bucket) -> list[dict]:
+    """What is left of a versioned bucket whose object was deleted (a delete marker) and
+    written again, emptied version by version after versioning is suspended, as terraform
+    destroy empties a bucket."""
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=bucket, Key="coverage/k.json", Body=b"1")
+    s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "coverage/k.json"}], "Quiet": True})
+    s3.put_object(Bucket=bucket, Key="coverage/k.json", Body=b"2")
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+    listed = s3.list_object_versions(Bucket=bucket)
+    versions = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in listed.get("Versions", []) + listed.get("DeleteMarkers", [])]
+    assert len(versions) == 3
+    answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": versions})
+    assert not answer.get("Errors"), answer["Errors"]
+    left = s3.list_object_versions(Bucket=bucket)
+    return left.get("Versions", []) + left.get("DeleteMarkers", [])
+
+
+def test_s3_delete_markers_in_suspended_buckets(accounts, unique):
+    s3 = accounts.client("s3", SECURITY_ACCOUNT, REGION)
+    bucket = f"markers-{unique}"
+    assert _emptied_after_suspending(s3, bucket) == []
+    s3.delete_bucket(Bucket=bucket)
+
+
+def test_s3_delete_markers_in_suspended_buckets_gap_in_stock_moto(stock):
+    with pytest.raises(Exception, match="dispose|InternalError|500"):
+        _emptied_after_suspending(stock("s3"), "markers")
+
+
 def _cross_account_subscription(topic_sns, queue_sqs, name):
     topic = topic_sns.create_topic(Name=name)["TopicArn"]
     url = queue_sqs.create_queue(QueueName=name)["QueueUrl"]
