@@ -21,7 +21,6 @@ locals {
   athena_account_ids      = var.athena_account_ids != null ? var.athena_account_ids : var.member_account_ids
   athena_regions          = var.athena_regions != null ? var.athena_regions : var.regions
   athena_results          = "s3://${local.bucket_name}/${var.athena_results_prefix}/"
-  athena_tables           = local.create_athena ? { findings = var.findings_prefix, history = var.history_prefix } : {}
 
   # Partition projection: Athena computes the partitions from these instead of reading
   # them from the catalog, so a new account, region or day needs no crawler and no MSCK.
@@ -42,6 +41,36 @@ locals {
     "projection.day.interval.unit" = "DAYS"
   }
 
+  # The tables: the store's prefixes, each with its columns, projection and key layout.
+  # The history's entries sit one folder further down (<id>/<version>.json); Athena reads
+  # everything under a partition's location. Coverage is the current coverage (the sweep
+  # deletes what Inspector no longer lists): no engine, no day.
+  athena_findings_layout = "engine=$${engine}/account_id=$${account_id}/region=$${region}/day=$${day}/"
+  athena_tables = local.create_athena ? {
+    findings = {
+      prefix      = var.findings_prefix
+      description = "The current state of every finding (docs/finding-schema.md)"
+      columns     = local.athena_columns
+      projection  = local.athena_projection
+      layout      = local.athena_findings_layout
+    }
+    history = {
+      prefix      = var.history_prefix
+      description = "Inspector v2 findings' history: the document of each state that changed a finding's status (one folder per finding under each day)"
+      columns     = local.athena_columns
+      projection  = local.athena_projection
+      layout      = local.athena_findings_layout
+    }
+    coverage = {
+      prefix      = var.coverage_prefix
+      description = "Inspector v2 coverage (docs/finding-schema.md, Coverage documents): one row per resource and scan type, scanned or not and why"
+      columns     = local.athena_coverage_columns
+      projection = { for k, v in local.athena_projection : k => v if
+      startswith(k, "projection.account_id.") || startswith(k, "projection.region.") || k == "projection.enabled" }
+      layout = "account_id=$${account_id}/region=$${region}/"
+    }
+  } : {}
+
   # The named queries: queries/<key>.sql; the first line ("-- ...") is the description.
   athena_queries = local.create_athena ? {
     for f in fileset("${path.module}/queries", "*.sql") : trimsuffix(f, ".sql") => file("${path.module}/queries/${f}")
@@ -52,7 +81,7 @@ resource "aws_glue_catalog_database" "findings" {
   count = local.create_athena ? 1 : 0
 
   name        = local.athena_database_name
-  description = "Inspector findings (${var.name_prefix}) in s3://${local.bucket_name}: tables findings (one document per finding, its current state) and history (one entry per status change)."
+  description = "Inspector findings (${var.name_prefix}) in s3://${local.bucket_name}: tables findings (one document per finding, its current state), history (one entry per status change) and coverage (one per resource and scan type)."
 }
 
 resource "aws_glue_catalog_table" "this" {
@@ -60,19 +89,17 @@ resource "aws_glue_catalog_table" "this" {
 
   name          = each.key
   database_name = aws_glue_catalog_database.findings[0].name
-  description   = each.key == "findings" ? "The current state of every finding (docs/finding-schema.md), s3://${local.bucket_name}/${each.value}/." : "Inspector v2 findings' history: the document of each state that changed a finding's status, s3://${local.bucket_name}/${each.value}/ (one folder per finding under each day)."
+  description   = "${each.value.description}, s3://${local.bucket_name}/${each.value.prefix}/."
   table_type    = "EXTERNAL_TABLE"
 
-  parameters = merge(local.athena_projection, {
-    EXTERNAL       = "TRUE"
-    classification = "json"
-    # The history's entries sit one folder further down (<id>/<version>.json); Athena
-    # reads everything under a partition's location.
-    "storage.location.template" = "s3://${local.bucket_name}/${each.value}/engine=$${engine}/account_id=$${account_id}/region=$${region}/day=$${day}/"
+  parameters = merge(each.value.projection, {
+    EXTERNAL                    = "TRUE"
+    classification              = "json"
+    "storage.location.template" = "s3://${local.bucket_name}/${each.value.prefix}/${each.value.layout}"
   })
 
   dynamic "partition_keys" {
-    for_each = local.athena_columns.partition_keys
+    for_each = each.value.columns.partition_keys
     content {
       name    = partition_keys.value.name
       type    = partition_keys.value.type
@@ -81,7 +108,7 @@ resource "aws_glue_catalog_table" "this" {
   }
 
   storage_descriptor {
-    location      = "s3://${local.bucket_name}/${each.value}/"
+    location      = "s3://${local.bucket_name}/${each.value.prefix}/"
     input_format  = "org.apache.hadoop.mapred.TextInputFormat"
     output_format = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
 
@@ -95,61 +122,7 @@ resource "aws_glue_catalog_table" "this" {
     }
 
     dynamic "columns" {
-      for_each = local.athena_columns.columns
-      content {
-        name    = columns.value.name
-        type    = columns.value.type
-        comment = columns.value.comment
-      }
-    }
-  }
-}
-
-# The coverage documents: the current coverage (the sweep deletes what Inspector no longer
-# lists), one object per resource and scan type under account_id=/region=.
-resource "aws_glue_catalog_table" "coverage" {
-  count = local.create_athena ? 1 : 0
-
-  name          = "coverage"
-  database_name = aws_glue_catalog_database.findings[0].name
-  description   = "Inspector v2 coverage (docs/finding-schema.md, Coverage documents): one row per resource and scan type, scanned or not and why, s3://${local.bucket_name}/${var.coverage_prefix}/."
-  table_type    = "EXTERNAL_TABLE"
-
-  parameters = {
-    EXTERNAL                       = "TRUE"
-    classification                 = "json"
-    "projection.enabled"           = "true"
-    "projection.account_id.type"   = "enum"
-    "projection.account_id.values" = local.athena_projection["projection.account_id.values"]
-    "projection.region.type"       = "enum"
-    "projection.region.values"     = local.athena_projection["projection.region.values"]
-    "storage.location.template"    = "s3://${local.bucket_name}/${var.coverage_prefix}/account_id=$${account_id}/region=$${region}/"
-  }
-
-  dynamic "partition_keys" {
-    for_each = local.athena_coverage_columns.partition_keys
-    content {
-      name    = partition_keys.value.name
-      type    = partition_keys.value.type
-      comment = partition_keys.value.comment
-    }
-  }
-
-  storage_descriptor {
-    location      = "s3://${local.bucket_name}/${var.coverage_prefix}/"
-    input_format  = "org.apache.hadoop.mapred.TextInputFormat"
-    output_format = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
-
-    ser_de_info {
-      name                  = "json"
-      serialization_library = "org.openx.data.jsonserde.JsonSerDe"
-      parameters = {
-        "ignore.malformed.json" = "FALSE"
-      }
-    }
-
-    dynamic "columns" {
-      for_each = local.athena_coverage_columns.columns
+      for_each = each.value.columns.columns
       content {
         name    = columns.value.name
         type    = columns.value.type

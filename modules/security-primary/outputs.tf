@@ -126,7 +126,7 @@ output "athena_history_table_name" {
 
 output "athena_coverage_table_name" {
   description = "Name of the table over the coverage documents (one per resource and scan type: scanned or not, and why)."
-  value       = try(aws_glue_catalog_table.coverage[0].name, null)
+  value       = try(aws_glue_catalog_table.this["coverage"].name, null)
 }
 
 output "athena_workgroup_name" {

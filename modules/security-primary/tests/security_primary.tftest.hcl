@@ -293,7 +293,7 @@ run "complete" {
   }
 
   assert {
-    condition = alltrue([for k, t in aws_glue_catalog_table.this :
+    condition = keys(aws_glue_catalog_table.this) == ["coverage", "findings", "history"] && alltrue([for k, t in aws_glue_catalog_table.this :
       t.table_type == "EXTERNAL_TABLE" && t.parameters["projection.enabled"] == "true" &&
       t.parameters["projection.engine.type"] == "enum" && t.parameters["projection.engine.values"] == "inspector_classic,inspector_v2" &&
       t.parameters["projection.account_id.type"] == "enum" && t.parameters["projection.account_id.values"] == "222222222222,333333333333" &&
@@ -302,30 +302,31 @@ run "complete" {
       t.parameters["projection.day.range"] == "2020-01-01,NOW" && t.parameters["projection.day.interval"] == "1" && t.parameters["projection.day.interval.unit"] == "DAYS" &&
       t.parameters["storage.location.template"] == "s3://ilsptest-findings-111111111111/${k}/engine=$${engine}/account_id=$${account_id}/region=$${region}/day=$${day}/" &&
       t.storage_descriptor[0].location == "s3://ilsptest-findings-111111111111/${k}/"
+      if k != "coverage"
     ])
-    error_message = "both tables: partition projection on engine, account_id (the members), region (the regions) and day, over the S3 key layout under their prefix"
+    error_message = "findings and history: partition projection on engine, account_id (the members), region (the regions) and day, over the S3 key layout under their prefix"
   }
 
   assert {
-    condition = alltrue([for t in aws_glue_catalog_table.this :
+    condition = alltrue([for k, t in aws_glue_catalog_table.this :
       t.storage_descriptor[0].ser_de_info[0].serialization_library == "org.openx.data.jsonserde.JsonSerDe" &&
-      t.storage_descriptor[0].input_format == "org.apache.hadoop.mapred.TextInputFormat" &&
-      [for c in t.storage_descriptor[0].columns : [c.name, c.type]] == [for c in jsondecode(file("athena/findings-columns.json")).columns : [c.name, c.type]] &&
-      [for c in t.partition_keys : [c.name, c.type]] == [["engine", "string"], ["account_id", "string"], ["region", "string"], ["day", "string"]]
+      t.storage_descriptor[0].input_format == "org.apache.hadoop.mapred.TextInputFormat" && (k == "coverage" || (
+        [for c in t.storage_descriptor[0].columns : [c.name, c.type]] == [for c in jsondecode(file("athena/findings-columns.json")).columns : [c.name, c.type]] &&
+      [for c in t.partition_keys : [c.name, c.type]] == [["engine", "string"], ["account_id", "string"], ["region", "string"], ["day", "string"]]))
     ])
-    error_message = "both tables read JSON (OpenX SerDe) with the columns of athena/findings-columns.json, as the Glue catalog returns them, and the S3 key's partition keys"
+    error_message = "every table reads JSON (OpenX SerDe); findings and history (OpenX SerDe) with the columns of athena/findings-columns.json, as the Glue catalog returns them, and the S3 key's partition keys"
   }
 
   assert {
     condition = (output.athena_coverage_table_name == "coverage"
-      && aws_glue_catalog_table.coverage[0].storage_descriptor[0].location == "s3://ilsptest-findings-111111111111/coverage/"
-      && aws_glue_catalog_table.coverage[0].parameters["storage.location.template"] == "s3://ilsptest-findings-111111111111/coverage/account_id=$${account_id}/region=$${region}/"
-      && aws_glue_catalog_table.coverage[0].parameters["projection.enabled"] == "true"
-      && aws_glue_catalog_table.coverage[0].parameters["projection.account_id.values"] == "222222222222,333333333333"
-      && aws_glue_catalog_table.coverage[0].parameters["projection.region.values"] == "us-east-1,us-west-2"
-      && !contains(keys(aws_glue_catalog_table.coverage[0].parameters), "projection.day.type")
-      && [for c in aws_glue_catalog_table.coverage[0].storage_descriptor[0].columns : [c.name, c.type]] == [for c in jsondecode(file("athena/coverage-columns.json")).columns : [c.name, c.type]]
-    && [for c in aws_glue_catalog_table.coverage[0].partition_keys : [c.name, c.type]] == [["account_id", "string"], ["region", "string"]])
+      && aws_glue_catalog_table.this["coverage"].storage_descriptor[0].location == "s3://ilsptest-findings-111111111111/coverage/"
+      && aws_glue_catalog_table.this["coverage"].parameters["storage.location.template"] == "s3://ilsptest-findings-111111111111/coverage/account_id=$${account_id}/region=$${region}/"
+      && aws_glue_catalog_table.this["coverage"].parameters["projection.enabled"] == "true"
+      && aws_glue_catalog_table.this["coverage"].parameters["projection.account_id.values"] == "222222222222,333333333333"
+      && aws_glue_catalog_table.this["coverage"].parameters["projection.region.values"] == "us-east-1,us-west-2"
+      && !contains(keys(aws_glue_catalog_table.this["coverage"].parameters), "projection.day.type")
+      && [for c in aws_glue_catalog_table.this["coverage"].storage_descriptor[0].columns : [c.name, c.type]] == [for c in jsondecode(file("athena/coverage-columns.json")).columns : [c.name, c.type]]
+    && [for c in aws_glue_catalog_table.this["coverage"].partition_keys : [c.name, c.type]] == [["account_id", "string"], ["region", "string"]])
     error_message = "the coverage table: columns of athena/coverage-columns.json, projection on account_id and region over coverage_prefix's key layout"
   }
 
@@ -653,7 +654,7 @@ run "athena_off" {
   }
 
   assert {
-    condition = (length(aws_glue_catalog_database.findings) == 0 && length(aws_glue_catalog_table.this) == 0 && length(aws_glue_catalog_table.coverage) == 0 && length(aws_athena_workgroup.findings) == 0
+    condition = (length(aws_glue_catalog_database.findings) == 0 && length(aws_glue_catalog_table.this) == 0 && length(aws_athena_workgroup.findings) == 0
       && length(aws_athena_named_query.this) == 0 && output.athena_database_name == null && output.athena_named_query_ids == {}
     && length(aws_lambda_function.send) == 1)
     error_message = "create_athena = false: no database, tables, workgroup or named queries; the rest as before"
