@@ -311,6 +311,28 @@ resource "aws_cloudwatch_metric_alarm" "lambda" {
   tags                = var.tags
 }
 
+# Findings stored without their Inspector v2 details (CISA KEV, exploitation observed) in
+# three periods running: BatchGetFindingDetails keeps failing. A finding asks again only at
+# its next event, so its priority may ignore KEV for days; a passing throttle does not alarm.
+resource "aws_cloudwatch_metric_alarm" "details_unavailable" {
+  count = var.create ? 1 : 0
+
+  alarm_name          = "${var.name_prefix}-finding-details-unavailable"
+  alarm_description   = "send-findings stored findings without Inspector v2 details (CISA KEV, exploitation observed) in each of the last 15 minutes' periods: BatchGetFindingDetails keeps failing. Its logs' warnings say why (throttled, denied: the role needs inspector2:BatchGetFindingDetails); those findings get their details at their next event."
+  namespace           = "inspectorlink"
+  metric_name         = "DetailsUnavailable"
+  dimensions          = { Function = "send-findings" }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 3
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [local.alarm_topic_arn]
+  ok_actions          = [local.alarm_topic_arn]
+  tags                = var.tags
+}
+
 # ---------------------------------------------------------------------------------------
 # S3: one object per finding
 # ---------------------------------------------------------------------------------------

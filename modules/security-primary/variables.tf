@@ -160,7 +160,7 @@ variable "queue_age_alarm_seconds" {
 }
 
 variable "alarm_topic_arn" {
-  description = "SNS topic for the alarms (dead-letter queues, age of the oldest queued message, Lambda errors and throttles). Defaults to the notifications topic."
+  description = "SNS topic for the alarms (dead-letter queues, age of the oldest queued message, Lambda errors and throttles, findings stored without details). Defaults to the notifications topic."
   type        = string
   default     = null
 

@@ -113,10 +113,11 @@ run "complete" {
         "ilsptest-send-findings Errors", "ilsptest-send-findings Throttles",
         "ilsptest-notify-findings Errors", "ilsptest-notify-findings Throttles",
       ])
-      && alltrue([for a in concat(values(aws_cloudwatch_metric_alarm.dlq), values(aws_cloudwatch_metric_alarm.queue_age), values(aws_cloudwatch_metric_alarm.lambda)) :
+      && [for a in aws_cloudwatch_metric_alarm.details_unavailable : "${a.namespace} ${a.metric_name} ${a.dimensions.Function} ${a.evaluation_periods}x${a.period}"] == ["inspectorlink DetailsUnavailable send-findings 3x300"]
+      && alltrue([for a in concat(values(aws_cloudwatch_metric_alarm.dlq), values(aws_cloudwatch_metric_alarm.queue_age), values(aws_cloudwatch_metric_alarm.lambda), aws_cloudwatch_metric_alarm.details_unavailable) :
       a.alarm_actions == toset([aws_sns_topic.notifications[0].arn]) && startswith(a.alarm_name, "ilsptest-")])
     )
-    error_message = "alarms on both DLQs, the age of each queue's oldest message, and each function's errors and throttles, all to the alarm topic (whose policy admits ilsptest-* alarms)"
+    error_message = "alarms on both DLQs, the age of each queue's oldest message, each function's errors and throttles, and findings stored without details for 15 minutes, all to the alarm topic (whose policy admits ilsptest-* alarms)"
   }
 
   assert {
