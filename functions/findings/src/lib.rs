@@ -11,6 +11,7 @@ pub mod finding;
 pub mod fuzzing;
 mod lifecycle;
 pub mod message;
+pub mod ocsf;
 pub mod priority;
 mod rfc3339;
 pub mod sweep;
