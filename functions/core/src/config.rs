@@ -4,6 +4,7 @@
 use inspector_facts::{InspectorEvent, TopicArn};
 
 use crate::finding::Severity;
+pub use crate::ocsf::OcsfConfig;
 use crate::PriorityLabel;
 
 // The environment reader and its error belong to how a Lambda starts.
@@ -37,6 +38,8 @@ pub struct SendFindingsConfig {
     pub member_role_name: String,
     pub member_role_external_id: Option<String>,
     pub opensearch: Option<OpenSearchConfig>,
+    /// The OCSF Parquet copy (OCSF_BUCKET and the rest); None when OCSF_BUCKET is unset.
+    pub ocsf: Option<OcsfConfig>,
 }
 
 impl SendFindingsConfig {
@@ -86,7 +89,9 @@ impl SendFindingsConfig {
                 });
             }
         }
+        let ocsf = ocsf_from_env(env, &bucket, &[&prefix, &history_prefix, &coverage_prefix])?;
         Ok(SendFindingsConfig {
+            ocsf,
             bucket,
             prefix,
             history_prefix,
@@ -100,6 +105,88 @@ impl SendFindingsConfig {
 }
 
 const MEMBER_ROLE_EXTERNAL_ID: &str = "MEMBER_ROLE_EXTERNAL_ID";
+
+/// OCSF_BUCKET (unset: no OCSF copy), OCSF_PREFIX (default `ocsf`), OCSF_KMS_KEY_ARN,
+/// OCSF_ROLE_ARN and OCSF_EXTERNAL_ID. In the findings bucket, the prefix must stay clear
+/// of the store's own prefixes (`store_prefixes`).
+fn ocsf_from_env<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+    findings_bucket: &str,
+    store_prefixes: &[&str],
+) -> Result<Option<OcsfConfig>, ConfigError> {
+    let Some(bucket) = env.optional("OCSF_BUCKET") else {
+        for variable in [
+            "OCSF_PREFIX",
+            "OCSF_KMS_KEY_ARN",
+            "OCSF_ROLE_ARN",
+            "OCSF_EXTERNAL_ID",
+        ] {
+            if env.optional(variable).is_some() {
+                return Err(ConfigError {
+                    variable: "OCSF_BUCKET",
+                    problem: format!("is unset while {variable} is set: give the bucket the OCSF Parquet objects go to, or unset {variable}"),
+                });
+            }
+        }
+        return Ok(None);
+    };
+    let prefix = env
+        .optional("OCSF_PREFIX")
+        .unwrap_or_else(|| "ocsf".to_owned());
+    if prefix.starts_with('/') || prefix.ends_with('/') || prefix.contains("//") {
+        return Err(ConfigError {
+            variable: "OCSF_PREFIX",
+            problem: format!("is {prefix:?}: give a key prefix without leading, trailing or double slashes, e.g. \"ocsf\" or \"ext/inspectorlink/1.0\""),
+        });
+    }
+    if bucket == findings_bucket {
+        let inside = |inner: &str, outer: &str| {
+            outer.is_empty() || inner == outer || inner.starts_with(&format!("{outer}/"))
+        };
+        if let Some(other) = store_prefixes
+            .iter()
+            .map(|p| p.trim_matches('/'))
+            .find(|other| inside(&prefix, other) || inside(other, &prefix))
+        {
+            return Err(ConfigError {
+                variable: "OCSF_PREFIX",
+                problem: format!("is {prefix:?}, which overlaps the store's prefix {other:?} in the findings bucket: readers of the store would take Parquet objects for documents; give a prefix beside it, e.g. \"ocsf\""),
+            });
+        }
+    }
+    let kms_key_arn = env.optional("OCSF_KMS_KEY_ARN");
+    if let Some(key) = &kms_key_arn {
+        if !key.starts_with("arn:") || !key.contains(":kms:") {
+            return Err(ConfigError {
+                variable: "OCSF_KMS_KEY_ARN",
+                problem: format!("is {key:?}: give a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID) or leave it unset"),
+            });
+        }
+    }
+    let role_arn = env.optional("OCSF_ROLE_ARN");
+    if let Some(role) = &role_arn {
+        if !role.starts_with("arn:") || !role.contains(":role/") {
+            return Err(ConfigError {
+                variable: "OCSF_ROLE_ARN",
+                problem: format!("is {role:?}: give the ARN of the role to write as (a Security Lake custom source's provider role, arn:aws:iam::ACCOUNT:role/NAME) or leave it unset"),
+            });
+        }
+    }
+    let external_id = env.optional("OCSF_EXTERNAL_ID");
+    if external_id.is_some() && role_arn.is_none() {
+        return Err(ConfigError {
+            variable: "OCSF_EXTERNAL_ID",
+            problem: "is set without OCSF_ROLE_ARN: the external id is for assuming that role; set both or neither".to_owned(),
+        });
+    }
+    Ok(Some(OcsfConfig {
+        bucket,
+        prefix,
+        kms_key_arn,
+        role_arn,
+        external_id,
+    }))
+}
 
 /// MEMBER_ROLE_NAME: the read-only role's name (the same in every member account).
 fn member_role_name<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<String, ConfigError> {
@@ -457,6 +544,92 @@ mod tests {
         pairs.push(("COVERAGE_PREFIX", "inspector/coverage"));
         let config = SendFindingsConfig::from_env(&env(&pairs)).unwrap();
         assert_eq!(config.coverage_prefix, "inspector/coverage");
+    }
+
+    #[test]
+    fn the_ocsf_copy_is_off_until_its_bucket_is_named() {
+        let config = SendFindingsConfig::from_env(&env(&MINIMAL)).unwrap();
+        assert_eq!(config.ocsf, None);
+        let mut pairs = MINIMAL.to_vec();
+        pairs.push(("OCSF_BUCKET", "findings"));
+        let ocsf = SendFindingsConfig::from_env(&env(&pairs))
+            .unwrap()
+            .ocsf
+            .unwrap();
+        assert_eq!(
+            (ocsf.bucket.as_str(), ocsf.prefix.as_str()),
+            ("findings", "ocsf")
+        );
+        let mut pairs = MINIMAL.to_vec();
+        pairs.extend([
+            ("OCSF_BUCKET", "aws-security-data-lake-eu-west-1-abc"),
+            ("OCSF_PREFIX", "ext/inspectorlink/1.0"),
+            ("OCSF_ROLE_ARN", "arn:aws:iam::111111111111:role/AmazonSecurityLake-Provider-inspectorlink-eu-west-1"),
+            ("OCSF_EXTERNAL_ID", "inspectorlink"),
+        ]);
+        let ocsf = SendFindingsConfig::from_env(&env(&pairs))
+            .unwrap()
+            .ocsf
+            .unwrap();
+        assert_eq!(ocsf.prefix, "ext/inspectorlink/1.0");
+        assert_eq!(ocsf.external_id.as_deref(), Some("inspectorlink"));
+    }
+
+    #[test]
+    fn a_bad_ocsf_setting_is_refused_naming_its_variable() {
+        for (pairs, variable, says) in [
+            (
+                vec![("OCSF_PREFIX", "ocsf")],
+                "OCSF_BUCKET",
+                "OCSF_PREFIX is set",
+            ),
+            (
+                vec![("OCSF_BUCKET", "b"), ("OCSF_PREFIX", "/ocsf/")],
+                "OCSF_PREFIX",
+                "without leading",
+            ),
+            (
+                vec![
+                    ("OCSF_BUCKET", "findings"),
+                    ("OCSF_PREFIX", "findings/ocsf"),
+                ],
+                "OCSF_PREFIX",
+                "overlaps the store's prefix \"findings\"",
+            ),
+            (
+                vec![
+                    ("OCSF_BUCKET", "findings"),
+                    ("OCSF_PREFIX", "coverage/ocsf"),
+                ],
+                "OCSF_PREFIX",
+                "overlaps the store's prefix \"coverage\"",
+            ),
+            (
+                vec![("OCSF_BUCKET", "b"), ("OCSF_KMS_KEY_ARN", "alias/x")],
+                "OCSF_KMS_KEY_ARN",
+                "KMS key ARN",
+            ),
+            (
+                vec![("OCSF_BUCKET", "b"), ("OCSF_ROLE_ARN", "provider")],
+                "OCSF_ROLE_ARN",
+                "provider role",
+            ),
+            (
+                vec![("OCSF_BUCKET", "b"), ("OCSF_EXTERNAL_ID", "x")],
+                "OCSF_EXTERNAL_ID",
+                "without OCSF_ROLE_ARN",
+            ),
+        ] {
+            let mut all = MINIMAL.to_vec();
+            all.extend(pairs.iter().copied());
+            let err = SendFindingsConfig::from_env(&env(&all)).unwrap_err();
+            assert_eq!(err.variable, variable, "{pairs:?}");
+            assert!(err.problem.contains(says), "{pairs:?}: {}", err.problem);
+        }
+        // In another bucket, the store's prefixes are no concern.
+        let mut pairs = MINIMAL.to_vec();
+        pairs.extend([("OCSF_BUCKET", "lake"), ("OCSF_PREFIX", "findings")]);
+        assert!(SendFindingsConfig::from_env(&env(&pairs)).is_ok());
     }
 
     #[test]

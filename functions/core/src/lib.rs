@@ -11,6 +11,7 @@ pub mod details;
 pub mod enrich;
 pub mod metrics;
 pub mod notify;
+pub mod ocsf;
 pub mod opensearch;
 pub mod pipeline;
 pub mod resolve;

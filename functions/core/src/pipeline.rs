@@ -18,6 +18,7 @@ use crate::deadline::{Deadline, DEADLINE_REACHED};
 use crate::details::DetailsSource;
 use crate::finding::Finding;
 use crate::metrics;
+use crate::ocsf::{OcsfObject, OcsfSink};
 use crate::opensearch::OpenSearchSink;
 use crate::resolve::{batch_response, FindingResolver, Record};
 use crate::s3::{CoverageWritten, S3Sink, Written};
@@ -34,6 +35,8 @@ pub struct SendFindings {
     /// The coverage documents' index, on the same domain or collection.
     pub coverage_index: Option<OpenSearchSink>,
     pub sweeper: CoverageSweeper,
+    /// The OCSF Parquet copy, when configured.
+    pub ocsf: Option<OcsfSink>,
 }
 
 /// What happened to the records of one batch (the response, plus counts for metrics and tests).
@@ -57,6 +60,8 @@ pub struct BatchOutcome {
     /// Sweeps answered: pages sent back to the queue, and coverage objects removed.
     pub sweep_pages_sent: usize,
     pub coverage_removed: usize,
+    /// The OCSF Parquet objects written: one per partition of the stored findings.
+    pub ocsf_objects: Vec<OcsfObject>,
     /// Calls to AWS (Inspector, Inspector v2, EC2, S3, OpenSearch) made for the batch, retries of
     /// OpenSearch included; credential refreshes happen inside the SDK and are not counted.
     pub api_calls: u64,
@@ -100,6 +105,7 @@ impl SendFindings {
                 .opensearch
                 .map(|search| OpenSearchSink::coverage(search, credentials)),
             sweeper: CoverageSweeper::new(aws.clone()),
+            ocsf: config.ocsf.map(|ocsf| OcsfSink::new(aws.clone(), ocsf)),
         }
     }
 
@@ -117,6 +123,11 @@ impl SendFindings {
                 ("DetailsUnavailable", outcome.details_unavailable as u64),
                 ("CoverageStored", outcome.coverage.len() as u64),
                 ("CoverageRemoved", outcome.coverage_removed as u64),
+                (
+                    "OcsfRecordsWritten",
+                    outcome.ocsf_objects.iter().map(|o| o.records as u64).sum(),
+                ),
+                ("OcsfObjectsWritten", outcome.ocsf_objects.len() as u64),
                 ("ApiCalls", outcome.api_calls),
             ],
         );
@@ -232,6 +243,36 @@ impl SendFindings {
             api_calls.fetch_add(opensearch.requests_sent() - sent_before, Ordering::Relaxed);
             for (id, reason) in index_failures {
                 failures.entry(id).or_insert(reason);
+            }
+        }
+        if let Some(ocsf) = &self.ocsf {
+            // Every stored state, a redelivered one too: its first delivery may have failed
+            // here after S3 took it. A redelivered batch rewrites the same objects.
+            let to_write: Vec<&Finding> = documents
+                .iter()
+                .map(|(f, _)| f)
+                .filter(|f| !superseded.contains(&f.id) && !failures.contains_key(&f.id))
+                .collect();
+            if !to_write.is_empty() && !deadline.allows(Duration::ZERO) {
+                for finding in to_write {
+                    failures.insert(finding.id.clone(), DEADLINE_REACHED.to_owned());
+                }
+            } else if !to_write.is_empty() {
+                for (written, ids) in ocsf.write(&to_write).await {
+                    match written {
+                        Ok(object) => {
+                            api_calls.fetch_add(1, Ordering::Relaxed);
+                            info!(key = %object.key, records = object.records, bytes = object.bytes, "OCSF records written");
+                            outcome.ocsf_objects.push(object);
+                        }
+                        Err(reason) => {
+                            api_calls.fetch_add(1, Ordering::Relaxed);
+                            for id in ids {
+                                failures.entry(id).or_insert_with(|| reason.clone());
+                            }
+                        }
+                    }
+                }
             }
         }
         for (finding, message_ids) in documents {

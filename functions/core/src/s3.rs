@@ -531,7 +531,7 @@ fn lost_a_race<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
     })
 }
 
-fn described<E, R>(err: &SdkError<E, R>) -> String
+pub(crate) fn described<E, R>(err: &SdkError<E, R>) -> String
 where
     E: std::error::Error + 'static,
     R: std::fmt::Debug,

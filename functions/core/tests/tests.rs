@@ -22,6 +22,7 @@ mod details;
 mod history;
 mod inspector2;
 mod notify;
+mod ocsf;
 
 const PRIMARY: &str = "us-east-1";
 
@@ -179,8 +180,13 @@ fn pipeline_over(
         config.coverage_prefix.clone(),
         config.kms_key_arn.clone(),
     );
+    let ocsf = config
+        .ocsf
+        .clone()
+        .map(|ocsf| inspectorlink_core::ocsf::OcsfSink::with_client(s3.clone(), ocsf));
     let mut pipeline = SendFindings::new(config, security);
     pipeline.s3 = sink;
+    pipeline.ocsf = ocsf;
     pipeline
 }
 
