@@ -10,6 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::Command;
 
+use inspectorlink_findings::ocsf::VulnerabilityFinding;
+use inspectorlink_findings::ocsf_parquet::read_parquet;
 use inspectorlink_findings::{Coverage, DetailsStatus, Finding, Priority, Severity, Status};
 use serde_json::Value;
 use test_support::inspector2::kev_and_exploitation;
@@ -175,6 +177,19 @@ async fn documents_in<D: serde::de::DeserializeOwned>(
     bucket: &str,
     prefix: &str,
 ) -> Vec<(String, D)> {
+    objects_in(security, bucket, prefix)
+        .await
+        .into_iter()
+        .map(|(key, bytes)| {
+            let document: D = serde_json::from_slice(&bytes)
+                .unwrap_or_else(|err| panic!("{key} is not a {prefix} document: {err}"));
+            (key, document)
+        })
+        .collect()
+}
+
+/// Every object under `prefix` in `bucket` of the security account: key → body.
+async fn objects_in(security: &str, bucket: &str, prefix: &str) -> Vec<(String, Vec<u8>)> {
     let config = LocalAws::shared().sdk_config(security, REGIONS[0]).await;
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&config)
@@ -198,13 +213,79 @@ async fn documents_in<D: serde::de::DeserializeOwned>(
                 .send()
                 .await
                 .unwrap();
-            let bytes = body.body.collect().await.unwrap().into_bytes();
-            let document: D = serde_json::from_slice(&bytes)
-                .unwrap_or_else(|err| panic!("{key} is not a {prefix} document: {err}"));
-            found.push((key, document));
+            let bytes = body.body.collect().await.unwrap().into_bytes().to_vec();
+            found.push((key, bytes));
         }
     }
     found
+}
+
+/// The OCSF copy (docs/ocsf.md) after a run: every stored finding's newest record is its
+/// stored document mapped; and, downloaded into the sandbox's folder, every object passes
+/// tests/localaws/tests/test_ocsf.py (pyarrow reads it back, each row is valid OCSF 1.1.0,
+/// its key is in the Security Lake layout, its columns are the Glue table's).
+async fn assert_ocsf_copy(
+    sandbox: &Sandbox,
+    bucket: &str,
+    stored: &BTreeMap<String, Finding>,
+    run: &str,
+) {
+    let folder = sandbox.dir.join(format!("ocsf-{}", run.replace(' ', "-")));
+    let mut newest: BTreeMap<String, VulnerabilityFinding> = BTreeMap::new();
+    let objects = objects_in(&sandbox.security, bucket, "ocsf/").await;
+    assert!(!objects.is_empty(), "{run}: no OCSF object under ocsf/");
+    for (key, bytes) in objects {
+        let path = folder.join(&key);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &bytes).unwrap();
+        let records = read_parquet(bytes).unwrap_or_else(|err| panic!("{run}: {key}: {err}"));
+        for record in records {
+            match newest.entry(record.finding_info.uid.clone()) {
+                std::collections::btree_map::Entry::Vacant(entry) => {
+                    entry.insert(record);
+                }
+                std::collections::btree_map::Entry::Occupied(mut entry) => {
+                    if record.time > entry.get().time {
+                        entry.insert(record);
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        newest.keys().eq(stored.keys()),
+        "{run}: the OCSF copy holds exactly the stored findings"
+    );
+    for (arn, finding) in stored {
+        let record = &newest[arn];
+        let mut expected = VulnerabilityFinding::from_finding(finding, "");
+        expected.metadata.log_provider = record.metadata.log_provider.clone();
+        assert_eq!(*record, expected, "{run}: {arn}'s newest OCSF record");
+    }
+
+    let python = test_support::repo_root().join(".venv/bin/python");
+    let output = Command::new(&python)
+        .args([
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_ocsf.py",
+            "-k",
+            "parquet",
+        ])
+        .current_dir(test_support::repo_root().join("tests/localaws"))
+        .env("OCSF_PARQUET_DIR", &folder)
+        .output()
+        .expect("running pytest");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains(" passed") && !stdout.contains("skipped"),
+        "{run}: test_ocsf.py over {}:\n{stdout}{}",
+        folder.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// What the delegated administrator's ListCoverage says of `members` in both regions:
@@ -383,6 +464,8 @@ async fn assert_pipeline_kept_up(sandbox: &Sandbox, run: &str) -> BTreeMap<Strin
         coverage, listed,
         "{run}: stored coverage is what Inspector lists"
     );
+
+    assert_ocsf_copy(sandbox, bucket, &by_arn, run).await;
 
     // Every package finding carries the details Inspector has for it (KEV, exploitation
     // observed), and the priority they give; no other finding asks for them.
