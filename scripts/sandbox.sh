@@ -147,6 +147,8 @@ if "$engine" == "v2":
         "management_account_id": "$management",
         "function_zip": "$work/sandbox-function.zip",
         "show_lifecycle": $([ "$show_lifecycle" = true ] && echo True || echo False),
+        # The OCSF copy (docs/ocsf.md) beside the findings: Parquet under ocsf/.
+        "ocsf_output": {"prefix": "ocsf"},
     }
 else:
     values = {

@@ -34,6 +34,7 @@ module "security_primary" {
   notification_http_endpoints = var.notification_http_endpoints
   opensearch_endpoint         = var.opensearch_endpoint
   opensearch_arn              = var.opensearch_arn
+  ocsf_output                 = var.ocsf_output
 
   allow_plain_http_notification_endpoints = var.allow_plain_http_notification_endpoints
 }

@@ -19,6 +19,11 @@ output "findings_bucket" {
   value       = module.security_primary.bucket_name
 }
 
+output "ocsf_location" {
+  description = "Where the OCSF copy is written (docs/ocsf.md), or null when ocsf_output is off."
+  value       = module.security_primary.ocsf_location
+}
+
 output "kms_key_arn" {
   description = "The pipeline's key (bucket, queues, topics, table)."
   value       = module.security_primary.kms_key_arn

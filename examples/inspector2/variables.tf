@@ -104,6 +104,18 @@ variable "notify_min_priority" {
   default     = null
 }
 
+variable "ocsf_output" {
+  description = "The OCSF copy of the findings (docs/ocsf.md), as modules/security-primary takes it: e.g. { prefix = \"ocsf\" } writes OCSF 1.1.0 Parquet under ocsf/ in the findings bucket, with an Athena table over it. null (the default): off."
+  type = object({
+    bucket      = optional(string)
+    prefix      = optional(string, "ocsf")
+    kms_key_arn = optional(string)
+    role_arn    = optional(string)
+    external_id = optional(string)
+  })
+  default = null
+}
+
 variable "notification_emails" {
   description = "Email addresses that receive a readable notification per finding and state change."
   type        = list(string)

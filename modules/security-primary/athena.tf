@@ -6,16 +6,17 @@
 # queries in queries/*.sql. The columns are in athena/findings-columns.json, which the
 # query tests read too.
 #
-# Hook for the OCSF Parquet copy (docs/finding-schema.md, OCSF 1.x class 2002): nothing
-# writes it yet, so there is no table for it. When a writer exists, add its table here
-# beside these two: a Parquet SerDe, its own prefix, and the same projection parameters
-# (local.athena_projection) over the same key layout.
+# With the OCSF copy in the module's own bucket (ocsf_output, docs/ocsf.md), a fourth
+# table reads its Parquet objects: columns from athena/ocsf-columns.json (the file
+# send-findings' Parquet writer is built from), projection on the Security Lake layout's
+# region, accountId and eventDay. Security Lake makes its own tables for a custom source.
 
 locals {
   create_athena = var.create && var.create_athena
 
   athena_columns          = jsondecode(file("${path.module}/athena/findings-columns.json"))
   athena_coverage_columns = jsondecode(file("${path.module}/athena/coverage-columns.json"))
+  athena_ocsf_columns     = jsondecode(file("${path.module}/athena/ocsf-columns.json"))
   athena_database_name    = coalesce(var.athena_database_name, replace(lower("${var.name_prefix}_findings"), "-", "_"))
   athena_workgroup        = "${var.name_prefix}-findings"
   athena_account_ids      = var.athena_account_ids != null ? var.athena_account_ids : var.member_account_ids
@@ -46,7 +47,7 @@ locals {
   # everything under a partition's location. Coverage is the current coverage (the sweep
   # deletes what Inspector no longer lists): no engine, no day.
   athena_findings_layout = "engine=$${engine}/account_id=$${account_id}/region=$${region}/day=$${day}/"
-  athena_tables = local.create_athena ? {
+  athena_tables = merge(local.create_athena ? {
     findings = {
       prefix      = var.findings_prefix
       description = "The current state of every finding (docs/finding-schema.md)"
@@ -69,7 +70,49 @@ locals {
       startswith(k, "projection.account_id.") || startswith(k, "projection.region.") || k == "projection.enabled" }
       layout = "account_id=$${account_id}/region=$${region}/"
     }
-  } : {}
+    } : {}, local.create_athena && local.ocsf_in_findings_bucket ? {
+    ocsf = {
+      prefix      = var.ocsf_output.prefix
+      description = "The OCSF copy (docs/ocsf.md): every stored state of a finding as an OCSF 1.1.0 Vulnerability Finding (class 2002), Parquet"
+      columns     = local.athena_ocsf_columns
+      format      = "parquet"
+      projection = {
+        "projection.enabled"          = "true"
+        "projection.region.type"      = "enum"
+        "projection.region.values"    = join(",", local.athena_regions)
+        "projection.accountId.type"   = "enum"
+        "projection.accountId.values" = join(",", local.athena_account_ids)
+        # Athena's date projection wants the format's own writing of the first day.
+        "projection.eventDay.type"          = "date"
+        "projection.eventDay.format"        = "yyyyMMdd"
+        "projection.eventDay.range"         = "${replace(var.athena_first_day, "-", "")},NOW"
+        "projection.eventDay.interval"      = "1"
+        "projection.eventDay.interval.unit" = "DAYS"
+      }
+      layout = "region=$${region}/accountId=$${accountId}/eventDay=$${eventDay}/"
+    }
+  } : {})
+
+  # How Athena reads each format: JSON documents, or Parquet files.
+  athena_formats = {
+    json = {
+      classification        = "json"
+      input_format          = "org.apache.hadoop.mapred.TextInputFormat"
+      output_format         = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+      serde_name            = "json"
+      serialization_library = "org.openx.data.jsonserde.JsonSerDe"
+      # A document that is not JSON is an error, not a row of nulls.
+      serde_parameters = { "ignore.malformed.json" = "FALSE" }
+    }
+    parquet = {
+      classification        = "parquet"
+      input_format          = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+      output_format         = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+      serde_name            = "parquet"
+      serialization_library = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+      serde_parameters      = { "serialization.format" = "1" }
+    }
+  }
 
   # The named queries: queries/<key>.sql; the first line ("-- ...") is the description.
   athena_queries = local.create_athena ? {
@@ -94,7 +137,7 @@ resource "aws_glue_catalog_table" "this" {
 
   parameters = merge(each.value.projection, {
     EXTERNAL                    = "TRUE"
-    classification              = "json"
+    classification              = local.athena_formats[try(each.value.format, "json")].classification
     "storage.location.template" = "s3://${local.bucket_name}/${each.value.prefix}/${each.value.layout}"
   })
 
@@ -109,16 +152,13 @@ resource "aws_glue_catalog_table" "this" {
 
   storage_descriptor {
     location      = "s3://${local.bucket_name}/${each.value.prefix}/"
-    input_format  = "org.apache.hadoop.mapred.TextInputFormat"
-    output_format = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+    input_format  = local.athena_formats[try(each.value.format, "json")].input_format
+    output_format = local.athena_formats[try(each.value.format, "json")].output_format
 
     ser_de_info {
-      name                  = "json"
-      serialization_library = "org.openx.data.jsonserde.JsonSerDe"
-      parameters = {
-        # A document that is not JSON is an error, not a row of nulls.
-        "ignore.malformed.json" = "FALSE"
-      }
+      name                  = local.athena_formats[try(each.value.format, "json")].serde_name
+      serialization_library = local.athena_formats[try(each.value.format, "json")].serialization_library
+      parameters            = local.athena_formats[try(each.value.format, "json")].serde_parameters
     }
 
     dynamic "columns" {

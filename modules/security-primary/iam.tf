@@ -116,6 +116,38 @@ data "aws_iam_policy_document" "send" {
     resources = ["${local.bucket_arn}/${var.findings_prefix}/*", "${local.bucket_arn}/${var.history_prefix}/*"]
   }
 
+  # The OCSF copy (docs/ocsf.md): Parquet objects under its prefix only, written with its
+  # key; as the given role (Security Lake's provider role) when there is one.
+  dynamic "statement" {
+    for_each = local.ocsf != null && !local.ocsf_assumes_role ? [local.ocsf] : []
+    content {
+      sid       = "OcsfObjects"
+      effect    = "Allow"
+      actions   = ["s3:PutObject"]
+      resources = ["arn:${local.partition}:s3:::${statement.value.bucket}/${statement.value.prefix}/*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.ocsf_assumes_role ? [local.ocsf] : []
+    content {
+      sid       = "OcsfWriterRole"
+      effect    = "Allow"
+      actions   = ["sts:AssumeRole"]
+      resources = [statement.value.role_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.create && try(var.ocsf_output.kms_key_arn != null, false) ? [local.ocsf] : []
+    content {
+      sid       = "OcsfKey"
+      effect    = "Allow"
+      actions   = ["kms:GenerateDataKey"]
+      resources = [statement.value.kms_key_arn]
+    }
+  }
+
   # Coverage documents: read before a write (newest wins, as for findings), and deleted by
   # the sweep when Inspector no longer lists the resource.
   statement {

@@ -62,6 +62,27 @@ locals {
   : var.opensearch_arn)
   opensearch_service = local.opensearch_arn == null ? null : (startswith(split(":", local.opensearch_arn)[2], "aoss") ? "aoss" : "es")
 
+  # The OCSF copy (docs/ocsf.md, ocsf.tf): into ocsf_output's bucket (the findings bucket
+  # by default, with the module's key), or into the Security Lake custom source's location
+  # as the source's provider role.
+  create_security_lake_source = var.create && var.security_lake_custom_source != null
+  security_lake_location      = local.create_security_lake_source ? aws_securitylake_custom_log_source.this[0].provider_details[0].location : null
+  ocsf_assumes_role           = var.create && (try(var.ocsf_output.role_arn != null, false) || local.create_security_lake_source)
+  ocsf_in_findings_bucket     = var.create && var.ocsf_output != null && try(var.ocsf_output.bucket == null || var.ocsf_output.bucket == local.bucket_name, false)
+  ocsf = !var.create ? null : var.ocsf_output != null ? {
+    bucket      = coalesce(var.ocsf_output.bucket, local.bucket_name)
+    prefix      = var.ocsf_output.prefix
+    kms_key_arn = var.ocsf_output.kms_key_arn != null ? var.ocsf_output.kms_key_arn : (local.ocsf_in_findings_bucket ? local.kms_key_arn : null)
+    role_arn    = var.ocsf_output.role_arn
+    external_id = var.ocsf_output.external_id
+    } : local.create_security_lake_source ? {
+    bucket      = regex("^s3://([^/]+)/", local.security_lake_location)[0]
+    prefix      = trim(regex("^s3://[^/]+/(.*)$", local.security_lake_location)[0], "/")
+    kms_key_arn = null
+    role_arn    = aws_securitylake_custom_log_source.this[0].provider_details[0].role_arn
+    external_id = var.security_lake_custom_source.external_id
+  } : null
+
   # Unset variables are left out: the Lambdas apply their own defaults.
   send_env = { for k, v in {
     FINDINGS_BUCKET           = local.bucket_name
@@ -76,6 +97,11 @@ locals {
     OPENSEARCH_COVERAGE_INDEX = local.opensearch_endpoint == null ? null : var.opensearch_coverage_index
     OPENSEARCH_SERVICE        = local.opensearch_endpoint == null ? null : local.opensearch_service
     OPENSEARCH_REGION         = local.opensearch_endpoint == null ? null : var.opensearch_region
+    OCSF_BUCKET               = try(local.ocsf.bucket, null)
+    OCSF_PREFIX               = try(local.ocsf.prefix, null)
+    OCSF_KMS_KEY_ARN          = try(local.ocsf.kms_key_arn, null)
+    OCSF_ROLE_ARN             = try(local.ocsf.role_arn, null)
+    OCSF_EXTERNAL_ID          = try(local.ocsf.external_id, null)
   } : k => v if v != null }
 
   notify_env = { for k, v in {
@@ -634,6 +660,17 @@ resource "aws_lambda_function" "send" {
     precondition {
       condition     = local.kms_key_arn != null
       error_message = "create_kms_key = false needs kms_key_arn."
+    }
+    precondition {
+      condition     = var.ocsf_output == null || var.security_lake_custom_source == null
+      error_message = "ocsf_output and security_lake_custom_source are both set: the OCSF copy goes to one place. Set security_lake_custom_source to write into Security Lake, or ocsf_output for a bucket of your choice."
+    }
+    precondition {
+      # try: ocsf_output is null when the copy is off (|| does not short-circuit).
+      condition = try(!local.ocsf_in_findings_bucket || alltrue([for other in [var.findings_prefix, var.history_prefix, var.coverage_prefix, var.athena_results_prefix] :
+        !(var.ocsf_output.prefix == other || startswith(var.ocsf_output.prefix, "${other}/") || startswith(other, "${var.ocsf_output.prefix}/"))
+      ]), true)
+      error_message = "ocsf_output.prefix overlaps findings_prefix, history_prefix, coverage_prefix or athena_results_prefix in the findings bucket: readers of the store would take Parquet objects for documents. Give it a prefix of its own, e.g. ocsf."
     }
     precondition {
       condition     = local.create_bucket || var.bucket_name != null

@@ -129,6 +129,28 @@ output "athena_coverage_table_name" {
   value       = try(aws_glue_catalog_table.this["coverage"].name, null)
 }
 
+output "athena_ocsf_table_name" {
+  description = "Name of the table over the OCSF copy's Parquet objects, or null (no OCSF copy in the module's bucket, or create_athena = false)."
+  value       = try(aws_glue_catalog_table.this["ocsf"].name, null)
+}
+
+output "ocsf_location" {
+  description = "Where send-findings writes the OCSF copy (s3://bucket/prefix/, objects under region=/accountId=/eventDay=/), or null when it is off."
+  value       = local.ocsf == null ? null : "s3://${local.ocsf.bucket}/${local.ocsf.prefix}/"
+}
+
+output "security_lake_custom_source" {
+  description = "The Security Lake custom source (security_lake_custom_source): its name, location, provider role and Glue crawler, database and table ARNs; null when not created."
+  value = local.create_security_lake_source ? {
+    source_name       = aws_securitylake_custom_log_source.this[0].source_name
+    location          = aws_securitylake_custom_log_source.this[0].provider_details[0].location
+    provider_role_arn = aws_securitylake_custom_log_source.this[0].provider_details[0].role_arn
+    crawler_arn       = try(aws_securitylake_custom_log_source.this[0].attributes[0].crawler_arn, null)
+    database_arn      = try(aws_securitylake_custom_log_source.this[0].attributes[0].database_arn, null)
+    table_arn         = try(aws_securitylake_custom_log_source.this[0].attributes[0].table_arn, null)
+  } : null
+}
+
 output "athena_workgroup_name" {
   description = "Name of the Athena workgroup to query in (results encrypted with the key in the bucket)."
   value       = try(aws_athena_workgroup.findings[0].name, null)

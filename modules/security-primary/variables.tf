@@ -707,3 +707,62 @@ variable "enable_security_hub" {
   type        = bool
   default     = false
 }
+
+# --- The OCSF copy (docs/ocsf.md) ---------------------------------------------------------
+
+variable "ocsf_output" {
+  description = "The OCSF copy of the findings (docs/ocsf.md): every stored finding also as an OCSF 1.1.0 Vulnerability Finding in Parquet, under <prefix>/region=/accountId=/eventDay=/. bucket null: the module's findings bucket (then the Glue database gets an ocsf table). kms_key_arn: the objects' SSE-KMS key (null: the module's key in its own bucket, the bucket's default encryption elsewhere). role_arn and external_id: a role send-findings assumes to write. Null (the default): no OCSF copy. For Amazon Security Lake, set security_lake_custom_source instead."
+  type = object({
+    bucket      = optional(string)
+    prefix      = optional(string, "ocsf")
+    kms_key_arn = optional(string)
+    role_arn    = optional(string)
+    external_id = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.ocsf_output == null || can(regex("^[a-zA-Z0-9!_.*'()-]+(/[a-zA-Z0-9!_.*'()-]+)*$", var.ocsf_output.prefix))
+    error_message = "ocsf_output.prefix must be one or more path segments without leading or trailing slashes, e.g. ocsf."
+  }
+  validation {
+    condition     = try(var.ocsf_output.bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.ocsf_output.bucket)), true)
+    error_message = "ocsf_output.bucket must be an S3 bucket name (or null for the module's findings bucket)."
+  }
+  validation {
+    condition     = try(var.ocsf_output.kms_key_arn == null || (startswith(var.ocsf_output.kms_key_arn, "arn:") && strcontains(var.ocsf_output.kms_key_arn, ":kms:")), true)
+    error_message = "ocsf_output.kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), or null."
+  }
+  validation {
+    condition     = try(var.ocsf_output.role_arn == null || can(regex("^arn:[a-z-]+:iam::[0-9]{12}:role/.+$", var.ocsf_output.role_arn)), true)
+    error_message = "ocsf_output.role_arn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), or null."
+  }
+  validation {
+    condition     = try(var.ocsf_output.external_id == null || var.ocsf_output.role_arn != null, true)
+    error_message = "ocsf_output.external_id is for assuming ocsf_output.role_arn: set both or neither."
+  }
+}
+
+variable "security_lake_custom_source" {
+  description = "Write the OCSF copy into Amazon Security Lake as a custom source (docs/ocsf.md): the module creates the aws_securitylake_custom_log_source (event class VULNERABILITY_FINDING, this account as its provider, external_id) and, unless crawler_role_arn is given, the role Security Lake's Glue crawler runs as; send-findings writes into the source's location as the source's provider role. Security Lake must already be enabled in this region (aws_securitylake_data_lake, yours). source_name: at most 20 characters (AWS names the provider role after it). Null (the default): no custom source. Not together with ocsf_output."
+  type = object({
+    source_name      = string
+    source_version   = optional(string)
+    external_id      = string
+    crawler_role_arn = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.security_lake_custom_source == null || can(regex("^[a-zA-Z0-9_-]{1,20}$", var.security_lake_custom_source.source_name))
+    error_message = "security_lake_custom_source.source_name must be 1 to 20 letters, digits, hyphens or underscores (Security Lake names the provider role AmazonSecurityLake-Provider-<name>-<region>, which must fit in 64 characters)."
+  }
+  validation {
+    condition     = try(length(var.security_lake_custom_source.external_id) >= 2, true)
+    error_message = "security_lake_custom_source.external_id must be at least 2 characters: Security Lake's provider role requires it when send-findings assumes the role."
+  }
+  validation {
+    condition     = try(var.security_lake_custom_source.crawler_role_arn == null || can(regex("^arn:[a-z-]+:iam::[0-9]{12}:role/.+$", var.security_lake_custom_source.crawler_role_arn)), true)
+    error_message = "security_lake_custom_source.crawler_role_arn must be an IAM role ARN, or null for the module to create the crawler's role."
+  }
+}

@@ -823,3 +823,186 @@ run "plain_http_subscribers_with_the_opt_in" {
     error_message = "with the opt-in, a plain HTTP endpoint is subscribed"
   }
 }
+
+run "ocsf_copy_into_the_findings_bucket" {
+  command   = plan
+  state_key = "ocsf"
+
+  variables {
+    kms_key_arn = "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000001"
+    ocsf_output = {}
+  }
+
+  assert {
+    condition = (aws_lambda_function.send[0].environment[0].variables.OCSF_BUCKET == "ilsptest-findings-111111111111"
+      && aws_lambda_function.send[0].environment[0].variables.OCSF_PREFIX == "ocsf"
+      && aws_lambda_function.send[0].environment[0].variables.OCSF_KMS_KEY_ARN == var.kms_key_arn
+    && !contains(keys(aws_lambda_function.send[0].environment[0].variables), "OCSF_ROLE_ARN"))
+    error_message = "ocsf_output = {}: send-findings writes under ocsf/ in the findings bucket with the module's key, as itself"
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(data.aws_iam_policy_document.send[0].json).Statement : s if s.Sid == "OcsfObjects"]) == { Sid = "OcsfObjects", Effect = "Allow", Action = "s3:PutObject", Resource = "arn:aws:s3:::ilsptest-findings-111111111111/ocsf/*" }
+    error_message = "send-findings may put objects under the OCSF prefix and nowhere else for it"
+  }
+
+  assert {
+    condition = (aws_glue_catalog_table.this["ocsf"].storage_descriptor[0].ser_de_info[0].serialization_library == "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+      && aws_glue_catalog_table.this["ocsf"].storage_descriptor[0].input_format == "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+      && aws_glue_catalog_table.this["ocsf"].parameters["storage.location.template"] == "s3://ilsptest-findings-111111111111/ocsf/region=$${region}/accountId=$${accountId}/eventDay=$${eventDay}/"
+      && aws_glue_catalog_table.this["ocsf"].parameters["projection.eventDay.range"] == "20200101,NOW"
+      && aws_glue_catalog_table.this["ocsf"].parameters["projection.accountId.values"] == "222222222222,333333333333"
+      && [for k in aws_glue_catalog_table.this["ocsf"].partition_keys : k.name] == ["region", "accountId", "eventDay"]
+      && length(aws_glue_catalog_table.this["ocsf"].storage_descriptor[0].columns) == length(jsondecode(file("athena/ocsf-columns.json")).columns)
+    && aws_glue_catalog_table.this["findings"].storage_descriptor[0].ser_de_info[0].serialization_library == "org.openx.data.jsonserde.JsonSerDe")
+    error_message = "the ocsf table reads the Parquet objects with the columns send-findings writes, projected on the Security Lake layout; the JSON tables are as they were"
+  }
+
+  assert {
+    condition     = output.ocsf_location == "s3://ilsptest-findings-111111111111/ocsf/" && output.athena_ocsf_table_name == "ocsf" && output.security_lake_custom_source == null
+    error_message = "the outputs say where the OCSF copy is"
+  }
+}
+
+run "no_ocsf_copy_by_default" {
+  command   = plan
+  state_key = "ocsf"
+
+  variables {
+    kms_key_arn = "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000001"
+  }
+
+  assert {
+    condition = (length([for k in keys(aws_lambda_function.send[0].environment[0].variables) : k if startswith(k, "OCSF_")]) == 0
+      && length([for s in jsondecode(data.aws_iam_policy_document.send[0].json).Statement : s if startswith(s.Sid, "Ocsf")]) == 0
+    && !contains(keys(aws_glue_catalog_table.this), "ocsf") && output.ocsf_location == null && length(aws_securitylake_custom_log_source.this) == 0)
+    error_message = "without ocsf_output or security_lake_custom_source: no OCSF setting, permission, table or custom source"
+  }
+}
+
+run "ocsf_copy_elsewhere_as_a_role" {
+  command   = plan
+  state_key = "ocsf"
+
+  variables {
+    kms_key_arn = "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000001"
+    ocsf_output = {
+      bucket      = "siem-intake"
+      prefix      = "inspector/ocsf"
+      role_arn    = "arn:aws:iam::444444444444:role/siem-writer"
+      external_id = "ilsptest"
+    }
+  }
+
+  assert {
+    condition = (aws_lambda_function.send[0].environment[0].variables.OCSF_BUCKET == "siem-intake"
+      && aws_lambda_function.send[0].environment[0].variables.OCSF_ROLE_ARN == "arn:aws:iam::444444444444:role/siem-writer"
+      && aws_lambda_function.send[0].environment[0].variables.OCSF_EXTERNAL_ID == "ilsptest"
+    && !contains(keys(aws_lambda_function.send[0].environment[0].variables), "OCSF_KMS_KEY_ARN"))
+    error_message = "another bucket: no module key; the role and external id reach send-findings"
+  }
+
+  assert {
+    condition = (one([for s in jsondecode(data.aws_iam_policy_document.send[0].json).Statement : s.Resource if s.Sid == "OcsfWriterRole"]) == "arn:aws:iam::444444444444:role/siem-writer"
+      && !contains([for s in jsondecode(data.aws_iam_policy_document.send[0].json).Statement : s.Sid], "OcsfObjects")
+    && !contains(keys(aws_glue_catalog_table.this), "ocsf"))
+    error_message = "writing as a role: send-findings may assume it, and the role holds the bucket permissions; no table over another bucket"
+  }
+}
+
+run "security_lake_custom_source" {
+  command   = plan
+  state_key = "ocsf"
+
+  variables {
+    kms_key_arn = "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000001"
+    security_lake_custom_source = {
+      source_name    = "inspectorlink"
+      source_version = "1.0"
+      external_id    = "ilsptest-lake"
+    }
+  }
+
+  # The local AWS has no Security Lake: the custom source's attributes are what AWS returns.
+  override_resource {
+    target          = aws_securitylake_custom_log_source.this
+    override_during = plan
+    values = {
+      provider_details = [{
+        location = "s3://aws-security-data-lake-us-east-1-abcdef0123/ext/inspectorlink/1.0/"
+        role_arn = "arn:aws:iam::111111111111:role/AmazonSecurityLake-Provider-inspectorlink-us-east-1"
+      }]
+    }
+  }
+
+  assert {
+    condition = (aws_securitylake_custom_log_source.this[0].event_classes == toset(["VULNERABILITY_FINDING"])
+      && aws_securitylake_custom_log_source.this[0].configuration[0].provider_identity[0].principal == "111111111111"
+    && aws_securitylake_custom_log_source.this[0].configuration[0].provider_identity[0].external_id == "ilsptest-lake")
+    error_message = "the custom source takes Vulnerability Findings from this account, with the external id"
+  }
+
+  assert {
+    condition = (aws_lambda_function.send[0].environment[0].variables.OCSF_BUCKET == "aws-security-data-lake-us-east-1-abcdef0123"
+      && aws_lambda_function.send[0].environment[0].variables.OCSF_PREFIX == "ext/inspectorlink/1.0"
+      && aws_lambda_function.send[0].environment[0].variables.OCSF_ROLE_ARN == "arn:aws:iam::111111111111:role/AmazonSecurityLake-Provider-inspectorlink-us-east-1"
+    && aws_lambda_function.send[0].environment[0].variables.OCSF_EXTERNAL_ID == "ilsptest-lake")
+    error_message = "send-findings writes into the custom source's location as its provider role"
+  }
+
+  assert {
+    condition = (length(aws_iam_role.security_lake_crawler) == 1
+      && jsondecode(aws_iam_role.security_lake_crawler[0].assume_role_policy).Statement[0].Principal == { Service = "glue.amazonaws.com" }
+      && aws_iam_role_policy_attachment.security_lake_crawler_glue[0].policy_arn == "arn:aws:iam::aws:policy/service-role/AWSGlueServiceRole"
+    && !contains(keys(aws_glue_catalog_table.this), "ocsf"))
+    error_message = "the crawler's role is made for Glue; Security Lake makes the table, so the module does not"
+  }
+}
+
+run "rejects_an_ocsf_prefix_inside_the_store" {
+  command   = plan
+  state_key = "bad"
+
+  variables {
+    ocsf_output = { prefix = "coverage/ocsf" }
+  }
+
+  expect_failures = [aws_lambda_function.send]
+}
+
+run "rejects_two_ocsf_destinations" {
+  command   = plan
+  state_key = "bad"
+
+  variables {
+    ocsf_output                 = {}
+    security_lake_custom_source = { source_name = "inspectorlink", external_id = "ilsptest-lake" }
+  }
+
+  override_resource {
+    target          = aws_securitylake_custom_log_source.this
+    override_during = plan
+    values = {
+      provider_details = [{ location = "s3://aws-security-data-lake-us-east-1-abcdef0123/ext/inspectorlink/", role_arn = "arn:aws:iam::111111111111:role/lake" }]
+    }
+  }
+
+  expect_failures = [aws_lambda_function.send]
+}
+
+run "rejects_bad_ocsf_inputs" {
+  command   = plan
+  state_key = "bad"
+
+  variables {
+    ocsf_output = {
+      bucket      = "Not_A_Bucket"
+      prefix      = "/ocsf/"
+      kms_key_arn = "alias/findings"
+      external_id = "no-role"
+    }
+    security_lake_custom_source = { source_name = "inspectorlink-vulnerability-findings", external_id = "x" }
+  }
+
+  expect_failures = [var.ocsf_output, var.security_lake_custom_source]
+}
