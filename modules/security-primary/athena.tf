@@ -258,10 +258,13 @@ data "aws_iam_policy_document" "athena_query" {
   }
 
   statement {
-    sid       = "ReadTheStore"
-    effect    = "Allow"
-    actions   = ["s3:GetObject"]
-    resources = ["${local.bucket_arn}/${var.findings_prefix}/*", "${local.bucket_arn}/${var.history_prefix}/*", "${local.bucket_arn}/${var.coverage_prefix}/*"]
+    sid     = "ReadTheStore"
+    effect  = "Allow"
+    actions = ["s3:GetObject"]
+    resources = concat(
+      ["${local.bucket_arn}/${var.findings_prefix}/*", "${local.bucket_arn}/${var.history_prefix}/*", "${local.bucket_arn}/${var.coverage_prefix}/*"],
+      local.ocsf_in_findings_bucket ? ["${local.bucket_arn}/${var.ocsf_output.prefix}/*"] : [],
+    )
   }
 
   statement {

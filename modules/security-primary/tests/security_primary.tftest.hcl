@@ -862,6 +862,11 @@ run "ocsf_copy_into_the_findings_bucket" {
     condition     = output.ocsf_location == "s3://ilsptest-findings-111111111111/ocsf/" && output.athena_ocsf_table_name == "ocsf" && output.security_lake_custom_source == null
     error_message = "the outputs say where the OCSF copy is"
   }
+
+  assert {
+    condition     = contains(one([for s in jsondecode(output.athena_query_policy_json).Statement : s.Resource if s.Sid == "ReadTheStore"]), "arn:aws:s3:::ilsptest-findings-111111111111/ocsf/*")
+    error_message = "the analysts' policy reads the OCSF objects the ocsf table is over"
+  }
 }
 
 run "no_ocsf_copy_by_default" {
