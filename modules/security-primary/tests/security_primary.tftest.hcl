@@ -46,6 +46,7 @@ run "complete" {
   variables {
     opensearch_coverage_index = "ilsptest-coverage"
     coverage_sweep_regions    = ["us-east-1", "us-west-2"]
+    ocsf_output               = {}
   }
 
   # --- queues ---
@@ -294,7 +295,7 @@ run "complete" {
   }
 
   assert {
-    condition = keys(aws_glue_catalog_table.this) == ["coverage", "findings", "history"] && alltrue([for k, t in aws_glue_catalog_table.this :
+    condition = keys(aws_glue_catalog_table.this) == ["coverage", "findings", "history", "ocsf"] && alltrue([for k, t in aws_glue_catalog_table.this :
       t.table_type == "EXTERNAL_TABLE" && t.parameters["projection.enabled"] == "true" &&
       t.parameters["projection.engine.type"] == "enum" && t.parameters["projection.engine.values"] == "inspector_classic,inspector_v2" &&
       t.parameters["projection.account_id.type"] == "enum" && t.parameters["projection.account_id.values"] == "222222222222,333333333333" &&
@@ -303,7 +304,7 @@ run "complete" {
       t.parameters["projection.day.range"] == "2020-01-01,NOW" && t.parameters["projection.day.interval"] == "1" && t.parameters["projection.day.interval.unit"] == "DAYS" &&
       t.parameters["storage.location.template"] == "s3://ilsptest-findings-111111111111/${k}/engine=$${engine}/account_id=$${account_id}/region=$${region}/day=$${day}/" &&
       t.storage_descriptor[0].location == "s3://ilsptest-findings-111111111111/${k}/"
-      if k != "coverage"
+      if !contains(["coverage", "ocsf"], k)
     ])
     error_message = "findings and history: partition projection on engine, account_id (the members), region (the regions) and day, over the S3 key layout under their prefix"
   }
@@ -314,8 +315,20 @@ run "complete" {
       t.storage_descriptor[0].input_format == "org.apache.hadoop.mapred.TextInputFormat" && (k == "coverage" || (
         [for c in t.storage_descriptor[0].columns : [c.name, c.type]] == [for c in jsondecode(file("athena/findings-columns.json")).columns : [c.name, c.type]] &&
       [for c in t.partition_keys : [c.name, c.type]] == [["engine", "string"], ["account_id", "string"], ["region", "string"], ["day", "string"]]))
+      if k != "ocsf"
     ])
-    error_message = "every table reads JSON (OpenX SerDe); findings and history (OpenX SerDe) with the columns of athena/findings-columns.json, as the Glue catalog returns them, and the S3 key's partition keys"
+    error_message = "the document tables read JSON (OpenX SerDe); findings and history with the columns of athena/findings-columns.json, as the Glue catalog returns them, and the S3 key's partition keys"
+  }
+
+  assert {
+    condition = (output.athena_ocsf_table_name == "ocsf" && output.ocsf_location == "s3://ilsptest-findings-111111111111/ocsf/"
+      && aws_glue_catalog_table.this["ocsf"].storage_descriptor[0].ser_de_info[0].serialization_library == "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+      && aws_glue_catalog_table.this["ocsf"].storage_descriptor[0].input_format == "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+      && aws_glue_catalog_table.this["ocsf"].parameters["classification"] == "parquet"
+      && aws_glue_catalog_table.this["ocsf"].parameters["projection.eventDay.format"] == "yyyyMMdd"
+      && [for c in aws_glue_catalog_table.this["ocsf"].storage_descriptor[0].columns : [c.name, c.type]] == [for c in jsondecode(file("athena/ocsf-columns.json")).columns : [c.name, c.type]]
+    && [for c in aws_glue_catalog_table.this["ocsf"].partition_keys : [c.name, c.type]] == [["region", "string"], ["accountId", "string"], ["eventDay", "string"]])
+    error_message = "the ocsf table reads Parquet with the columns of athena/ocsf-columns.json (what send-findings writes), as the Glue catalog returns them, over the Security Lake layout"
   }
 
   assert {
@@ -363,7 +376,7 @@ run "complete" {
         "arn:aws:glue:us-east-1:111111111111:catalog",
       ]
       ListTheStore = "arn:aws:s3:::ilsptest-findings-111111111111"
-      ReadTheStore = ["arn:aws:s3:::ilsptest-findings-111111111111/history/*", "arn:aws:s3:::ilsptest-findings-111111111111/findings/*", "arn:aws:s3:::ilsptest-findings-111111111111/coverage/*"]
+      ReadTheStore = ["arn:aws:s3:::ilsptest-findings-111111111111/ocsf/*", "arn:aws:s3:::ilsptest-findings-111111111111/history/*", "arn:aws:s3:::ilsptest-findings-111111111111/findings/*", "arn:aws:s3:::ilsptest-findings-111111111111/coverage/*"]
       QueryResults = "arn:aws:s3:::ilsptest-findings-111111111111/athena-results/*"
       KeyThroughS3 = aws_kms_key.this[0].arn
     } && one([for s in jsondecode(output.athena_query_policy_json).Statement : s.Condition if s.Sid == "KeyThroughS3"]) == { StringEquals = { "kms:ViaService" = "s3.us-east-1.amazonaws.com" } }
@@ -413,6 +426,9 @@ run "complete" {
       OPENSEARCH_ENDPOINT       = "https://search-findings.us-east-1.es.amazonaws.com"
       OPENSEARCH_SERVICE        = "es"
       OPENSEARCH_COVERAGE_INDEX = "ilsptest-coverage"
+      OCSF_BUCKET               = "ilsptest-findings-111111111111"
+      OCSF_PREFIX               = "ocsf"
+      OCSF_KMS_KEY_ARN          = aws_kms_key.this[0].arn
     })
     error_message = "send-findings' environment follows functions/send-findings/README.md"
   }
@@ -467,8 +483,9 @@ run "complete" {
       InspectorFindingDetails = ["inspector2:BatchGetFindingDetails", "*"]
       FindingObjects          = [["s3:PutObject", "s3:GetObject"], ["arn:aws:s3:::ilsptest-findings-111111111111/history/*", "arn:aws:s3:::ilsptest-findings-111111111111/findings/*"]]
       OpenSearchDomainWrites  = [["es:ESHttpPut", "es:ESHttpPost"], "arn:aws:es:us-east-1:111111111111:domain/findings/*"]
+      OcsfObjects             = ["s3:PutObject", "arn:aws:s3:::ilsptest-findings-111111111111/ocsf/*"]
     }
-    error_message = "send-findings' role: exactly its log group, queue, key, member roles, finding details, bucket prefix and domain: ${aws_iam_role_policy.send[0].policy}"
+    error_message = "send-findings' role: exactly its log group, queue, key, member roles, finding details, bucket prefixes (findings, history, OCSF) and domain: ${aws_iam_role_policy.send[0].policy}"
   }
 
   assert {
@@ -863,10 +880,6 @@ run "ocsf_copy_into_the_findings_bucket" {
     error_message = "the outputs say where the OCSF copy is"
   }
 
-  assert {
-    condition     = contains(one([for s in jsondecode(output.athena_query_policy_json).Statement : s.Resource if s.Sid == "ReadTheStore"]), "arn:aws:s3:::ilsptest-findings-111111111111/ocsf/*")
-    error_message = "the analysts' policy reads the OCSF objects the ocsf table is over"
-  }
 }
 
 run "no_ocsf_copy_by_default" {

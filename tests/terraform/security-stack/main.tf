@@ -76,6 +76,8 @@ module "primary" {
   # moto would try to run the functions on every message; the test reads the queues.
   event_source_mappings_enabled = false
   enable_security_hub           = true
+  # The OCSF copy's settings and its Parquet table plan clean after the apply too.
+  ocsf_output = {}
 
   notification_emails = [{ endpoint = "secops@example.com", min_severity = "HIGH" }]
 }
