@@ -4,8 +4,9 @@
 # (functions/findings/benches/ocsf.rs). Prints each command and its BENCH lines only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for bench in normalise ocsf; do
-  cmd=(cargo bench -p inspectorlink-findings --bench "$bench")
+for bench in "normalise" "ocsf --features parquet"; do
+  # shellcheck disable=SC2086 # the bench's name and its features, as words
+  cmd=(cargo bench -p inspectorlink-findings --bench $bench)
   echo "\$ ${cmd[*]}"
   out=$("${cmd[@]}" 2>/dev/null)
   grep '^BENCH ' <<<"$out"

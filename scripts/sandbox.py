@@ -32,6 +32,8 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
+import pyarrow
+import pyarrow.parquet
 from botocore.exceptions import ClientError
 from localaws.accounts import Accounts
 from localaws.lambda_runner import Runner
@@ -332,6 +334,18 @@ def summary_v2(estate: Estate, state: Path, report: str | None) -> None:
             print(f"  not scanned: {name} ({c['resource_type']}, {c['account_id']} {c['region']}): {c['scan_status_reason']}")
 
     print(f"S3: {len(docs)} objects in s3://{estate.bucket}/{FINDINGS_PREFIX}")
+    ocsf_location = estate.outputs.get("ocsf_location")
+    if ocsf_location:
+        # The OCSF copy (docs/ocsf.md): Parquet in the Security Lake layout.
+        ocsf_prefix = ocsf_location.removeprefix(f"s3://{estate.bucket}/")
+        s3 = estate.client("s3")
+        objects, records = 0, 0
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=estate.bucket, Prefix=ocsf_prefix):
+            for item in page.get("Contents", []):
+                body = s3.get_object(Bucket=estate.bucket, Key=item["Key"])["Body"].read()
+                records += pyarrow.parquet.ParquetFile(pyarrow.BufferReader(body)).metadata.num_rows
+                objects += 1
+        print(f"OCSF: {records} Vulnerability Finding records (OCSF 1.1.0) in {objects} Parquet objects under {ocsf_location}region=/accountId=/eventDay=/")
     print(f"OpenSearch: {len(indexed)} documents in index {INDEX} (the local test domain {(state / 'opensearch-domain').read_text().strip()})")
     announced = Counter(n["finding"]["status"] for n in notes)
     print(

@@ -12,6 +12,7 @@ pub mod fuzzing;
 mod lifecycle;
 pub mod message;
 pub mod ocsf;
+#[cfg(feature = "parquet")]
 pub mod ocsf_parquet;
 pub mod priority;
 mod rfc3339;
