@@ -22,7 +22,7 @@ pub const LOG_PROVIDER: &str = concat!("inspectorlink ", env!("CARGO_PKG_VERSION
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OcsfConfig {
     pub bucket: String,
-    /// No leading or trailing slash; empty for the bucket's root.
+    /// No leading or trailing slash.
     pub prefix: String,
     pub kms_key_arn: Option<String>,
     /// A role to write as (a Security Lake custom source's provider role), and its
@@ -62,10 +62,6 @@ impl OcsfSink {
             s3: tokio::sync::OnceCell::new_with(Some(s3)),
             config,
         }
-    }
-
-    pub fn config(&self) -> &OcsfConfig {
-        &self.config
     }
 
     /// The S3 client, as the configured role if any (built once: the SDK refreshes the
