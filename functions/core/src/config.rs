@@ -67,12 +67,7 @@ impl SendFindingsConfig {
         let coverage_prefix = env
             .optional("COVERAGE_PREFIX")
             .unwrap_or_else(|| "coverage".to_owned());
-        let inside = |inner: &str, outer: &str| {
-            inner.trim_matches('/') == outer.trim_matches('/')
-                || inner.starts_with(&format!("{}/", outer.trim_matches('/')))
-        };
-        let overlap = |a: &str, b: &str| inside(a, b) || inside(b, a);
-        if overlap(&history_prefix, &prefix) {
+        if prefixes_overlap(&history_prefix, &prefix) {
             return Err(ConfigError {
                 variable: "HISTORY_PREFIX",
                 problem: format!("is {history_prefix:?}, which overlaps FINDINGS_PREFIX {prefix:?}: readers of the findings would take history entries for findings; give a prefix beside it, e.g. \"history\""),
@@ -82,7 +77,7 @@ impl SendFindingsConfig {
             ("FINDINGS_PREFIX", &prefix),
             ("HISTORY_PREFIX", &history_prefix),
         ] {
-            if overlap(&coverage_prefix, other) {
+            if prefixes_overlap(&coverage_prefix, other) {
                 return Err(ConfigError {
                     variable: "COVERAGE_PREFIX",
                     problem: format!("is {coverage_prefix:?}, which overlaps {name} {other:?}: the coverage sweep deletes objects under it that Inspector no longer lists; give a prefix beside it, e.g. \"coverage\""),
@@ -105,6 +100,16 @@ impl SendFindingsConfig {
 }
 
 const MEMBER_ROLE_EXTERNAL_ID: &str = "MEMBER_ROLE_EXTERNAL_ID";
+
+/// Whether two key prefixes of one bucket share objects: equal, or one inside the other
+/// (slashes at either end ignored).
+fn prefixes_overlap(a: &str, b: &str) -> bool {
+    let inside = |inner: &str, outer: &str| {
+        inner.trim_matches('/') == outer.trim_matches('/')
+            || inner.starts_with(&format!("{}/", outer.trim_matches('/')))
+    };
+    inside(a, b) || inside(b, a)
+}
 
 /// OCSF_BUCKET (unset: no OCSF copy), OCSF_PREFIX (default `ocsf`), OCSF_KMS_KEY_ARN,
 /// OCSF_ROLE_ARN and OCSF_EXTERNAL_ID. In the findings bucket, the prefix must stay clear
@@ -140,13 +145,10 @@ fn ocsf_from_env<F: Fn(&str) -> Option<String>>(
         });
     }
     if bucket == findings_bucket {
-        let inside = |inner: &str, outer: &str| {
-            outer.is_empty() || inner == outer || inner.starts_with(&format!("{outer}/"))
-        };
         if let Some(other) = store_prefixes
             .iter()
             .map(|p| p.trim_matches('/'))
-            .find(|other| inside(&prefix, other) || inside(other, &prefix))
+            .find(|other| prefixes_overlap(&prefix, other))
         {
             return Err(ConfigError {
                 variable: "OCSF_PREFIX",
