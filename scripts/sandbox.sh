@@ -95,6 +95,13 @@ mailbox_up() {
   return 1
 }
 
+# The roles the sandbox creates (every one is named <prefix>-...) may do what their policies
+# allow and nothing else; /_localaws/iam keeps what each called (tests/localaws README).
+enforce_iam() {
+  curl -sf -X POST -H 'Content-Type: application/json' -d "{\"enforce\": [\"arn:aws:iam::*:role/$prefix-*\"]}" \
+    "$AWS_ENDPOINT_URL/_localaws/iam" | jq -c .enforce
+}
+
 mailbox_down() {
   local pid
   pid=$(cat "$state/mailbox.pid" 2>/dev/null || true)
@@ -197,6 +204,7 @@ deploy() { # configure's arguments
     rm -rf "$state/terraform.tfstate" "$state/terraform.tfstate.backup" "$state/mailbox" "$state/completed-run"
   fi
   curl -s "$AWS_ENDPOINT_URL/_localaws/health" | jq -r .started >"$state/localaws-started"
+  phase "IAM: the local AWS enforces the policies of the $prefix-* roles" enforce_iam
   phase "mailbox (HTTP subscriber writing files)" mailbox_up
   phase "provider (newest build)" example_provider
   phase "configuration: examples/$root_name + variables" configure "$@"

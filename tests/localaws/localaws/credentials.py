@@ -23,6 +23,8 @@ class Caller:
     account_id: str
     # The assumed role's ARN, or None for the static keys.
     role_arn: str | None
+    # The session's ARN (arn:aws:sts::<account>:assumed-role/<role>/<session>), or None.
+    session_arn: str | None = None
 
 
 def find_caller(access_key_id: str) -> Caller | None:
@@ -36,6 +38,11 @@ def find_caller(access_key_id: str) -> Caller | None:
             for role in list(backend.assumed_roles):
                 if role.access_key_id == access_key_id:
                     return Caller(
-                        role.access_key_id, role.secret_access_key, role.session_token, role.account_id, role.role_arn
+                        role.access_key_id,
+                        role.secret_access_key,
+                        role.session_token,
+                        role.account_id,
+                        role.role_arn,
+                        f"arn:aws:sts::{role.account_id}:assumed-role/{role.role_arn.rsplit('/', 1)[-1]}/{role.session_name}",
                     )
     return None

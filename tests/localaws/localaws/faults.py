@@ -103,18 +103,22 @@ _STATUS_TEXT = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 429: "To
 
 
 def _error(environ: dict, start_response: Callable, fault: Fault) -> list[bytes]:
+    return aws_error(environ, start_response, fault.call.split(":", 1)[0], fault.code, fault.status, fault.message)
+
+
+def aws_error(environ: dict, start_response: Callable, service: str, error_code: str, status: int, error_message: str) -> list[bytes]:
+    """An error answer in the protocol of the request (JSON, REST-JSON, S3 XML, EC2 XML, query XML)."""
     request_id = str(uuid.uuid4())
-    service = fault.call.split(":", 1)[0]
-    code, message = escape(fault.code), escape(fault.message)
+    code, message = escape(error_code), escape(error_message)
     extra_headers = []
     if environ.get("HTTP_X_AMZ_TARGET"):
         content_type = "application/x-amz-json-1.1"
-        body = json.dumps({"__type": fault.code, "message": fault.message}).encode()
+        body = json.dumps({"__type": error_code, "message": error_message}).encode()
     elif service not in ("s3", "ec2") and not _is_query_protocol(environ):
         # REST-JSON (inspector2, lambda, ...): the code travels in x-amzn-ErrorType.
         content_type = "application/json"
-        body = json.dumps({"message": fault.message}).encode()
-        extra_headers = [("x-amzn-ErrorType", fault.code)]
+        body = json.dumps({"message": error_message}).encode()
+        extra_headers = [("x-amzn-ErrorType", error_code)]
     elif service == "s3":
         content_type = "application/xml"
         body = f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message><RequestId>{request_id}</RequestId></Error>'.encode()
@@ -123,11 +127,10 @@ def _error(environ: dict, start_response: Callable, fault: Fault) -> list[bytes]
         body = f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>".encode()
     else:
         content_type = "text/xml"
-        error_type = "Receiver" if fault.status >= 500 else "Sender"
+        error_type = "Receiver" if status >= 500 else "Sender"
         body = f"<ErrorResponse><Error><Type>{error_type}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>".encode()
-    status = f"{fault.status} {_STATUS_TEXT.get(fault.status, 'Error')}"
     headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), ("x-amzn-RequestId", request_id), *extra_headers]
-    start_response(status, headers)
+    start_response(f"{status} {_STATUS_TEXT.get(status, 'Error')}", headers)
     return [body]
 
 

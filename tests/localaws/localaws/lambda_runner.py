@@ -15,7 +15,9 @@ executables (`bootstrap`): for every enabled SQS mapping of an account and regio
   4. receives up to BatchSize messages, invokes with the documented SQS event, deletes the
      records that succeeded (ReportBatchItemFailures: all but `batchItemFailures`; without
      it, all or none), and makes failed records visible again at once. SQS's redrive policy
-     moves a record to the dead-letter queue after maxReceiveCount receives.
+     moves a record to the dead-letter queue after maxReceiveCount receives. As Lambda's
+     poller does, it reads the queue's attributes, receives and deletes with the execution
+     role's keys, so the role's policy must allow them (localaws.identity enforces it).
 
 It stops when every mapped queue is empty (`drain`). Differences from Lambda, on purpose:
 failed records are retried at once instead of after the visibility timeout, one batch at a
@@ -146,6 +148,7 @@ class Function:
     invocations: int = 0
     errors: int = 0
     cpu_seconds: float = 0.0  # user + system time of the function's instances
+    credentials: dict | None = None
 
     def load(self) -> None:
         client = self.accounts.client("lambda", self.account_id, self.region)
@@ -180,7 +183,17 @@ class Function:
         tmp.rename(directory)
         return directory
 
-    def _role_credentials(self) -> dict:
+    def role_credentials(self) -> dict:
+        """The execution role's keys, as Lambda gets them (once per runner)."""
+        if self.credentials is None:
+            self.credentials = self._assume_role()
+        return self.credentials
+
+    def role_client(self, service: str):
+        """A client signed as the execution role: Lambda's SQS poller reads the queue as it."""
+        return self.accounts.client_with(self.role_credentials(), service, self.region)
+
+    def _assume_role(self) -> dict:
         try:
             return self.accounts.service_credentials(
                 self.config["Role"],
@@ -194,7 +207,7 @@ class Function:
 
     def start(self) -> None:
         code = self._code_dir()
-        creds = self._role_credentials()
+        creds = self.role_credentials()
         self.api = RuntimeApi()
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -348,6 +361,7 @@ class Mapping:
     function: Function
     records: int = 0
     failed: int = 0
+    poller: object = None  # SQS client signed as the function's execution role
 
 
 class Runner:
@@ -375,6 +389,9 @@ class Runner:
                 queue_arn = mapping["EventSourceArn"]
                 queue_name, queue_account = queue_arn.split(":")[5], queue_arn.split(":")[4]
                 url = self.sqs.get_queue_url(QueueName=queue_name, QueueOwnerAWSAccountId=queue_account)["QueueUrl"]
+                poller = functions[name].role_client("sqs")
+                # Lambda reads the queue's attributes as the execution role when it starts polling.
+                poller.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])
                 self.mappings.append(
                     Mapping(
                         uuid=mapping["UUID"],
@@ -383,13 +400,14 @@ class Runner:
                         batch_size=min(int(mapping.get("BatchSize", 10)), 10),
                         reports_item_failures="ReportBatchItemFailures" in mapping.get("FunctionResponseTypes", []),
                         function=functions[name],
+                        poller=poller,
                     )
                 )
         self.functions = functions
 
     def poll_once(self, mapping: Mapping) -> int:
         """One receive + invoke; returns the number of records handed to the function."""
-        answer = self.sqs.receive_message(
+        answer = mapping.poller.receive_message(
             QueueUrl=mapping.queue_url,
             MaxNumberOfMessages=mapping.batch_size,
             AttributeNames=["All"],
@@ -410,12 +428,14 @@ class Runner:
         succeeded = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(succeeded), 10):
             chunk = succeeded[start : start + 10]
-            self.sqs.delete_message_batch(
+            mapping.poller.delete_message_batch(
                 QueueUrl=mapping.queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
             )
         retry = [m for m in messages if m["MessageId"] in failed]
         if retry:
+            # Lambda leaves failed records until their visibility timeout ends; making them
+            # visible at once is the runner's shortcut, not a call of the execution role.
             self.sqs.change_message_visibility_batch(
                 QueueUrl=mapping.queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0} for i, m in enumerate(retry)],

@@ -62,17 +62,39 @@ def evaluate(
     resource: str,
     context: Mapping[str, str],
 ) -> Decision:
+    return decide(matching_statements(policy, principal, action, resource, context))
+
+
+def statements_of(policy: str | Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
     document = json.loads(policy) if isinstance(policy, str) else policy
     statements = (document or {}).get("Statement", [])
-    if isinstance(statements, Mapping):
-        statements = [statements]
+    return [statements] if isinstance(statements, Mapping) else list(statements)
+
+
+def matching_statements(
+    policy: str | Mapping[str, Any] | None,
+    principal: Principal,
+    action: str,
+    resource: str,
+    context: Mapping[str, str],
+) -> list[Mapping[str, Any]]:
+    """The statements of `policy` that apply to the request, whatever their effect."""
     context = {key.lower(): value for key, value in context.items()}
-    matching = [s for s in statements if _applies(s, principal, action, resource, context)]
+    return [s for s in statements_of(policy) if _applies(s, principal, action, resource, context)]
+
+
+def decide(matching: list[Mapping[str, Any]]) -> Decision:
+    """What the statements that apply to a request decide: an explicit Deny wins."""
     if any(s.get("Effect") == "Deny" for s in matching):
         return Decision.EXPLICIT_DENY
     if any(s.get("Effect") == "Allow" for s in matching):
         return Decision.ALLOW
     return Decision.IMPLICIT_DENY
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """Whether an Action element's entry covers `action` (case-insensitive, wildcards)."""
+    return glob_matches(pattern, action, ignore_case=True)
 
 
 def _applies(statement: Mapping[str, Any], principal: Principal, action: str, resource: str, context: dict) -> bool:

@@ -24,7 +24,7 @@ from .wsgi import request_body
 
 COUNTS_PATH = "/_localaws/requests"
 OPENSEARCH_PREFIX = "/_localaws/opensearch/"
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/[^/]+/([^/]+)/aws4_request")
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
 
 
 class RequestCounter:
@@ -58,17 +58,23 @@ class RequestCounter:
         return _json(start_response, "200 OK", {"account": account, "total": sum(calls.values()), "calls": calls})
 
 
+def credential_scope(environ: dict) -> tuple[str, str, str] | None:
+    """(access key id, region, service) a request is signed for; None if unsigned."""
+    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.groups() if match else None
+
+
 def classify(environ: dict) -> tuple[str, str] | None:
     """(caller account, "service:action") of a signed AWS request; None if unsigned."""
-    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
-    if not match:
+    scope = credential_scope(environ)
+    if scope is None:
         return None
-    access_key_id, service = match.groups()
+    access_key_id, _region, service = scope
     caller = find_caller(access_key_id)
-    return (caller.account_id if caller else "unknown", f"{service}:{_action(environ, service)}")
+    return (caller.account_id if caller else "unknown", f"{service}:{operation(environ, service)}")
 
 
-def _action(environ: dict, service: str) -> str:
+def operation(environ: dict, service: str) -> str:
     """The operation: JSON protocols name it in X-Amz-Target, query protocols in Action."""
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
@@ -82,9 +88,9 @@ def _action(environ: dict, service: str) -> str:
             return action[0]
     path = environ.get("PATH_INFO", "")
     method = environ.get("REQUEST_METHOD", "")
-    operation = _rest_operation(service, method, path)
-    if operation:
-        return operation
+    rest_operation = _rest_operation(service, method, path)
+    if rest_operation:
+        return rest_operation
     # OpenSearch names its API in the path (_bulk, _index_template); S3 (path-style here)
     # addresses a bucket or an object in it.
     if path.startswith(OPENSEARCH_PREFIX):

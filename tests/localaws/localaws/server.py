@@ -72,6 +72,7 @@ def serve(state_dir: Path, host: str, port: int) -> None:
     from .mailbox import MailboxMiddleware
     from .service_access import ServiceAccessMiddleware
     from .request_counts import RequestCounter
+    from .identity import IdentityPolicyEnforcer
     from .lost_answers import LostAnswers
 
     patches.apply_all()
@@ -80,16 +81,18 @@ def serve(state_dir: Path, host: str, port: int) -> None:
 
     started = time.time()
     # A replayed answer is not counted again, nor does it meet an injected fault: the
-    # client asked once.
+    # client asked once. IAM refuses a call before any fault could fail it.
     app = HealthMiddleware(
         LostAnswers(
             RequestCounter(
-                FaultInjector(
-                    ServiceAccessMiddleware(
-                        MailboxMiddleware(
-                            OpenSearchMiddleware(
-                                Inspector2AdminMiddleware(
-                                    InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app))
+                IdentityPolicyEnforcer(
+                    FaultInjector(
+                        ServiceAccessMiddleware(
+                            MailboxMiddleware(
+                                OpenSearchMiddleware(
+                                    Inspector2AdminMiddleware(
+                                        InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app))
+                                    )
                                 )
                             )
                         )
