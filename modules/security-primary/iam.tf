@@ -65,7 +65,7 @@ data "aws_iam_policy_document" "lambda_common" {
   statement {
     sid       = "OwnQueue"
     effect    = "Allow"
-    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
     resources = [each.key == "send" ? local.send_queue_arn : local.notify_queue_arn]
   }
 
@@ -224,7 +224,7 @@ data "aws_iam_policy_document" "notify" {
   statement {
     sid       = "DedupeTable"
     effect    = "Allow"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
     resources = [local.table_arn]
   }
 }

@@ -477,7 +477,7 @@ run "complete" {
   assert {
     condition = { for s in jsondecode(aws_iam_role_policy.send[0].policy).Statement : s.Sid => [s.Action, s.Resource] if !contains(["CoverageObjects", "CoverageListing", "InspectorCoverage", "CoverageSweepPages"], s.Sid) } == {
       OwnLogGroup             = [["logs:PutLogEvents", "logs:CreateLogStream"], "arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/ilsptest-send-findings:*"]
-      OwnQueue                = [["sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"], "arn:aws:sqs:us-east-1:111111111111:ilsptest-send-findings"]
+      OwnQueue                = [["sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage"], "arn:aws:sqs:us-east-1:111111111111:ilsptest-send-findings"]
       Key                     = [["kms:GenerateDataKey", "kms:Decrypt"], aws_kms_key.this[0].arn]
       MemberReadRoles         = ["sts:AssumeRole", ["arn:aws:iam::333333333333:role/ilsptest-read", "arn:aws:iam::222222222222:role/ilsptest-read"]]
       InspectorFindingDetails = ["inspector2:BatchGetFindingDetails", "*"]
@@ -502,12 +502,12 @@ run "complete" {
   assert {
     condition = { for s in jsondecode(aws_iam_role_policy.notify[0].policy).Statement : s.Sid => [s.Action, s.Resource] } == {
       OwnLogGroup             = [["logs:PutLogEvents", "logs:CreateLogStream"], "arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/ilsptest-notify-findings:*"]
-      OwnQueue                = [["sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"], "arn:aws:sqs:us-east-1:111111111111:ilsptest-notify-findings"]
+      OwnQueue                = [["sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage"], "arn:aws:sqs:us-east-1:111111111111:ilsptest-notify-findings"]
       Key                     = [["kms:GenerateDataKey", "kms:Decrypt"], aws_kms_key.this[0].arn]
       MemberReadRoles         = ["sts:AssumeRole", ["arn:aws:iam::333333333333:role/ilsptest-read", "arn:aws:iam::222222222222:role/ilsptest-read"]]
       InspectorFindingDetails = ["inspector2:BatchGetFindingDetails", "*"]
       PublishNotifications    = ["sns:Publish", "arn:aws:sns:us-east-1:111111111111:ilsptest-notifications"]
-      DedupeTable             = [["dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"], "arn:aws:dynamodb:us-east-1:111111111111:table/ilsptest-notify-dedupe"]
+      DedupeTable             = [["dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], "arn:aws:dynamodb:us-east-1:111111111111:table/ilsptest-notify-dedupe"]
     }
     error_message = "notify-findings' role: exactly its log group, queue, key, member roles, finding details, topic and table: ${aws_iam_role_policy.notify[0].policy}"
   }

@@ -17,6 +17,8 @@ use serde_json::Value;
 use test_support::inspector2::kev_and_exploitation;
 use test_support::{repo_command, unique_account_id, unique_suffix, LocalAws, REGIONS};
 
+use crate::least_privilege;
+
 /// notify_min_severity of examples/inspector2, which the sandbox keeps.
 const THRESHOLD: Severity = Severity::Medium;
 /// The CVE the second run suppresses (examples/sandbox/sandbox.tf).
@@ -416,7 +418,10 @@ pub(crate) fn queue_url(arn: &str, endpoint: &str) -> String {
 }
 
 /// The guarantees that hold after every run: returns the stored findings by ARN.
-async fn assert_pipeline_kept_up(sandbox: &Sandbox, run: &str) -> BTreeMap<String, Finding> {
+pub(crate) async fn assert_pipeline_kept_up(
+    sandbox: &Sandbox,
+    run: &str,
+) -> BTreeMap<String, Finding> {
     let outputs = sandbox.outputs();
     let reported = administrator_findings(&sandbox.security).await;
     assert!(!reported.is_empty(), "{run}: Inspector v2 reported nothing");
@@ -722,4 +727,12 @@ async fn make_sandbox_twice_stores_every_finding_once_then_shows_closure_and_sup
         .filter(|f| f.status == Status::Active)
         .count();
     assert!(unchanged > 0, "run 2 closed or suppressed everything");
+
+    // Least privilege: both runs went through with the roles' policies enforced.
+    least_privilege::assert_healthy_run_needs_every_grant_but_the_documented(&sandbox);
+    let removals = least_privilege::assert_each_statement_used_is_needed(&sandbox).await;
+    println!("| role | statement removed | denied action | what broke |\n|---|---|---|---|");
+    for [role, sid, action, broke] in removals {
+        println!("| {role} | {sid} | {action} | {broke} |");
+    }
 }

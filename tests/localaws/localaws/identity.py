@@ -53,6 +53,8 @@ IAM_PATH = "/_localaws/iam"
 
 # Calls of these services have no resource-level permissions (or none our roles use).
 _STAR_SERVICES = {"inspector", "inspector2", "ec2", "cloudwatch"}
+# Other calls without resource-level permissions.
+_STAR_CALLS = {"iam:ListAccountAliases"}
 # Calls that need no permission at all.
 _UNAUTHORISED_CALLS = {"sts:GetCallerIdentity"}
 # Where each service puts the error of a denied call: (code, HTTP status).
@@ -64,6 +66,7 @@ _DENIED = {
     "kms": ("AccessDeniedException", 400),
     "dynamodb": ("AccessDeniedException", 400),
     "ec2": ("UnauthorizedOperation", 403),
+    "iam": ("AccessDenied", 403),
 }
 
 
@@ -157,9 +160,23 @@ class IdentityPolicyEnforcer:
                 return _json(start_response, "400 Bad Request", {"message": str(err)})
         role_filter = parse_qs(environ.get("QUERY_STRING", "")).get("role", [None])[0]
         with self.lock:
-            log = {arn: dict(entries) for arn, entries in self.log.items() if role_filter in (None, arn)}
+            log = {arn: dict(entries) for arn, entries in self.log.items()}
             patterns = list(self.patterns)
-        return _json(start_response, "200 OK", {"enforce": patterns, "roles": {arn: _report(arn, entries) for arn, entries in log.items()}})
+        # Enforced roles that made no call yet are reported too: every grant of theirs is unused.
+        roles = {arn: log.get(arn, {}) for arn in {*log, *_roles_matching(patterns)} if role_filter in (None, arn)}
+        return _json(start_response, "200 OK", {"enforce": patterns, "roles": {arn: _report(arn, entries) for arn, entries in sorted(roles.items())}})
+
+
+def _roles_matching(patterns: list[str]) -> list[str]:
+    from moto.iam.models import iam_backends
+
+    return [
+        role.arn
+        for account_backends in list(iam_backends.values())
+        for backend in list(account_backends.values())
+        for role in list(backend.roles.values())
+        if any(policy.glob_matches(p, role.arn) for p in patterns)
+    ]
 
 
 def _globs(body: dict, name: str) -> list[str]:
@@ -304,7 +321,7 @@ def checks_for(environ: dict, caller: Caller, region: str, service: str) -> list
         return _s3(environ, caller, region)
     params = _params(environ)
     action = f"{service}:{name}"
-    if service in _STAR_SERVICES:
+    if service in _STAR_SERVICES or action in _STAR_CALLS:
         return [Check(action, "*")]
     if service == "sqs":
         return _sqs(name, params, caller, region)
@@ -366,6 +383,8 @@ def _s3(environ: dict, caller: Caller, region: str) -> list[Check]:
 
     if key:
         object_arn = f"{bucket_arn}/{key}"
+        # The SDKs name the operation in x-id (?x-id=GetObject); it changes nothing.
+        query.pop("x-id", None)
         if method in ("GET", "HEAD") and not (query.keys() - {"versionId", "partNumber", "response-content-type"}):
             checks = [check("s3:GetObject", object_arn)]
             stored = bucket.keys.get(key) if bucket is not None else None

@@ -7,6 +7,7 @@
 pub mod chromium;
 pub mod classic;
 pub mod http_capture;
+pub mod iam;
 pub mod inspector2;
 pub mod lambda_runtime;
 pub mod sqs;

@@ -1,0 +1,305 @@
+//! Least privilege on the deployed v2 sandbox. The local AWS enforces the identity policies
+//! of every role the sandbox creates (scripts/sandbox.sh; tests/localaws/localaws/identity.py),
+//! so a pipeline run that keeps up proves the policies are enough. These checks then show
+//! they are not more than enough:
+//!
+//! - nothing was denied, and what each role is granted but never called is exactly
+//!   [`GRANTED_NOT_CALLED`], each entry with the reason it stays;
+//! - every statement that allowed a call is needed: removed alone, the pipeline fails (or,
+//!   where the design degrades instead, logs) naming the action it now denies; put back,
+//!   the same messages go through, redriven from the dead-letter queue where they ended.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use aws_sdk_inspector2::types::{FilterAction, FilterCriteria, StringComparison, StringFilter};
+use inspectorlink_findings::{Severity, Status};
+use serde_json::Value;
+use test_support::iam::RoleAccess;
+use test_support::{repo_command, LocalAws, REGIONS};
+
+use crate::sandbox::{assert_pipeline_kept_up, queue_url, stored, Sandbox};
+
+const LOG_AGENT: &str = "Lambda writes the function's logs to CloudWatch with its execution role; the local runner writes them to files";
+const NO_MEMBER_ROLES: &str = "an Inspector v2 estate deploys no member roles (modules/member-account is Inspector Classic's): the Lambdas are granted, and notify-findings tries, roles that do not exist (see the issue note)";
+
+/// (role name suffix, Sid, action, why it stays) of what the v2 sandbox's roles are granted
+/// and do not call in a healthy run.
+const GRANTED_NOT_CALLED: &[(&str, &str, &str, &str)] = &[
+    ("send-findings", "OwnLogGroup", "logs:CreateLogStream", LOG_AGENT),
+    ("send-findings", "OwnLogGroup", "logs:PutLogEvents", LOG_AGENT),
+    ("send-findings", "MemberReadRoles", "sts:AssumeRole", "Inspector Classic findings are described in the member accounts (the Classic sandbox calls it)"),
+    ("send-findings", "CoverageObjects", "s3:DeleteObject", "the sweep deletes the coverage of a resource Inspector no longer lists (functions/core/tests/coverage.rs)"),
+    ("notify-findings", "OwnLogGroup", "logs:CreateLogStream", LOG_AGENT),
+    ("notify-findings", "OwnLogGroup", "logs:PutLogEvents", LOG_AGENT),
+    ("notify-findings", "DedupeTable", "dynamodb:DeleteItem", "gives up a claim whose publish failed (the PublishNotifications removal below calls it)"),
+    ("notify-findings", "MemberReadRoles", "sts:AssumeRole", NO_MEMBER_ROLES),
+];
+
+/// What the roles of a healthy run did: nothing denied, unused grants as documented.
+pub(crate) fn assert_healthy_run_needs_every_grant_but_the_documented(sandbox: &Sandbox) {
+    let access = LocalAws::shared().iam_access(&format!("{}-", sandbox.prefix));
+    assert!(
+        !access.is_empty(),
+        "the local AWS saw no call of the sandbox's roles: is enforcement on?"
+    );
+    let mut unused = BTreeSet::new();
+    for (role, seen) in &access {
+        let denied: Vec<_> = seen.denied().collect();
+        assert!(denied.is_empty(), "{role} was denied: {denied:#?}");
+        let suffix = role_suffix(sandbox, role);
+        for grant in &seen.unused {
+            unused.insert((suffix.clone(), grant.sid.clone(), grant.action.clone()));
+        }
+    }
+    let documented: BTreeSet<_> = GRANTED_NOT_CALLED
+        .iter()
+        .map(|(role, sid, action, _)| (role.to_string(), sid.to_string(), action.to_string()))
+        .collect();
+    // The forwarding roles are EventBridge's: moto delivers their events in-process, so no
+    // request of theirs reaches the enforcement.
+    let unused: BTreeSet<_> = unused
+        .into_iter()
+        .filter(|(role, ..)| !role.starts_with("inspector2-forward-"))
+        .collect();
+    assert_eq!(
+        unused, documented,
+        "granted but never called: remove it from the policy, or document why it stays"
+    );
+}
+
+/// Removes each statement that allowed a call, one at a time, and sees the pipeline fail
+/// naming the action it denies; returns the table (role, Sid, denied action, what broke).
+pub(crate) async fn assert_each_statement_used_is_needed(sandbox: &Sandbox) -> Vec<[String; 4]> {
+    let aws = LocalAws::shared();
+    let access = aws.iam_access(&format!("{}-", sandbox.prefix));
+    let iam = aws_sdk_iam::Client::new(&aws.sdk_config(&sandbox.security, REGIONS[0]).await);
+    let inspector =
+        aws_sdk_inspector2::Client::new(&aws.sdk_config(&sandbox.security, REGIONS[0]).await);
+    let outputs = sandbox.outputs();
+    let cve = toggled_vulnerability(sandbox, &outputs).await;
+    let mut suppression: Option<String> = None;
+    let mut table = vec![];
+    for (function, role) in [("send", "send-findings"), ("notify", "notify-findings")] {
+        let role_arn = format!(
+            "arn:aws:iam::{}:role/{}-{role}",
+            sandbox.security, sandbox.prefix
+        );
+        for (policy_sid, actions) in statements_used(&access[&role_arn]) {
+            let (policy, sid) = policy_sid.split_once('/').unwrap();
+            let role_name = format!("{}-{role}", sandbox.prefix);
+            let original = policy_document(&iam, &role_name, policy).await;
+            let mut without = original.clone();
+            without["Statement"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|statement| statement["Sid"] != sid);
+            put_policy(&iam, &role_name, policy, &without).await;
+
+            // A real change for the pipeline to carry: Inspector suppresses (or no longer
+            // suppresses) one vulnerability's findings, then the coverage sweep runs.
+            suppression = toggle_suppression(&inspector, &cve, suppression, &sandbox.prefix).await;
+            python(sandbox, &["scan"]).expect("sandbox.py scan");
+            let log = sandbox
+                .dir
+                .join("logs")
+                .join(format!("{}-{role}.log", sandbox.prefix));
+            let logged_before = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+            let drain = python(sandbox, &["drain", "--only", function, "--timeout", "300"]);
+            let logged = std::fs::read(&log).unwrap_or_default();
+            let said = format!(
+                "{}\n{}",
+                drain.as_ref().unwrap_or_else(|e| e),
+                String::from_utf8_lossy(&logged[logged_before as usize..])
+            );
+            let denied = actions
+                .iter()
+                .find(|action| said.contains(&format!("is not authorized to perform: {action}")))
+                .unwrap_or_else(|| {
+                    panic!("{role} without {sid}: nothing named a denied {actions:?}:\n{said}")
+                });
+            let broke = match &drain {
+                Err(_) => "the queue's poller stops (messages stay in the queue)".to_owned(),
+                Ok(_) => {
+                    let failed = failed_records(&sandbox.dir.join("logs/drain.json"));
+                    let dead = dlq_depth(sandbox, &outputs, function).await;
+                    if failed > 0 {
+                        format!("{failed} failed receives, {dead} messages in the DLQ")
+                    } else {
+                        "stored without what it denies, logged (by design)".to_owned()
+                    }
+                }
+            };
+            table.push([role.to_owned(), sid.to_owned(), denied.clone(), broke]);
+
+            put_policy(&iam, &role_name, policy, &original).await;
+            redrive(sandbox, &outputs, function).await;
+            python(sandbox, &["drain", "--timeout", "300"])
+                .expect("the drain after the statement is back");
+        }
+    }
+    // The suppression lifted, Inspector lists what the runs above left.
+    if suppression.is_some() {
+        toggle_suppression(&inspector, &cve, suppression, &sandbox.prefix).await;
+    }
+    python(sandbox, &["scan"]).expect("sandbox.py scan");
+    python(sandbox, &["drain", "--timeout", "300"]).expect("the last drain");
+    assert_pipeline_kept_up(sandbox, "after the statement removals").await;
+    table
+}
+
+fn role_suffix(sandbox: &Sandbox, role_arn: &str) -> String {
+    let name = role_arn.rsplit_once(":role/").unwrap().1;
+    name.strip_prefix(&format!("{}-", sandbox.prefix))
+        .unwrap_or(name)
+        .to_owned()
+}
+
+/// `<policy>/<Sid>` of each statement that allowed a call, with the actions it allowed.
+fn statements_used(access: &RoleAccess) -> BTreeMap<String, BTreeSet<String>> {
+    let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for call in access.calls.iter().filter(|call| call.allowed) {
+        for statement in &call.statements {
+            used.entry(statement.clone())
+                .or_default()
+                .insert(call.action.clone());
+        }
+    }
+    used
+}
+
+/// An open package vulnerability at or above the notification threshold in the first region.
+async fn toggled_vulnerability(sandbox: &Sandbox, outputs: &Value) -> String {
+    let bucket = outputs["findings_bucket"].as_str().unwrap();
+    stored(&sandbox.security, bucket)
+        .await
+        .into_iter()
+        .map(|(_, finding)| finding)
+        .filter(|f| {
+            f.region == REGIONS[0] && f.status == Status::Active && f.severity >= Severity::Medium
+        })
+        .filter(|f| f.finding_type == "PACKAGE_VULNERABILITY")
+        .find_map(|f| f.vulnerability_id)
+        .expect("an open package vulnerability at MEDIUM or above to suppress")
+}
+
+/// Creates a suppression rule for `cve`, or deletes the one there is; returns the rule's ARN
+/// while it exists.
+async fn toggle_suppression(
+    inspector: &aws_sdk_inspector2::Client,
+    cve: &str,
+    existing: Option<String>,
+    prefix: &str,
+) -> Option<String> {
+    if let Some(arn) = existing {
+        inspector
+            .delete_filter()
+            .arn(arn)
+            .send()
+            .await
+            .expect("DeleteFilter");
+        return None;
+    }
+    let criteria = FilterCriteria::builder()
+        .vulnerability_id(
+            StringFilter::builder()
+                .comparison(StringComparison::Equals)
+                .value(cve)
+                .build()
+                .unwrap(),
+        )
+        .build();
+    let created = inspector
+        .create_filter()
+        .name(format!("{prefix}-least-privilege"))
+        .action(FilterAction::Suppress)
+        .filter_criteria(criteria)
+        .send()
+        .await
+        .expect("CreateFilter");
+    Some(created.arn().to_owned())
+}
+
+/// `scripts/sandbox.py <command> <outputs.json> [<logs>] ...`: Ok(stdout) or Err(all it said).
+fn python(sandbox: &Sandbox, args: &[&str]) -> Result<String, String> {
+    let outputs = sandbox.dir.join("outputs.json");
+    let logs = sandbox.dir.join("logs");
+    let mut command = repo_command(".venv/bin/python");
+    command.arg("scripts/sandbox.py").arg(args[0]).arg(&outputs);
+    if args[0] == "drain" {
+        command.arg(&logs);
+    }
+    command.args(&args[1..]).envs(LocalAws::shared().env());
+    let output = command.output().expect("running scripts/sandbox.py");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    if output.status.success() {
+        Ok(stdout)
+    } else {
+        Err(format!(
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+async fn policy_document(iam: &aws_sdk_iam::Client, role: &str, policy: &str) -> Value {
+    let answer = iam
+        .get_role_policy()
+        .role_name(role)
+        .policy_name(policy)
+        .send()
+        .await
+        .expect("GetRolePolicy");
+    // IAM answers the document URL-encoded.
+    let text = percent_encoding::percent_decode_str(answer.policy_document())
+        .decode_utf8()
+        .unwrap()
+        .into_owned();
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn put_policy(iam: &aws_sdk_iam::Client, role: &str, policy: &str, document: &Value) {
+    iam.put_role_policy()
+        .role_name(role)
+        .policy_name(policy)
+        .policy_document(document.to_string())
+        .send()
+        .await
+        .expect("PutRolePolicy");
+}
+
+fn failed_records(drain_json: &Path) -> u64 {
+    let drain: Value = serde_json::from_str(&std::fs::read_to_string(drain_json).unwrap()).unwrap();
+    drain["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["failed_records"].as_u64().unwrap_or(0))
+        .sum()
+}
+
+async fn dlq_depth(sandbox: &Sandbox, outputs: &Value, function: &str) -> usize {
+    let endpoint = LocalAws::shared().endpoint();
+    let url = queue_url(outputs["dlq_arns"][function].as_str().unwrap(), endpoint);
+    crate::sandbox::depth(&sandbox.security, REGIONS[0], &url).await
+}
+
+/// Sends what the function's dead-letter queue holds back to its queue, as an operator
+/// redrives it once the cause is fixed.
+async fn redrive(sandbox: &Sandbox, outputs: &Value, function: &str) {
+    let aws = LocalAws::shared();
+    let sqs = aws_sdk_sqs::Client::new(&aws.sdk_config(&sandbox.security, REGIONS[0]).await);
+    let dlq = queue_url(
+        outputs["dlq_arns"][function].as_str().unwrap(),
+        aws.endpoint(),
+    );
+    let source = outputs["queue_urls"][function].as_str().unwrap();
+    for (_, body) in test_support::sqs::drain(&sqs, &dlq).await {
+        sqs.send_message()
+            .queue_url(source)
+            .message_body(body)
+            .send()
+            .await
+            .expect("sending a dead letter back");
+    }
+}
