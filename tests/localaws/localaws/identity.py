@@ -18,7 +18,8 @@ working), the middleware works out what IAM would check and decides as AWS does
   role's policies or the resource policy may allow a call in the role's own account, and
   both must allow one in another account. A KMS key's policy must allow, either naming the
   role or delegating to its account, whose identity policies then decide. A role's trust
-  policy is checked by sts:AssumeRole itself (patches.sts_trust_policy).
+  policy is checked by sts:AssumeRole itself (patches.sts_trust_policy); a role that does
+  not exist cannot be assumed (moto would hand out keys for it).
 
 A denied call answers AccessDenied in the service's error shape with AWS's message
 ("User: <session> is not authorized to perform: <action> on resource: <arn> because no
@@ -88,6 +89,8 @@ class Check:
     key_policy: str | None = None
     # The call this check is made for, when a service checks it on the caller's behalf.
     via: str | None = None
+    # The resource does not exist (a role to assume): AWS refuses whatever the policies say.
+    missing: bool = False
 
 
 @dataclass
@@ -222,6 +225,8 @@ def _default_document(managed_policy) -> Any:
 
 
 def authorise(role, caller: Caller, check: Check) -> Verdict:
+    if check.missing:
+        return Verdict(False, _message(caller, check, "(it does not exist)"))
     principal = policy.Principal(account_id=caller.account_id, arns=tuple(a for a in (caller.session_arn, caller.role_arn) if a))
     context = {**base_context(caller, check), **check.context}
     if check.key_policy is not None:
@@ -329,8 +334,13 @@ def checks_for(environ: dict, caller: Caller, region: str, service: str) -> list
         return _sns(name, params, region)
     if service == "sts":
         if name in ("AssumeRole", "TagSession"):
+            from .patches import existing_role
+
+            role_arn = _required(params, "RoleArn")
             context = {"sts:ExternalId": params["ExternalId"]} if params.get("ExternalId") else {}
-            return [Check(action, _required(params, "RoleArn"), context)]
+            # moto hands out keys for any role ARN (the harness reaches accounts that way);
+            # AWS refuses a role that does not exist, which a deployed role must see too.
+            return [Check(action, role_arn, context, missing=existing_role(role_arn) is None)]
         raise NotModelled(f"sts:{name}")
     if service == "dynamodb":
         tables = params.get("RequestItems", {}).keys() if "RequestItems" in params else [_required(params, "TableName")]

@@ -1,7 +1,8 @@
 """Evaluation of one policy (an SNS topic policy, a role trust policy, a role's permissions) for one request.
 
 Only what the local AWS needs to decide whether a principal may act on a resource: Inspector
-publishing to a topic or assuming a role, a caller assuming a role with sts:AssumeRole.
+publishing to a topic or assuming a role, a caller assuming a role with sts:AssumeRole, and
+the identity, resource and key policies of the roles localaws.identity enforces.
 It follows the IAM policy evaluation rules (docs: IAM User Guide, "Policy evaluation
 logic", "AWS JSON policy elements: Principal", "Condition operators", "AWS global condition
 context keys"):

@@ -213,3 +213,14 @@ def test_the_admin_route_refuses_what_is_not_a_list_of_role_arn_globs(endpoint):
         with pytest.raises(urllib.error.HTTPError) as raised:
             iam_admin(endpoint, body)
         assert raised.value.code == 400
+
+
+def test_an_enforced_role_cannot_assume_a_role_that_does_not_exist(estate):
+    iam = estate["harness"]["iam"]
+    ghost = f"arn:aws:iam::{MEMBER_ACCOUNTS[0]}:role/{estate['role_name']}-ghost"
+    assume = statement("Assume", ["sts:AssumeRole"], [ghost])
+    iam.put_role_policy(RoleName=estate["role_name"], PolicyName="assume", PolicyDocument=document(assume))
+    sts = estate["as_role"]("sts")
+    err = denied(lambda: sts.assume_role(RoleArn=ghost, RoleSessionName="ghost"))
+    assert err.response["Error"]["Code"] == "AccessDenied"
+    assert f"is not authorized to perform: sts:AssumeRole on resource: {ghost} (it does not exist)" in err.response["Error"]["Message"]
