@@ -20,6 +20,7 @@ module "security_primary" {
   name_prefix           = var.name_prefix
   regions               = [var.primary_region]
   member_account_ids    = var.member_account_ids
+  member_roles          = false                            # the events carry the findings: nothing is deployed in the members
   eventbridge_rule_arns = module.forward_primary.rule_arns # built from names: no cycle
   notify_min_severity   = var.notify_min_severity
   notify_min_priority   = var.notify_min_priority

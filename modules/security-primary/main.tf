@@ -90,8 +90,8 @@ locals {
     HISTORY_PREFIX            = var.history_prefix
     COVERAGE_PREFIX           = var.coverage_prefix
     FINDINGS_KMS_KEY_ARN      = local.kms_key_arn
-    MEMBER_ROLE_NAME          = local.member_role_name
-    MEMBER_ROLE_EXTERNAL_ID   = var.member_role_external_id
+    MEMBER_ROLE_NAME          = var.member_roles ? local.member_role_name : null
+    MEMBER_ROLE_EXTERNAL_ID   = var.member_roles ? var.member_role_external_id : null
     OPENSEARCH_ENDPOINT       = local.opensearch_endpoint
     OPENSEARCH_INDEX          = local.opensearch_endpoint == null ? null : var.opensearch_index
     OPENSEARCH_COVERAGE_INDEX = local.opensearch_endpoint == null ? null : var.opensearch_coverage_index
@@ -110,8 +110,8 @@ locals {
     NOTIFY_MIN_PRIORITY     = var.notify_min_priority
     DEDUPE_TABLE            = local.dedupe_table_name
     DEDUPE_TTL_DAYS         = tostring(var.dedupe_ttl_days)
-    MEMBER_ROLE_NAME        = local.member_role_name
-    MEMBER_ROLE_EXTERNAL_ID = var.member_role_external_id
+    MEMBER_ROLE_NAME        = var.member_roles ? local.member_role_name : null
+    MEMBER_ROLE_EXTERNAL_ID = var.member_roles ? var.member_role_external_id : null
   } : k => v if v != null }
 
   severity_rank = { INFORMATIONAL = 0, LOW = 1, MEDIUM = 2, HIGH = 3, CRITICAL = 4 }

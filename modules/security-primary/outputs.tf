@@ -95,8 +95,8 @@ output "dedupe_table_name" {
 }
 
 output "member_role_name" {
-  description = "The member read role name the Lambdas assume (MEMBER_ROLE_NAME)."
-  value       = var.create ? local.member_role_name : null
+  description = "The member read role name the Lambdas assume (MEMBER_ROLE_NAME); null with member_roles = false."
+  value       = var.create && var.member_roles ? local.member_role_name : null
 }
 
 output "opensearch_endpoint" {

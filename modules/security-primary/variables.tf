@@ -68,6 +68,13 @@ variable "member_role_external_id" {
   }
 }
 
+variable "member_roles" {
+  description = "Whether each member account has the read-only role of modules/member-account (member_role_name), which the Lambdas assume to describe Inspector Classic findings and to name accounts by their alias in emails. false for an Inspector v2 estate, which deploys nothing in the members: the Lambdas are then granted no sts:AssumeRole, an Inspector Classic finding fails saying what to deploy, and emails name accounts by id."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "eventbridge_rule_arns" {
   description = "EventBridge rules (e.g. Inspector v2 finding forwarding) that may also send to the send and notify queues: ARNs with a region and an account; the rule name may end in a * pattern."
   type        = list(string)

@@ -34,8 +34,9 @@ pub struct SendFindingsConfig {
     /// Where coverage documents are kept, one object per resource and scan type.
     pub coverage_prefix: String,
     pub kms_key_arn: Option<String>,
-    /// The role assumed in each member account to describe findings and instances.
-    pub member_role_name: String,
+    /// The role assumed in each member account to describe Inspector Classic findings and
+    /// instances; None where the members have none (an Inspector v2 estate).
+    pub member_role_name: Option<String>,
     pub member_role_external_id: Option<String>,
     pub opensearch: Option<OpenSearchConfig>,
     /// The OCSF Parquet copy (OCSF_BUCKET and the rest); None when OCSF_BUCKET is unset.
@@ -190,19 +191,21 @@ fn ocsf_from_env<F: Fn(&str) -> Option<String>>(
     }))
 }
 
-/// MEMBER_ROLE_NAME: the read-only role's name (the same in every member account).
-fn member_role_name<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<String, ConfigError> {
-    let name = env.required(
-        "MEMBER_ROLE_NAME",
-        "the name of the read-only role in every member account",
-    )?;
+/// MEMBER_ROLE_NAME: the read-only role's name (the same in every member account); unset
+/// where the members have none (Inspector v2 needs none).
+fn member_role_name<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+) -> Result<Option<String>, ConfigError> {
+    let Some(name) = env.optional("MEMBER_ROLE_NAME") else {
+        return Ok(None);
+    };
     if name.contains(':') || name.contains('/') {
         return Err(ConfigError {
             variable: "MEMBER_ROLE_NAME",
             problem: format!("is {name:?}: give the role's name, not its ARN or path"),
         });
     }
-    Ok(name)
+    Ok(Some(name))
 }
 
 /// Configuration of notify-findings.
@@ -218,7 +221,9 @@ pub struct NotifyConfig {
     pub dedupe_table: String,
     /// How long a sent notification is remembered, so redelivery stays silent.
     pub dedupe_ttl_days: u32,
-    pub member_role_name: String,
+    /// The member role, for the account alias in emails (and Classic findings); None
+    /// where the members have none.
+    pub member_role_name: Option<String>,
     pub member_role_external_id: Option<String>,
 }
 
@@ -381,10 +386,7 @@ impl AttachConfig {
                     problem: format!("is {value:?}: {e}"),
                 })?,
         };
-        let member_role_name = match env.optional("MEMBER_ROLE_NAME") {
-            Some(_) => Some(member_role_name(env)?),
-            None => None,
-        };
+        let member_role_name = member_role_name(env)?;
         Ok(AttachConfig {
             topic_account_id,
             topic_name,
@@ -699,10 +701,6 @@ mod tests {
                 "FINDINGS_BUCKET is not set: set it to the name of the S3 bucket",
             ),
             (
-                vec![("FINDINGS_BUCKET", "b"), ("MEMBER_ROLE_NAME", "  ")],
-                "MEMBER_ROLE_NAME is not set",
-            ),
-            (
                 vec![
                     ("FINDINGS_BUCKET", "b"),
                     ("MEMBER_ROLE_NAME", "arn:aws:iam::1:role/r"),
@@ -754,6 +752,26 @@ mod tests {
         ("DEDUPE_TABLE", "notified"),
         ("MEMBER_ROLE_NAME", "inspectorlink-read"),
     ];
+
+    #[test]
+    fn an_inspector_v2_estate_needs_no_member_role() {
+        let without =
+            |pairs: &[(&'static str, &'static str)]| -> Vec<(&'static str, &'static str)> {
+                pairs
+                    .iter()
+                    .filter(|(name, _)| *name != "MEMBER_ROLE_NAME")
+                    .copied()
+                    .collect()
+            };
+        let send = SendFindingsConfig::from_env(&env(&without(&MINIMAL))).unwrap();
+        let notify = NotifyConfig::from_env(&env(&without(&NOTIFY))).unwrap();
+        assert_eq!(
+            (send.member_role_name, notify.member_role_name),
+            (None, None)
+        );
+        let send = SendFindingsConfig::from_env(&env(&MINIMAL)).unwrap();
+        assert_eq!(send.member_role_name.as_deref(), Some("inspectorlink-read"));
+    }
 
     #[test]
     fn notify_defaults_and_errors_name_the_variable() {

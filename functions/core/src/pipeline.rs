@@ -81,12 +81,14 @@ impl SendFindings {
             .expect("the SDK config has a credentials provider");
         SendFindings {
             resolver: FindingResolver::new(
-                MemberAccounts::new(
-                    aws.clone(),
-                    config.member_role_name,
-                    config.member_role_external_id,
-                    "inspectorlink-send-findings",
-                ),
+                config.member_role_name.map(|role| {
+                    MemberAccounts::new(
+                        aws.clone(),
+                        role,
+                        config.member_role_external_id,
+                        "inspectorlink-send-findings",
+                    )
+                }),
                 DetailsSource::new(aws.clone()),
             ),
             s3: S3Sink::new(

@@ -111,12 +111,13 @@ type Group = BTreeMap<String, Vec<String>>;
 /// Turns records into findings, reading Classic findings from the member accounts and
 /// Inspector v2 details as the administrator.
 pub struct FindingResolver {
-    pub members: MemberAccounts,
+    /// The member roles; None where the members have none (Inspector v2 needs none).
+    pub members: Option<MemberAccounts>,
     pub details: DetailsSource,
 }
 
 impl FindingResolver {
-    pub fn new(members: MemberAccounts, details: DetailsSource) -> Self {
+    pub fn new(members: Option<MemberAccounts>, details: DetailsSource) -> Self {
         FindingResolver { members, details }
     }
 
@@ -212,7 +213,15 @@ impl FindingResolver {
                 }
             }
         };
-        let config = self.members.config(&account, &region).await;
+        let Some(members) = &self.members else {
+            let reason = format!(
+                "an Inspector Classic finding of account {account} {region}, but no member role is configured (MEMBER_ROLE_NAME is unset): deploy modules/member-account in that account and set security-primary's member_roles = true"
+            );
+            error!(%account, %region, %reason, "findings of this account and region failed");
+            fail_all(&mut result, reason);
+            return result;
+        };
+        let config = members.config(&account, &region).await;
         let inspector = aws_sdk_inspector::Client::new(&config);
         let arns: Vec<String> = group.keys().cloned().collect();
         let described = match describe_findings(&inspector, &arns, api_calls).await {
@@ -220,7 +229,7 @@ impl FindingResolver {
             Err(err) => {
                 let reason = format!(
                     "describing findings in account {account} {region} as {}: {}",
-                    self.members.role_arn(&account, &region),
+                    members.role_arn(&account, &region),
                     DisplayErrorContext(&err)
                 );
                 error!(%account, %region, %reason, "findings of this account and region failed");

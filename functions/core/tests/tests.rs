@@ -563,7 +563,7 @@ async fn a_member_role_that_cannot_be_assumed_fails_its_records_and_says_which_r
 
     let pipeline_with = |external_id: Option<String>| {
         sinks.with(|config| {
-            config.member_role_name = role_name.clone();
+            config.member_role_name = Some(role_name.clone());
             config.member_role_external_id = external_id;
             config.opensearch = None;
         })

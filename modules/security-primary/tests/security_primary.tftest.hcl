@@ -215,27 +215,14 @@ run "complete" {
   assert {
     condition = [for s in jsondecode(aws_kms_key.this[0].policy).Statement : s.Sid] == [
       "AccountAdministers", "RegionalTopicsDeliverToQueues", "InspectorClassicPublishesThroughSns",
-      "EventBridgeRulesSendToQueues", "CoverageSweepSendsToQueue", "AlarmsPublishToNotifications", "LambdaLogGroups", "LambdaRolesThroughServices",
+      "EventBridgeRulesSendToQueues", "CoverageSweepSendsToQueue", "AlarmsPublishToNotifications", "LambdaLogGroups",
     ]
     error_message = "the key policy has exactly the expected statements: ${aws_kms_key.this[0].policy}"
   }
 
   assert {
-    condition = one([for s in jsondecode(aws_kms_key.this[0].policy).Statement : s if s.Sid == "LambdaRolesThroughServices"]) == {
-      Sid      = "LambdaRolesThroughServices"
-      Effect   = "Allow"
-      Action   = ["kms:GenerateDataKey", "kms:Decrypt"]
-      Resource = "*"
-      Principal = { AWS = [
-        "arn:aws:iam::111111111111:role/ilsptest-send-findings",
-        "arn:aws:iam::111111111111:role/ilsptest-notify-findings",
-      ] }
-      Condition = { StringEquals = { "kms:ViaService" = [
-        "lambda.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com",
-        "sns.us-east-1.amazonaws.com", "dynamodb.us-east-1.amazonaws.com",
-      ] } }
-    }
-    error_message = "the Lambda roles may use the key only through the services they call"
+    condition     = !strcontains(aws_kms_key.this[0].policy, ":role/ilsptest-")
+    error_message = "the key policy names no Lambda role: the account root delegates to IAM, and the roles' Key statement (with kms:ViaService) is their one grant"
   }
 
   assert {
@@ -530,6 +517,32 @@ run "complete" {
   assert {
     condition     = aws_securityhub_product_subscription.inspector[0].product_arn == "arn:aws:securityhub:us-east-1::product/aws/inspector"
     error_message = "Security Hub subscribes to Inspector's findings"
+  }
+}
+
+# Planned over what "complete" applied, so the policies and environments are known.
+run "inspector2_estate_without_member_roles" {
+  command = plan
+
+  variables {
+    opensearch_coverage_index = "ilsptest-coverage"
+    coverage_sweep_regions    = ["us-east-1", "us-west-2"]
+    ocsf_output               = {}
+    member_roles              = false
+  }
+
+  assert {
+    condition = alltrue([for document in [data.aws_iam_policy_document.send[0], data.aws_iam_policy_document.notify[0]] :
+      length([for s in jsondecode(document.json).Statement : s if s.Action == "sts:AssumeRole" || contains(try(tolist(s.Action), []), "sts:AssumeRole")]) == 0
+    ])
+    error_message = "without member roles, neither Lambda may assume a role"
+  }
+
+  assert {
+    condition = alltrue([for f in [aws_lambda_function.send[0], aws_lambda_function.notify[0]] :
+      length([for k in keys(f.environment[0].variables) : k if startswith(k, "MEMBER_ROLE_")]) == 0
+    ]) && output.member_role_name == null
+    error_message = "without member roles, the Lambdas are told of none"
   }
 }
 

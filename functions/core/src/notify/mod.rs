@@ -105,12 +105,14 @@ impl NotifyFindings {
     pub fn new(config: NotifyConfig, aws: &SdkConfig) -> Self {
         NotifyFindings {
             resolver: FindingResolver::new(
-                MemberAccounts::new(
-                    aws.clone(),
-                    config.member_role_name,
-                    config.member_role_external_id,
-                    "inspectorlink-notify-findings",
-                ),
+                config.member_role_name.map(|role| {
+                    MemberAccounts::new(
+                        aws.clone(),
+                        role,
+                        config.member_role_external_id,
+                        "inspectorlink-notify-findings",
+                    )
+                }),
                 DetailsSource::new(aws.clone()),
             ),
             sns: aws_sdk_sns::Client::new(aws),
@@ -252,11 +254,11 @@ impl NotifyFindings {
             }
             Claim::Won => {}
         }
-        let alias = self
-            .resolver
-            .members
-            .alias(&finding.account_id, &finding.region)
-            .await;
+        // Without member roles, notifications name the account by its id.
+        let alias = match &self.resolver.members {
+            Some(members) => members.alias(&finding.account_id, &finding.region).await,
+            None => None,
+        };
         let published = match format::notification(finding, alias.as_deref()) {
             Ok(notification) => {
                 if notification.raw_omitted {
