@@ -21,6 +21,7 @@ use inspectorlink_findings::{Finding, Severity};
 use serde_json::Value;
 use test_support::{chromium, target_debug_dir, LocalAws, REGIONS};
 
+use super::least_privilege;
 use super::sandbox::{indexed, stored, stored_once, Sandbox};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -56,7 +57,12 @@ async fn classic_sandbox_stores_every_finding_once_through_rescans_redelivery_an
 
     poison_reaches_the_dlq(&sandbox).await;
     report_in_chromium_shows_s3(&sandbox).await;
+    // Every run above went through with the roles' policies enforced by the local AWS.
+    least_privilege::assert_healthy_run_needs_every_grant_but(&sandbox, CLASSIC_GRANTED_NOT_CALLED);
 }
+
+/// What the Classic sandbox's roles are granted and do not call (least_privilege.rs).
+const CLASSIC_GRANTED_NOT_CALLED: &least_privilege::Unused = &[];
 
 /// `scripts/sandbox.py <command> <outputs.json> [<logs>]` (a step of `make sandbox`).
 fn sandbox_py(sandbox: &Sandbox, args: &[&str]) -> String {
@@ -295,7 +301,7 @@ async fn assert_pipeline_kept_up(sandbox: &Sandbox, run: &str) -> usize {
         .collect();
     let notifications = sandbox.notifications();
     let mut notified: BTreeMap<&String, usize> = BTreeMap::new();
-    for (arn, _) in &notifications {
+    for (arn, ..) in &notifications {
         *notified.entry(arn).or_default() += 1;
     }
     assert_eq!(
