@@ -590,6 +590,30 @@ async fn a_member_role_that_cannot_be_assumed_fails_its_records_and_says_which_r
     assert_eq!(sinks.objects().await.len(), records.len());
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_classic_finding_without_member_roles_fails_saying_what_to_deploy() {
+    let sinks = Sinks::new().await;
+    let topic = SecurityTopic::create(&sinks.suffix, PRIMARY).await;
+    let (_template, _) = scan(MEMBER_ACCOUNTS[0], PRIMARY, &topic, &sinks.suffix, 1).await;
+    let records = queued(&topic).await;
+    // An Inspector v2 estate's configuration: security-primary's member_roles = false.
+    let pipeline = sinks.with(|config| config.member_role_name = None);
+
+    let outcome = pipeline.process(event(&records), Deadline::NONE).await;
+    assert_eq!(outcome.failed.len(), records.len());
+    assert!(
+        outcome
+            .failed
+            .values()
+            .all(|reason| reason.contains("MEMBER_ROLE_NAME is unset")
+                && reason.contains("modules/member-account")
+                && reason.contains("member_roles = true")),
+        "{:?}",
+        outcome.failed
+    );
+    assert!(sinks.objects().await.is_empty(), "nothing may be stored");
+}
+
 /// AWS API calls the local AWS answered for `account`, by "service:action".
 fn calls_of(account: &str) -> BTreeMap<String, u64> {
     let counts = LocalAws::shared().get(&format!("/_localaws/requests?account={account}"));

@@ -21,7 +21,7 @@ use test_support::{repo_command, LocalAws, REGIONS};
 
 use crate::sandbox::{assert_pipeline_kept_up, queue_url, stored, Sandbox};
 
-const LOG_AGENT: &str = "Lambda writes the function's logs to CloudWatch with its execution role; the local runner writes them to files";
+pub(crate) const LOG_AGENT: &str = "Lambda writes the function's logs to CloudWatch with its execution role; the local runner writes them to files";
 
 /// (role name suffix, Sid, action, why it stays) of what a sandbox's roles are granted and
 /// do not call in a healthy run.

@@ -61,8 +61,82 @@ async fn classic_sandbox_stores_every_finding_once_through_rescans_redelivery_an
     least_privilege::assert_healthy_run_needs_every_grant_but(&sandbox, CLASSIC_GRANTED_NOT_CALLED);
 }
 
-/// What the Classic sandbox's roles are granted and do not call (least_privilege.rs).
-const CLASSIC_GRANTED_NOT_CALLED: &least_privilege::Unused = &[];
+/// What the Classic sandbox's roles are granted and do not call (least_privilege.rs): the
+/// log agent's, the dedupe's release after a failed publish, and what security-primary
+/// grants for Inspector v2 whatever the engine (finding details; coverage events and the
+/// sweep, which this sandbox never fires).
+const CLASSIC_GRANTED_NOT_CALLED: &least_privilege::Unused = &[
+    (
+        "send-findings",
+        "OwnLogGroup",
+        "logs:CreateLogStream",
+        least_privilege::LOG_AGENT,
+    ),
+    (
+        "send-findings",
+        "OwnLogGroup",
+        "logs:PutLogEvents",
+        least_privilege::LOG_AGENT,
+    ),
+    (
+        "notify-findings",
+        "OwnLogGroup",
+        "logs:CreateLogStream",
+        least_privilege::LOG_AGENT,
+    ),
+    (
+        "notify-findings",
+        "OwnLogGroup",
+        "logs:PutLogEvents",
+        least_privilege::LOG_AGENT,
+    ),
+    (
+        "notify-findings",
+        "DedupeTable",
+        "dynamodb:DeleteItem",
+        "gives up a claim whose publish failed",
+    ),
+    (
+        "send-findings",
+        "InspectorFindingDetails",
+        "inspector2:BatchGetFindingDetails",
+        V2_ONLY,
+    ),
+    (
+        "notify-findings",
+        "InspectorFindingDetails",
+        "inspector2:BatchGetFindingDetails",
+        V2_ONLY,
+    ),
+    (
+        "send-findings",
+        "InspectorCoverage",
+        "inspector2:ListCoverage",
+        V2_ONLY,
+    ),
+    ("send-findings", "CoverageListing", "s3:ListBucket", V2_ONLY),
+    ("send-findings", "CoverageObjects", "s3:GetObject", V2_ONLY),
+    ("send-findings", "CoverageObjects", "s3:PutObject", V2_ONLY),
+    (
+        "send-findings",
+        "CoverageObjects",
+        "s3:DeleteObject",
+        V2_ONLY,
+    ),
+    (
+        "send-findings",
+        "CoverageSweepPages",
+        "sqs:GetQueueUrl",
+        V2_ONLY,
+    ),
+    (
+        "send-findings",
+        "CoverageSweepPages",
+        "sqs:SendMessage",
+        V2_ONLY,
+    ),
+];
+const V2_ONLY: &str = "Inspector v2's: security-primary grants it whatever the engine (an estate may run both while it migrates)";
 
 /// `scripts/sandbox.py <command> <outputs.json> [<logs>]` (a step of `make sandbox`).
 fn sandbox_py(sandbox: &Sandbox, args: &[&str]) -> String {

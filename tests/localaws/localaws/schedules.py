@@ -64,9 +64,12 @@ def _call(accounts: Accounts, account_id: str, region: str, rule: dict, target: 
         )
     except ServiceAccessDenied as err:
         return {**result, "error": str(err)}
+    # EventBridge only starts the run, with the target's role; describing it for the report
+    # is ours, with the account's own keys.
     inspector = accounts.client_with(credentials, "inspector", region)
     run_arn = inspector.start_assessment_run(assessmentTemplateArn=target["Arn"])["assessmentRunArn"]
-    run = inspector.describe_assessment_runs(assessmentRunArns=[run_arn])["assessmentRuns"][0]
+    described = accounts.client("inspector", account_id, region).describe_assessment_runs(assessmentRunArns=[run_arn])
+    run = described["assessmentRuns"][0]
     return {**result, "run": run_arn, "state": run["state"], "findings": run.get("findingCounts", {})}
 
 
