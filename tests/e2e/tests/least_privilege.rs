@@ -61,11 +61,10 @@ pub(crate) const V2_GRANTED_NOT_CALLED: &Unused = &[
     ),
 ];
 
-/// Roles of the sandbox that are not the pipeline's: EventBridge's forwarding roles (moto
-/// delivers their events in-process, so no request of theirs reaches the enforcement) and
-/// the workloads' instance profiles (the instances run no code here).
+/// Roles of the sandbox that are not the pipeline's: the workloads' instance profiles (the
+/// instances run no code here).
 fn checked_elsewhere(role_suffix: &str) -> bool {
-    role_suffix.starts_with("inspector2-forward-") || role_suffix.ends_with("-instance")
+    role_suffix.ends_with("-instance")
 }
 
 /// What the roles of a healthy run did: nothing denied, unused grants as documented.
@@ -106,7 +105,7 @@ pub(crate) async fn assert_each_statement_used_is_needed(sandbox: &Sandbox) -> V
     let inspector =
         aws_sdk_inspector2::Client::new(&aws.sdk_config(&sandbox.security, REGIONS[0]).await);
     let outputs = sandbox.outputs();
-    let cve = toggled_vulnerability(sandbox, &outputs).await;
+    let cve = open_vulnerability(sandbox, &outputs, REGIONS[0]).await;
     let mut suppression: Option<String> = None;
     let mut table = vec![];
     for (function, role) in [("send", "send-findings"), ("notify", "notify-findings")] {
@@ -171,10 +170,91 @@ pub(crate) async fn assert_each_statement_used_is_needed(sandbox: &Sandbox) -> V
     if suppression.is_some() {
         toggle_suppression(&inspector, &cve, suppression, &sandbox.prefix).await;
     }
+    table.push(forwarding_needs_its_statement(sandbox, &access, &iam, &outputs).await);
     python(sandbox, &["scan"]).expect("sandbox.py scan");
     python(sandbox, &["drain", "--timeout", "300"]).expect("the last drain");
     assert_pipeline_kept_up(sandbox, "after the statement removals").await;
     table
+}
+
+/// The secondary region's forwarding role without its statement: EventBridge cannot put the
+/// region's events on the primary bus, and they wait in the rule's dead-letter queue with
+/// the reason; its statement back, the next change of the same findings goes through.
+async fn forwarding_needs_its_statement(
+    sandbox: &Sandbox,
+    access: &BTreeMap<String, RoleAccess>,
+    iam: &aws_sdk_iam::Client,
+    outputs: &Value,
+) -> [String; 4] {
+    let aws = LocalAws::shared();
+    let region = REGIONS[1];
+    let role_name = format!("{}-inspector2-forward-{region}", sandbox.prefix);
+    let role_arn = format!("arn:aws:iam::{}:role/{role_name}", sandbox.security);
+    let used = statements_used(&access[&role_arn]);
+    assert_eq!(
+        used.len(),
+        1,
+        "{role_name}: one statement used, not {used:?}"
+    );
+    let (policy_sid, actions) = used.into_iter().next().unwrap();
+    let (policy, sid) = policy_sid.split_once('/').unwrap();
+    let original = policy_document(iam, &role_name, policy).await;
+    let mut without = original.clone();
+    without["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|statement| statement["Sid"] != sid);
+    put_policy(iam, &role_name, policy, &without).await;
+
+    let inspector =
+        aws_sdk_inspector2::Client::new(&aws.sdk_config(&sandbox.security, region).await);
+    let cve = open_vulnerability(sandbox, outputs, region).await;
+    let suppression = toggle_suppression(&inspector, &cve, None, &sandbox.prefix).await;
+    python(sandbox, &["scan"]).expect("sandbox.py scan");
+    let sqs = aws_sdk_sqs::Client::new(&aws.sdk_config(&sandbox.security, region).await);
+    let dlq = outputs["rules"][region]["dlq_url"].as_str().unwrap();
+    let letters = sqs
+        .receive_message()
+        .queue_url(dlq)
+        .max_number_of_messages(10)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    assert!(
+        !letters.is_empty(),
+        "{role_name} without {sid}: nothing in {dlq}"
+    );
+    let denied = actions.into_iter().next().unwrap();
+    for letter in &letters {
+        let reason = letter
+            .message_attributes()
+            .and_then(|a| a.get("ERROR_MESSAGE"))
+            .and_then(|v| v.string_value())
+            .unwrap_or_default();
+        assert!(
+            reason.contains(&format!("is not authorized to perform: {denied}")),
+            "{role_name} without {sid}: {reason}"
+        );
+    }
+    // Undelivered, the suppression is in the dead letters only; emptied, as an operator
+    // does once the next change has gone through.
+    test_support::sqs::drain(&sqs, dlq).await;
+    put_policy(iam, &role_name, policy, &original).await;
+    toggle_suppression(&inspector, &cve, suppression, &sandbox.prefix).await;
+    python(sandbox, &["scan"]).expect("sandbox.py scan");
+    python(sandbox, &["drain", "--timeout", "300"]).expect("the drain after the statement is back");
+    [
+        format!("inspector2-forward-{region}"),
+        sid.to_owned(),
+        denied,
+        format!(
+            "{} events in the forwarding rule's dead-letter queue, with the reason",
+            letters.len()
+        ),
+    ]
 }
 
 fn role_suffix(sandbox: &Sandbox, role_arn: &str) -> String {
@@ -197,15 +277,15 @@ fn statements_used(access: &RoleAccess) -> BTreeMap<String, BTreeSet<String>> {
     used
 }
 
-/// An open package vulnerability at or above the notification threshold in the first region.
-async fn toggled_vulnerability(sandbox: &Sandbox, outputs: &Value) -> String {
+/// An open package vulnerability at or above the notification threshold in `region`.
+async fn open_vulnerability(sandbox: &Sandbox, outputs: &Value, region: &str) -> String {
     let bucket = outputs["findings_bucket"].as_str().unwrap();
     stored(&sandbox.security, bucket)
         .await
         .into_iter()
         .map(|(_, finding)| finding)
         .filter(|f| {
-            f.region == REGIONS[0] && f.status == Status::Active && f.severity >= Severity::Medium
+            f.region == region && f.status == Status::Active && f.severity >= Severity::Medium
         })
         .filter(|f| f.finding_type == "PACKAGE_VULNERABILITY")
         .find_map(|f| f.vulnerability_id)

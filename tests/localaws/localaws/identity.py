@@ -21,6 +21,9 @@ working), the middleware works out what IAM would check and decides as AWS does
   policy is checked by sts:AssumeRole itself (patches.sts_trust_policy); a role that does
   not exist cannot be assumed (moto would hand out keys for it).
 
+EventBridge putting an event on another bus with an enforced target role is checked the
+same way (`service_role_may`, called by patches.events_targets_get_the_whole_event).
+
 A denied call answers AccessDenied in the service's error shape with AWS's message
 ("User: <session> is not authorized to perform: <action> on resource: <arn> because no
 identity-based policy allows the <action> action"). A call whose resource this module
@@ -101,26 +104,68 @@ class Verdict:
     statements: tuple[tuple[str, int, str], ...] = ()
 
 
-class IdentityPolicyEnforcer:
-    def __init__(self, app: Callable):
-        self.app = app
+class Enforcement:
+    """Which roles are enforced, and what each did: one per process, shared by the
+    middleware and the services that act with a role (EventBridge targets)."""
+
+    def __init__(self) -> None:
         self.lock = threading.Lock()
         self.patterns: list[str] = []
         # role ARN -> {(action, resource, decision, reason, via): statements}
         self.log: dict[str, dict[tuple, tuple]] = {}
 
+    def enforced(self, role_arn: str) -> bool:
+        return any(policy.glob_matches(pattern, role_arn) for pattern in self.patterns)
+
+    def record(self, role_arn: str, check: Check, verdict: Verdict) -> None:
+        key = (check.action, check.resource, "allow" if verdict.allowed else "deny", verdict.reason, check.via)
+        with self.lock:
+            self.log.setdefault(role_arn, {})[key] = verdict.statements
+
+
+ENFORCEMENT = Enforcement()
+
+
+def service_role_may(role_arn: str, service: str, source_arn: str, check: Check) -> Verdict | None:
+    """Whether a service acting with `role_arn` on our behalf (EventBridge with a target's
+    role) may make `check`: the role's trust policy must let the service assume it (with
+    aws:SourceArn and aws:SourceAccount of `source_arn`), then its policies decide. None
+    when the role is not enforced. Logged like a request."""
+    if not ENFORCEMENT.enforced(role_arn):
+        return None
+    from .patches import existing_role
+
+    role = existing_role(role_arn)
+    account, name = role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
+    session = f"arn:aws:sts::{account}:assumed-role/{name}/{service.split('.')[0]}"
+    caller = Caller("", "", None, account, role_arn, session)
+    context = {"aws:SourceArn": source_arn, "aws:SourceAccount": source_arn.split(":")[4]}
+    if role is None:
+        verdict = Verdict(False, f"{service} cannot assume {role_arn}: it does not exist")
+    elif policy.evaluate(role.assume_role_policy_document, policy.Principal(service=service), "sts:AssumeRole", role_arn, context) is not policy.Decision.ALLOW:
+        verdict = Verdict(False, f"the trust policy of {role_arn} does not let {service} assume it for {source_arn}")
+    else:
+        verdict = authorise(role, caller, check)
+    ENFORCEMENT.record(role_arn, check, verdict)
+    return verdict
+
+
+class IdentityPolicyEnforcer:
+    def __init__(self, app: Callable):
+        self.app = app
+
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == IAM_PATH:
             return self._admin(environ, start_response)
-        if not self.patterns or (path.startswith("/_localaws/") and not path.startswith(OPENSEARCH_PREFIX)):
+        if not ENFORCEMENT.patterns or (path.startswith("/_localaws/") and not path.startswith(OPENSEARCH_PREFIX)):
             return self.app(environ, start_response)
         scope = credential_scope(environ)
         if scope is None:
             return self.app(environ, start_response)
         access_key_id, region, service = scope
         caller = find_caller(access_key_id)
-        if caller is None or caller.role_arn is None or not self._enforced(caller.role_arn):
+        if caller is None or caller.role_arn is None or not ENFORCEMENT.enforced(caller.role_arn):
             return self.app(environ, start_response)
         from .patches import existing_role
 
@@ -132,22 +177,14 @@ class IdentityPolicyEnforcer:
             checks = checks_for(environ, caller, region, service)
         except NotModelled as err:
             reason = f"the local AWS does not model what IAM checks for {call} ({err}); add it to localaws/identity.py"
-            self._record(caller.role_arn, Check(call, "?"), Verdict(False, reason))
+            ENFORCEMENT.record(caller.role_arn, Check(call, "?"), Verdict(False, reason))
             return _denied(environ, start_response, service, caller, reason)
         for check in checks:
             verdict = authorise(role, caller, check)
-            self._record(caller.role_arn, check, verdict)
+            ENFORCEMENT.record(caller.role_arn, check, verdict)
             if not verdict.allowed:
                 return _denied(environ, start_response, service, caller, verdict.reason)
         return self.app(environ, start_response)
-
-    def _enforced(self, role_arn: str) -> bool:
-        return any(policy.glob_matches(pattern, role_arn) for pattern in self.patterns)
-
-    def _record(self, role_arn: str, check: Check, verdict: Verdict) -> None:
-        key = (check.action, check.resource, "allow" if verdict.allowed else "deny", verdict.reason, check.via)
-        with self.lock:
-            self.log.setdefault(role_arn, {})[key] = verdict.statements
 
     def _admin(self, environ: dict, start_response: Callable) -> list[bytes]:
         if environ.get("REQUEST_METHOD") == "POST":
@@ -156,15 +193,18 @@ class IdentityPolicyEnforcer:
                 if not isinstance(body, dict):
                     raise ValueError("the body must be a JSON object")
                 enforce, release, clear = (_globs(body, name) for name in ("enforce", "release", "clear_log"))
-                with self.lock:
-                    self.patterns = [p for p in self.patterns if p not in release] + [p for p in enforce if p not in self.patterns]
-                    self.log = {arn: e for arn, e in self.log.items() if not any(policy.glob_matches(p, arn) for p in clear)}
+                with ENFORCEMENT.lock:
+                    kept = [p for p in ENFORCEMENT.patterns if p not in release]
+                    ENFORCEMENT.patterns = kept + [p for p in enforce if p not in kept]
+                    ENFORCEMENT.log = {
+                        arn: e for arn, e in ENFORCEMENT.log.items() if not any(policy.glob_matches(p, arn) for p in clear)
+                    }
             except ValueError as err:
                 return _json(start_response, "400 Bad Request", {"message": str(err)})
         role_filter = parse_qs(environ.get("QUERY_STRING", "")).get("role", [None])[0]
-        with self.lock:
-            log = {arn: dict(entries) for arn, entries in self.log.items()}
-            patterns = list(self.patterns)
+        with ENFORCEMENT.lock:
+            log = {arn: dict(entries) for arn, entries in ENFORCEMENT.log.items()}
+            patterns = list(ENFORCEMENT.patterns)
         # Enforced roles that made no call yet are reported too: every grant of theirs is unused.
         roles = {arn: log.get(arn, {}) for arn in {*log, *_roles_matching(patterns)} if role_filter in (None, arn)}
         return _json(start_response, "200 OK", {"enforce": patterns, "roles": {arn: _report(arn, entries) for arn, entries in sorted(roles.items())}})

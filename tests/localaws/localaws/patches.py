@@ -278,12 +278,42 @@ def events_targets_get_the_whole_event() -> None:
         # Targets may rewrite what they get (SQS formats `time`): each its own copy.
         original(others, copy.deepcopy(original_event), transform_input)
         for target in buses:
+            if not _bus_target_may_deliver(self, target, original_event):
+                continue
             _, _, _, region, account, resource = target["Arn"].split(":", 5)
             bus = events_backends[account][region].describe_event_bus(resource.split("/", 1)[1])
             for rule in list(bus.rules.values()):
                 rule.send_to_targets(copy.deepcopy(original_event))
 
     Rule.send_to_targets = send_to_targets
+
+
+def _bus_target_may_deliver(rule, target: dict, event: dict) -> bool:
+    """EventBridge puts an event on another bus with the target's role: its trust policy and
+    its events:PutEvents on that bus decide, for the roles localaws.identity enforces. A
+    refused delivery goes to the target's dead-letter queue, with the attributes AWS sets
+    (EventBridge User Guide, "Using dead-letter queues to process undelivered events")."""
+    import json
+
+    from moto.sqs.models import sqs_backends
+
+    from .identity import Check, service_role_may
+
+    role_arn = target.get("RoleArn")
+    verdict = service_role_may(role_arn, "events.amazonaws.com", rule.arn, Check("events:PutEvents", target["Arn"])) if role_arn else None
+    if verdict is None or verdict.allowed:
+        return True
+    print(f"localaws events: {rule.arn} did not deliver to {target['Arn']}: {verdict.reason}", flush=True)
+    dead_letters = (target.get("DeadLetterConfig") or {}).get("Arn")
+    if dead_letters:
+        _, _, _, region, account, queue = dead_letters.split(":", 5)
+        attributes = {"ERROR_CODE": "NO_PERMISSIONS", "ERROR_MESSAGE": verdict.reason, "RULE_ARN": rule.arn, "TARGET_ARN": target["Arn"]}
+        sqs_backends[account][region].send_message(
+            queue_name=queue,
+            message_body=json.dumps(event, default=str),
+            message_attributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
+        )
+    return False
 
 
 def events_rules_deliver_only_matching_events() -> None:

@@ -224,3 +224,44 @@ def test_an_enforced_role_cannot_assume_a_role_that_does_not_exist(estate):
     err = denied(lambda: sts.assume_role(RoleArn=ghost, RoleSessionName="ghost"))
     assert err.response["Error"]["Code"] == "AccessDenied"
     assert f"is not authorized to perform: sts:AssumeRole on resource: {ghost} (it does not exist)" in err.response["Error"]["Message"]
+
+
+def test_eventbridge_forwards_with_an_enforced_role_only_what_its_policy_allows(accounts, endpoint, unique):
+    """A rule in us-west-2 forwards to us-east-1's default bus with a role: refused, the event
+    goes to the target's dead-letter queue with EventBridge's attributes; allowed, it arrives."""
+    west, east = accounts.client("events", SECURITY_ACCOUNT, "us-west-2"), accounts.client("events", SECURITY_ACCOUNT, REGION)
+    sqs_west, sqs_east = accounts.client("sqs", SECURITY_ACCOUNT, "us-west-2"), accounts.client("sqs", SECURITY_ACCOUNT, REGION)
+    iam = accounts.client("iam", SECURITY_ACCOUNT)
+    arrivals = sqs_east.create_queue(QueueName=f"fwd-in-{unique}")["QueueUrl"]
+    arrivals_arn = f"arn:aws:sqs:{REGION}:{SECURITY_ACCOUNT}:fwd-in-{unique}"
+    east.put_rule(Name=f"fwd-in-{unique}", EventPattern=json.dumps({"source": [f"test.{unique}"]}))
+    east.put_targets(Rule=f"fwd-in-{unique}", Targets=[{"Id": "q", "Arn": arrivals_arn}])
+    dead = sqs_west.create_queue(QueueName=f"fwd-dlq-{unique}")["QueueUrl"]
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    role_name = f"idt-{unique}-forward"
+    role_arn = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    bus_arn = f"arn:aws:events:{REGION}:{SECURITY_ACCOUNT}:event-bus/default"
+    west.put_rule(Name=f"fwd-{unique}", EventPattern=json.dumps({"source": [f"test.{unique}"]}))
+    west.put_targets(Rule=f"fwd-{unique}", Targets=[{
+        "Id": "bus", "Arn": bus_arn, "RoleArn": role_arn,
+        "DeadLetterConfig": {"Arn": f"arn:aws:sqs:us-west-2:{SECURITY_ACCOUNT}:fwd-dlq-{unique}"},
+    }])
+    pattern = f"arn:aws:iam::*:role/idt-{unique}-*"
+    iam_admin(endpoint, {"enforce": [pattern]})
+    try:
+        west.put_events(Entries=[{"Source": f"test.{unique}", "DetailType": "t", "Detail": '{"n": 1}'}])
+        assert sqs_east.receive_message(QueueUrl=arrivals, WaitTimeSeconds=1).get("Messages", []) == []
+        letters = sqs_west.receive_message(QueueUrl=dead, MessageAttributeNames=["All"], WaitTimeSeconds=1)["Messages"]
+        attributes = {k: v["StringValue"] for k, v in letters[0]["MessageAttributes"].items()}
+        assert attributes["ERROR_CODE"] == "NO_PERMISSIONS" and attributes["TARGET_ARN"] == bus_arn
+        assert f"is not authorized to perform: events:PutEvents on resource: {bus_arn}" in attributes["ERROR_MESSAGE"]
+        assert json.loads(letters[0]["Body"])["detail"] == {"n": 1}
+
+        iam.put_role_policy(RoleName=role_name, PolicyName="forward", PolicyDocument=document(statement("Forward", ["events:PutEvents"], [bus_arn])))
+        west.put_events(Entries=[{"Source": f"test.{unique}", "DetailType": "t", "Detail": '{"n": 2}'}])
+        arrived = sqs_east.receive_message(QueueUrl=arrivals, WaitTimeSeconds=1)["Messages"]
+        assert json.loads(arrived[0]["Body"])["detail"] == {"n": 2}
+        calls = iam_admin(endpoint, role=role_arn)["roles"][role_arn]["calls"]
+        assert {(c["action"], c["decision"]) for c in calls} == {("events:PutEvents", "deny"), ("events:PutEvents", "allow")}
+    finally:
+        iam_admin(endpoint, {"release": [pattern], "clear_log": [pattern]})
