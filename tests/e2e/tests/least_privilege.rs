@@ -367,7 +367,18 @@ async fn policy_document(iam: &aws_sdk_iam::Client, role: &str, policy: &str) ->
     serde_json::from_str(&text).unwrap()
 }
 
+/// Puts the role's inline policy; one left without statements is deleted (IAM refuses an
+/// empty policy).
 async fn put_policy(iam: &aws_sdk_iam::Client, role: &str, policy: &str, document: &Value) {
+    if document["Statement"].as_array().is_some_and(Vec::is_empty) {
+        iam.delete_role_policy()
+            .role_name(role)
+            .policy_name(policy)
+            .send()
+            .await
+            .expect("DeleteRolePolicy");
+        return;
+    }
     iam.put_role_policy()
         .role_name(role)
         .policy_name(policy)
