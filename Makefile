@@ -7,7 +7,7 @@ LOCALAWS := cd tests/localaws && ../../.venv/bin/python -m localaws
 # cargo's target directory (CARGO_TARGET_DIR aware), looked up only by the targets that use it.
 TARGET_DIR = $(shell cargo metadata --no-deps --format-version 1 | jq -r .target_directory)
 
-.PHONY: help setup test test-modules test-example test-sandbox zips lint provider release report bench fuzz localaws-up localaws-down localaws-status sandbox sandbox-down requirements
+.PHONY: help setup test test-modules test-example test-sandbox chaos zips lint provider release report bench fuzz localaws-up localaws-down localaws-status sandbox sandbox-down requirements
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -26,6 +26,9 @@ test-example: setup ## examples/multi-account on the local AWS: apply, empty pla
 
 test-sandbox: setup ## The sandbox end to end (tests/e2e): Inspector v2 (make sandbox twice: every finding once in S3, the index and the mailbox; closure, suppression), then Classic (rescan, redelivery, DLQ, report in Chromium); each destroyed
 	@cargo test --quiet --workspace --test e2e sandbox -- --ignored --nocapture --test-threads=1
+
+chaos: setup ## The v2 sandbox with over 1,000 findings under injected faults (S3, OpenSearch, Inspector, SNS, killed Lambdas): RELIABILITY lines; nothing lost or doubled
+	@cargo test --quiet --workspace --test e2e chaos -- --ignored --nocapture --test-threads=1
 
 zips: setup ## Release Lambda zips (cargo lambda, provided.al2023 x86_64) into dist/lambda/, the modules' defaults
 	@scripts/lambda-zips.sh release

@@ -8,8 +8,9 @@ judging the outcome is the end-to-end tests' job (tests/e2e).
   sandbox.py scan     <outputs.json>           Inspector v2: make the emulator scan now, fire the coverage sweep;
                                                Classic: fire every member region's schedule (the runs it would start)
   sandbox.py count    <outputs.json>           the number of finding documents in S3
-  sandbox.py drain    <outputs.json> <logs> [--only send|notify]
+  sandbox.py drain    <outputs.json> <logs> [--only send|notify] [--kill-rate R --seed N]
                                                run the deployed Lambdas until the central queues are empty
+                                               (chaos: kill that share of the invocations mid-batch)
   sandbox.py summary  <outputs.json> <state> [<report.html>]  print what the pipeline did
   sandbox.py set-findings-per-instance <n>     how many findings each tagged instance gets per run
 
@@ -119,13 +120,15 @@ def scan(estate: Estate) -> None:
     print(f"findings reported: {total}")
 
 
-def drain(estate: Estate, logs: Path, only: str | None, timeout: float) -> None:
+def drain(estate: Estate, logs: Path, only: str | None, timeout: float, kill_rate: float = 0.0, seed: int | None = None) -> None:
     state = logs.parent
     domain = (state / "opensearch-domain").read_text().strip()
     # No OpenSearch data plane here: send-findings indexes into the local AWS's test domain
     # instead of the endpoint it was deployed with (same SigV4 signing, same _bulk API).
     overrides = {"OPENSEARCH_ENDPOINT": f"{ENDPOINT}/_localaws/opensearch/{domain}"}
-    runner = Runner(ACCOUNTS, estate.security, estate.primary, logs, overrides, function_prefix=f"{estate.prefix}-")
+    runner = Runner(
+        ACCOUNTS, estate.security, estate.primary, logs, overrides, function_prefix=f"{estate.prefix}-", kill_rate=kill_rate, seed=seed
+    )
     if only:
         queue_name = estate.queue_url(only).rsplit("/", 1)[1]
         runner.mappings = [m for m in runner.mappings if m.queue_arn.rsplit(":", 1)[1] == queue_name]
@@ -392,6 +395,8 @@ def main() -> None:
     d.add_argument("logs", type=Path)
     d.add_argument("--only", choices=["send", "notify"])
     d.add_argument("--timeout", type=float, default=900)
+    d.add_argument("--kill-rate", type=float, default=0.0, help="chaos: the share of invocations killed mid-batch")
+    d.add_argument("--seed", type=int, help="chaos: the seed of the kills")
     s = sub.add_parser("summary")
     s.add_argument("outputs")
     s.add_argument("state", type=Path)
@@ -418,7 +423,7 @@ def main() -> None:
     elif args.command == "count":
         print(len(estate.documents()))
     elif args.command == "drain":
-        drain(estate, args.logs, args.only, args.timeout)
+        drain(estate, args.logs, args.only, args.timeout, args.kill_rate, args.seed)
     elif args.command == "summary":
         (summary_v2 if estate.v2 else summary)(estate, args.state, args.report)
 

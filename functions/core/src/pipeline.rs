@@ -69,7 +69,7 @@ pub struct BatchOutcome {
 
 impl BatchOutcome {
     pub fn response(&self) -> SqsBatchResponse {
-        batch_response(self.failed.keys())
+        batch_response(&self.failed)
     }
 }
 

@@ -69,12 +69,15 @@ impl Record {
     }
 }
 
-/// An SQS partial batch response naming `failed` message ids.
-pub fn batch_response<'a>(failed: impl IntoIterator<Item = &'a String>) -> SqsBatchResponse {
+/// An SQS partial batch response naming the `failed` message ids; each is logged with its reason.
+pub fn batch_response(failed: &BTreeMap<String, String>) -> SqsBatchResponse {
     let mut response = SqsBatchResponse::default();
     response.batch_item_failures = failed
-        .into_iter()
-        .map(|id| {
+        .iter()
+        .map(|(id, reason)| {
+            // One line per failed record, by its message id: what explains a message that
+            // ends in the dead-letter queue.
+            warn!(message_id = %id, %reason, "record failed: SQS delivers it again, and moves it to the dead-letter queue after max_receive_count receives");
             let mut failure = BatchItemFailure::default();
             failure.item_identifier = id.clone();
             failure

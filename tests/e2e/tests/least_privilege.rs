@@ -17,7 +17,7 @@ use aws_sdk_inspector2::types::{FilterAction, FilterCriteria, StringComparison, 
 use inspectorlink_findings::{Severity, Status};
 use serde_json::Value;
 use test_support::iam::RoleAccess;
-use test_support::{repo_command, LocalAws, REGIONS};
+use test_support::{LocalAws, REGIONS};
 
 use crate::sandbox::{assert_pipeline_kept_up, queue_url, stored, Sandbox};
 
@@ -126,14 +126,20 @@ pub(crate) async fn assert_each_statement_used_is_needed(sandbox: &Sandbox) -> V
 
             // A real change for the pipeline to carry: Inspector suppresses (or no longer
             // suppresses) one vulnerability's findings, then the coverage sweep runs.
-            suppression = toggle_suppression(&inspector, &cve, suppression, &sandbox.prefix).await;
-            python(sandbox, &["scan"]).expect("sandbox.py scan");
+            suppression = toggle_suppression(
+                &inspector,
+                &cve,
+                suppression,
+                &format!("{}-least-privilege", sandbox.prefix),
+            )
+            .await;
+            sandbox.py(&["scan"]).expect("sandbox.py scan");
             let log = sandbox
                 .dir
                 .join("logs")
                 .join(format!("{}-{role}.log", sandbox.prefix));
             let logged_before = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
-            let drain = python(sandbox, &["drain", "--only", function, "--timeout", "300"]);
+            let drain = sandbox.py(&["drain", "--only", function, "--timeout", "300"]);
             let logged = std::fs::read(&log).unwrap_or_default();
             let said = format!(
                 "{}\n{}",
@@ -162,17 +168,26 @@ pub(crate) async fn assert_each_statement_used_is_needed(sandbox: &Sandbox) -> V
 
             put_policy(&iam, &role_name, policy, &original).await;
             redrive(sandbox, &outputs, function).await;
-            python(sandbox, &["drain", "--timeout", "300"])
+            sandbox
+                .py(&["drain", "--timeout", "300"])
                 .expect("the drain after the statement is back");
         }
     }
     // The suppression lifted, Inspector lists what the runs above left.
     if suppression.is_some() {
-        toggle_suppression(&inspector, &cve, suppression, &sandbox.prefix).await;
+        toggle_suppression(
+            &inspector,
+            &cve,
+            suppression,
+            &format!("{}-least-privilege", sandbox.prefix),
+        )
+        .await;
     }
     table.push(forwarding_needs_its_statement(sandbox, &access, &iam, &outputs).await);
-    python(sandbox, &["scan"]).expect("sandbox.py scan");
-    python(sandbox, &["drain", "--timeout", "300"]).expect("the last drain");
+    sandbox.py(&["scan"]).expect("sandbox.py scan");
+    sandbox
+        .py(&["drain", "--timeout", "300"])
+        .expect("the last drain");
     assert_pipeline_kept_up(sandbox, "after the statement removals").await;
     table
 }
@@ -209,8 +224,14 @@ async fn forwarding_needs_its_statement(
     let inspector =
         aws_sdk_inspector2::Client::new(&aws.sdk_config(&sandbox.security, region).await);
     let cve = open_vulnerability(sandbox, outputs, region).await;
-    let suppression = toggle_suppression(&inspector, &cve, None, &sandbox.prefix).await;
-    python(sandbox, &["scan"]).expect("sandbox.py scan");
+    let suppression = toggle_suppression(
+        &inspector,
+        &cve,
+        None,
+        &format!("{}-least-privilege", sandbox.prefix),
+    )
+    .await;
+    sandbox.py(&["scan"]).expect("sandbox.py scan");
     let sqs = aws_sdk_sqs::Client::new(&aws.sdk_config(&sandbox.security, region).await);
     let dlq = outputs["rules"][region]["dlq_url"].as_str().unwrap();
     let letters = sqs
@@ -243,9 +264,17 @@ async fn forwarding_needs_its_statement(
     // does once the next change has gone through.
     test_support::sqs::drain(&sqs, dlq).await;
     put_policy(iam, &role_name, policy, &original).await;
-    toggle_suppression(&inspector, &cve, suppression, &sandbox.prefix).await;
-    python(sandbox, &["scan"]).expect("sandbox.py scan");
-    python(sandbox, &["drain", "--timeout", "300"]).expect("the drain after the statement is back");
+    toggle_suppression(
+        &inspector,
+        &cve,
+        suppression,
+        &format!("{}-least-privilege", sandbox.prefix),
+    )
+    .await;
+    sandbox.py(&["scan"]).expect("sandbox.py scan");
+    sandbox
+        .py(&["drain", "--timeout", "300"])
+        .expect("the drain after the statement is back");
     [
         format!("inspector2-forward-{region}"),
         sid.to_owned(),
@@ -278,7 +307,7 @@ fn statements_used(access: &RoleAccess) -> BTreeMap<String, BTreeSet<String>> {
 }
 
 /// An open package vulnerability at or above the notification threshold in `region`.
-async fn open_vulnerability(sandbox: &Sandbox, outputs: &Value, region: &str) -> String {
+pub(crate) async fn open_vulnerability(sandbox: &Sandbox, outputs: &Value, region: &str) -> String {
     let bucket = outputs["findings_bucket"].as_str().unwrap();
     stored(&sandbox.security, bucket)
         .await
@@ -294,11 +323,11 @@ async fn open_vulnerability(sandbox: &Sandbox, outputs: &Value, region: &str) ->
 
 /// Creates a suppression rule for `cve`, or deletes the one there is; returns the rule's ARN
 /// while it exists.
-async fn toggle_suppression(
+pub(crate) async fn toggle_suppression(
     inspector: &aws_sdk_inspector2::Client,
     cve: &str,
     existing: Option<String>,
-    prefix: &str,
+    name: &str,
 ) -> Option<String> {
     if let Some(arn) = existing {
         inspector
@@ -320,35 +349,13 @@ async fn toggle_suppression(
         .build();
     let created = inspector
         .create_filter()
-        .name(format!("{prefix}-least-privilege"))
+        .name(name)
         .action(FilterAction::Suppress)
         .filter_criteria(criteria)
         .send()
         .await
         .expect("CreateFilter");
     Some(created.arn().to_owned())
-}
-
-/// `scripts/sandbox.py <command> <outputs.json> [<logs>] ...`: Ok(stdout) or Err(all it said).
-fn python(sandbox: &Sandbox, args: &[&str]) -> Result<String, String> {
-    let outputs = sandbox.dir.join("outputs.json");
-    let logs = sandbox.dir.join("logs");
-    let mut command = repo_command(".venv/bin/python");
-    command.arg("scripts/sandbox.py").arg(args[0]).arg(&outputs);
-    if args[0] == "drain" {
-        command.arg(&logs);
-    }
-    command.args(&args[1..]).envs(LocalAws::shared().env());
-    let output = command.output().expect("running scripts/sandbox.py");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    if output.status.success() {
-        Ok(stdout)
-    } else {
-        Err(format!(
-            "{stdout}\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        ))
-    }
 }
 
 async fn policy_document(iam: &aws_sdk_iam::Client, role: &str, policy: &str) -> Value {

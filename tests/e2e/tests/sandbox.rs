@@ -17,7 +17,7 @@ use serde_json::Value;
 use test_support::inspector2::kev_and_exploitation;
 use test_support::{repo_command, unique_account_id, unique_suffix, LocalAws, REGIONS};
 
-use crate::least_privilege;
+use crate::{chaos, least_privilege};
 
 /// notify_min_severity of examples/inspector2, which the sandbox keeps.
 const THRESHOLD: Severity = Severity::Medium;
@@ -76,6 +76,31 @@ impl Sandbox {
         );
         println!("{stdout}");
         stdout
+    }
+
+    /// `scripts/sandbox.py <command> <outputs.json> [<logs>] <args...>` (a step of `make
+    /// sandbox`): Ok(what it printed), or Err(all it said) when it fails.
+    pub fn py(&self, args: &[&str]) -> Result<String, String> {
+        let mut command = repo_command(".venv/bin/python");
+        command
+            .arg("scripts/sandbox.py")
+            .arg(args[0])
+            .arg(self.dir.join("outputs.json"));
+        if args[0] == "drain" {
+            command.arg(self.dir.join("logs"));
+        }
+        command.args(&args[1..]).envs(LocalAws::shared().env());
+        let output = command.output().expect("running scripts/sandbox.py");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        if output.status.success() {
+            Ok(stdout)
+        } else {
+            Err(format!(
+                "scripts/sandbox.py {args:?} failed ({}):\n{stdout}\n{}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            ))
+        }
     }
 
     /// The root's outputs, as `terraform output -json` wrote them after the apply.
@@ -144,7 +169,7 @@ fn sandbox_script(engine: &str, mode: &str) -> Command {
 
 /// What the delegated administrator lists in both regions, by finding ARN:
 /// (status, severity, resource id, vulnerability id).
-async fn administrator_findings(
+pub(crate) async fn administrator_findings(
     security: &str,
 ) -> BTreeMap<String, (String, String, String, String)> {
     let aws = LocalAws::shared();
@@ -747,4 +772,7 @@ async fn make_sandbox_twice_stores_every_finding_once_then_shows_closure_and_sup
     for [role, sid, action, broke] in removals {
         println!("| {role} | {sid} | {action} | {broke} |");
     }
+
+    // Faults at set rates while findings change: nothing lost or doubled (chaos.rs).
+    chaos::assert_reliable_under_faults(&sandbox, &chaos::SHORT, None).await;
 }

@@ -140,24 +140,7 @@ const V2_ONLY: &str = "Inspector v2's: security-primary grants it whatever the e
 
 /// `scripts/sandbox.py <command> <outputs.json> [<logs>]` (a step of `make sandbox`).
 fn sandbox_py(sandbox: &Sandbox, args: &[&str]) -> String {
-    let mut command = test_support::repo_command(".venv/bin/python");
-    command
-        .arg("scripts/sandbox.py")
-        .arg(args[0])
-        .arg(sandbox.dir.join("outputs.json"));
-    if args[0] == "drain" {
-        command.arg(sandbox.dir.join("logs"));
-    }
-    command.args(&args[1..]).envs(LocalAws::shared().env());
-    let output = command.output().expect("running scripts/sandbox.py");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "scripts/sandbox.py {args:?} failed ({}):\n{stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
+    sandbox.py(args).unwrap_or_else(|said| panic!("{said}"))
 }
 
 fn security_queue(sandbox: &Sandbox, kind: &str) -> String {

@@ -6,13 +6,17 @@ POST /_localaws/faults with {"account_id": "<12 digits>", "call": "<service>:<ac
 the first `after` matching calls signed by that account go through, the `times` after them
 get that error (so a test can fail the Nth call without watching for the N-1 before it),
 in the protocol's own error shape (JSON with __type, REST-JSON with x-amzn-ErrorType, S3 XML, EC2 XML, or query
-XML), and do nothing. {"account_id": ..., "clear":
-true} forgets the account's pending faults. Answers the pending faults.
+XML), and do nothing. With "rate": 0 < r <= 1 (and an optional "seed"), each matching
+call fails with that probability instead, for as long as the fault stays (a chaos run);
+"times" then defaults to unlimited. {"account_id": ..., "clear": true} forgets the
+account's pending faults. Answers the pending faults, each with how many calls it failed
+(`injected`).
 """
 
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 import uuid
@@ -32,8 +36,29 @@ class Fault:
     code: str
     status: int
     message: str
-    times: int
+    times: int | None  # None: until cleared (a rate fault)
     after: int = 0
+    rate: float | None = None
+    seed: int | None = None
+    injected: int = 0
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
+
+    def strikes(self) -> bool:
+        """Whether this matching call fails (the caller holds the injector's lock)."""
+        if self.after:
+            self.after -= 1
+            return False
+        if self.rate is not None and self._random.random() >= self.rate:
+            return False
+        self.injected += 1
+        if self.times is not None:
+            self.times -= 1
+        return True
+
+    def spent(self) -> bool:
+        return self.times is not None and self.times <= 0
 
 
 class FaultInjector:
@@ -59,11 +84,9 @@ class FaultInjector:
         with self.lock:
             for fault in self.pending:
                 if fault.account_id == account and fault.call == name:
-                    if fault.after:
-                        fault.after -= 1
+                    if not fault.strikes():
                         return None
-                    fault.times -= 1
-                    if fault.times == 0:
+                    if fault.spent():
                         self.pending.remove(fault)
                     return fault
         return None
@@ -90,11 +113,17 @@ class FaultInjector:
         call, code = body.get("call"), body.get("code")
         if not (isinstance(call, str) and ":" in call and isinstance(code, str) and code):
             raise ValueError('give "call" as service:action and the error "code"')
-        times, status, after = int(body.get("times", 1)), int(body.get("status", 400)), int(body.get("after", 0))
-        if times < 1 or after < 0 or not 400 <= status <= 599:
+        rate = body.get("rate")
+        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate <= 1):
+            raise ValueError("rate must be a number above 0 and at most 1")
+        times = body.get("times", None if rate is not None else 1)
+        times = None if times is None else int(times)
+        status, after = int(body.get("status", 400)), int(body.get("after", 0))
+        if (times is not None and times < 1) or after < 0 or not 400 <= status <= 599:
             raise ValueError("times must be at least 1, after at least 0 and status an HTTP error status")
+        seed = body.get("seed")
         message = str(body.get("message") or f"{code} (injected by the local AWS)")
-        fault = Fault(account, call, code, status, message, times, after)
+        fault = Fault(account, call, code, status, message, times, after, rate, None if seed is None else int(seed))
         with self.lock:
             self.pending.append(fault)
 

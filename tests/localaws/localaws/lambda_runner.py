@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import queue
+import random
 import shutil
 import subprocess
 import threading
@@ -149,6 +150,10 @@ class Function:
     errors: int = 0
     cpu_seconds: float = 0.0  # user + system time of the function's instances
     credentials: dict | None = None
+    # Chaos: the share of invocations whose process is killed mid-batch, and how many were.
+    kill_rate: float = 0.0
+    kills: int = 0
+    chance: random.Random = field(default_factory=random.Random)
 
     def load(self) -> None:
         client = self.accounts.client("lambda", self.account_id, self.region)
@@ -248,6 +253,9 @@ class Function:
         self.api.outcomes[request_id] = outcomes
         self.api.events.put((request_id, event, int((time.time() + timeout) * 1000), self.config["FunctionArn"]))
         self.invocations += 1
+        if self.kill_rate and self.chance.random() < self.kill_rate:
+            # Mid-batch: within the first 50 ms of the invocation, whatever it is doing.
+            threading.Timer(self.chance.uniform(0, 0.05), self._kill, args=(self.process,)).start()
         deadline = time.monotonic() + timeout
         try:
             while True:
@@ -273,6 +281,11 @@ class Function:
         if outcome.kind != "response":
             self.errors += 1
         return outcome
+
+    def _kill(self, process: subprocess.Popen) -> None:
+        if process.poll() is None:
+            process.kill()
+            self.kills += 1
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -366,7 +379,15 @@ class Mapping:
 
 class Runner:
     def __init__(
-        self, accounts: Accounts, account_id: str, region: str, logs: Path, env_overrides: dict[str, str], function_prefix: str = ""
+        self,
+        accounts: Accounts,
+        account_id: str,
+        region: str,
+        logs: Path,
+        env_overrides: dict[str, str],
+        function_prefix: str = "",
+        kill_rate: float = 0.0,
+        seed: int | None = None,
     ):
         self.accounts = accounts
         self.account_id = account_id
@@ -384,7 +405,9 @@ class Runner:
                 if not name.startswith(function_prefix):
                     continue
                 if name not in functions:
-                    functions[name] = Function(accounts, account_id, region, name, logs, self.cache, env_overrides)
+                    functions[name] = Function(
+                        accounts, account_id, region, name, logs, self.cache, env_overrides, kill_rate=kill_rate, chance=random.Random(seed)
+                    )
                     functions[name].load()
                 queue_arn = mapping["EventSourceArn"]
                 queue_name, queue_account = queue_arn.split(":")[5], queue_arn.split(":")[4]
@@ -490,6 +513,7 @@ class Runner:
                 "failed_records": mapping.failed,
                 "invocations": mapping.function.invocations,
                 "invocation_errors": mapping.function.errors,
+                "kills": mapping.function.kills,
                 "cpu_seconds": round(mapping.function.cpu_seconds, 2),
             }
             for mapping in self.mappings

@@ -4,7 +4,9 @@ import json
 import urllib.error
 import urllib.request
 
+import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 
@@ -90,3 +92,37 @@ def test_bad_fault_requests_are_refused(endpoint, body, message):
         faults(endpoint, body)
     assert refused.value.code == 400
     assert message in json.loads(refused.value.read())["message"]
+
+
+def test_a_rate_fault_fails_that_share_of_the_calls_until_cleared(accounts, endpoint, unique, account):
+    s3 = accounts.client("s3", account)
+    bucket = f"rate-{unique}"
+    s3.create_bucket(Bucket=bucket)
+    faults(endpoint, {"account_id": account, "call": "s3:PUT object", "code": "InternalError", "status": 500, "rate": 0.5, "seed": 3})
+    # One attempt per call, so every injected 500 shows.
+    s3_once = boto3.client(
+        "s3", region_name="us-east-1", endpoint_url=endpoint, config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+        **accounts.credentials(account),
+    )
+    failed = 0
+    for n in range(40):
+        try:
+            s3_once.put_object(Bucket=bucket, Key=f"{n}.json", Body=b"{}")
+        except ClientError as err:
+            assert err.response["Error"]["Code"] == "InternalError"
+            failed += 1
+    assert 5 < failed < 35, failed
+    pending = faults(endpoint, {"account_id": account, "clear": True})["pending"]
+    assert all(f["account_id"] != account for f in pending)
+    s3.put_object(Bucket=bucket, Key="after.json", Body=b"{}")
+
+
+def test_a_rate_fault_reports_what_it_injected_and_refuses_bad_rates(endpoint, account):
+    answer = faults(endpoint, {"account_id": account, "call": "sns:Publish", "code": "InternalError", "status": 500, "rate": 1})
+    mine = [f for f in answer["pending"] if f["account_id"] == account]
+    assert mine[0]["rate"] == 1 and mine[0]["times"] is None and mine[0]["injected"] == 0
+    for rate in (0, 1.5, True, "half"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            faults(endpoint, {"account_id": account, "call": "sns:Publish", "code": "InternalError", "rate": rate})
+        assert refused.value.code == 400
+    faults(endpoint, {"account_id": account, "clear": True})

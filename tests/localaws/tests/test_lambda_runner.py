@@ -21,7 +21,8 @@ from localaws.schedules import fire
 REGION = "us-east-1"
 
 # A provided.al2023 bootstrap in sh: takes events from the Runtime API and answers with a
-# batchItemFailures entry for every record whose body contains "fail"; "crash" exits.
+# batchItemFailures entry for every record whose body contains "fail"; "crash" exits;
+# "slow" takes a second.
 BOOTSTRAP = r"""#!/bin/sh
 api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation"
 echo "started as $AWS_LAMBDA_FUNCTION_NAME with key $AWS_ACCESS_KEY_ID, GREETING=$GREETING"
@@ -30,6 +31,7 @@ while true; do
   event=$(curl -sS -D "$headers" "$api/next")
   id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | cut -d' ' -f2 | tr -d '\r')
   case "$event" in *crash*) echo "crashing on $id"; exit 3 ;; esac
+  case "$event" in *slow*) sleep 1 ;; esac
   failures=$(printf '%s' "$event" | python3 -c '
 import json, sys
 records = json.load(sys.stdin)["Records"]
@@ -173,6 +175,20 @@ def test_a_crashing_function_fails_the_whole_batch(accounts, function, tmp_path)
     assert summary["invocation_errors"] == 1 and summary["failed_records"] == 1
     again = sqs.receive_message(QueueUrl=function["url"], AttributeNames=["All"])["Messages"]
     assert again[0]["Body"] == "crash" and again[0]["Attributes"]["ApproximateReceiveCount"] == "2"
+
+
+def test_a_chaos_kill_fails_the_batch_it_interrupts_and_the_records_come_back(accounts, function, tmp_path):
+    sqs = function["sqs"]
+    sqs.send_message(QueueUrl=function["url"], MessageBody="slow")
+    runner = Runner(accounts, SECURITY_ACCOUNT, REGION, tmp_path, {}, function_prefix=function["name"], kill_rate=1.0, seed=1)
+    try:
+        assert runner.poll_once(runner.mappings[0]) == 1
+    finally:
+        runner.close()
+    [summary] = runner.summary()
+    assert (summary["kills"], summary["invocation_errors"], summary["failed_records"]) == (1, 1, 1), summary
+    again = sqs.receive_message(QueueUrl=function["url"], AttributeNames=["All"])["Messages"]
+    assert again[0]["Body"] == "slow" and again[0]["Attributes"]["ApproximateReceiveCount"] == "2"
 
 
 @pytest.mark.parametrize(

@@ -682,3 +682,25 @@ def test_the_admin_route_reports_what_the_domain_saw(opensearch):
         ("HEAD", "/"),
     ]
     assert opensearch.admin(reset=True)["request_count"] == 0
+
+
+def test_rate_failures_fail_that_share_of_documents_and_requests_until_cancelled(opensearch):
+    opensearch.admin(fail_any_document={"status": 429, "rate": 1, "seed": 1})
+    failed = items(opensearch.bulk([{"index": {"_index": "findings", "_id": f"r{n}"}} if i == 0 else {"n": n} for n in range(5) for i in range(2)]))
+    assert [item["status"] for _, item in failed] == [429] * 5
+    assert all(item["error"]["type"] == "es_rejected_execution_exception" for _, item in failed)
+    assert opensearch.stats()["pending_failures"]["any_document"]["injected"] == 5
+    opensearch.admin(fail_any_document={"status": 429, "rate": 0})
+    assert [item["status"] for _, item in items(opensearch.bulk([{"index": {"_index": "findings", "_id": "r0"}}, {"n": 0}]))] == [201]
+
+    opensearch.admin(fail_requests={"status": 503, "rate": 0.5, "seed": 2})
+    statuses = [opensearch.call("GET", "/").status_code for _ in range(30)]
+    assert 3 < statuses.count(503) < 27 and set(statuses) == {200, 503}, statuses
+    opensearch.admin(fail_requests={"status": 503, "rate": 0})
+    assert opensearch.call("GET", "/").status_code == 200
+
+
+def test_rate_failures_refuse_bad_rates(opensearch):
+    for changes in ({"fail_any_document": {"status": 429}}, {"fail_any_document": {"status": 429, "rate": 2}}, {"fail_requests": {"status": 503, "rate": -1}}):
+        response = requests.post(f"{opensearch.endpoint}/_localaws/opensearch-admin/{opensearch.domain}", json=changes, timeout=10)
+        assert response.status_code == 400, changes

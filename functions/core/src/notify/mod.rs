@@ -132,7 +132,7 @@ impl NotifyFindings {
     pub async fn handle_sqs(&self, event: SqsEvent, deadline: Deadline) -> SqsBatchResponse {
         let outcome = self.process(Record::from_sqs(event), deadline).await;
         emit(&outcome);
-        batch_response(outcome.failed.keys())
+        batch_response(&outcome.failed)
     }
 
     /// An SNS invocation: a failure is an error, so Lambda retries the event and then hands

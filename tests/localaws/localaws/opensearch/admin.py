@@ -14,7 +14,12 @@ its keys are applied in this order and the answer is the same as GET's:
                            default from the status
   "fail_requests": {"status": 503, "type": "...", "reason": "...", "times": 1}
                            the next `times` authenticated requests answer that error
-                           instead of doing anything; {"times": 0} cancels
+                           instead of doing anything; {"times": 0} cancels. With
+                           "rate": r (0 < r <= 1, optional "seed"), that share of the
+                           requests, until cancelled (a chaos run)
+  "fail_any_document": {"status": 429, "rate": 0.1, "seed": 1, "type": "...", "reason": "..."}
+                           that share of all bulk/document attempts fail with that
+                           per-item error, until {"rate": 0} cancels
   "indices": {"<name>": {"mappings": {...}}}
                            creates those indices with those mappings, as an earlier
                            release of a client would have left them (an existing one is
@@ -32,7 +37,7 @@ from .domain import DEFAULT_ERROR_TYPES, DEFAULT_REASONS, SERVICES, Domain, Prog
 # Amazon OpenSearch Service's rule for domain names.
 DOMAIN_NAME = re.compile(r"[a-z][a-z0-9-]{2,27}")
 DOMAIN_NAME_RULE = "3-28 characters: lower-case letters, digits and hyphens, starting with a letter"
-KNOWN_KEYS = {"reset", "region", "service", "max_payload_bytes", "fail_documents", "fail_requests", "indices"}
+KNOWN_KEYS = {"reset", "region", "service", "max_payload_bytes", "fail_documents", "fail_requests", "fail_any_document", "indices"}
 REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 
 
@@ -107,7 +112,12 @@ def _validated(changes: dict) -> dict:
         spec = changes["fail_requests"]
         if not isinstance(spec, dict):
             raise AdminError("fail_requests must be an object")
-        settings["request_failure"] = None if spec.get("times") == 0 else _failure(spec, "fail_requests")
+        settings["request_failure"] = None if spec.get("times") == 0 or spec.get("rate") == 0 else _failure(spec, "fail_requests")
+    if "fail_any_document" in changes:
+        spec = changes["fail_any_document"]
+        if not isinstance(spec, dict) or "rate" not in spec:
+            raise AdminError('fail_any_document must be an object with a "rate"')
+        settings["document_failure_rate"] = None if spec["rate"] == 0 else _failure(spec, "fail_any_document")
     if "indices" in changes:
         indices = changes["indices"]
         if not isinstance(indices, dict) or not all(
@@ -135,6 +145,8 @@ def _apply(domain: Domain, settings: dict) -> None:
     domain.document_failures.update(settings.get("document_failures", {}))
     if "request_failure" in settings:
         domain.request_failure = settings["request_failure"]
+    if "document_failure_rate" in settings:
+        domain.document_failure_rate = settings["document_failure_rate"]
 
 
 def _list(value: object, key: str) -> list[dict]:
@@ -144,17 +156,23 @@ def _list(value: object, key: str) -> list[dict]:
 
 
 def _failure(spec: dict, key: str, allowed: frozenset | set = frozenset()) -> ProgrammedFailure:
-    unknown = set(spec) - {"status", "type", "reason", "times"} - set(allowed)
+    unknown = set(spec) - {"status", "type", "reason", "times", "rate", "seed"} - set(allowed)
     if unknown:
         raise AdminError(f"{key}: unknown keys {sorted(unknown)}")
     status = spec.get("status")
     if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
         raise AdminError(f"{key}: status must be an HTTP error status (400-599)")
-    times = spec.get("times", 1)
-    if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+    rate = spec.get("rate")
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate <= 1):
+        raise AdminError(f"{key}: rate must be a number above 0 and at most 1")
+    seed = spec.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise AdminError(f"{key}: seed must be an integer")
+    times = spec.get("times", None if rate is not None else 1)
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
         raise AdminError(f"{key}: times must be a positive integer")
     error_type = spec.get("type") or DEFAULT_ERROR_TYPES.get(status, "exception")
     reason = spec.get("reason") or DEFAULT_REASONS.get(error_type, error_type.replace("_", " "))
     if not isinstance(error_type, str) or not isinstance(reason, str):
         raise AdminError(f"{key}: type and reason must be strings")
-    return ProgrammedFailure(status, error_type, reason, times)
+    return ProgrammedFailure(status, error_type, reason, times, rate, seed)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 import threading
 import time
 from collections import deque
@@ -70,15 +71,34 @@ DEFAULT_ERROR_TYPES = {
 
 @dataclass
 class ProgrammedFailure:
-    """An error to answer instead of doing the work, for the next `times` attempts."""
+    """An error to answer instead of doing the work, for the next `times` attempts; with a
+    `rate`, for that share of the attempts (seeded), until cancelled."""
 
     status: int
     error_type: str
     reason: str
-    times: int
+    times: int | None
+    rate: float | None = None
+    seed: int | None = None
+    injected: int = 0
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
 
     def error(self) -> OpenSearchError:
         return OpenSearchError(self.status, self.error_type, self.reason)
+
+    def strikes(self) -> bool:
+        """Whether this attempt fails (the domain's lock is held)."""
+        if self.rate is not None and self._random.random() >= self.rate:
+            return False
+        self.injected += 1
+        if self.times is not None:
+            self.times -= 1
+        return True
+
+    def spent(self) -> bool:
+        return self.times is not None and self.times <= 0
 
 
 @dataclass
@@ -93,6 +113,8 @@ class Domain:
     # Keyed by document id; the failure applies in any index.
     document_failures: dict[str, ProgrammedFailure] = field(default_factory=dict)
     request_failure: ProgrammedFailure | None = None
+    # Any document attempt, at a rate (a chaos run).
+    document_failure_rate: ProgrammedFailure | None = None
     request_count: int = 0
     bulk_calls: int = 0
     document_attempts: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -116,6 +138,7 @@ class Domain:
             "pending_failures": {
                 "documents": {doc_id: asdict(failure) for doc_id, failure in self.document_failures.items()},
                 "requests": asdict(self.request_failure) if self.request_failure else None,
+                "any_document": asdict(self.document_failure_rate) if self.document_failure_rate else None,
             },
             "requests": list(self.request_log),
         }
@@ -128,10 +151,9 @@ class Domain:
 
     def take_request_failure(self) -> OpenSearchError | None:
         failure = self.request_failure
-        if failure is None:
+        if failure is None or not failure.strikes():
             return None
-        failure.times -= 1
-        if failure.times <= 0:
+        if failure.spent():
             self.request_failure = None
         return failure.error()
 
@@ -253,11 +275,12 @@ class Domain:
         try:
             check_index_name(index_name)
             failure = self.document_failures.get(doc_id)
-            if failure is not None:
-                failure.times -= 1
-                if failure.times <= 0:
+            if failure is not None and failure.strikes():
+                if failure.spent():
                     del self.document_failures[doc_id]
                 raise failure.error()
+            if self.document_failure_rate is not None and self.document_failure_rate.strikes():
+                raise self.document_failure_rate.error()
             if action in ("index", "create") and metadata.get("version_type") in EXTERNAL_VERSION_TYPES:
                 result = self._bulk_index(index_name, doc_id, source, (metadata["version_type"], metadata["version"]))
             else:
