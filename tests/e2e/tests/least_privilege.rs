@@ -160,7 +160,7 @@ pub(crate) async fn assert_each_statement_used_is_needed(sandbox: &Sandbox) -> V
                     if failed > 0 {
                         format!("{failed} failed receives, {dead} messages in the DLQ")
                     } else {
-                        "stored without what it denies, logged (by design)".to_owned()
+                        "went on without what it denies, and logged it (by design)".to_owned()
                     }
                 }
             };
