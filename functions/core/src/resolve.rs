@@ -251,18 +251,21 @@ impl FindingResolver {
             ids
         };
         let ec2 = aws_sdk_ec2::Client::new(&config);
-        let (instances, lookup_error) =
-            match describe_instances(&ec2, &instance_ids, api_calls).await {
-                Ok(instances) => (instances, None),
-                // Findings are still worth storing without enrichment; say why in the document.
-                Err(err) => (
-                    BTreeMap::new(),
-                    Some(format!(
-                        "ec2:DescribeInstances failed: {}",
-                        DisplayErrorContext(&err)
-                    )),
-                ),
-            };
+        let (instances, lookup_error) = match describe_instances(&ec2, &instance_ids, api_calls)
+            .await
+        {
+            Ok(instances) => (instances, None),
+            // Findings are still worth storing without enrichment; say why in the
+            // document, and in the log for whoever watches the function.
+            Err(err) => {
+                let reason = format!(
+                    "ec2:DescribeInstances failed: {}",
+                    DisplayErrorContext(&err)
+                );
+                warn!(%account, %region, %reason, "instances not described: the findings go on without their details");
+                (BTreeMap::new(), Some(reason))
+            }
+        };
 
         for (arn, message_ids) in group {
             if let Some(missing) = described.missing.get(&arn) {

@@ -192,6 +192,78 @@ pub(crate) async fn assert_each_statement_used_is_needed(sandbox: &Sandbox) -> V
     table
 }
 
+/// Inspector Classic: each statement the first member's read and scheduler roles used,
+/// removed alone: the scan or the pipeline names the action it denies; put back, the next
+/// scan goes through and what was left in a dead-letter queue is redriven.
+pub(crate) async fn assert_each_member_statement_used_is_needed(
+    sandbox: &Sandbox,
+) -> Vec<[String; 4]> {
+    let aws = LocalAws::shared();
+    let access = aws.iam_access(&format!("{}-", sandbox.prefix));
+    let member = &sandbox.members[0];
+    let iam = aws_sdk_iam::Client::new(&aws.sdk_config(member, REGIONS[0]).await);
+    let outputs = sandbox.outputs();
+    let logs = sandbox.dir.join("logs");
+    let log_of = |function: &str| logs.join(format!("{}-{function}.log", sandbox.prefix));
+    let mut table = vec![];
+    for role in ["read", "scheduler"] {
+        let role_name = format!("{}-{role}", sandbox.prefix);
+        let role_arn = format!("arn:aws:iam::{member}:role/{role_name}");
+        for (policy_sid, actions) in statements_used(&access[&role_arn]) {
+            let (policy, sid) = policy_sid.split_once('/').unwrap();
+            let original = policy_document(&iam, &role_name, policy).await;
+            let mut without = original.clone();
+            without["Statement"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|statement| statement["Sid"] != sid);
+            put_policy(&iam, &role_name, policy, &without).await;
+
+            let before: Vec<u64> = ["send-findings", "notify-findings"]
+                .iter()
+                .map(|f| std::fs::metadata(log_of(f)).map(|m| m.len()).unwrap_or(0))
+                .collect();
+            let scan = sandbox.py(&["scan"]);
+            let drain = sandbox.py(&["drain", "--timeout", "300"]);
+            let mut said = format!(
+                "{}\n{}",
+                scan.as_ref().unwrap_or_else(|e| e),
+                drain.as_ref().unwrap_or_else(|e| e)
+            );
+            for (function, from) in ["send-findings", "notify-findings"].iter().zip(&before) {
+                let logged = std::fs::read(log_of(function)).unwrap_or_default();
+                said.push_str(&String::from_utf8_lossy(&logged[*from as usize..]));
+            }
+            let denied = actions
+                .iter()
+                .find(|action| said.contains(&format!("is not authorized to perform: {action}")))
+                .unwrap_or_else(|| {
+                    panic!("{role_name} without {sid}: nothing named a denied {actions:?}:\n{said}")
+                });
+            let failed = failed_records(&logs.join("drain.json"));
+            let dead = dlq_depth(sandbox, &outputs, "send").await
+                + dlq_depth(sandbox, &outputs, "notify").await;
+            let broke = if scan.is_err() {
+                "the schedule starts no assessment run (fire-schedules reports the error)"
+                    .to_owned()
+            } else if failed > 0 {
+                format!("{failed} failed receives, {dead} messages in the DLQs (send- and notify-findings both describe the findings)")
+            } else {
+                "went on without what it denies, and logged it (by design)".to_owned()
+            };
+            table.push([role.to_owned(), sid.to_owned(), denied.clone(), broke]);
+
+            put_policy(&iam, &role_name, policy, &original).await;
+            redrive(sandbox, &outputs, "send").await;
+            redrive(sandbox, &outputs, "notify").await;
+            sandbox
+                .py(&["drain", "--timeout", "300"])
+                .expect("the drain after the statement is back");
+        }
+    }
+    table
+}
+
 /// The secondary region's forwarding role without its statement: EventBridge cannot put the
 /// region's events on the primary bus, and they wait in the rule's dead-letter queue with
 /// the reason; its statement back, the next change of the same findings goes through.

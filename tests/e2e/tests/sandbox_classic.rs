@@ -57,8 +57,15 @@ async fn classic_sandbox_stores_every_finding_once_through_rescans_redelivery_an
 
     poison_reaches_the_dlq(&sandbox).await;
     report_in_chromium_shows_s3(&sandbox).await;
-    // Every run above went through with the roles' policies enforced by the local AWS.
+    // Every run above went through with the roles' policies enforced by the local AWS; and
+    // every statement of the member roles is needed.
     least_privilege::assert_healthy_run_needs_every_grant_but(&sandbox, CLASSIC_GRANTED_NOT_CALLED);
+    let removals = least_privilege::assert_each_member_statement_used_is_needed(&sandbox).await;
+    println!("| member role | statement removed | denied action | what broke |\n|---|---|---|---|");
+    for [role, sid, action, broke] in removals {
+        println!("| {role} | {sid} | {action} | {broke} |");
+    }
+    assert_pipeline_kept_up(&sandbox, "after the statement removals").await;
 }
 
 /// What the Classic sandbox's roles are granted and do not call (least_privilege.rs): the

@@ -67,7 +67,11 @@ def _call(accounts: Accounts, account_id: str, region: str, rule: dict, target: 
     # EventBridge only starts the run, with the target's role; describing it for the report
     # is ours, with the account's own keys.
     inspector = accounts.client_with(credentials, "inspector", region)
-    run_arn = inspector.start_assessment_run(assessmentTemplateArn=target["Arn"])["assessmentRunArn"]
+    try:
+        run_arn = inspector.start_assessment_run(assessmentTemplateArn=target["Arn"])["assessmentRunArn"]
+    except ClientError as err:
+        # EventBridge records a failed invocation; the role's policy or the template is at fault.
+        return {**result, "error": f"StartAssessmentRun as {target['RoleArn']}: {err.response['Error'].get('Message', err)}"}
     described = accounts.client("inspector", account_id, region).describe_assessment_runs(assessmentRunArns=[run_arn])
     run = described["assessmentRuns"][0]
     return {**result, "run": run_arn, "state": run["state"], "findings": run.get("findingCounts", {})}
