@@ -75,6 +75,12 @@ class RuntimeApi:
             def log_message(self, *args) -> None:  # the function's own logs are what matter
                 pass
 
+            def handle(self) -> None:
+                try:
+                    super().handle()
+                except ConnectionResetError:
+                    pass  # the process was killed mid-request (a chaos kill, a timeout)
+
             def do_GET(self) -> None:
                 if self.path != f"{RUNTIME_PREFIX}/invocation/next":
                     return self._answer(404, {"errorMessage": f"unknown path {self.path}"})
