@@ -116,13 +116,7 @@ pub(crate) async fn assert_each_statement_used_is_needed(sandbox: &Sandbox) -> V
         for (policy_sid, actions) in statements_used(&access[&role_arn]) {
             let (policy, sid) = policy_sid.split_once('/').unwrap();
             let role_name = format!("{}-{role}", sandbox.prefix);
-            let original = policy_document(&iam, &role_name, policy).await;
-            let mut without = original.clone();
-            without["Statement"]
-                .as_array_mut()
-                .unwrap()
-                .retain(|statement| statement["Sid"] != sid);
-            put_policy(&iam, &role_name, policy, &without).await;
+            let original = remove_statement(&iam, &role_name, policy, sid).await;
 
             // A real change for the pipeline to carry: Inspector suppresses (or no longer
             // suppresses) one vulnerability's findings, then the coverage sweep runs.
@@ -211,13 +205,7 @@ pub(crate) async fn assert_each_member_statement_used_is_needed(
         let role_arn = format!("arn:aws:iam::{member}:role/{role_name}");
         for (policy_sid, actions) in statements_used(&access[&role_arn]) {
             let (policy, sid) = policy_sid.split_once('/').unwrap();
-            let original = policy_document(&iam, &role_name, policy).await;
-            let mut without = original.clone();
-            without["Statement"]
-                .as_array_mut()
-                .unwrap()
-                .retain(|statement| statement["Sid"] != sid);
-            put_policy(&iam, &role_name, policy, &without).await;
+            let original = remove_statement(&iam, &role_name, policy, sid).await;
 
             let before: Vec<u64> = ["send-findings", "notify-findings"]
                 .iter()
@@ -285,13 +273,7 @@ async fn forwarding_needs_its_statement(
     );
     let (policy_sid, actions) = used.into_iter().next().unwrap();
     let (policy, sid) = policy_sid.split_once('/').unwrap();
-    let original = policy_document(iam, &role_name, policy).await;
-    let mut without = original.clone();
-    without["Statement"]
-        .as_array_mut()
-        .unwrap()
-        .retain(|statement| statement["Sid"] != sid);
-    put_policy(iam, &role_name, policy, &without).await;
+    let original = remove_statement(iam, &role_name, policy, sid).await;
 
     let inspector =
         aws_sdk_inspector2::Client::new(&aws.sdk_config(&sandbox.security, region).await);
@@ -428,6 +410,19 @@ pub(crate) async fn toggle_suppression(
         .await
         .expect("CreateFilter");
     Some(created.arn().to_owned())
+}
+
+/// Removes the statement `sid` from the role's inline policy `policy`; answers the policy as
+/// it was, to put back.
+async fn remove_statement(iam: &aws_sdk_iam::Client, role: &str, policy: &str, sid: &str) -> Value {
+    let original = policy_document(iam, role, policy).await;
+    let mut without = original.clone();
+    without["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|statement| statement["Sid"] != sid);
+    put_policy(iam, role, policy, &without).await;
+    original
 }
 
 async fn policy_document(iam: &aws_sdk_iam::Client, role: &str, policy: &str) -> Value {
