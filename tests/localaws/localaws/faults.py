@@ -29,8 +29,34 @@ from .request_counts import classify
 FAULTS_PATH = "/_localaws/faults"
 
 
+class Strikes:
+    """When a programmed failure strikes: the next `times` attempts, or with a `rate` that
+    share of them (seeded), counted in `injected`. Mixed into dataclasses with the fields
+    `times`, `rate`, `seed` and `injected` (this module's faults, the OpenSearch domain's)."""
+
+    times: int | None
+    rate: float | None
+    seed: int | None
+    injected: int
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
+
+    def strikes(self) -> bool:
+        """Whether this attempt fails (the caller holds the lock that guards it)."""
+        if self.rate is not None and self._random.random() >= self.rate:
+            return False
+        self.injected += 1
+        if self.times is not None:
+            self.times -= 1
+        return True
+
+    def spent(self) -> bool:
+        return self.times is not None and self.times <= 0
+
+
 @dataclass
-class Fault:
+class Fault(Strikes):
     account_id: str
     call: str
     code: str
@@ -42,23 +68,12 @@ class Fault:
     seed: int | None = None
     injected: int = 0
 
-    def __post_init__(self) -> None:
-        self._random = random.Random(self.seed)
-
     def strikes(self) -> bool:
-        """Whether this matching call fails (the caller holds the injector's lock)."""
+        """Whether this matching call fails: the first `after` go through."""
         if self.after:
             self.after -= 1
             return False
-        if self.rate is not None and self._random.random() >= self.rate:
-            return False
-        self.injected += 1
-        if self.times is not None:
-            self.times -= 1
-        return True
-
-    def spent(self) -> bool:
-        return self.times is not None and self.times <= 0
+        return super().strikes()
 
 
 class FaultInjector:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import copy
 import json
-import random
 import threading
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 
+from ..faults import Strikes
 from .documents import (
     NOOP_SHARDS,
     PRIMARY_TERM,
@@ -70,7 +70,7 @@ DEFAULT_ERROR_TYPES = {
 
 
 @dataclass
-class ProgrammedFailure:
+class ProgrammedFailure(Strikes):
     """An error to answer instead of doing the work, for the next `times` attempts; with a
     `rate`, for that share of the attempts (seeded), until cancelled."""
 
@@ -82,23 +82,8 @@ class ProgrammedFailure:
     seed: int | None = None
     injected: int = 0
 
-    def __post_init__(self) -> None:
-        self._random = random.Random(self.seed)
-
     def error(self) -> OpenSearchError:
         return OpenSearchError(self.status, self.error_type, self.reason)
-
-    def strikes(self) -> bool:
-        """Whether this attempt fails (the domain's lock is held)."""
-        if self.rate is not None and self._random.random() >= self.rate:
-            return False
-        self.injected += 1
-        if self.times is not None:
-            self.times -= 1
-        return True
-
-    def spent(self) -> bool:
-        return self.times is not None and self.times <= 0
 
 
 @dataclass
