@@ -120,13 +120,8 @@ pub(crate) async fn assert_each_statement_used_is_needed(sandbox: &Sandbox) -> V
 
             // A real change for the pipeline to carry: Inspector suppresses (or no longer
             // suppresses) one vulnerability's findings, then the coverage sweep runs.
-            suppression = toggle_suppression(
-                &inspector,
-                &cve,
-                suppression,
-                &format!("{}-least-privilege", sandbox.prefix),
-            )
-            .await;
+            suppression =
+                toggle_suppression(&inspector, &cve, suppression, &suppression_rule(sandbox)).await;
             sandbox.py(&["scan"]).expect("sandbox.py scan");
             let log = sandbox
                 .dir
@@ -169,13 +164,7 @@ pub(crate) async fn assert_each_statement_used_is_needed(sandbox: &Sandbox) -> V
     }
     // The suppression lifted, Inspector lists what the runs above left.
     if suppression.is_some() {
-        toggle_suppression(
-            &inspector,
-            &cve,
-            suppression,
-            &format!("{}-least-privilege", sandbox.prefix),
-        )
-        .await;
+        toggle_suppression(&inspector, &cve, suppression, &suppression_rule(sandbox)).await;
     }
     table.push(forwarding_needs_its_statement(sandbox, &access, &iam, &outputs).await);
     sandbox.py(&["scan"]).expect("sandbox.py scan");
@@ -278,13 +267,7 @@ async fn forwarding_needs_its_statement(
     let inspector =
         aws_sdk_inspector2::Client::new(&aws.sdk_config(&sandbox.security, region).await);
     let cve = open_vulnerability(sandbox, outputs, region).await;
-    let suppression = toggle_suppression(
-        &inspector,
-        &cve,
-        None,
-        &format!("{}-least-privilege", sandbox.prefix),
-    )
-    .await;
+    let suppression = toggle_suppression(&inspector, &cve, None, &suppression_rule(sandbox)).await;
     sandbox.py(&["scan"]).expect("sandbox.py scan");
     let sqs = aws_sdk_sqs::Client::new(&aws.sdk_config(&sandbox.security, region).await);
     let dlq = outputs["rules"][region]["dlq_url"].as_str().unwrap();
@@ -318,13 +301,7 @@ async fn forwarding_needs_its_statement(
     // does once the next change has gone through.
     test_support::sqs::drain(&sqs, dlq).await;
     put_policy(iam, &role_name, policy, &original).await;
-    toggle_suppression(
-        &inspector,
-        &cve,
-        suppression,
-        &format!("{}-least-privilege", sandbox.prefix),
-    )
-    .await;
+    toggle_suppression(&inspector, &cve, suppression, &suppression_rule(sandbox)).await;
     sandbox.py(&["scan"]).expect("sandbox.py scan");
     sandbox
         .py(&["drain", "--timeout", "300"])
@@ -345,6 +322,11 @@ fn role_suffix(sandbox: &Sandbox, role_arn: &str) -> String {
     name.strip_prefix(&format!("{}-", sandbox.prefix))
         .unwrap_or(name)
         .to_owned()
+}
+
+/// The name of the suppression rule the removals create and lift.
+fn suppression_rule(sandbox: &Sandbox) -> String {
+    format!("{}-least-privilege", sandbox.prefix)
 }
 
 /// `<policy>/<Sid>` of each statement that allowed a call, with the actions it allowed.
