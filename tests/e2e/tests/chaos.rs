@@ -16,7 +16,7 @@ use inspectorlink_findings::Status;
 use serde_json::{json, Value};
 use test_support::{LocalAws, REGIONS};
 
-use crate::least_privilege::toggle_suppression;
+use crate::least_privilege::{open_vulnerabilities, toggle_suppression};
 use crate::sandbox::{administrator_findings, indexed, queue_url, status_name, stored, Sandbox};
 
 /// Fault rates (the share of matching calls that fail) and how long the run lasts.
@@ -212,7 +212,8 @@ pub(crate) async fn assert_reliable_under_faults(
 
     let inspector =
         aws_sdk_inspector2::Client::new(&aws.sdk_config(&sandbox.security, REGIONS[0]).await);
-    let vulnerabilities = open_vulnerabilities(sandbox, &outputs, chaos.vulnerabilities).await;
+    let vulnerabilities =
+        open_vulnerabilities(sandbox, &outputs, REGIONS[0], chaos.vulnerabilities).await;
     let mut rules: Vec<Option<String>> = vec![None; vulnerabilities.len()];
     for round in 1..=chaos.rounds {
         for (n, cve) in vulnerabilities.iter().enumerate() {
@@ -256,24 +257,6 @@ pub(crate) async fn assert_reliable_under_faults(
         chaos.name
     );
     measured
-}
-
-/// Up to `count` open package vulnerabilities at or above the notification threshold in
-/// the first region, each once.
-async fn open_vulnerabilities(sandbox: &Sandbox, outputs: &Value, count: usize) -> Vec<String> {
-    let bucket = outputs["findings_bucket"].as_str().unwrap();
-    let mut found = BTreeSet::new();
-    for (_, finding) in stored(&sandbox.security, bucket).await {
-        if finding.region == REGIONS[0]
-            && finding.status == Status::Active
-            && finding.severity >= inspectorlink_findings::Severity::Medium
-            && finding.finding_type == "PACKAGE_VULNERABILITY"
-        {
-            found.extend(finding.vulnerability_id);
-        }
-    }
-    assert!(!found.is_empty(), "no open package vulnerability to change");
-    found.into_iter().take(count).collect()
 }
 
 async fn measure(sandbox: &Sandbox, outputs: &Value, measured: &mut Reliability) {

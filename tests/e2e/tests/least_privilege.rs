@@ -105,7 +105,9 @@ pub(crate) async fn assert_each_statement_used_is_needed(sandbox: &Sandbox) -> V
     let inspector =
         aws_sdk_inspector2::Client::new(&aws.sdk_config(&sandbox.security, REGIONS[0]).await);
     let outputs = sandbox.outputs();
-    let cve = open_vulnerability(sandbox, &outputs, REGIONS[0]).await;
+    let cve = open_vulnerabilities(sandbox, &outputs, REGIONS[0], 1)
+        .await
+        .remove(0);
     let mut suppression: Option<String> = None;
     let mut table = vec![];
     for (function, role) in [("send", "send-findings"), ("notify", "notify-findings")] {
@@ -266,7 +268,9 @@ async fn forwarding_needs_its_statement(
 
     let inspector =
         aws_sdk_inspector2::Client::new(&aws.sdk_config(&sandbox.security, region).await);
-    let cve = open_vulnerability(sandbox, outputs, region).await;
+    let cve = open_vulnerabilities(sandbox, outputs, region, 1)
+        .await
+        .remove(0);
     let suppression = toggle_suppression(&inspector, &cve, None, &suppression_rule(sandbox)).await;
     sandbox.py(&["scan"]).expect("sandbox.py scan");
     let sqs = aws_sdk_sqs::Client::new(&aws.sdk_config(&sandbox.security, region).await);
@@ -342,10 +346,16 @@ fn statements_used(access: &RoleAccess) -> BTreeMap<String, BTreeSet<String>> {
     used
 }
 
-/// An open package vulnerability at or above the notification threshold in `region`.
-pub(crate) async fn open_vulnerability(sandbox: &Sandbox, outputs: &Value, region: &str) -> String {
+/// Up to `count` open package vulnerabilities at or above the notification threshold in
+/// `region`, each once, in order.
+pub(crate) async fn open_vulnerabilities(
+    sandbox: &Sandbox,
+    outputs: &Value,
+    region: &str,
+    count: usize,
+) -> Vec<String> {
     let bucket = outputs["findings_bucket"].as_str().unwrap();
-    stored(&sandbox.security, bucket)
+    let found: BTreeSet<String> = stored(&sandbox.security, bucket)
         .await
         .into_iter()
         .map(|(_, finding)| finding)
@@ -353,8 +363,13 @@ pub(crate) async fn open_vulnerability(sandbox: &Sandbox, outputs: &Value, regio
             f.region == region && f.status == Status::Active && f.severity >= Severity::Medium
         })
         .filter(|f| f.finding_type == "PACKAGE_VULNERABILITY")
-        .find_map(|f| f.vulnerability_id)
-        .expect("an open package vulnerability at MEDIUM or above to suppress")
+        .filter_map(|f| f.vulnerability_id)
+        .collect();
+    assert!(
+        !found.is_empty(),
+        "no open package vulnerability at MEDIUM or above in {region} to suppress"
+    );
+    found.into_iter().take(count).collect()
 }
 
 /// Creates a suppression rule for `cve`, or deletes the one there is; returns the rule's ARN
