@@ -4,6 +4,7 @@
 use inspector_facts::{InspectorEvent, TopicArn};
 
 use crate::finding::Severity;
+use crate::notify::rules::RoutingRules;
 pub use crate::ocsf::OcsfConfig;
 use crate::PriorityLabel;
 
@@ -209,7 +210,7 @@ fn member_role_name<F: Fn(&str) -> Option<String>>(
 }
 
 /// Configuration of notify-findings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NotifyConfig {
     pub topic_arn: TopicArn,
     /// Findings below this severity are not announced.
@@ -225,6 +226,12 @@ pub struct NotifyConfig {
     /// where the members have none.
     pub member_role_name: Option<String>,
     pub member_role_external_id: Option<String>,
+    /// NOTIFY_RULES, or without it one rule: min_severity (and min_priority) to the topic.
+    pub rules: RoutingRules,
+    /// NOTIFY_REPORT_URL: the estate's report, linked from chat messages.
+    pub report_url: Option<String>,
+    /// NOTIFY_ALLOW_PLAIN_HTTP_WEBHOOKS=true: accept http:// webhook URLs (trusted networks).
+    pub allow_plain_http_webhooks: bool,
 }
 
 impl NotifyConfig {
@@ -272,10 +279,50 @@ impl NotifyConfig {
                     problem: format!("is {value:?}: give a whole number of days from 1 to 3650"),
                 })?,
         };
+        let rules = match env.optional("NOTIFY_RULES") {
+            None => RoutingRules::threshold(&topic, min_severity, min_priority),
+            Some(document) => {
+                for threshold in ["NOTIFY_MIN_SEVERITY", "NOTIFY_MIN_PRIORITY"] {
+                    if env.optional(threshold).is_some() {
+                        return Err(ConfigError {
+                            variable: "NOTIFY_RULES",
+                            problem: format!("is set and so is {threshold}: rules say what is announced; put the threshold in a rule (min_severity, min_priority) and unset {threshold}"),
+                        });
+                    }
+                }
+                RoutingRules::parse(&document, &topic).map_err(|problem| ConfigError {
+                    variable: "NOTIFY_RULES",
+                    problem,
+                })?
+            }
+        };
+        let report_url = env.optional("NOTIFY_REPORT_URL");
+        if let Some(url) = &report_url {
+            if !url.starts_with("https://") {
+                return Err(ConfigError {
+                    variable: "NOTIFY_REPORT_URL",
+                    problem: format!("is {url:?}: give the report's https:// address"),
+                });
+            }
+        }
+        let allow_plain_http_webhooks =
+            match env.optional("NOTIFY_ALLOW_PLAIN_HTTP_WEBHOOKS").as_deref() {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(other) => {
+                    return Err(ConfigError {
+                        variable: "NOTIFY_ALLOW_PLAIN_HTTP_WEBHOOKS",
+                        problem: format!("is {other:?}: use true or false"),
+                    })
+                }
+            };
         Ok(NotifyConfig {
             topic_arn,
             min_severity,
             min_priority,
+            rules,
+            report_url,
+            allow_plain_http_webhooks,
             dedupe_table,
             dedupe_ttl_days,
             member_role_name: member_role_name(env)?,
@@ -771,6 +818,60 @@ mod tests {
         );
         let send = SendFindingsConfig::from_env(&env(&MINIMAL)).unwrap();
         assert_eq!(send.member_role_name.as_deref(), Some("inspectorlink-read"));
+    }
+
+    #[test]
+    fn notify_rules_replace_the_threshold_and_are_checked_at_start() {
+        let rules =
+            r#"{"rules": [{"name": "kev", "kev": true, "destinations": ["notifications"]}]}"#;
+        let with_rules = [NOTIFY.to_vec(), vec![("NOTIFY_RULES", rules)]].concat();
+        let config = NotifyConfig::from_env(&env(&with_rules)).unwrap();
+        assert_eq!(config.rules.rules[0].name, "kev");
+        assert_eq!(
+            config.rules.destinations.keys().collect::<Vec<_>>(),
+            ["notifications"]
+        );
+        let both = [with_rules.clone(), vec![("NOTIFY_MIN_SEVERITY", "HIGH")]].concat();
+        let err = NotifyConfig::from_env(&env(&both)).unwrap_err().to_string();
+        assert!(
+            err.starts_with("NOTIFY_RULES is set and so is NOTIFY_MIN_SEVERITY"),
+            "{err}"
+        );
+        let missing = [
+            NOTIFY.to_vec(),
+            vec![(
+                "NOTIFY_RULES",
+                r#"{"rules": [{"name": "r", "destinations": ["pager"]}]}"#,
+            )],
+        ]
+        .concat();
+        let err = NotifyConfig::from_env(&env(&missing))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(
+                "NOTIFY_RULES rule \"r\" sends to \"pager\", which is not a destination"
+            ),
+            "{err}"
+        );
+        for (variable, value, expected) in [
+            (
+                "NOTIFY_REPORT_URL",
+                "http://x",
+                "NOTIFY_REPORT_URL is \"http://x\": give the report's https:// address",
+            ),
+            (
+                "NOTIFY_ALLOW_PLAIN_HTTP_WEBHOOKS",
+                "yes",
+                "NOTIFY_ALLOW_PLAIN_HTTP_WEBHOOKS is \"yes\": use true or false",
+            ),
+        ] {
+            let pairs = [NOTIFY.to_vec(), vec![(variable, value)]].concat();
+            let err = NotifyConfig::from_env(&env(&pairs))
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(expected), "{err}");
+        }
     }
 
     #[test]

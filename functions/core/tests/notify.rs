@@ -14,6 +14,7 @@ use inspectorlink_core::deadline::Deadline;
 use inspectorlink_core::finding::{Engine, Finding, Severity, Status};
 use inspectorlink_core::notify::dedupe::{record_key, Claim, DedupeTable, Seen};
 use inspectorlink_core::notify::format::{email_text, subject};
+use inspectorlink_core::notify::rules::RoutingRules;
 use inspectorlink_core::notify::NotifyFindings;
 use inspectorlink_core::resolve::Record;
 use inspectorlink_core::{Priority, PriorityLabel};
@@ -654,7 +655,11 @@ async fn subscribers_filter_by_priority_and_a_minimum_priority_keeps_quiet_findi
         .unwrap()
         .starts_with("[HIGH]"));
 
-    n.notify.min_priority = Some(PriorityLabel::P2);
+    n.notify.rules = RoutingRules::threshold(
+        &n.topic.topic,
+        Severity::Informational,
+        Some(PriorityLabel::P2),
+    );
     let outcome = n.notify.process(pair(2), Deadline::NONE).await;
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
     assert_eq!(outcome.below_threshold, 1, "{outcome:?}");

@@ -44,7 +44,7 @@ pub fn severity_rank(severity: Severity) -> i64 {
     }
 }
 
-fn status_str(status: Status) -> &'static str {
+pub fn status_str(status: Status) -> &'static str {
     match status {
         Status::Active => "ACTIVE",
         Status::Closed => "CLOSED",
@@ -151,10 +151,13 @@ pub fn subject(finding: &Finding) -> String {
     }
 }
 
-/// The email body: what it is, where, how bad, what to do, and where to look.
-pub fn email_text(finding: &Finding, alias: Option<&str>) -> String {
-    let mut text = String::new();
-    let headline = match (finding.status, finding.closed_reason) {
+/// What happened to the finding, in a line: "HIGH finding", "CLOSED: this HIGH finding is
+/// resolved", ... Shared by email and chat.
+pub fn headline(finding: &Finding) -> String {
+    match (finding.status, finding.closed_reason) {
+        (Status::Active, _) if finding.reopened_count > 0 => {
+            format!("REOPENED: {} finding", finding.severity.as_str())
+        }
         (Status::Active, _) => format!("{} finding", finding.severity.as_str()),
         (Status::Closed, None) => format!(
             "CLOSED: this {} finding is resolved",
@@ -169,9 +172,11 @@ pub fn email_text(finding: &Finding, alias: Option<&str>) -> String {
             "SUPPRESSED: this {} finding was suppressed",
             finding.severity.as_str()
         ),
-    };
-    let _ = writeln!(text, "{headline}: {}", finding.title.trim());
-    let _ = writeln!(text);
+    }
+}
+
+/// The facts a person reads first, labelled; `alias` is the account's IAM alias when known.
+pub fn facts(finding: &Finding, alias: Option<&str>) -> Vec<(&'static str, String)> {
     let account = match alias {
         Some(alias) => format!("{} ({alias})", finding.account_id),
         None => finding.account_id.clone(),
@@ -189,7 +194,7 @@ pub fn email_text(finding: &Finding, alias: Option<&str>) -> String {
     } else {
         finding.cve_ids.join(", ")
     };
-    for (label, value) in [
+    vec![
         ("Severity", format!("{}{score}", finding.severity.as_str())),
         ("Status", status_str(finding.status).to_owned()),
         ("Account", account),
@@ -200,7 +205,15 @@ pub fn email_text(finding: &Finding, alias: Option<&str>) -> String {
         ("First seen", finding.first_observed_at.clone()),
         ("Last seen", finding.last_observed_at.clone()),
         ("Engine", engine_name(finding.engine).to_owned()),
-    ] {
+    ]
+}
+
+/// The email body: what it is, where, how bad, what to do, and where to look.
+pub fn email_text(finding: &Finding, alias: Option<&str>) -> String {
+    let mut text = String::new();
+    let _ = writeln!(text, "{}: {}", headline(finding), finding.title.trim());
+    let _ = writeln!(text);
+    for (label, value) in facts(finding, alias) {
         let _ = writeln!(text, "{:<12}{value}", format!("{label}:"));
     }
     for (heading, body) in [
@@ -285,7 +298,7 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn finding(severity: Severity, status: Status) -> Finding {

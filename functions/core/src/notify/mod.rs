@@ -1,10 +1,14 @@
-//! notify-findings' work: resolve the records into findings (as send-findings does), keep
-//! those at or above the configured severity, and publish one notification per finding and
-//! state change to the notifications topic (a reopened finding is a change), silently
-//! skipping what was already announced and states older than the newest seen.
+//! notify-findings' work: resolve the records into findings (as send-findings does), route
+//! each by the rules (rules.rs) and send one notification per finding, state change and
+//! destination (a reopened finding is a change), silently skipping what was already sent
+//! and states older than the newest seen. A destination that fails fails the record; the
+//! destinations that succeeded stay silent when SQS delivers it again.
 
+pub mod chat;
 pub mod dedupe;
+pub mod deliver;
 pub mod format;
+pub mod rules;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,12 +26,14 @@ use crate::accounts::MemberAccounts;
 use crate::config::NotifyConfig;
 use crate::deadline::{Deadline, DEADLINE_REACHED};
 use crate::details::DetailsSource;
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::metrics;
 use crate::resolve::{batch_response, FindingResolver, Record};
-use crate::PriorityLabel;
+use chat::ChatMessage;
 use dedupe::{announcement_key, Claim, DedupeTable};
+use deliver::{Secrets, Webhooks};
 use format::Attribute;
+use rules::{Destination, Route, RoutingRules, NOTIFICATIONS};
 
 /// How many findings are announced at once.
 const PUBLISH_CONCURRENCY: usize = 8;
@@ -35,9 +41,10 @@ const PUBLISH_CONCURRENCY: usize = 8;
 pub struct NotifyFindings {
     pub resolver: FindingResolver,
     pub sns: aws_sdk_sns::Client,
-    pub topic_arn: String,
-    pub min_severity: Severity,
-    pub min_priority: Option<PriorityLabel>,
+    pub rules: RoutingRules,
+    pub secrets: Secrets,
+    pub webhooks: Webhooks,
+    pub report_url: Option<String>,
     pub dedupe: DedupeTable,
 }
 
@@ -50,7 +57,8 @@ pub struct NotifyOutcome {
     pub published: Vec<Finding>,
     /// Findings already announced in this state: acknowledged silently.
     pub duplicates: usize,
-    /// Findings below the minimum severity or priority: acknowledged silently.
+    /// Findings that match no routing rule (below the minimum severity or priority without
+    /// rules): acknowledged silently.
     pub below_threshold: usize,
     pub ignored: usize,
     pub gone: usize,
@@ -116,9 +124,10 @@ impl NotifyFindings {
                 DetailsSource::new(aws.clone()),
             ),
             sns: aws_sdk_sns::Client::new(aws),
-            topic_arn: config.topic_arn.to_string(),
-            min_severity: config.min_severity,
-            min_priority: config.min_priority,
+            rules: config.rules,
+            secrets: Secrets::new(aws_sdk_secretsmanager::Client::new(aws)),
+            webhooks: Webhooks::new(config.allow_plain_http_webhooks),
+            report_url: config.report_url,
             dedupe: DedupeTable::new(
                 aws_sdk_dynamodb::Client::new(aws),
                 config.dedupe_table,
@@ -169,32 +178,27 @@ impl NotifyFindings {
             ..NotifyOutcome::default()
         };
         // One announcement per finding and state, however many records carried it.
-        let mut by_key: BTreeMap<String, (Finding, Vec<String>)> = BTreeMap::new();
+        let mut by_key: BTreeMap<String, (Finding, Route, Vec<String>)> = BTreeMap::new();
         for (finding, message_ids) in resolved.documents {
-            if finding.severity < self.min_severity {
-                info!(finding_id = %finding.id, severity = finding.severity.as_str(), min = self.min_severity.as_str(), "below the minimum severity; not announced");
+            let route = self.rules.route(&finding);
+            if route.is_empty() {
+                let priority = finding.current_priority();
+                info!(finding_id = %finding.id, severity = finding.severity.as_str(), priority = priority.label.as_str(), "matches no routing rule; not announced");
                 outcome.below_threshold += 1;
                 continue;
-            }
-            if let Some(min) = self.min_priority {
-                let priority = finding.current_priority();
-                if priority.label > min {
-                    info!(finding_id = %finding.id, priority = priority.label.as_str(), score = priority.score, min = min.as_str(), "below the minimum priority; not announced");
-                    outcome.below_threshold += 1;
-                    continue;
-                }
             }
             let key = announcement_key(&finding);
             by_key
                 .entry(key)
-                .or_insert_with(|| (finding, Vec::new()))
-                .1
+                .or_insert_with(|| (finding, route, Vec::new()))
+                .2
                 .extend(message_ids);
         }
-        let announcements: Vec<(String, (Finding, Vec<String>))> = by_key.into_iter().collect();
+        let announcements: Vec<(String, (Finding, Route, Vec<String>))> =
+            by_key.into_iter().collect();
         for chunk in announcements.chunks(PUBLISH_CONCURRENCY) {
             if !deadline.allows(Duration::ZERO) {
-                for (_, (_, message_ids)) in chunk {
+                for (_, (_, _, message_ids)) in chunk {
                     for id in message_ids {
                         outcome
                             .failed
@@ -203,13 +207,11 @@ impl NotifyFindings {
                 }
                 continue;
             }
-            let results = join_all(
-                chunk
-                    .iter()
-                    .map(|(key, (finding, _))| self.announce(key, finding, deadline, &api_calls)),
-            )
+            let results = join_all(chunk.iter().map(|(key, (finding, route, _))| {
+                self.announce(key, finding, route, deadline, &api_calls)
+            }))
             .await;
-            for ((_, (finding, message_ids)), result) in chunk.iter().zip(results) {
+            for ((_, (finding, _, message_ids)), result) in chunk.iter().zip(results) {
                 match result {
                     Ok(Announced::Published) => outcome.published.push(finding.clone()),
                     Ok(Announced::Duplicate) => outcome.duplicates += 1,
@@ -230,6 +232,7 @@ impl NotifyFindings {
         &self,
         key: &str,
         finding: &Finding,
+        route: &Route,
         deadline: Deadline,
         api_calls: &AtomicU64,
     ) -> Result<Announced, String> {
@@ -241,35 +244,75 @@ impl NotifyFindings {
                 return Ok(Announced::Duplicate);
             }
         }
-        api_calls.fetch_add(1, Ordering::Relaxed);
-        match self.dedupe.claim(key, deadline).await? {
-            Claim::AlreadySent => {
-                info!(finding_id = %finding.id, %key, "already announced; redelivery stays silent");
-                return Ok(Announced::Duplicate);
-            }
-            Claim::InFlight => {
-                return Err(format!(
-                    "another invocation is announcing {key} right now; retrying later"
-                ))
-            }
-            Claim::Won => {}
-        }
         // Without member roles, notifications name the account by its id.
         let alias = match &self.resolver.members {
             Some(members) => members.alias(&finding.account_id, &finding.region).await,
             None => None,
         };
-        let published = match format::notification(finding, alias.as_deref()) {
-            Ok(notification) => {
-                if notification.raw_omitted {
-                    warn!(finding_id = %finding.id, "the raw finding was left out of the notification to fit SNS's 256 KiB limit; S3 and the index keep it");
-                }
-                api_calls.fetch_add(1, Ordering::Relaxed);
-                self.publish(notification).await
+        let sent = join_all(route.now.iter().map(|destination| {
+            self.send_once(
+                key,
+                destination,
+                finding,
+                alias.as_deref(),
+                deadline,
+                api_calls,
+            )
+        }))
+        .await;
+        let mut reasons = Vec::new();
+        let mut published = false;
+        for result in sent {
+            match result {
+                Ok(now) => published |= now,
+                Err(reason) => reasons.push(reason),
             }
-            Err(reason) => Err(reason),
+        }
+        if !reasons.is_empty() {
+            return Err(reasons.join("; "));
+        }
+        Ok(if published {
+            Announced::Published
+        } else {
+            Announced::Duplicate
+        })
+    }
+
+    /// Sends `finding` to one destination unless it was sent there before (its claim):
+    /// true when sent now.
+    async fn send_once(
+        &self,
+        key: &str,
+        destination: &str,
+        finding: &Finding,
+        alias: Option<&str>,
+        deadline: Deadline,
+        api_calls: &AtomicU64,
+    ) -> Result<bool, String> {
+        // The notifications topic keeps the claim keys it had before there were rules.
+        let claim_key = if destination == NOTIFICATIONS {
+            key.to_owned()
+        } else {
+            format!("{key}#{destination}")
         };
-        if let Err(reason) = published {
+        let key = claim_key.as_str();
+        api_calls.fetch_add(1, Ordering::Relaxed);
+        match self.dedupe.claim(key, deadline).await? {
+            Claim::AlreadySent => {
+                info!(finding_id = %finding.id, %key, destination, "already sent; redelivery stays silent");
+                return Ok(false);
+            }
+            Claim::InFlight => {
+                return Err(format!(
+                    "another invocation is sending {key} right now; retrying later"
+                ))
+            }
+            Claim::Won => {}
+        }
+        let sent = self
+            .send(destination, finding, alias, deadline, api_calls)
+            .await;
+        if let Err(reason) = sent {
             api_calls.fetch_add(1, Ordering::Relaxed);
             if let Err(release) = self.dedupe.release(key).await {
                 warn!(%key, %release, "the claim stays until its lease expires");
@@ -278,15 +321,56 @@ impl NotifyFindings {
         }
         api_calls.fetch_add(1, Ordering::Relaxed);
         if let Err(reason) = self.dedupe.confirm(key).await {
-            // Published all the same; the unconfirmed claim only matters if this very
-            // finding is redelivered after the lease, which would announce it again.
+            // Sent all the same; the unconfirmed claim only matters if this very finding
+            // is redelivered after the lease, which would send it again.
             warn!(%key, %reason, "notification sent but not recorded as sent");
         }
-        info!(finding_id = %finding.id, %key, account = %finding.account_id, region = %finding.region, severity = finding.severity.as_str(), "notification published");
-        Ok(Announced::Published)
+        info!(finding_id = %finding.id, %key, destination, account = %finding.account_id, region = %finding.region, severity = finding.severity.as_str(), "notification sent");
+        Ok(true)
     }
 
-    async fn publish(&self, notification: format::Notification) -> Result<(), String> {
+    async fn send(
+        &self,
+        name: &str,
+        finding: &Finding,
+        alias: Option<&str>,
+        deadline: Deadline,
+        api_calls: &AtomicU64,
+    ) -> Result<(), String> {
+        let destination = self.rules.destinations.get(name).ok_or_else(|| {
+            format!(
+                "destination {name} is not configured (NOTIFY_RULES names it in no destinations)"
+            )
+        })?;
+        match destination {
+            Destination::Topic { topic_arn } => {
+                let notification = format::notification(finding, alias)?;
+                if notification.raw_omitted {
+                    warn!(finding_id = %finding.id, "the raw finding was left out of the notification to fit SNS's 256 KiB limit; S3 and the index keep it");
+                }
+                api_calls.fetch_add(1, Ordering::Relaxed);
+                self.publish(topic_arn, notification).await
+            }
+            Destination::Slack { secret_arn } | Destination::Teams { secret_arn } => {
+                let what = format!("the {} webhook URL", destination.kind());
+                api_calls.fetch_add(1, Ordering::Relaxed);
+                let url = self.secrets.value(secret_arn, &what).await?;
+                let message = ChatMessage::of_finding(finding, alias, self.report_url.as_deref());
+                let body = match destination {
+                    Destination::Slack { .. } => message.slack(),
+                    _ => message.teams(),
+                };
+                api_calls.fetch_add(1, Ordering::Relaxed);
+                self.webhooks.post(name, &url, &body, deadline).await
+            }
+        }
+    }
+
+    async fn publish(
+        &self,
+        topic_arn: &str,
+        notification: format::Notification,
+    ) -> Result<(), String> {
         let attributes = notification
             .attributes
             .into_iter()
@@ -305,7 +389,7 @@ impl NotifyFindings {
             .collect();
         self.sns
             .publish()
-            .topic_arn(&self.topic_arn)
+            .topic_arn(topic_arn)
             .message_structure("json")
             .message(notification.message)
             .subject(notification.subject)
@@ -315,8 +399,7 @@ impl NotifyFindings {
             .map(|_| ())
             .map_err(|err| {
                 format!(
-                    "publishing to {}: {}; the function's role needs sns:Publish on the topic (and kms:GenerateDataKey/Decrypt on its key)",
-                    self.topic_arn,
+                    "publishing to {topic_arn}: {}; the function's role needs sns:Publish on the topic (and kms:GenerateDataKey/Decrypt on its key)",
                     DisplayErrorContext(&err)
                 )
             })
