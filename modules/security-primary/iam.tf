@@ -221,7 +221,35 @@ data "aws_iam_policy_document" "notify" {
     sid       = "PublishNotifications"
     effect    = "Allow"
     actions   = ["sns:Publish"]
-    resources = [local.notifications_topic_arn]
+    resources = concat([local.notifications_topic_arn], [for d in var.notification_destinations : d.topic_arn if d.type == "topic"])
+  }
+
+  # Chat destinations: their webhook URLs (Secrets Manager decrypts with the module's key
+  # through the service, on the role's behalf).
+  dynamic "statement" {
+    for_each = length(local.destination_secret_arns) > 0 ? [values(local.destination_secret_arns)] : []
+    content {
+      sid       = "DestinationSecrets"
+      effect    = "Allow"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = statement.value
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(local.created_secrets) > 0 ? [local.kms_key_arn] : []
+    content {
+      sid       = "DestinationSecretsKey"
+      effect    = "Allow"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${local.region}.amazonaws.com"]
+      }
+    }
   }
 
   statement {

@@ -104,14 +104,35 @@ locals {
     OCSF_EXTERNAL_ID          = try(local.ocsf.external_id, null)
   } : k => v if v != null }
 
+  # Routing rules (notify-findings' rules.rs). Webhook URLs are secrets of their own: the
+  # module creates a secret per chat destination unless given one, and never its value.
+  secret_destinations = { for name, d in var.notification_destinations : name => d if d.type != "topic" }
+  created_secrets     = var.create ? { for name, d in local.secret_destinations : name => d if d.secret_arn == null } : {}
+  destination_secret_arns = { for name, d in local.secret_destinations : name =>
+    d.secret_arn != null ? d.secret_arn : try(aws_secretsmanager_secret.destination[name].arn, null)
+  }
+  # Nulls and false flags left out: Lambda allows 4 KB of environment in all.
+  notify_rules = length(var.notification_rules) == 0 ? null : jsonencode({
+    rules = [for r in var.notification_rules : { for k, v in r : k => v if v != null && v != false }]
+    destinations = { for name, d in var.notification_destinations : name => { for k, v in {
+      type       = d.type
+      topic_arn  = d.topic_arn
+      secret_arn = try(local.destination_secret_arns[name], null)
+    } : k => v if v != null } }
+  })
+
   notify_env = { for k, v in {
     NOTIFICATIONS_TOPIC_ARN = local.notifications_topic_arn
-    NOTIFY_MIN_SEVERITY     = var.notify_min_severity
-    NOTIFY_MIN_PRIORITY     = var.notify_min_priority
-    DEDUPE_TABLE            = local.dedupe_table_name
-    DEDUPE_TTL_DAYS         = tostring(var.dedupe_ttl_days)
-    MEMBER_ROLE_NAME        = var.member_roles ? local.member_role_name : null
-    MEMBER_ROLE_EXTERNAL_ID = var.member_roles ? var.member_role_external_id : null
+    NOTIFY_RULES            = local.notify_rules
+    NOTIFY_MIN_SEVERITY     = local.notify_rules == null ? var.notify_min_severity : null
+    NOTIFY_MIN_PRIORITY     = local.notify_rules == null ? var.notify_min_priority : null
+    NOTIFY_REPORT_URL       = var.notification_report_url
+    # The same trust as plain-HTTP topic subscribers: a network of your own (the sandbox).
+    NOTIFY_ALLOW_PLAIN_HTTP_WEBHOOKS = var.allow_plain_http_notification_endpoints && length(local.secret_destinations) > 0 ? "true" : null
+    DEDUPE_TABLE                     = local.dedupe_table_name
+    DEDUPE_TTL_DAYS                  = tostring(var.dedupe_ttl_days)
+    MEMBER_ROLE_NAME                 = var.member_roles ? local.member_role_name : null
+    MEMBER_ROLE_EXTERNAL_ID          = var.member_roles ? var.member_role_external_id : null
   } : k => v if v != null }
 
   severity_rank = { INFORMATIONAL = 0, LOW = 1, MEDIUM = 2, HIGH = 3, CRITICAL = 4 }
@@ -560,6 +581,19 @@ resource "aws_dynamodb_table" "dedupe" {
 # Notifications topic and its subscribers
 # ---------------------------------------------------------------------------------------
 
+# A chat destination's webhook URL: the secret without a value (put out of band, so that
+# the URL is never in state); notify-findings reads it.
+resource "aws_secretsmanager_secret" "destination" {
+  for_each = local.created_secrets
+
+  #checkov:skip=CKV2_AWS_57:A webhook URL is rotated by issuing a new one in Slack or Teams, not by a rotation Lambda.
+  name                    = "${var.name_prefix}/notify/${each.key}"
+  description             = "The ${each.value.type} webhook URL of notification destination ${each.key} (inspectorlink notify-findings). Put the URL as the secret string."
+  kms_key_id              = local.kms_key_arn
+  recovery_window_in_days = var.notification_secret_recovery_window_in_days
+  tags                    = var.tags
+}
+
 resource "aws_sns_topic" "notifications" {
   count = local.create_notifications_topic ? 1 : 0
 
@@ -713,7 +747,7 @@ resource "aws_lambda_function" "notify" {
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile and signed zips the landing zone owns; not required by this module.
   #checkov:skip=CKV_AWS_50:X-Ray tracing is left to the account's defaults (PassThrough); the function logs structured JSON.
   function_name                  = local.notify_name
-  description                    = "Inspector findings from the notify queue to the notifications topic, once per finding and state."
+  description                    = "Inspector findings from the notify queue to their destinations by the routing rules, once per finding, state and destination."
   role                           = aws_iam_role.notify[0].arn
   filename                       = local.notify_zip
   source_code_hash               = filebase64sha256(local.notify_zip)
@@ -727,6 +761,14 @@ resource "aws_lambda_function" "notify" {
 
   environment {
     variables = local.notify_env
+  }
+
+  lifecycle {
+    precondition {
+      # Lambda refuses more than 4 KB of environment variables (names and values).
+      condition     = length(join("", [for k, v in local.notify_env : "${k}${v}"])) <= 4096
+      error_message = "notify-findings' environment would exceed the 4096 bytes Lambda allows (names and values) with these notification_rules and notification_destinations. Merge rules, drop conditions that hold anyway, or shorten names."
+    }
   }
 
   tags       = var.tags

@@ -165,3 +165,8 @@ output "athena_query_policy_json" {
   description = "An IAM policy (JSON) that lets its holder run queries in the workgroup: the workgroup, the Glue database and tables, the findings and history objects, the query results and the key through S3. Attach it to your analysts' roles; the module attaches it to nobody."
   value       = try(data.aws_iam_policy_document.athena_query[0].json, null)
 }
+
+output "notification_secret_arns" {
+  description = "Per chat destination (slack, teams): the secret that holds its webhook URL. Put the URL into the ones the module created: aws secretsmanager put-secret-value --secret-id <arn> --secret-string <url>."
+  value       = local.destination_secret_arns
+}

@@ -574,7 +574,7 @@ variable "allow_plain_http_notification_endpoints" {
 }
 
 variable "notify_min_severity" {
-  description = "Findings below this severity are not published at all (NOTIFY_MIN_SEVERITY). Order: INFORMATIONAL, UNTRIAGED (Inspector v2: not rated yet), LOW, MEDIUM, HIGH, CRITICAL."
+  description = "Without notification_rules: findings below this severity are not published at all (NOTIFY_MIN_SEVERITY); with rules, put thresholds in the rules. Order: INFORMATIONAL, UNTRIAGED (Inspector v2: not rated yet), LOW, MEDIUM, HIGH, CRITICAL."
   type        = string
   default     = "MEDIUM"
 
@@ -585,13 +585,150 @@ variable "notify_min_severity" {
 }
 
 variable "notify_min_priority" {
-  description = "When set (P1 highest to P5), findings of a lower priority are not published either (NOTIFY_MIN_PRIORITY); the priority weighs severity, exploitation, exposure and fix (docs/finding-schema.md). null: the severity threshold alone."
+  description = "Without notification_rules: when set (P1 highest to P5), findings of a lower priority are not published either (NOTIFY_MIN_PRIORITY); the priority weighs severity, exploitation, exposure and fix (docs/finding-schema.md). null: the severity threshold alone."
   type        = string
   default     = null
 
   validation {
     condition     = var.notify_min_priority == null || contains(["P1", "P2", "P3", "P4", "P5"], coalesce(var.notify_min_priority, "x"))
     error_message = "notify_min_priority must be one of P1, P2, P3, P4, P5 (P1 is the highest), or null."
+  }
+}
+
+variable "notification_destinations" {
+  description = <<-EOT
+    Where notification_rules send findings, by name (letters, digits, - and _). "notifications" is always defined: the notifications topic (email and HTTP(S) subscribers above).
+    - type = "topic": an SNS topic (topic_arn); email subscribers get readable text, others the finding's JSON. notify-findings may publish to it; an encrypted topic's key must let its role use it.
+    - type = "slack" or "teams": an incoming webhook (Slack app webhook; Teams Workflows "post to a channel when a webhook request is received"). Its URL is a credential: the module creates the secret "<name_prefix>/notify/<name>" (encrypted with the module's key) and you put the URL into it, so it is never in Terraform state: aws secretsmanager put-secret-value --secret-id <arn from the output notification_secret_arns> --secret-string https://hooks.slack.com/services/... Or give secret_arn of a secret of your own (its key must let notify-findings' role decrypt).
+  EOT
+  type = map(object({
+    type       = string
+    topic_arn  = optional(string)
+    secret_arn = optional(string)
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for name, d in var.notification_destinations : can(regex("^[A-Za-z0-9_-]{1,64}$", name)) && name != "notifications"])
+    error_message = "notification_destinations names are 1-64 letters, digits, - or _, and \"notifications\" is taken (the notifications topic)."
+  }
+
+  validation {
+    condition     = alltrue([for d in var.notification_destinations : contains(["topic", "slack", "teams"], d.type)])
+    error_message = "notification_destinations type must be topic, slack or teams."
+  }
+
+  validation {
+    condition     = alltrue([for d in var.notification_destinations : (d.type == "topic") == (d.topic_arn != null) && can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[a-zA-Z0-9_-]{1,256}$", coalesce(d.topic_arn, "arn:aws:sns:r-1:000000000000:x")))])
+    error_message = "A destination of type topic needs topic_arn (an SNS topic ARN); the other types take none."
+  }
+
+  validation {
+    condition     = alltrue([for d in var.notification_destinations : d.secret_arn == null || (d.type != "topic" && can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", coalesce(d.secret_arn, "x"))))])
+    error_message = "secret_arn is for slack and teams destinations, and must be a Secrets Manager secret ARN."
+  }
+}
+
+variable "notification_rules" {
+  description = <<-EOT
+    Who hears about which findings. notify-findings evaluates every rule in the order given; a finding goes to the destinations of every rule it matches, once each. All conditions of a rule must hold; a condition left out (null) holds for every finding:
+    - min_severity / severities: INFORMATIONAL, UNTRIAGED, LOW, MEDIUM, HIGH, CRITICAL;
+    - min_priority / priorities: P1 (highest) to P5 (docs/finding-schema.md, "Priority"); min_priority = "P2" matches P1 and P2;
+    - min_epss (0-1): EPSS at least this; kev: in CISA's KEV catalogue (true) or not (false); exploit_available: an exploit exists or was observed; fix_available: a fix exists for some or all packages;
+    - accounts: 12-digit account ids; resource_types: AWS_EC2_INSTANCE, AWS_ECR_CONTAINER_IMAGE, AWS_LAMBDA_FUNCTION, CODE_REPOSITORY; resource_tags: tag key => accepted values (e.g. { team = ["payments"] }), every key must match;
+    - otherwise = true: match only findings that no earlier rule matched ("everything else").
+    digest_schedule (an EventBridge schedule expression, e.g. "cron(0 8 * * ? *)"): instead of a message per finding, one message per CVE (or Windows KB, or title for findings without one) on that schedule, with how many resources, accounts and regions it affects in their newest state.
+    destinations names notification_destinations ("notifications" is the notifications topic). Empty (the default): one rule, notify_min_severity and notify_min_priority to "notifications".
+  EOT
+  type = list(object({
+    name              = string
+    destinations      = list(string)
+    min_severity      = optional(string)
+    severities        = optional(list(string))
+    min_priority      = optional(string)
+    priorities        = optional(list(string))
+    min_epss          = optional(number)
+    kev               = optional(bool)
+    exploit_available = optional(bool)
+    fix_available     = optional(bool)
+    accounts          = optional(list(string))
+    resource_types    = optional(list(string))
+    resource_tags     = optional(map(list(string)))
+    otherwise         = optional(bool, false)
+    digest_schedule   = optional(string)
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for r in var.notification_rules : r.digest_schedule == null || can(regex("^(cron\\([^)]+\\)|rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\))$", coalesce(r.digest_schedule, "x")))])
+    error_message = "digest_schedule must be an EventBridge schedule expression, e.g. cron(0 8 * * ? *) (08:00 UTC daily) or rate(1 day)."
+  }
+
+  validation {
+    condition     = length(distinct([for r in var.notification_rules : r.name])) == length(var.notification_rules) && alltrue([for r in var.notification_rules : can(regex("^[A-Za-z0-9_-]{1,64}$", r.name))])
+    error_message = "notification_rules names must be unique, 1-64 letters, digits, - or _."
+  }
+
+  validation {
+    condition     = alltrue([for r in var.notification_rules : length(r.destinations) > 0 && alltrue([for d in r.destinations : d == "notifications" || contains(keys(var.notification_destinations), d)])])
+    error_message = "Every rule needs destinations, each \"notifications\" or a name of notification_destinations."
+  }
+
+  validation {
+    condition = alltrue([for r in var.notification_rules : alltrue([
+      for s in concat(r.min_severity == null ? [] : [r.min_severity], coalesce(r.severities, [])) :
+      contains(["INFORMATIONAL", "UNTRIAGED", "LOW", "MEDIUM", "HIGH", "CRITICAL"], s)
+    ])])
+    error_message = "min_severity and severities take INFORMATIONAL, UNTRIAGED, LOW, MEDIUM, HIGH, CRITICAL."
+  }
+
+  validation {
+    condition = alltrue([for r in var.notification_rules : alltrue([
+      for p in concat(r.min_priority == null ? [] : [r.min_priority], coalesce(r.priorities, [])) : contains(["P1", "P2", "P3", "P4", "P5"], p)
+    ])])
+    error_message = "min_priority and priorities take P1, P2, P3, P4, P5 (P1 is the highest)."
+  }
+
+  validation {
+    condition     = alltrue([for r in var.notification_rules : r.min_epss == null || (coalesce(r.min_epss, 0) >= 0 && coalesce(r.min_epss, 0) <= 1)])
+    error_message = "min_epss is a probability: from 0 to 1 (0.1 is a 10% chance of exploitation in the next 30 days)."
+  }
+
+  validation {
+    condition     = alltrue([for r in var.notification_rules : alltrue([for a in coalesce(r.accounts, []) : can(regex("^[0-9]{12}$", a))])])
+    error_message = "accounts are 12-digit AWS account ids."
+  }
+
+  validation {
+    condition     = alltrue([for r in var.notification_rules : alltrue([for t in coalesce(r.resource_types, []) : contains(["AWS_EC2_INSTANCE", "AWS_ECR_CONTAINER_IMAGE", "AWS_LAMBDA_FUNCTION", "CODE_REPOSITORY"], t)])])
+    error_message = "resource_types take AWS_EC2_INSTANCE, AWS_ECR_CONTAINER_IMAGE, AWS_LAMBDA_FUNCTION, CODE_REPOSITORY."
+  }
+
+  validation {
+    condition     = alltrue([for r in var.notification_rules : alltrue([for values in values(coalesce(r.resource_tags, {})) : length(values) > 0])])
+    error_message = "Each key of resource_tags needs at least one accepted value."
+  }
+}
+
+variable "notification_report_url" {
+  description = "The https:// address of your findings report (e.g. where the scheduled report is published), linked from Slack and Teams messages beside the console. null: no report link."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.notification_report_url == null || startswith(coalesce(var.notification_report_url, "x"), "https://")
+    error_message = "notification_report_url must be an https:// address."
+  }
+}
+
+variable "notification_secret_recovery_window_in_days" {
+  description = "Days Secrets Manager keeps a destination's deleted secret recoverable (0: delete at once, 7-30)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.notification_secret_recovery_window_in_days == 0 || (var.notification_secret_recovery_window_in_days >= 7 && var.notification_secret_recovery_window_in_days <= 30)
+    error_message = "notification_secret_recovery_window_in_days must be 0 or from 7 to 30."
   }
 }
 

@@ -521,6 +521,111 @@ run "complete" {
 }
 
 # Planned over what "complete" applied, so the policies and environments are known.
+# Two teams' routing: team A's HIGH and above to its Slack, KEV to everyone's Teams (a secret
+# of the landing zone's own), everything else to a digest topic every morning.
+run "routing_rules_and_chat_destinations" {
+  variables {
+    opensearch_coverage_index = "ilsptest-coverage"
+    coverage_sweep_regions    = ["us-east-1", "us-west-2"]
+    ocsf_output               = {}
+    notification_report_url   = "https://reports.example.com/inspector"
+
+    notification_destinations = {
+      team-a-slack = { type = "slack" }
+      all-teams    = { type = "teams", secret_arn = "arn:aws:secretsmanager:us-east-1:111111111111:secret:landing-zone/teams-AbCdEf" }
+      digest       = { type = "topic", topic_arn = "arn:aws:sns:us-east-1:111111111111:ilsptest-digest" }
+    }
+    notification_rules = [
+      { name = "team-a-high", min_severity = "HIGH", resource_tags = { team = ["a"] }, destinations = ["team-a-slack"] },
+      { name = "kev", kev = true, destinations = ["all-teams", "notifications"] },
+      { name = "everything-else", otherwise = true, destinations = ["digest"], digest_schedule = "cron(0 8 * * ? *)" },
+    ]
+    notification_secret_recovery_window_in_days = 0
+  }
+
+  assert {
+    condition = (aws_secretsmanager_secret.destination["team-a-slack"].name == "ilsptest/notify/team-a-slack"
+      && aws_secretsmanager_secret.destination["team-a-slack"].kms_key_id == aws_kms_key.this[0].arn
+    && keys(aws_secretsmanager_secret.destination) == ["team-a-slack"])
+    error_message = "a secret (without a value, encrypted with the module's key) for the Slack destination only: the Teams one is given"
+  }
+
+  assert {
+    condition = output.notification_secret_arns == {
+      team-a-slack = aws_secretsmanager_secret.destination["team-a-slack"].arn
+      all-teams    = "arn:aws:secretsmanager:us-east-1:111111111111:secret:landing-zone/teams-AbCdEf"
+    }
+    error_message = "the output names each chat destination's secret"
+  }
+
+  assert {
+    condition = jsondecode(aws_lambda_function.notify[0].environment[0].variables.NOTIFY_RULES) == {
+      rules = [
+        { name = "team-a-high", min_severity = "HIGH", resource_tags = { team = ["a"] }, destinations = ["team-a-slack"] },
+        { name = "kev", kev = true, destinations = ["all-teams", "notifications"] },
+        { name = "everything-else", otherwise = true, destinations = ["digest"], digest_schedule = "cron(0 8 * * ? *)" },
+      ]
+      destinations = {
+        team-a-slack = { type = "slack", secret_arn = aws_secretsmanager_secret.destination["team-a-slack"].arn }
+        all-teams    = { type = "teams", secret_arn = "arn:aws:secretsmanager:us-east-1:111111111111:secret:landing-zone/teams-AbCdEf" }
+        digest       = { type = "topic", topic_arn = "arn:aws:sns:us-east-1:111111111111:ilsptest-digest" }
+      }
+    }
+    error_message = "NOTIFY_RULES carries the rules in order, without the conditions left out, and each destination's topic or secret"
+  }
+
+  assert {
+    condition = (!contains(keys(aws_lambda_function.notify[0].environment[0].variables), "NOTIFY_MIN_SEVERITY")
+    && aws_lambda_function.notify[0].environment[0].variables.NOTIFY_REPORT_URL == "https://reports.example.com/inspector")
+    error_message = "with rules, no threshold of its own (notify-findings refuses both); the report link is passed on"
+  }
+
+  assert {
+    condition = (one([for s in jsondecode(data.aws_iam_policy_document.notify[0].json).Statement : toset(s.Resource) if s.Sid == "DestinationSecrets"]) == toset([
+      aws_secretsmanager_secret.destination["team-a-slack"].arn,
+      "arn:aws:secretsmanager:us-east-1:111111111111:secret:landing-zone/teams-AbCdEf",
+      ])
+      && one([for s in jsondecode(data.aws_iam_policy_document.notify[0].json).Statement : s.Condition if s.Sid == "DestinationSecretsKey"]) == { StringEquals = { "kms:ViaService" = "secretsmanager.us-east-1.amazonaws.com" } }
+      && contains(one([for s in jsondecode(data.aws_iam_policy_document.notify[0].json).Statement : s.Resource if s.Sid == "PublishNotifications"]), "arn:aws:sns:us-east-1:111111111111:ilsptest-digest")
+    )
+    error_message = "notify-findings reads exactly the destinations' secrets, decrypts through Secrets Manager only, and publishes to the topic destinations"
+  }
+}
+
+run "rejects_bad_routing_rules" {
+  command   = plan
+  state_key = "bad"
+
+  variables {
+    notification_rules = [
+      { name = "dup", destinations = ["nowhere"], min_severity = "SEVERE", priorities = ["P0"], min_epss = 7,
+      accounts = ["12345"], resource_types = ["EC2"], resource_tags = { team = [] }, digest_schedule = "daily" },
+      { name = "dup", destinations = [] },
+    ]
+    notification_report_url                     = "http://reports.example.com"
+    notification_secret_recovery_window_in_days = 3
+  }
+
+  expect_failures = [var.notification_rules, var.notification_report_url, var.notification_secret_recovery_window_in_days]
+}
+
+# Checked apart from the rules: a rule's destinations are checked against these.
+run "rejects_bad_notification_destinations" {
+  command   = plan
+  state_key = "bad"
+
+  variables {
+    notification_destinations = {
+      notifications = { type = "topic", topic_arn = "arn:aws:sns:us-east-1:111111111111:x" }
+      pager         = { type = "pagerduty" }
+      slack         = { type = "slack", topic_arn = "arn:aws:sns:us-east-1:111111111111:x" }
+      teams         = { type = "teams", secret_arn = "my-secret" }
+    }
+  }
+
+  expect_failures = [var.notification_destinations]
+}
+
 run "inspector2_estate_without_member_roles" {
   command = plan
 
