@@ -797,3 +797,145 @@ async fn a_finding_that_reopens_is_announced_again_and_older_states_stay_silent(
     let mail = LocalAws::shared().mailbox(&n.email);
     assert_eq!(mail.len(), 4, "{mail:#?}");
 }
+
+/// A notify-findings with these routing rules (NOTIFY_RULES) over `n`'s topic and table;
+/// webhooks on the local AWS are plain HTTP.
+fn with_rules(
+    n: &Notifications,
+    table: &str,
+    rules: Value,
+    security: &aws_config::SdkConfig,
+) -> NotifyFindings {
+    let vars = BTreeMap::from([
+        ("NOTIFICATIONS_TOPIC_ARN", n.topic.topic.clone()),
+        ("NOTIFY_RULES", rules.to_string()),
+        ("NOTIFY_ALLOW_PLAIN_HTTP_WEBHOOKS", "true".to_owned()),
+        ("DEDUPE_TABLE", table.to_owned()),
+    ]);
+    let config = NotifyConfig::from_env(&Env::new(|name: &str| vars.get(name).cloned())).unwrap();
+    NotifyFindings::new(config, security)
+}
+
+/// A secret holding `value` (None: created without one, as security-primary creates them).
+async fn secret(security: &aws_config::SdkConfig, name: &str, value: Option<&str>) -> String {
+    let client = aws_sdk_secretsmanager::Client::new(security);
+    client
+        .create_secret()
+        .name(name)
+        .set_secret_string(value.map(str::to_owned))
+        .send()
+        .await
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chat_destinations_get_each_state_once_and_a_failing_webhook_fails_only_its_record() {
+    let n = Notifications::new("INFORMATIONAL").await;
+    let aws = LocalAws::shared();
+    let security = aws.sdk_config(SECURITY_ACCOUNT, PRIMARY).await;
+    let slack_url = format!(
+        "{}/_localaws/webhooks/slack/T{}/B0/x",
+        aws.endpoint(),
+        n.suffix
+    );
+    let teams_url = format!(
+        "{}/_localaws/webhooks/teams/{}/wf",
+        aws.endpoint(),
+        n.suffix
+    );
+    let slack = secret(&security, &format!("{}/slack", n.suffix), Some(&slack_url)).await;
+    let teams = secret(&security, &format!("{}/teams", n.suffix), Some(&teams_url)).await;
+    let unset = secret(&security, &format!("{}/unset", n.suffix), None).await;
+    let table = format!("notified-{}", n.suffix);
+    let rules = json!({
+        "rules": [
+            {"name": "everything", "destinations": ["team-slack", "all-teams"]},
+            {"name": "ops", "severities": ["CRITICAL"], "destinations": ["ops-slack"]},
+        ],
+        "destinations": {
+            "team-slack": {"type": "slack", "secret_arn": slack},
+            "all-teams": {"type": "teams", "secret_arn": teams},
+            "ops-slack": {"type": "slack", "secret_arn": unset},
+        }
+    });
+    let notify = with_rules(&n, &table, rules, &security);
+    let fail = |path: String, status: u16, times: u32| {
+        aws.admin(
+            "/_localaws/webhooks",
+            &json!({"fail": {"path": path, "status": status, "times": times, "retry_after": 1}}),
+        );
+    };
+    let record = |id: &str, finding: &str| Record {
+        message_id: id.to_owned(),
+        body: v2_state_of(finding, "ACTIVE", "Wed Sep 04 16:59:44.356 UTC 2024"),
+        source_arn: None,
+    };
+    let a = format!("{}a", &n.suffix);
+    let b = format!("{}b", &n.suffix);
+
+    // Slack rate-limits once (Retry-After 1 s), Teams fails once: both retried at once.
+    fail(format!("/slack/T{}", n.suffix), 429, 1);
+    fail(format!("/teams/{}", n.suffix), 503, 1);
+    let outcome = notify.process(vec![record("a", &a)], Deadline::NONE).await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    assert_eq!(outcome.published.len(), 1);
+    assert_eq!(
+        (aws.mailbox(&slack_url).len(), aws.mailbox(&teams_url).len()),
+        (1, 1)
+    );
+    let posted: Value =
+        serde_json::from_str(aws.mailbox(&slack_url)[0]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(posted["blocks"][0]["type"], "header", "{posted}");
+
+    // Teams keeps failing: the record fails with the reason, and Slack has it once.
+    fail(format!("/teams/{}", n.suffix), 503, 100);
+    let outcome = notify.process(vec![record("b", &b)], Deadline::NONE).await;
+    let reason = &outcome.failed["b"];
+    assert!(
+        reason.contains("posting to destination all-teams: HTTP 503"),
+        "{reason}"
+    );
+    assert!(
+        !reason.contains(&teams_url),
+        "the webhook URL is a credential: {reason}"
+    );
+    assert_eq!(
+        (aws.mailbox(&slack_url).len(), aws.mailbox(&teams_url).len()),
+        (2, 1)
+    );
+    // SQS delivers it again once Teams is back: Teams gets it, Slack not a second time.
+    aws.admin("/_localaws/webhooks", &json!({"clear": true}));
+    let outcome = notify.process(vec![record("b", &b)], Deadline::NONE).await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    assert_eq!(
+        (aws.mailbox(&slack_url).len(), aws.mailbox(&teams_url).len()),
+        (2, 2)
+    );
+
+    // A secret without a value fails its record, saying what to put there.
+    let mut critical: Value = serde_json::from_str(&v2_state_of(
+        &format!("{}c", n.suffix),
+        "ACTIVE",
+        "Wed Sep 04 16:59:44.356 UTC 2024",
+    ))
+    .unwrap();
+    critical["detail"]["severity"] = "CRITICAL".into();
+    let outcome = notify
+        .process(
+            vec![Record {
+                message_id: "c".to_owned(),
+                body: critical.to_string(),
+                source_arn: None,
+            }],
+            Deadline::NONE,
+        )
+        .await;
+    let reason = &outcome.failed["c"];
+    assert!(
+        reason.contains(&format!("secret {unset} has no value: put the slack webhook URL into it (aws secretsmanager put-secret-value --secret-id {unset}")),
+        "{reason}"
+    );
+}

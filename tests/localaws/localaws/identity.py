@@ -71,6 +71,7 @@ _DENIED = {
     "dynamodb": ("AccessDeniedException", 400),
     "ec2": ("UnauthorizedOperation", 403),
     "iam": ("AccessDenied", 403),
+    "secretsmanager": ("AccessDeniedException", 400),
 }
 
 
@@ -385,6 +386,8 @@ def checks_for(environ: dict, caller: Caller, region: str, service: str) -> list
     if service == "dynamodb":
         tables = params.get("RequestItems", {}).keys() if "RequestItems" in params else [_required(params, "TableName")]
         return [Check(action, f"arn:aws:dynamodb:{region}:{caller.account_id}:table/{t}") for t in tables]
+    if service == "secretsmanager":
+        return _secretsmanager(name, params, caller, region)
     if service == "kms":
         key_arn, key_policy = _key(_required(params, "KeyId"), caller.account_id, region)
         context = {f"kms:EncryptionContext:{k}": v for k, v in (params.get("EncryptionContext") or {}).items()}
@@ -525,6 +528,28 @@ def _sns(name: str, params: dict, region: str) -> list[Check]:
     if topic is not None and topic.kms_master_key_id and action == "sns:Publish":
         context = {"kms:EncryptionContext:aws:sns:topicArn": topic_arn}
         checks += [_via_kms(a, topic.kms_master_key_id, account, region, "sns", action, context) for a in ("kms:GenerateDataKey", "kms:Decrypt")]
+    return checks
+
+
+def _secretsmanager(name: str, params: dict, caller: Caller, region: str) -> list[Check]:
+    """Reading a secret: the secret's ARN, its resource policy, and the Decrypt Secrets
+    Manager asks of its key on the caller's behalf (encryption context SecretARN)."""
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    if name not in ("GetSecretValue", "DescribeSecret"):
+        raise NotModelled(f"secretsmanager:{name}")
+    secret_id = _required(params, "SecretId")
+    account, secret_region = caller.account_id, region
+    if secret_id.startswith("arn:"):
+        account, secret_region = secret_id.split(":")[4], secret_id.split(":")[3]
+    secret = secretsmanager_backends[account][secret_region].secrets.get(secret_id)
+    arn = secret.arn if secret is not None else (secret_id if secret_id.startswith("arn:") else f"arn:aws:secretsmanager:{region}:{account}:secret:{secret_id}")
+    action = f"secretsmanager:{name}"
+    checks = [Check(action, arn, {}, secret.policy if secret is not None else None, account)]
+    if secret is not None and name == "GetSecretValue":
+        key_id = secret.kms_key_id or "alias/aws/secretsmanager"
+        context = {"kms:EncryptionContext:SecretARN": arn}
+        checks.append(_via_kms("kms:Decrypt", key_id, account, secret_region, "secretsmanager", action, context))
     return checks
 
 

@@ -70,6 +70,7 @@ def serve(state_dir: Path, host: str, port: int) -> None:
     from .opensearch.middleware import OpenSearchMiddleware
     from .faults import FaultInjector
     from .mailbox import MailboxMiddleware
+    from .webhooks import WebhooksMiddleware
     from .service_access import ServiceAccessMiddleware
     from .request_counts import RequestCounter
     from .identity import IdentityPolicyEnforcer
@@ -89,9 +90,11 @@ def serve(state_dir: Path, host: str, port: int) -> None:
                     FaultInjector(
                         ServiceAccessMiddleware(
                             MailboxMiddleware(
-                                OpenSearchMiddleware(
-                                    Inspector2AdminMiddleware(
-                                        InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app))
+                                WebhooksMiddleware(
+                                    OpenSearchMiddleware(
+                                        Inspector2AdminMiddleware(
+                                            InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app))
+                                        )
                                     )
                                 )
                             )

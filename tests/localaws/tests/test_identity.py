@@ -265,3 +265,31 @@ def test_eventbridge_forwards_with_an_enforced_role_only_what_its_policy_allows(
         assert {(c["action"], c["decision"]) for c in calls} == {("events:PutEvents", "deny"), ("events:PutEvents", "allow")}
     finally:
         iam_admin(endpoint, {"release": [pattern], "clear_log": [pattern]})
+
+
+
+def test_reading_a_secret_needs_get_secret_value_and_its_key_through_secrets_manager(accounts, estate, unique):
+    harness = accounts.client("secretsmanager", SECURITY_ACCOUNT)
+    secret_arn = harness.create_secret(Name=f"idt-{unique}/webhook", KmsKeyId=estate["key_arn"], SecretString="https://hooks.example/x")["ARN"]
+    iam, role_name = estate["harness"]["iam"], estate["role_name"]
+    secrets = estate["as_role"]("secretsmanager")
+    err = denied(lambda: secrets.get_secret_value(SecretId=secret_arn))
+    assert err.response["Error"]["Code"] == "AccessDeniedException"
+    assert f"secretsmanager:GetSecretValue on resource: {secret_arn}" in err.response["Error"]["Message"]
+
+    read = statement("Webhook", ["secretsmanager:GetSecretValue"], [secret_arn])
+    iam.put_role_policy(RoleName=role_name, PolicyName="writer", PolicyDocument=document(*estate["policy"]["Statement"], read))
+    err = denied(lambda: secrets.get_secret_value(SecretId=secret_arn))
+    message = err.response["Error"]["Message"]
+    assert f"kms:Decrypt on resource: {estate['key_arn']} (for secretsmanager:GetSecretValue)" in message, message
+
+    through_secrets_manager = statement(
+        "SecretKey", ["kms:Decrypt"], [estate["key_arn"]], condition={"StringEquals": {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}}
+    )
+    iam.put_role_policy(
+        RoleName=role_name, PolicyName="writer", PolicyDocument=document(*estate["policy"]["Statement"], read, through_secrets_manager)
+    )
+    assert secrets.get_secret_value(SecretId=secret_arn)["SecretString"] == "https://hooks.example/x"
+    # The grant names one secret: another is refused.
+    other = harness.create_secret(Name=f"idt-{unique}/other", KmsKeyId=estate["key_arn"], SecretString="x")["ARN"]
+    assert denied(lambda: secrets.get_secret_value(SecretId=other)).response["Error"]["Code"] == "AccessDeniedException"
