@@ -232,6 +232,9 @@ pub struct NotifyConfig {
     pub report_url: Option<String>,
     /// NOTIFY_ALLOW_PLAIN_HTTP_WEBHOOKS=true: accept http:// webhook URLs (trusted networks).
     pub allow_plain_http_webhooks: bool,
+    /// DIGEST_TABLE: where digest rules collect findings (partition key `rule`, sort key
+    /// `entry`); needed when a rule has a digest_schedule.
+    pub digest_table: Option<String>,
 }
 
 impl NotifyConfig {
@@ -316,11 +319,21 @@ impl NotifyConfig {
                     })
                 }
             };
+        let digest_table = env.optional("DIGEST_TABLE");
+        if digest_table.is_none() {
+            if let Some(rule) = rules.rules.iter().find(|r| r.digest_schedule.is_some()) {
+                return Err(ConfigError {
+                    variable: "DIGEST_TABLE",
+                    problem: format!("is not set, and rule {:?} has a digest: set it to the DynamoDB table that keeps digest entries", rule.name),
+                });
+            }
+        }
         Ok(NotifyConfig {
             topic_arn,
             min_severity,
             min_priority,
             rules,
+            digest_table,
             report_url,
             allow_plain_http_webhooks,
             dedupe_table,

@@ -13,6 +13,7 @@ use inspectorlink_core::config::{Env, NotifyConfig};
 use inspectorlink_core::deadline::Deadline;
 use inspectorlink_core::finding::{Engine, Finding, Severity, Status};
 use inspectorlink_core::notify::dedupe::{record_key, Claim, DedupeTable, Seen};
+use inspectorlink_core::notify::digest::DigestRequest;
 use inspectorlink_core::notify::format::{email_text, subject};
 use inspectorlink_core::notify::rules::RoutingRules;
 use inspectorlink_core::notify::NotifyFindings;
@@ -937,5 +938,224 @@ async fn chat_destinations_get_each_state_once_and_a_failing_webhook_fails_only_
     assert!(
         reason.contains(&format!("secret {unset} has no value: put the slack webhook URL into it (aws secretsmanager put-secret-value --secret-id {unset}")),
         "{reason}"
+    );
+}
+
+/// A digest table as security-primary creates it: partition key `rule`, sort key `entry`.
+async fn digest_table(account: &str, suffix: &str) -> String {
+    let config = LocalAws::shared().sdk_config(account, PRIMARY).await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let table = format!("digests-{suffix}");
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .unwrap()
+    };
+    client
+        .create_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attribute("rule"))
+        .attribute_definitions(attribute("entry"))
+        .key_schema(key("rule", KeyType::Hash))
+        .key_schema(key("entry", KeyType::Range))
+        .send()
+        .await
+        .unwrap();
+    table
+}
+
+/// The documented v2 finding as `id`, on `resource` of `account` in `region`, about `cve`.
+fn v2_on(
+    id: &str,
+    account: &str,
+    region: &str,
+    resource: &str,
+    cve: &str,
+    status: &str,
+    at: &str,
+) -> Record {
+    let mut event: Value = serde_json::from_str(&v2_state(status, at)).unwrap();
+    let detail = &mut event["detail"];
+    detail["findingArn"] = format!("arn:aws:inspector2:{region}:{account}:finding/{id}").into();
+    detail["awsAccountId"] = account.into();
+    detail["resources"][0]["id"] = resource.into();
+    detail["resources"][0]["region"] = region.into();
+    detail["packageVulnerabilityDetails"]["vulnerabilityId"] = cve.into();
+    event["account"] = account.into();
+    event["region"] = region.into();
+    Record {
+        message_id: format!("{id}-{status}"),
+        body: event.to_string(),
+        source_arn: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_digest_sends_one_message_per_cve_once_and_then_only_what_changed() {
+    let n = Notifications::new("INFORMATIONAL").await;
+    let aws = LocalAws::shared();
+    let security = aws.sdk_config(SECURITY_ACCOUNT, PRIMARY).await;
+    let slack_url = format!(
+        "{}/_localaws/webhooks/slack/D{}/B0/x",
+        aws.endpoint(),
+        n.suffix
+    );
+    let slack = secret(
+        &security,
+        &format!("{}/digest-slack", n.suffix),
+        Some(&slack_url),
+    )
+    .await;
+    let rules = json!({
+        "rules": [{"name": "daily", "destinations": ["notifications", "team-slack"], "digest_schedule": "cron(0 8 * * ? *)"}],
+        "destinations": {"team-slack": {"type": "slack", "secret_arn": slack}}
+    });
+    let vars = BTreeMap::from([
+        ("NOTIFICATIONS_TOPIC_ARN", n.topic.topic.clone()),
+        ("NOTIFY_RULES", rules.to_string()),
+        ("NOTIFY_ALLOW_PLAIN_HTTP_WEBHOOKS", "true".to_owned()),
+        ("DEDUPE_TABLE", format!("notified-{}", n.suffix)),
+        (
+            "DIGEST_TABLE",
+            digest_table(SECURITY_ACCOUNT, &n.suffix).await,
+        ),
+    ]);
+    let notify = NotifyFindings::new(
+        NotifyConfig::from_env(&Env::new(|name: &str| vars.get(name).cloned())).unwrap(),
+        &security,
+    );
+    let digest = |at: &str| DigestRequest {
+        digest_rule: "daily".to_owned(),
+        scheduled_at: at.to_owned(),
+    };
+    const FIRST_SEEN: &str = "Wed Sep 04 16:59:44.356 UTC 2024";
+    const CVE: &str = "CVE-2024-29069";
+
+    // One CVE on 6 resources in 3 accounts and 2 regions, and another CVE on one resource.
+    let mut records = Vec::new();
+    for account in ["444444444444", "555555555555", "666666666666"] {
+        for region in ["us-east-1", "us-west-2"] {
+            let id = format!("{}{account}{region}", n.suffix);
+            records.push(v2_on(
+                &id,
+                account,
+                region,
+                &format!("i-{account}{region}"),
+                CVE,
+                "ACTIVE",
+                FIRST_SEEN,
+            ));
+        }
+    }
+    records.push(v2_on(
+        &format!("{}other", n.suffix),
+        "444444444444",
+        "us-east-1",
+        "i-other",
+        "CVE-2024-0001",
+        "ACTIVE",
+        FIRST_SEEN,
+    ));
+    let outcome = notify.process(records.clone(), Deadline::NONE).await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    assert!(
+        aws.mailbox(&n.email).is_empty(),
+        "a digest rule sends nothing until its schedule"
+    );
+
+    // Slack is down for the first digest: the topic gets both CVEs, the invocation fails.
+    let fail =
+        json!({"fail": {"path": format!("/slack/D{}", n.suffix), "status": 503, "times": 100}});
+    aws.admin("/_localaws/webhooks", &fail);
+    let error = notify
+        .send_digest(&digest("2026-12-04T08:00:00Z"), Deadline::NONE)
+        .await
+        .unwrap_err();
+    assert!(
+        error.contains("posting to destination team-slack: HTTP 503"),
+        "{error}"
+    );
+    let mail = aws.mailbox(&n.email);
+    let mut subjects: Vec<&str> = mail
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap())
+        .collect();
+    subjects.sort();
+    assert_eq!(
+        subjects,
+        [
+            "[DIGEST MEDIUM] CVE-2024-0001: 1 resource in 1 account and 1 region",
+            "[DIGEST MEDIUM] CVE-2024-29069: 6 resources in 3 accounts and 2 regions",
+        ]
+    );
+    // Lambda retries the same scheduled invocation: Slack gets both, email nothing again.
+    aws.admin("/_localaws/webhooks", &json!({"clear": true}));
+    let sent = notify
+        .send_digest(&digest("2026-12-04T08:00:00Z"), Deadline::NONE)
+        .await
+        .unwrap();
+    assert_eq!(
+        sent, 2,
+        "Slack's two messages, and nothing for the topic twice"
+    );
+    assert_eq!(
+        (aws.mailbox(&n.email).len(), aws.mailbox(&slack_url).len()),
+        (2, 2)
+    );
+
+    // Nothing changed: the next day's digest is silent.
+    assert_eq!(
+        notify
+            .send_digest(&digest("2026-12-05T08:00:00Z"), Deadline::NONE)
+            .await,
+        Ok(0)
+    );
+
+    // One resource is fixed (its finding closes), and SQS delivers the closure twice.
+    let closed = v2_on(
+        &format!("{}444444444444us-west-2", n.suffix),
+        "444444444444",
+        "us-west-2",
+        "i-444444444444us-west-2",
+        CVE,
+        "CLOSED",
+        "Thu Sep 05 09:00:00.000 UTC 2024",
+    );
+    for _ in 0..2 {
+        let outcome = notify.process(vec![closed.clone()], Deadline::NONE).await;
+        assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    }
+    assert_eq!(
+        notify
+            .send_digest(&digest("2026-12-06T08:00:00Z"), Deadline::NONE)
+            .await,
+        Ok(2)
+    );
+    let latest: Vec<String> = aws
+        .mailbox(&n.email)
+        .iter()
+        .skip(2)
+        .map(|m| m["subject"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        latest,
+        ["[DIGEST MEDIUM] CVE-2024-29069: 5 resources in 3 accounts and 2 regions, 1 resolved"],
+        "only the CVE that changed, in its newest state"
+    );
+    assert_eq!(
+        notify
+            .send_digest(&digest("2026-12-07T08:00:00Z"), Deadline::NONE)
+            .await,
+        Ok(0)
     );
 }

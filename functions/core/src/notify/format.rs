@@ -87,6 +87,8 @@ pub fn notification(finding: &Finding, alias: Option<&str>) -> Result<Notificati
     }
     let priority = finding.current_priority();
     let attributes = BTreeMap::from([
+        // Digests say "digest": a subscriber's filter policy can tell them apart.
+        ("kind", Attribute::String("finding".to_owned())),
         (
             "severity",
             Attribute::String(finding.severity.as_str().to_owned()),

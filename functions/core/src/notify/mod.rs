@@ -7,6 +7,7 @@
 pub mod chat;
 pub mod dedupe;
 pub mod deliver;
+pub mod digest;
 pub mod format;
 pub mod rules;
 
@@ -32,6 +33,7 @@ use crate::resolve::{batch_response, FindingResolver, Record};
 use chat::ChatMessage;
 use dedupe::{announcement_key, Claim, DedupeTable};
 use deliver::{Secrets, Webhooks};
+use digest::{pending_groups, DigestEntry, DigestRequest, DigestTable};
 use format::Attribute;
 use rules::{Destination, Route, RoutingRules, NOTIFICATIONS};
 
@@ -46,6 +48,8 @@ pub struct NotifyFindings {
     pub webhooks: Webhooks,
     pub report_url: Option<String>,
     pub dedupe: DedupeTable,
+    /// Where digest rules collect findings; None when no rule has a digest.
+    pub digests: Option<DigestTable>,
 }
 
 /// What happened to the records of one invocation.
@@ -68,16 +72,25 @@ pub struct NotifyOutcome {
     pub api_calls: u64,
 }
 
-/// The two ways the function is invoked: by the notify queue or by the topic itself.
+/// The ways the function is invoked: by the notify queue, by the topic itself, or by a
+/// digest rule's schedule.
 #[derive(Debug)]
 pub enum Trigger {
     Sqs(SqsEvent),
     Sns(SnsEvent),
+    Digest(DigestRequest),
 }
 
 impl Trigger {
     /// Tells an SQS batch from an SNS invocation by the records' event source.
     pub fn from_payload(payload: serde_json::Value) -> Result<Trigger, String> {
+        if payload.get("digest_rule").is_some() {
+            return serde_json::from_value(payload)
+                .map(Trigger::Digest)
+                .map_err(|e| {
+                    format!("malformed digest invocation (digest_rule, scheduled_at): {e}")
+                });
+        }
         let first = payload["Records"].get(0);
         let source = first
             .and_then(|r| r.get("eventSource").or_else(|| r.get("EventSource")))
@@ -88,7 +101,7 @@ impl Trigger {
             Some("aws:sns") => serde_json::from_value(payload).map(Trigger::Sns),
             _ => {
                 return Err(format!(
-                    "expected an SQS batch or an SNS notification (Records[0].eventSource aws:sqs or aws:sns), got {}",
+                    "expected an SQS batch, an SNS notification (Records[0].eventSource aws:sqs or aws:sns) or a digest schedule's {{\"digest_rule\", \"scheduled_at\"}}, got {}",
                     truncate(&payload.to_string(), 200)
                 ))
             }
@@ -133,6 +146,13 @@ impl NotifyFindings {
                 config.dedupe_table,
                 config.dedupe_ttl_days,
             ),
+            digests: config.digest_table.map(|table| {
+                DigestTable::new(
+                    aws_sdk_dynamodb::Client::new(aws),
+                    table,
+                    config.dedupe_ttl_days,
+                )
+            }),
         }
     }
 
@@ -244,6 +264,26 @@ impl NotifyFindings {
                 return Ok(Announced::Duplicate);
             }
         }
+        if !route.digests.is_empty() {
+            let Some(version) = finding.version() else {
+                return Err(format!(
+                    "finding {} has no readable updated_at or last_observed_at: a digest cannot tell its states apart",
+                    finding.id
+                ));
+            };
+            let digests = self.digests.as_ref().ok_or_else(|| {
+                "a digest rule matched but DIGEST_TABLE is not set: deploy notify-findings with security-primary".to_owned()
+            })?;
+            let entry = DigestEntry::of(finding, version);
+            for rule in &route.digests {
+                api_calls.fetch_add(1, Ordering::Relaxed);
+                digests.collect(rule, &entry).await?;
+            }
+            if route.now.is_empty() {
+                info!(finding_id = %finding.id, digests = ?route.digests, "kept for the digest");
+                return Ok(Announced::Published);
+            }
+        }
         // Without member roles, notifications name the account by its id.
         let alias = match &self.resolver.members {
             Some(members) => members.alias(&finding.account_id, &finding.region).await,
@@ -276,6 +316,122 @@ impl NotifyFindings {
         } else {
             Announced::Duplicate
         })
+    }
+
+    /// A digest rule's schedule: one message per group with news, to each of the rule's
+    /// destinations, once per schedule time whatever the retries; then the group's entries
+    /// are settled. An error names what failed, for Lambda to retry the invocation.
+    pub async fn send_digest(
+        &self,
+        request: &DigestRequest,
+        deadline: Deadline,
+    ) -> Result<usize, String> {
+        let rule_name = request.digest_rule.as_str();
+        let rule = self
+            .rules
+            .rule(rule_name)
+            .filter(|rule| rule.digest_schedule.is_some())
+            .ok_or_else(|| format!("no digest rule named {rule_name:?} in NOTIFY_RULES: the schedule outlived its rule; apply security-primary again"))?;
+        let digests = self
+            .digests
+            .as_ref()
+            .ok_or("DIGEST_TABLE is not set: deploy notify-findings with security-primary")?;
+        let groups = pending_groups(rule_name, digests.entries(rule_name).await?);
+        let mut failures = Vec::new();
+        let mut sent = 0;
+        for group in &groups {
+            if !deadline.allows(Duration::ZERO) {
+                failures.push(format!("{}: {DEADLINE_REACHED}", group.key));
+                continue;
+            }
+            let mut group_failures = Vec::new();
+            for destination in &rule.destinations {
+                let key = format!(
+                    "digest#{rule_name}#{}#{}#{destination}",
+                    group.key, request.scheduled_at
+                );
+                match self
+                    .send_digest_once(&key, destination, group, deadline)
+                    .await
+                {
+                    Ok(now) => sent += usize::from(now),
+                    Err(reason) => group_failures.push(reason),
+                }
+            }
+            if group_failures.is_empty() {
+                for entry in group.entries.iter().filter(|e| e.pending) {
+                    if let Err(reason) = digests.settle(rule_name, entry).await {
+                        group_failures.push(reason);
+                    }
+                }
+            }
+            failures.extend(group_failures);
+        }
+        metrics::emit_counts(
+            "notify-findings",
+            &[
+                ("DigestGroups", groups.len() as u64),
+                ("DigestMessagesSent", sent as u64),
+                ("DigestFailures", failures.len() as u64),
+            ],
+        );
+        info!(rule = rule_name, scheduled_at = %request.scheduled_at, groups = groups.len(), sent, failed = failures.len(), "digest");
+        if failures.is_empty() {
+            Ok(sent)
+        } else {
+            Err(failures.join("; "))
+        }
+    }
+
+    async fn send_digest_once(
+        &self,
+        key: &str,
+        name: &str,
+        group: &digest::DigestGroup,
+        deadline: Deadline,
+    ) -> Result<bool, String> {
+        match self.dedupe.claim(key, deadline).await? {
+            Claim::AlreadySent => return Ok(false),
+            Claim::InFlight => {
+                return Err(format!("another invocation is sending {key} right now"))
+            }
+            Claim::Won => {}
+        }
+        let destination = self
+            .rules
+            .destinations
+            .get(name)
+            .ok_or_else(|| format!("destination {name} is not configured"))?;
+        let sent = match destination {
+            Destination::Topic { topic_arn } => match group.notification() {
+                Ok(notification) => self.publish(topic_arn, notification).await,
+                Err(reason) => Err(reason),
+            },
+            Destination::Slack { secret_arn } | Destination::Teams { secret_arn } => {
+                let what = format!("the {} webhook URL", destination.kind());
+                match self.secrets.value(secret_arn, &what).await {
+                    Ok(url) => {
+                        let message = group.chat(self.report_url.as_deref());
+                        let body = match destination {
+                            Destination::Slack { .. } => message.slack(),
+                            _ => message.teams(),
+                        };
+                        self.webhooks.post(name, &url, &body, deadline).await
+                    }
+                    Err(reason) => Err(reason),
+                }
+            }
+        };
+        if let Err(reason) = sent {
+            if let Err(release) = self.dedupe.release(key).await {
+                warn!(%key, %release, "the claim stays until its lease expires");
+            }
+            return Err(reason);
+        }
+        if let Err(reason) = self.dedupe.confirm(key).await {
+            warn!(%key, %reason, "digest sent but not recorded as sent");
+        }
+        Ok(true)
     }
 
     /// Sends `finding` to one destination unless it was sent there before (its claim):

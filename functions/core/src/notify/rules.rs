@@ -68,9 +68,10 @@ pub struct Rule {
     #[serde(default)]
     pub otherwise: bool,
     pub destinations: Vec<String>,
-    /// None: send at once. Some: collect for the rule's digest (an EventBridge schedule).
+    /// None: send at once. Some: collect for the rule's digest, sent on this EventBridge
+    /// schedule (security-primary's rule invokes the function with the rule's name).
     #[serde(default)]
-    pub digest: Option<String>,
+    pub digest_schedule: Option<String>,
 }
 
 /// Where notifications go, as NOTIFY_RULES names it.
@@ -216,7 +217,7 @@ impl RoutingRules {
                 continue;
             }
             matched_before = true;
-            match &rule.digest {
+            match &rule.digest_schedule {
                 Some(_) => route.digests.push(rule.name.clone()),
                 None => {
                     for destination in &rule.destinations {
@@ -333,7 +334,7 @@ mod tests {
             "rules": [
                 {"name": "team-a-high", "min_severity": "HIGH", "resource_tags": {"team": ["a"]}, "destinations": ["team-a-slack"]},
                 {"name": "kev", "kev": true, "destinations": ["pager", "team-a-slack"]},
-                {"name": "everything-else", "otherwise": true, "destinations": ["notifications"], "digest": "cron(0 8 * * ? *)"}
+                {"name": "everything-else", "otherwise": true, "destinations": ["notifications"], "digest_schedule": "cron(0 8 * * ? *)"}
             ],
             "destinations": {
                 "team-a-slack": {"type": "slack", "secret_arn": "arn:aws:secretsmanager:us-east-1:111111111111:secret:a", "topic_arn": null},
