@@ -258,6 +258,16 @@ data "aws_iam_policy_document" "notify" {
     actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
     resources = [local.table_arn]
   }
+
+  dynamic "statement" {
+    for_each = length(local.digest_rules) > 0 ? [1] : []
+    content {
+      sid       = "DigestTable"
+      effect    = "Allow"
+      actions   = ["dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+      resources = ["arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.digest_table_name}"]
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "send" {
@@ -369,6 +379,34 @@ data "aws_iam_policy_document" "key" {
         test     = "StringEquals"
         variable = "aws:SourceAccount"
         values   = local.eventbridge_rule_accounts
+      }
+    }
+  }
+
+  # The digest rules' schedules put their messages on the (encrypted) notify queue.
+  dynamic "statement" {
+    for_each = length(local.digest_rule_arns) > 0 ? [1] : []
+    content {
+      sid       = "DigestSchedulesSendToQueue"
+      effect    = "Allow"
+      actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+      resources = ["*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["events.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:SourceArn"
+        values   = local.digest_rule_arns
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [local.account_id]
       }
     }
   }

@@ -18,6 +18,7 @@ locals {
   # SQS create or policy change waits ~25 s in the aws provider).
   send_name         = "${var.name_prefix}-send-findings"
   dedupe_table_name = "${var.name_prefix}-notify-dedupe"
+  digest_table_name = "${var.name_prefix}-notify-digests"
   notify_name       = "${var.name_prefix}-notify-findings"
   send_queue_arn    = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.send_name}"
   notify_queue_arn  = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.notify_name}"
@@ -111,6 +112,16 @@ locals {
   destination_secret_arns = { for name, d in local.secret_destinations : name =>
     d.secret_arn != null ? d.secret_arn : try(aws_secretsmanager_secret.destination[name].arn, null)
   }
+  # Digest rules: a schedule each, whose message on the notify queue makes notify-findings
+  # send the rule's digest.
+  digest_rules     = var.create ? { for r in var.notification_rules : r.name => r if r.digest_schedule != null } : {}
+  digest_rule_arns = [for name, r in local.digest_rules : "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.name_prefix}-digest-${name}"]
+  unknown_rule_destinations = distinct(flatten([for r in var.notification_rules : [
+    for d in r.destinations : "${r.name} -> ${d}" if d != "notifications" && !contains(keys(var.notification_destinations), d)
+  ]]))
+  notify_rules_bytes = length(jsonencode([for r in var.notification_rules : { for k, v in r : k => v if v != null && v != false }])) + sum(concat([0], [
+    for name, d in var.notification_destinations : length(name) + 140
+  ]))
   # Nulls and false flags left out: Lambda allows 4 KB of environment in all.
   notify_rules = length(var.notification_rules) == 0 ? null : jsonencode({
     rules = [for r in var.notification_rules : { for k, v in r : k => v if v != null && v != false }]
@@ -130,6 +141,7 @@ locals {
     # The same trust as plain-HTTP topic subscribers: a network of your own (the sandbox).
     NOTIFY_ALLOW_PLAIN_HTTP_WEBHOOKS = var.allow_plain_http_notification_endpoints && length(local.secret_destinations) > 0 ? "true" : null
     DEDUPE_TABLE                     = local.dedupe_table_name
+    DIGEST_TABLE                     = length(local.digest_rules) > 0 ? local.digest_table_name : null
     DEDUPE_TTL_DAYS                  = tostring(var.dedupe_ttl_days)
     MEMBER_ROLE_NAME                 = var.member_roles ? local.member_role_name : null
     MEMBER_ROLE_EXTERNAL_ID          = var.member_roles ? var.member_role_external_id : null
@@ -231,6 +243,34 @@ data "aws_iam_policy_document" "queue" {
         test     = "StringEquals"
         variable = "aws:SourceAccount"
         values   = local.eventbridge_rule_accounts
+      }
+    }
+  }
+
+  # The digest rules' schedules (notify queue only): notify-findings sends the digests.
+  dynamic "statement" {
+    for_each = each.key == "notify" && length(local.digest_rule_arns) > 0 ? [1] : []
+    content {
+      sid       = "DigestSchedules"
+      effect    = "Allow"
+      actions   = ["sqs:SendMessage"]
+      resources = [each.value]
+
+      principals {
+        type        = "Service"
+        identifiers = ["events.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:SourceArn"
+        values   = local.digest_rule_arns
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [local.account_id]
       }
     }
   }
@@ -577,6 +617,79 @@ resource "aws_dynamodb_table" "dedupe" {
   tags = var.tags
 }
 
+# Digest rules keep the findings they collect here, one item per rule and finding
+# (notify-findings' digest.rs); sent and resolved entries are deleted, the rest expire.
+resource "aws_dynamodb_table" "digests" {
+  count = length(local.digest_rules) > 0 ? 1 : 0
+
+  name         = local.digest_table_name
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "rule"
+  range_key    = "entry"
+
+  attribute {
+    name = "rule"
+    type = "S"
+  }
+
+  attribute {
+    name = "entry"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "expires_at"
+    enabled        = true
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = local.kms_key_arn
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  tags = var.tags
+}
+
+# Each digest rule's schedule puts {"inspectorlink": "digest", ...} on the notify queue, with
+# the schedule's time: every retry of that message (and a second delivery of the event)
+# names the same digest, which notify-findings sends once.
+resource "aws_cloudwatch_event_rule" "digest" {
+  for_each = local.digest_rules
+
+  name                = "${var.name_prefix}-digest-${each.key}"
+  description         = "inspectorlink notification rule ${each.key}: its digest, sent by notify-findings."
+  event_bus_name      = "default"
+  schedule_expression = each.value.digest_schedule
+  tags                = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length("${var.name_prefix}-digest-${each.key}") <= 64
+      error_message = "The schedule of digest rule ${each.key} would be named ${var.name_prefix}-digest-${each.key}, over EventBridge's 64 characters: shorten the rule's name or name_prefix."
+    }
+  }
+}
+
+resource "aws_cloudwatch_event_target" "digest" {
+  for_each = local.digest_rules
+
+  rule           = aws_cloudwatch_event_rule.digest[each.key].name
+  event_bus_name = "default"
+  target_id      = "notify-queue"
+  arn            = aws_sqs_queue.this["notify"].arn
+
+  input_transformer {
+    input_paths = { time = "$.time" }
+    # By hand: jsonencode would escape the placeholder's angle brackets. Rule names are
+    # letters, digits, - and _ (validated).
+    input_template = "{\"inspectorlink\": \"digest\", \"rule\": \"${each.key}\", \"scheduled_at\": \"<time>\"}"
+  }
+}
+
 # ---------------------------------------------------------------------------------------
 # Notifications topic and its subscribers
 # ---------------------------------------------------------------------------------------
@@ -765,9 +878,16 @@ resource "aws_lambda_function" "notify" {
 
   lifecycle {
     precondition {
-      # Lambda refuses more than 4 KB of environment variables (names and values).
-      condition     = length(join("", [for k, v in local.notify_env : "${k}${v}"])) <= 4096
-      error_message = "notify-findings' environment would exceed the 4096 bytes Lambda allows (names and values) with these notification_rules and notification_destinations. Merge rules, drop conditions that hold anyway, or shorten names."
+      condition     = length(local.unknown_rule_destinations) == 0
+      error_message = "notification_rules send to destinations that notification_destinations does not define: ${join(", ", local.unknown_rule_destinations)}. Define them, or use \"notifications\" (the notifications topic)."
+    }
+
+    precondition {
+      # Lambda refuses more than 4 KB of environment variables (names and values). Checked
+      # at plan, when created topics' and secrets' ARNs are not known yet: the rules as
+      # given, 140 bytes per destination for its ARN, and 800 for the other variables.
+      condition     = local.notify_rules_bytes <= 4096 - 800
+      error_message = "notification_rules and notification_destinations take about ${local.notify_rules_bytes} bytes of notify-findings' environment; with its other variables that is over the 4096 bytes Lambda allows. Merge rules, drop conditions that hold anyway, or shorten names."
     }
   }
 

@@ -908,7 +908,10 @@ async fn chat_destinations_get_each_state_once_and_a_failing_webhook_fails_only_
         (2, 1)
     );
     // SQS delivers it again once Teams is back: Teams gets it, Slack not a second time.
-    aws.admin("/_localaws/webhooks", &json!({"clear": true}));
+    aws.admin(
+        "/_localaws/webhooks",
+        &json!({"clear": true, "path": format!("/teams/{}", n.suffix)}),
+    );
     let outcome = notify.process(vec![record("b", &b)], Deadline::NONE).await;
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
     assert_eq!(
@@ -1035,7 +1038,7 @@ async fn a_digest_sends_one_message_per_cve_once_and_then_only_what_changed() {
         &security,
     );
     let digest = |at: &str| DigestRequest {
-        digest_rule: "daily".to_owned(),
+        rule: "daily".to_owned(),
         scheduled_at: at.to_owned(),
     };
     const FIRST_SEEN: &str = "Wed Sep 04 16:59:44.356 UTC 2024";
@@ -1099,7 +1102,10 @@ async fn a_digest_sends_one_message_per_cve_once_and_then_only_what_changed() {
         ]
     );
     // Lambda retries the same scheduled invocation: Slack gets both, email nothing again.
-    aws.admin("/_localaws/webhooks", &json!({"clear": true}));
+    aws.admin(
+        "/_localaws/webhooks",
+        &json!({"clear": true, "path": format!("/slack/D{}", n.suffix)}),
+    );
     let sent = notify
         .send_digest(&digest("2026-12-04T08:00:00Z"), Deadline::NONE)
         .await
@@ -1152,10 +1158,26 @@ async fn a_digest_sends_one_message_per_cve_once_and_then_only_what_changed() {
         ["[DIGEST MEDIUM] CVE-2024-29069: 5 resources in 3 accounts and 2 regions, 1 resolved"],
         "only the CVE that changed, in its newest state"
     );
-    assert_eq!(
-        notify
-            .send_digest(&digest("2026-12-07T08:00:00Z"), Deadline::NONE)
-            .await,
-        Ok(0)
+    // As the schedule asks, through the notify queue: nothing new, nothing sent.
+    let scheduled = Record {
+        message_id: "schedule".to_owned(),
+        body: r#"{"inspectorlink": "digest", "rule": "daily", "scheduled_at": "2026-12-07T08:00:00Z"}"#.to_owned(),
+        source_arn: None,
+    };
+    let outcome = notify
+        .process(vec![scheduled.clone()], Deadline::NONE)
+        .await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    assert_eq!(outcome.digests_sent, 0);
+    // A schedule that outlived its rule fails its record, saying what to do.
+    let orphan = Record {
+        body: scheduled.body.replace("daily", "weekly"),
+        ..scheduled
+    };
+    let outcome = notify.process(vec![orphan], Deadline::NONE).await;
+    assert!(
+        outcome.failed["schedule"].starts_with("no digest rule named \"weekly\" in NOTIFY_RULES"),
+        "{:?}",
+        outcome.failed
     );
 }

@@ -22,11 +22,6 @@ async fn main() -> Result<(), Error> {
                 notify.handle_sns(event, deadline).await?;
                 Ok(Value::Null)
             }
-            // An error makes Lambda retry the scheduled invocation; claims keep it single.
-            Trigger::Digest(request) => {
-                let sent = notify.send_digest(&request, deadline).await?;
-                Ok(serde_json::json!({ "sent": sent }))
-            }
         }
     }))
     .await

@@ -590,6 +590,62 @@ run "routing_rules_and_chat_destinations" {
     )
     error_message = "notify-findings reads exactly the destinations' secrets, decrypts through Secrets Manager only, and publishes to the topic destinations"
   }
+
+  # --- the digest of "everything-else" ---
+  assert {
+    condition = (aws_dynamodb_table.digests[0].name == "ilsptest-notify-digests" && aws_dynamodb_table.digests[0].hash_key == "rule" && aws_dynamodb_table.digests[0].range_key == "entry"
+      && aws_dynamodb_table.digests[0].server_side_encryption[0].kms_key_arn == aws_kms_key.this[0].arn
+    && aws_lambda_function.notify[0].environment[0].variables.DIGEST_TABLE == "ilsptest-notify-digests")
+    error_message = "a digest table (rule, entry; the module's key) that notify-findings is told of"
+  }
+
+  assert {
+    condition = (aws_cloudwatch_event_rule.digest["everything-else"].schedule_expression == "cron(0 8 * * ? *)"
+      && aws_cloudwatch_event_target.digest["everything-else"].arn == aws_sqs_queue.this["notify"].arn
+      && aws_cloudwatch_event_target.digest["everything-else"].input_transformer[0].input_paths == tomap({ time = "$.time" })
+      && jsondecode(replace(aws_cloudwatch_event_target.digest["everything-else"].input_transformer[0].input_template, "<time>", "2026-12-04T08:00:00Z")) == {
+        inspectorlink = "digest", rule = "everything-else", scheduled_at = "2026-12-04T08:00:00Z"
+    } && keys(aws_cloudwatch_event_rule.digest) == ["everything-else"])
+    error_message = "the digest rule's schedule puts a digest request with the schedule's time on the notify queue"
+  }
+
+  assert {
+    condition = (one([for s in jsondecode(aws_sqs_queue.this["notify"].policy).Statement : s.Condition if s.Sid == "DigestSchedules"]) == {
+      ArnEquals    = { "aws:SourceArn" = aws_cloudwatch_event_rule.digest["everything-else"].arn }
+      StringEquals = { "aws:SourceAccount" = "111111111111" }
+      } && one([for s in jsondecode(aws_kms_key.this[0].policy).Statement : s.Condition if s.Sid == "DigestSchedulesSendToQueue"]) == {
+      ArnEquals    = { "aws:SourceArn" = aws_cloudwatch_event_rule.digest["everything-else"].arn }
+      StringEquals = { "aws:SourceAccount" = "111111111111" }
+      } && one([for s in jsondecode(data.aws_iam_policy_document.notify[0].json).Statement : s if s.Sid == "DigestTable"]).Resource == aws_dynamodb_table.digests[0].arn
+    && !contains([for s in jsondecode(aws_sqs_queue.this["send"].policy).Statement : s.Sid], "DigestSchedules"))
+    error_message = "the schedule may send (and use the key) to the notify queue only; notify-findings may use the digest table"
+  }
+}
+
+# A rule naming a destination nobody defined: refused before anything is built.
+run "rejects_a_rule_sending_nowhere" {
+  command   = plan
+  state_key = "bad"
+
+  variables {
+    notification_rules = [{ name = "kev", kev = true, destinations = ["pager"] }]
+  }
+
+  expect_failures = [aws_lambda_function.notify]
+}
+
+# Lambda's 4 KB of environment: too many rules are refused at plan, not by the Lambda API.
+run "rejects_rules_over_lambdas_environment_limit" {
+  command   = plan
+  state_key = "bad"
+
+  variables {
+    notification_rules = [for i in range(40) : {
+      name = "team-${i}", resource_tags = { team = ["team-${i}"] }, min_severity = "HIGH", destinations = ["notifications"]
+    }]
+  }
+
+  expect_failures = [aws_lambda_function.notify]
 }
 
 run "rejects_bad_routing_rules" {

@@ -8,8 +8,10 @@ aws:SourceAccount and aws:SourceArn = the rule). Targets supported:
 - Inspector Classic assessment templates: StartAssessmentRun with the target's role (what
   modules/member-region schedules).
 - SQS queues (the queue the target ARN names, in its account and region): the target's
-  Input as the message body, or without Input the event EventBridge sends (a "Scheduled
-  Event" from aws.events naming the rule in `resources`, `detail` {}), as
+  Input as the message body; its InputTransformer's template with each <name> replaced by
+  the value its InputPathsMap path ($.time, $.detail.x, ...) finds in the event; or without
+  either the event EventBridge sends (a "Scheduled Event" from aws.events naming the rule
+  in `resources`, `detail` {}), as
   events.amazonaws.com sends it: the queue's policy must allow sqs:SendMessage with
   aws:SourceArn = the rule and aws:SourceAccount = its account, or the target reports an
   error (what modules/security-primary's coverage sweep relies on). Key policies are not
@@ -92,6 +94,20 @@ def scheduled_event(account_id: str, region: str, rule_arn: str) -> dict:
     }
 
 
+def transform(transformer: dict, event: dict) -> str:
+    """EventBridge's input transformer: each <name> of the template becomes what its path
+    finds in the event (a string as is, anything else as JSON); a path that finds nothing
+    gives an empty string."""
+    body = transformer["InputTemplate"]
+    for name, path in (transformer.get("InputPathsMap") or {}).items():
+        value: object = event
+        for part in path.removeprefix("$.").split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        text = "" if value is None else value if isinstance(value, str) else json.dumps(value)
+        body = body.replace(f"<{name}>", text)
+    return body
+
+
 def _send_to_queue(accounts: Accounts, account_id: str, region: str, rule: dict, target: dict, queue: re.Match) -> dict:
     sqs = accounts.client("sqs", queue["account"], queue["region"])
     try:
@@ -108,6 +124,12 @@ def _send_to_queue(accounts: Accounts, account_id: str, region: str, rule: dict,
     )
     if decision is not policy.Decision.ALLOW:
         return {"error": f"the policy of {target['Arn']} does not let events.amazonaws.com send for {rule['Arn']} ({decision.value})"}
-    body = target["Input"] if "Input" in target else json.dumps(scheduled_event(account_id, region, rule["Arn"]))
+    event = scheduled_event(account_id, region, rule["Arn"])
+    if "Input" in target:
+        body = target["Input"]
+    elif "InputTransformer" in target:
+        body = transform(target["InputTransformer"], event)
+    else:
+        body = json.dumps(event)
     message_id = sqs.send_message(QueueUrl=url, MessageBody=body)["MessageId"]
     return {"message": message_id}

@@ -19,7 +19,8 @@ POST /_localaws/webhooks {"fail": {"path": "/slack/T0", "status": 503, "times": 
     says "rate_limited" with Retry-After `retry_after` (default 1) seconds, as Slack does;
     others Slack's or Teams' error text.
 GET  /_localaws/webhooks   → {"failures": [...], "received": <count per path>}
-POST /_localaws/webhooks {"clear": true} → forgets the failures and counts
+POST /_localaws/webhooks {"clear": true[, "path": "/slack/T0"]} → forgets the failures and
+    counts (of paths starting with `path`)
 """
 
 from __future__ import annotations
@@ -57,8 +58,11 @@ class Webhooks:
     def program(self, body: dict) -> None:
         with self.lock:
             if body.get("clear"):
-                self.failures.clear()
-                self.received.clear()
+                # Only a path's own, when it names one: tests running side by side.
+                prefix = body.get("path") or ""
+                self.failures = [f for f in self.failures if not f.path.startswith(prefix)]
+                for path in [p for p in self.received if p.startswith(prefix)]:
+                    del self.received[path]
             fail = body.get("fail")
             if fail:
                 if not isinstance(fail.get("path"), str) or not isinstance(fail.get("status"), int):

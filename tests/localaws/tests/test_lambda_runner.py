@@ -4,6 +4,7 @@ a function's deployed package, the SQS poller (localaws.lambda_runner) and sched
 
 import io
 import json
+import re
 import urllib.error
 import urllib.request
 import zipfile
@@ -280,6 +281,17 @@ def test_fire_schedules_sends_the_targets_input_to_a_queue_the_rule_may_send_to(
             "resources": [rule_arn],
             "detail": {},
         }
+        sqs.delete_message(QueueUrl=allowed, ReceiptHandle=message["ReceiptHandle"])
+
+        # An input transformer: the template with the event's time (a digest's schedule).
+        template = '{"inspectorlink": "digest", "rule": "daily", "scheduled_at": "<time>", "missing": "<nothing>"}'
+        transformer = {"InputPathsMap": {"time": "$.time", "nothing": "$.detail.absent"}, "InputTemplate": template}
+        events.put_targets(Rule=rule, Targets=[{"Id": "send-queue", "Arn": arn[allowed], "InputTransformer": transformer}])
+        fire(accounts, account, REGION, prefix=rule)
+        [message] = sqs.receive_message(QueueUrl=allowed, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
+        body = json.loads(message["Body"])
+        assert (body["inspectorlink"], body["rule"], body["missing"]) == ("digest", "daily", "")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", body["scheduled_at"]), body
         sqs.delete_message(QueueUrl=allowed, ReceiptHandle=message["ReceiptHandle"])
 
         # A queue whose policy does not let the rule send gets nothing.

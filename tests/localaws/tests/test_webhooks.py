@@ -34,7 +34,8 @@ TEAMS_CARD = {
 @pytest.fixture
 def hooks(endpoint, unique):
     yield {"slack": f"{endpoint}/_localaws/webhooks/slack/T{unique}/B0/x", "teams": f"{endpoint}/_localaws/webhooks/teams/{unique}/wf"}
-    post(f"{endpoint}/_localaws/webhooks", {"clear": True})
+    post(f"{endpoint}/_localaws/webhooks", {"clear": True, "path": f"/slack/T{unique}"})
+    post(f"{endpoint}/_localaws/webhooks", {"clear": True, "path": f"/teams/{unique}"})
 
 
 def test_accepted_messages_are_in_the_mailbox_with_slacks_and_teams_answers(endpoint, hooks):

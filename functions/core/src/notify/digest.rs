@@ -30,12 +30,29 @@ use crate::finding::{Finding, Severity, Status};
 /// Resources listed in a digest message; the counts cover them all.
 pub const LISTED_RESOURCES: usize = 50;
 
-/// What a digest invocation asks: the rule, and the scheduled event's time (the same on
-/// every retry of that invocation).
+/// The message a digest rule's schedule puts on the notify queue (security-primary):
+/// `{"inspectorlink": "digest", "rule": ..., "scheduled_at": <the event's time>}`. The time
+/// is the same on every delivery of one schedule, so it names the digest.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct DigestRequest {
-    pub digest_rule: String,
+    pub rule: String,
     pub scheduled_at: String,
+}
+
+/// The kind of inspectorlink message a digest request is.
+pub const DIGEST_REQUEST: &str = "digest";
+
+impl DigestRequest {
+    /// The request `body` carries; None when it is not one. A malformed one is an error.
+    pub fn of_body(body: &str) -> Option<Result<DigestRequest, String>> {
+        let value: serde_json::Value = serde_json::from_str(body).ok()?;
+        if value.get("inspectorlink").and_then(|kind| kind.as_str()) != Some(DIGEST_REQUEST) {
+            return None;
+        }
+        Some(serde_json::from_value(value).map_err(|e| {
+            format!("a digest request needs rule and scheduled_at (what security-primary's schedule sends): {e}")
+        }))
+    }
 }
 
 /// A digest's group key of `finding`.
@@ -343,11 +360,14 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
+/// How long an entry is kept without a change of state: an open finding that long unchanged
+/// leaves the counts (resolved entries are deleted once sent, not left to expire).
+pub const ENTRY_TTL: Duration = Duration::from_secs(400 * 86_400);
+
 /// The digest table.
 pub struct DigestTable {
     client: aws_sdk_dynamodb::Client,
     table: String,
-    ttl: Duration,
 }
 
 fn s(value: &str) -> AttributeValue {
@@ -361,12 +381,8 @@ fn now() -> Duration {
 }
 
 impl DigestTable {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: String, ttl_days: u32) -> Self {
-        DigestTable {
-            client,
-            table,
-            ttl: Duration::from_secs(u64::from(ttl_days) * 86_400),
-        }
+    pub fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
+        DigestTable { client, table }
     }
 
     /// Keeps `entry` for `rule`'s next digest, unless a newer state of it is kept.
@@ -393,7 +409,7 @@ impl DigestTable {
             .item("pending", AttributeValue::Bool(true))
             .item(
                 "expires_at",
-                AttributeValue::N((now() + self.ttl).as_secs().to_string()),
+                AttributeValue::N((now() + ENTRY_TTL).as_secs().to_string()),
             )
             .condition_expression("attribute_not_exists(version) OR version < :version")
             .expression_attribute_values(":version", AttributeValue::N(entry.version.to_string()))
@@ -621,6 +637,35 @@ mod tests {
             .as_str()
             .unwrap()
             .starts_with("Digest daily: CVE-2016-5195"));
+    }
+
+    #[test]
+    fn digest_requests_are_told_from_findings_by_their_kind() {
+        let request = DigestRequest::of_body(
+            r#"{"inspectorlink": "digest", "rule": "daily", "scheduled_at": "2026-12-04T08:00:00Z"}"#,
+        );
+        assert_eq!(
+            request,
+            Some(Ok(DigestRequest {
+                rule: "daily".into(),
+                scheduled_at: "2026-12-04T08:00:00Z".into()
+            }))
+        );
+        assert_eq!(
+            DigestRequest::of_body(r#"{"inspectorlink": "coverage-sweep"}"#),
+            None
+        );
+        assert_eq!(
+            DigestRequest::of_body("{\"detail-type\": \"Inspector2 Finding\"}"),
+            None
+        );
+        let malformed = DigestRequest::of_body(r#"{"inspectorlink": "digest", "rule": "daily"}"#)
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            malformed.contains("missing field `scheduled_at`"),
+            "{malformed}"
+        );
     }
 
     #[test]

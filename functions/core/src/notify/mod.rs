@@ -61,6 +61,8 @@ pub struct NotifyOutcome {
     pub published: Vec<Finding>,
     /// Findings already announced in this state: acknowledged silently.
     pub duplicates: usize,
+    /// Digest messages sent (one per group and destination) for the digest requests.
+    pub digests_sent: usize,
     /// Findings that match no routing rule (below the minimum severity or priority without
     /// rules): acknowledged silently.
     pub below_threshold: usize,
@@ -72,25 +74,17 @@ pub struct NotifyOutcome {
     pub api_calls: u64,
 }
 
-/// The ways the function is invoked: by the notify queue, by the topic itself, or by a
-/// digest rule's schedule.
+/// The two ways the function is invoked: by the notify queue (findings, and the digest
+/// rules' schedules) or by the topic itself.
 #[derive(Debug)]
 pub enum Trigger {
     Sqs(SqsEvent),
     Sns(SnsEvent),
-    Digest(DigestRequest),
 }
 
 impl Trigger {
     /// Tells an SQS batch from an SNS invocation by the records' event source.
     pub fn from_payload(payload: serde_json::Value) -> Result<Trigger, String> {
-        if payload.get("digest_rule").is_some() {
-            return serde_json::from_value(payload)
-                .map(Trigger::Digest)
-                .map_err(|e| {
-                    format!("malformed digest invocation (digest_rule, scheduled_at): {e}")
-                });
-        }
         let first = payload["Records"].get(0);
         let source = first
             .and_then(|r| r.get("eventSource").or_else(|| r.get("EventSource")))
@@ -101,7 +95,7 @@ impl Trigger {
             Some("aws:sns") => serde_json::from_value(payload).map(Trigger::Sns),
             _ => {
                 return Err(format!(
-                    "expected an SQS batch, an SNS notification (Records[0].eventSource aws:sqs or aws:sns) or a digest schedule's {{\"digest_rule\", \"scheduled_at\"}}, got {}",
+                    "expected an SQS batch or an SNS notification (Records[0].eventSource aws:sqs or aws:sns), got {}",
                     truncate(&payload.to_string(), 200)
                 ))
             }
@@ -146,13 +140,9 @@ impl NotifyFindings {
                 config.dedupe_table,
                 config.dedupe_ttl_days,
             ),
-            digests: config.digest_table.map(|table| {
-                DigestTable::new(
-                    aws_sdk_dynamodb::Client::new(aws),
-                    table,
-                    config.dedupe_ttl_days,
-                )
-            }),
+            digests: config
+                .digest_table
+                .map(|table| DigestTable::new(aws_sdk_dynamodb::Client::new(aws), table)),
         }
     }
 
@@ -186,7 +176,29 @@ impl NotifyFindings {
     /// redelivery after a crash can announce it at once.
     pub async fn process(&self, records: Vec<Record>, deadline: Deadline) -> NotifyOutcome {
         let api_calls = AtomicU64::new(0);
-        let resolved = self.resolver.resolve(records, &api_calls).await;
+        let mut digests_failed = BTreeMap::new();
+        let mut digests_sent = 0;
+        let mut findings = Vec::with_capacity(records.len());
+        for record in records {
+            match DigestRequest::of_body(&record.body) {
+                None => findings.push(record),
+                Some(request) => {
+                    let sent = match request {
+                        Ok(request) => self.send_digest(&request, deadline).await,
+                        Err(reason) => Err(reason),
+                    };
+                    match sent {
+                        Ok(count) => digests_sent += count,
+                        Err(reason) => {
+                            warn!(message_id = %record.message_id, %reason, "digest not sent");
+                            digests_failed.insert(record.message_id, reason);
+                        }
+                    }
+                }
+            }
+        }
+        let mut resolved = self.resolver.resolve(findings, &api_calls).await;
+        resolved.failed.extend(digests_failed);
         // Coverage is send-findings' (its queue alone gets it): nothing to announce.
         let coverage_records: std::collections::BTreeSet<&String> =
             resolved.coverage.iter().map(|(_, id)| id).collect();
@@ -195,6 +207,7 @@ impl NotifyFindings {
             failed: resolved.failed,
             gone: resolved.gone,
             details_unavailable: resolved.details_unavailable,
+            digests_sent,
             ..NotifyOutcome::default()
         };
         // One announcement per finding and state, however many records carried it.
@@ -326,7 +339,7 @@ impl NotifyFindings {
         request: &DigestRequest,
         deadline: Deadline,
     ) -> Result<usize, String> {
-        let rule_name = request.digest_rule.as_str();
+        let rule_name = request.rule.as_str();
         let rule = self
             .rules
             .rule(rule_name)
@@ -367,14 +380,6 @@ impl NotifyFindings {
             }
             failures.extend(group_failures);
         }
-        metrics::emit_counts(
-            "notify-findings",
-            &[
-                ("DigestGroups", groups.len() as u64),
-                ("DigestMessagesSent", sent as u64),
-                ("DigestFailures", failures.len() as u64),
-            ],
-        );
         info!(rule = rule_name, scheduled_at = %request.scheduled_at, groups = groups.len(), sent, failed = failures.len(), "digest");
         if failures.is_empty() {
             Ok(sent)
@@ -568,6 +573,7 @@ fn emit(outcome: &NotifyOutcome) {
         &[
             ("NotificationsPublished", outcome.published.len() as u64),
             ("DuplicatesSuppressed", outcome.duplicates as u64),
+            ("DigestMessagesSent", outcome.digests_sent as u64),
             ("BelowThreshold", outcome.below_threshold as u64),
             ("RecordsFailed", outcome.failed.len() as u64),
             ("RecordsIgnored", outcome.ignored as u64),
