@@ -1181,3 +1181,240 @@ async fn a_digest_sends_one_message_per_cve_once_and_then_only_what_changed() {
         outcome.failed
     );
 }
+
+/// A local Jira Cloud site (tests/localaws/localaws/jira.py) with project SEC.
+fn jira_site(suffix: &str) -> (String, String) {
+    let name = format!("acme-{suffix}").to_lowercase();
+    LocalAws::shared().admin(
+        "/_localaws/jira",
+        &json!({"site": name, "users": {"bot@example.com": "api-token"}, "projects": {"SEC": ["Bug"]}}),
+    );
+    let url = format!("{}/_localaws/jira/{name}", LocalAws::shared().endpoint());
+    (name, url)
+}
+
+fn jira_issues(site: &str) -> Vec<Value> {
+    let state = LocalAws::shared().get(&format!("/_localaws/jira?site={site}"));
+    state["issues"].as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_jira_ticket_opens_closes_and_reopens_with_its_finding_and_retries_never_make_a_second() {
+    let n = Notifications::new("INFORMATIONAL").await;
+    let aws = LocalAws::shared();
+    let security = aws.sdk_config(SECURITY_ACCOUNT, PRIMARY).await;
+    let (site, url) = jira_site(&n.suffix);
+    let token = secret(&security, &format!("{}/jira", n.suffix), Some("api-token")).await;
+    let wrong = secret(
+        &security,
+        &format!("{}/jira-wrong", n.suffix),
+        Some("expired"),
+    )
+    .await;
+    let jira = |secret_arn: &str| json!({"type": "jira", "url": url, "email": "bot@example.com", "project_key": "SEC", "secret_arn": secret_arn});
+    let rules = json!({
+        "rules": [
+            {"name": "per-finding", "resource_tags": {"team": ["a"]}, "destinations": ["jira"]},
+            {"name": "per-cve", "resource_tags": {"team": ["b"]}, "destinations": ["jira-cve"], "jira_ticket_per": "vulnerability"},
+            {"name": "broken", "resource_tags": {"team": ["c"]}, "destinations": ["jira-wrong"]},
+        ],
+        "destinations": {"jira": jira(&token), "jira-cve": jira(&token), "jira-wrong": jira(&wrong)}
+    });
+    let notify = with_rules(&n, &format!("notified-{}", n.suffix), rules, &security);
+    let fail = |operation: &str, status: u16, times: u32| {
+        aws.admin(
+            "/_localaws/jira",
+            &json!({"site": site, "fail": {"operation": operation, "status": status, "times": times, "retry_after": 1, "after_commit": operation == "create"}}),
+        );
+    };
+    let state = |id: &str, team: &str, cve: &str, status: &str, at: &str| {
+        let mut record = v2_on(
+            id,
+            "444444444444",
+            "us-east-1",
+            &format!("i-{id}"),
+            cve,
+            status,
+            at,
+        );
+        let mut event: Value = serde_json::from_str(&record.body).unwrap();
+        event["detail"]["resources"][0]["tags"] = json!({"team": team});
+        record.body = event.to_string();
+        record.message_id = format!("{id}-{status}-{at}");
+        record
+    };
+    let process = |records: Vec<Record>| notify.process(records, Deadline::NONE);
+    let a = format!("{}a", n.suffix);
+
+    // Created once although Jira lost the create's answer (a 502 after it wrote the issue).
+    fail("create", 502, 1);
+    let outcome = process(vec![state(
+        &a,
+        "a",
+        "CVE-2024-0001",
+        "ACTIVE",
+        "Wed Sep 04 10:00:00.000 UTC 2024",
+    )])
+    .await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    let issues = jira_issues(&site);
+    assert_eq!(issues.len(), 1, "{issues:#?}");
+    assert!(
+        issues[0]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("[MEDIUM]"),
+        "{issues:#?}"
+    );
+    assert!(issues[0]["description"]
+        .as_str()
+        .unwrap()
+        .contains("Open in Amazon Inspector"));
+    // Redelivered: nothing more.
+    process(vec![state(
+        &a,
+        "a",
+        "CVE-2024-0001",
+        "ACTIVE",
+        "Wed Sep 04 10:00:00.000 UTC 2024",
+    )])
+    .await;
+    assert_eq!(jira_issues(&site)[0]["comments"], json!([]));
+
+    // Closed (Jira rate-limits once on the way): a comment, then Done.
+    fail("comment", 429, 1);
+    let outcome = process(vec![state(
+        &a,
+        "a",
+        "CVE-2024-0001",
+        "CLOSED",
+        "Thu Sep 05 10:00:00.000 UTC 2024",
+    )])
+    .await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    let issue = &jira_issues(&site)[0];
+    assert_eq!(
+        (issue["status"].as_str(), issue["transitions"].clone()),
+        (Some("Done"), json!(["Done"]))
+    );
+    assert!(
+        issue["comments"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("CLOSED: AWS_EC2_INSTANCE i-"),
+        "{issue:#?}"
+    );
+
+    // It comes back: reopened, not a second ticket; Jira fails until SQS delivers it again.
+    fail("comment", 500, 100);
+    let back = state(
+        &a,
+        "a",
+        "CVE-2024-0001",
+        "ACTIVE",
+        "Fri Sep 06 10:00:00.000 UTC 2024",
+    );
+    let outcome = process(vec![back.clone()]).await;
+    let reason = &outcome.failed[&back.message_id];
+    assert!(
+        reason.contains(
+            "Jira destination jira: commenting on SEC-1: HTTP 500: Internal server error"
+        ),
+        "{reason}"
+    );
+    aws.admin(
+        "/_localaws/jira",
+        &json!({"site": site, "clear_failures": true}),
+    );
+    let outcome = process(vec![back]).await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    let issues = jira_issues(&site);
+    assert_eq!(issues.len(), 1, "{issues:#?}");
+    assert_eq!(issues[0]["status"], "To Do");
+    assert_eq!(issues[0]["transitions"], json!(["Done", "To Do"]));
+
+    // Per vulnerability: one ticket for two resources, done when both are fixed.
+    let (b1, b2) = (format!("{}b1", n.suffix), format!("{}b2", n.suffix));
+    let opened = process(vec![
+        state(
+            &b1,
+            "b",
+            "CVE-2024-0002",
+            "ACTIVE",
+            "Wed Sep 04 10:00:00.000 UTC 2024",
+        ),
+        state(
+            &b2,
+            "b",
+            "CVE-2024-0002",
+            "ACTIVE",
+            "Wed Sep 04 10:00:00.000 UTC 2024",
+        ),
+    ])
+    .await;
+    // The second of a batch may find the first creating the ticket: SQS retries it.
+    let retried: Vec<Record> = [&b1, &b2]
+        .iter()
+        .map(|id| {
+            state(
+                id,
+                "b",
+                "CVE-2024-0002",
+                "ACTIVE",
+                "Wed Sep 04 10:00:00.000 UTC 2024",
+            )
+        })
+        .filter(|r| opened.failed.contains_key(&r.message_id))
+        .collect();
+    if !retried.is_empty() {
+        let again = process(retried).await;
+        assert!(again.failed.is_empty(), "{:?}", again.failed);
+    }
+    let cve_ticket = |issues: &[Value]| -> Value {
+        issues
+            .iter()
+            .find(|i| i["summary"].as_str().unwrap().contains("CVE-2024-0002"))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(jira_issues(&site).len(), 2);
+    process(vec![state(
+        &b1,
+        "b",
+        "CVE-2024-0002",
+        "CLOSED",
+        "Thu Sep 05 10:00:00.000 UTC 2024",
+    )])
+    .await;
+    assert_eq!(
+        cve_ticket(&jira_issues(&site))["status"],
+        "To Do",
+        "one resource still has it"
+    );
+    process(vec![state(
+        &b2,
+        "b",
+        "CVE-2024-0002",
+        "SUPPRESSED",
+        "Thu Sep 05 10:00:00.000 UTC 2024",
+    )])
+    .await;
+    assert_eq!(cve_ticket(&jira_issues(&site))["status"], "Done");
+
+    // A token Jira refuses fails the record, saying what to do; nothing is created.
+    let c = format!("{}c", n.suffix);
+    let outcome = process(vec![state(
+        &c,
+        "c",
+        "CVE-2024-0003",
+        "ACTIVE",
+        "Wed Sep 04 10:00:00.000 UTC 2024",
+    )])
+    .await;
+    let reason = outcome.failed.values().next().unwrap();
+    assert!(
+        reason.contains("HTTP 401: the email and API token were refused"),
+        "{reason}"
+    );
+    assert_eq!(jira_issues(&site).len(), 2);
+}

@@ -71,6 +71,7 @@ def serve(state_dir: Path, host: str, port: int) -> None:
     from .faults import FaultInjector
     from .mailbox import MailboxMiddleware
     from .webhooks import WebhooksMiddleware
+    from .jira import JiraMiddleware
     from .service_access import ServiceAccessMiddleware
     from .request_counts import RequestCounter
     from .identity import IdentityPolicyEnforcer
@@ -91,9 +92,11 @@ def serve(state_dir: Path, host: str, port: int) -> None:
                         ServiceAccessMiddleware(
                             MailboxMiddleware(
                                 WebhooksMiddleware(
-                                    OpenSearchMiddleware(
-                                        Inspector2AdminMiddleware(
-                                            InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app))
+                                    JiraMiddleware(
+                                        OpenSearchMiddleware(
+                                            Inspector2AdminMiddleware(
+                                                InspectorAdminMiddleware(DomainDispatcherApplication(create_backend_app))
+                                            )
                                         )
                                     )
                                 )

@@ -87,27 +87,31 @@ impl Secrets {
     }
 }
 
-/// A failed POST to a webhook, without its URL.
+/// A failed HTTP call, without its URL.
 #[derive(Debug, Clone, PartialEq)]
-pub struct WebhookError {
+pub struct CallError {
     pub message: String,
     /// 429, 5xx, or no answer: worth another try.
     pub retryable: bool,
     pub retry_after: Option<Duration>,
+    /// The HTTP status, when there was an answer.
+    pub status: Option<u16>,
+    /// The answer's body (its first 2000 characters), for the caller's own error messages.
+    pub body: String,
 }
 
-/// Posts JSON to webhooks, with retries.
-pub struct Webhooks {
-    http: reqwest::Client,
+/// HTTP calls to webhooks and Jira, with retries.
+pub struct Http {
+    client: reqwest::Client,
     /// Accept http:// URLs (a trusted network: the sandbox's local AWS).
     allow_plain_http: bool,
     min_delay: Duration,
 }
 
-impl Webhooks {
+impl Http {
     pub fn new(allow_plain_http: bool) -> Self {
-        Webhooks {
-            http: reqwest::Client::builder()
+        Http {
+            client: reqwest::Client::builder()
                 .timeout(WEBHOOK_TIMEOUT)
                 .build()
                 .expect("building the HTTP client (TLS roots)"),
@@ -116,75 +120,118 @@ impl Webhooks {
         }
     }
 
-    /// POSTs `body` to `url` (the destination `name`'s), retrying what is worth it while
-    /// `deadline` allows. The error names the destination, never the URL.
-    pub async fn post(
-        &self,
-        name: &str,
-        url: &str,
-        body: &Value,
-        deadline: Deadline,
-    ) -> Result<(), String> {
-        let scheme_ok =
-            url.starts_with("https://") || (self.allow_plain_http && url.starts_with("http://"));
-        if !scheme_ok {
-            return Err(format!(
-                "the webhook URL of destination {name} is not an https:// URL; put the URL the chat service gave into its secret"
-            ));
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Whether `url` may be called: https://, or http:// where plain HTTP is allowed.
+    pub fn check_url(&self, what: &str, url: &str) -> Result<(), String> {
+        if url.starts_with("https://") || (self.allow_plain_http && url.starts_with("http://")) {
+            Ok(())
+        } else {
+            Err(format!("{what} is not an https:// URL"))
         }
-        let backoff = ExponentialBuilder::default()
+    }
+
+    /// The backoff between attempts: exponential from 200 ms, at most [`WEBHOOK_RETRIES`].
+    pub fn backoff(&self) -> ExponentialBuilder {
+        ExponentialBuilder::default()
             .with_min_delay(self.min_delay)
             .with_max_delay(Duration::from_secs(5))
             .with_max_times(WEBHOOK_RETRIES)
-            .with_jitter();
-        (|| self.post_once(url, body))
-            .retry(backoff)
-            .when(|err: &WebhookError| err.retryable)
-            .adjust(|err: &WebhookError, delay| {
-                let wait = match err.retry_after {
-                    Some(after) if after > MAX_RETRY_AFTER => return None,
-                    Some(after) => after,
-                    None => delay?,
-                };
-                deadline.allows(wait + WEBHOOK_TIMEOUT).then_some(wait)
-            })
-            .notify(|err: &WebhookError, wait| {
-                warn!(destination = name, error = %err.message, ?wait, "webhook failed; trying again");
-            })
-            .await
-            .map_err(|err| format!("posting to destination {name}: {}", err.message))
+            .with_jitter()
     }
 
-    async fn post_once(&self, url: &str, body: &Value) -> Result<(), WebhookError> {
-        let answer = self
-            .http
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .map_err(|err| WebhookError {
-                // without_url: reqwest's errors print the URL otherwise.
-                message: format!("no answer: {}", err.without_url()),
-                retryable: true,
-                retry_after: None,
-            })?;
+    /// How long to wait before trying `err` again (`delay` is the backoff's), or None when
+    /// not again: Retry-After over [`MAX_RETRY_AFTER`], or past `deadline`.
+    pub fn wait(err: &CallError, delay: Option<Duration>, deadline: Deadline) -> Option<Duration> {
+        let wait = match err.retry_after {
+            Some(after) if after > MAX_RETRY_AFTER => return None,
+            Some(after) => after,
+            None => delay?,
+        };
+        deadline.allows(wait + WEBHOOK_TIMEOUT).then_some(wait)
+    }
+
+    /// One call: the request `build` makes; a non-2xx answer is an error.
+    pub async fn once(&self, request: reqwest::RequestBuilder) -> Result<(u16, String), CallError> {
+        let answer = request.send().await.map_err(|err| CallError {
+            // without_url: reqwest's errors print the URL otherwise.
+            message: format!("no answer: {}", err.without_url()),
+            retryable: true,
+            retry_after: None,
+            status: None,
+            body: String::new(),
+        })?;
         let status = answer.status();
-        if status.is_success() {
-            return Ok(());
-        }
         let retry_after = answer
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let text = answer.text().await.unwrap_or_default();
-        let text: String = text.chars().take(200).collect();
-        Err(WebhookError {
-            message: format!("HTTP {}: {}", status.as_u16(), text.trim()),
+        let text: String = answer
+            .text()
+            .await
+            .unwrap_or_default()
+            .chars()
+            .take(2000)
+            .collect();
+        if status.is_success() {
+            return Ok((status.as_u16(), text));
+        }
+        let short: String = text.chars().take(200).collect();
+        Err(CallError {
+            message: format!("HTTP {}: {}", status.as_u16(), short.trim()),
             retryable: status.as_u16() == 429 || status.is_server_error(),
             retry_after,
+            status: Some(status.as_u16()),
+            body: text,
         })
+    }
+
+    /// Calls `build()` until it succeeds, or fails in a way not worth retrying, or the
+    /// retries or `deadline` run out. `name` is the destination, for the logs.
+    pub async fn call(
+        &self,
+        name: &str,
+        build: impl Fn() -> reqwest::RequestBuilder,
+        deadline: Deadline,
+    ) -> Result<(u16, String), CallError> {
+        (|| self.once(build()))
+            .retry(self.backoff())
+            .when(|err: &CallError| err.retryable)
+            .adjust(|err: &CallError, delay| Self::wait(err, delay, deadline))
+            .notify(|err: &CallError, wait| {
+                warn!(destination = name, error = %err.message, ?wait, "call failed; trying again");
+            })
+            .await
+    }
+
+    /// POSTs `body` to the webhook `url` of destination `name`. The error names the
+    /// destination, never the URL (a credential).
+    pub async fn post_webhook(
+        &self,
+        name: &str,
+        url: &str,
+        body: &Value,
+        deadline: Deadline,
+    ) -> Result<(), String> {
+        self.check_url(&format!("the webhook URL of destination {name}"), url)
+            .map_err(|e| format!("{e}; put the URL the chat service gave into its secret"))?;
+        let body = body.to_string();
+        self.call(
+            name,
+            || {
+                self.client
+                    .post(url)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone())
+            },
+            deadline,
+        )
+        .await
+        .map(|_| ())
+        .map_err(|err| format!("posting to destination {name}: {}", err.message))
     }
 }

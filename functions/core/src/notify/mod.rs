@@ -9,6 +9,7 @@ pub mod dedupe;
 pub mod deliver;
 pub mod digest;
 pub mod format;
+pub mod jira;
 pub mod rules;
 
 use std::collections::BTreeMap;
@@ -32,9 +33,10 @@ use crate::metrics;
 use crate::resolve::{batch_response, FindingResolver, Record};
 use chat::ChatMessage;
 use dedupe::{announcement_key, Claim, DedupeTable};
-use deliver::{Secrets, Webhooks};
+use deliver::{Http, Secrets};
 use digest::{pending_groups, DigestEntry, DigestRequest, DigestTable};
 use format::Attribute;
+use jira::{JiraSite, Tickets};
 use rules::{Destination, Route, RoutingRules, NOTIFICATIONS};
 
 /// How many findings are announced at once.
@@ -45,11 +47,13 @@ pub struct NotifyFindings {
     pub sns: aws_sdk_sns::Client,
     pub rules: RoutingRules,
     pub secrets: Secrets,
-    pub webhooks: Webhooks,
+    pub http: Http,
     pub report_url: Option<String>,
     pub dedupe: DedupeTable,
     /// Where digest rules collect findings; None when no rule has a digest.
     pub digests: Option<DigestTable>,
+    /// Jira tickets' records (in the dedupe table).
+    pub tickets: Tickets,
 }
 
 /// What happened to the records of one invocation.
@@ -111,6 +115,9 @@ fn truncate(text: &str, max: usize) -> &str {
     }
 }
 
+/// One finding's state to announce, and the records that carried it.
+type Announcement = (Finding, Route, Vec<String>);
+
 enum Announced {
     Published,
     Duplicate,
@@ -133,8 +140,12 @@ impl NotifyFindings {
             sns: aws_sdk_sns::Client::new(aws),
             rules: config.rules,
             secrets: Secrets::new(aws_sdk_secretsmanager::Client::new(aws)),
-            webhooks: Webhooks::new(config.allow_plain_http_webhooks),
+            http: Http::new(config.allow_plain_http_webhooks),
             report_url: config.report_url,
+            tickets: Tickets::new(
+                aws_sdk_dynamodb::Client::new(aws),
+                config.dedupe_table.clone(),
+            ),
             dedupe: DedupeTable::new(
                 aws_sdk_dynamodb::Client::new(aws),
                 config.dedupe_table,
@@ -211,7 +222,7 @@ impl NotifyFindings {
             ..NotifyOutcome::default()
         };
         // One announcement per finding and state, however many records carried it.
-        let mut by_key: BTreeMap<String, (Finding, Route, Vec<String>)> = BTreeMap::new();
+        let mut by_key: BTreeMap<String, Announcement> = BTreeMap::new();
         for (finding, message_ids) in resolved.documents {
             let route = self.rules.route(&finding);
             if route.is_empty() {
@@ -227,8 +238,7 @@ impl NotifyFindings {
                 .2
                 .extend(message_ids);
         }
-        let announcements: Vec<(String, (Finding, Route, Vec<String>))> =
-            by_key.into_iter().collect();
+        let announcements: Vec<(String, Announcement)> = by_key.into_iter().collect();
         for chunk in announcements.chunks(PUBLISH_CONCURRENCY) {
             if !deadline.allows(Duration::ZERO) {
                 for (_, (_, _, message_ids)) in chunk {
@@ -306,6 +316,7 @@ impl NotifyFindings {
             self.send_once(
                 key,
                 destination,
+                route,
                 finding,
                 alias.as_deref(),
                 deadline,
@@ -421,11 +432,15 @@ impl NotifyFindings {
                             Destination::Slack { .. } => message.slack(),
                             _ => message.teams(),
                         };
-                        self.webhooks.post(name, &url, &body, deadline).await
+                        self.http.post_webhook(name, &url, &body, deadline).await
                     }
                     Err(reason) => Err(reason),
                 }
             }
+            // NOTIFY_RULES refuses a digest rule with a Jira destination (rules.rs).
+            Destination::Jira(_) => Err(format!(
+                "destination {name} is a Jira project: digests go to topics, Slack and Teams"
+            )),
         };
         if let Err(reason) = sent {
             if let Err(release) = self.dedupe.release(key).await {
@@ -441,10 +456,12 @@ impl NotifyFindings {
 
     /// Sends `finding` to one destination unless it was sent there before (its claim):
     /// true when sent now.
+    #[allow(clippy::too_many_arguments)]
     async fn send_once(
         &self,
         key: &str,
         destination: &str,
+        route: &Route,
         finding: &Finding,
         alias: Option<&str>,
         deadline: Deadline,
@@ -471,7 +488,7 @@ impl NotifyFindings {
             Claim::Won => {}
         }
         let sent = self
-            .send(destination, finding, alias, deadline, api_calls)
+            .send(destination, route, finding, alias, deadline, api_calls)
             .await;
         if let Err(reason) = sent {
             api_calls.fetch_add(1, Ordering::Relaxed);
@@ -493,6 +510,7 @@ impl NotifyFindings {
     async fn send(
         &self,
         name: &str,
+        route: &Route,
         finding: &Finding,
         alias: Option<&str>,
         deadline: Deadline,
@@ -522,7 +540,22 @@ impl NotifyFindings {
                     _ => message.teams(),
                 };
                 api_calls.fetch_add(1, Ordering::Relaxed);
-                self.webhooks.post(name, &url, &body, deadline).await
+                self.http.post_webhook(name, &url, &body, deadline).await
+            }
+            Destination::Jira(jira) => {
+                api_calls.fetch_add(1, Ordering::Relaxed);
+                let token = self
+                    .secrets
+                    .value(&jira.secret_arn, "the Jira API token")
+                    .await?;
+                let site = JiraSite {
+                    name,
+                    destination: jira,
+                    token,
+                    http: &self.http,
+                };
+                let per = route.ticket_per.get(name).copied().unwrap_or_default();
+                jira::follow(&site, &self.tickets, finding, per, alias, deadline).await
             }
         }
     }

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
+use super::jira::{JiraDestination, TicketPer};
 use crate::finding::{Finding, Severity};
 use crate::PriorityLabel;
 
@@ -68,6 +69,9 @@ pub struct Rule {
     #[serde(default)]
     pub otherwise: bool,
     pub destinations: Vec<String>,
+    /// Jira destinations of the rule: a ticket per finding (default) or per vulnerability.
+    #[serde(default)]
+    pub jira_ticket_per: Option<TicketPer>,
     /// None: send at once. Some: collect for the rule's digest, sent on this EventBridge
     /// schedule (security-primary's rule invokes the function with the rule's name).
     #[serde(default)]
@@ -83,6 +87,8 @@ pub enum Destination {
     Slack { secret_arn: String },
     /// A Microsoft Teams incoming webhook (Workflows); its URL is the secret's value.
     Teams { secret_arn: String },
+    /// Jira Cloud tickets (jira.rs); the API token is the secret's value.
+    Jira(JiraDestination),
 }
 
 impl Destination {
@@ -91,6 +97,7 @@ impl Destination {
             Destination::Topic { .. } => "topic",
             Destination::Slack { .. } => "slack",
             Destination::Teams { .. } => "teams",
+            Destination::Jira(_) => "jira",
         }
     }
 }
@@ -105,6 +112,18 @@ struct DestinationDocument {
     topic_arn: Option<String>,
     #[serde(default)]
     secret_arn: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    project_key: Option<String>,
+    #[serde(default)]
+    issue_type: Option<String>,
+    #[serde(default)]
+    done_transition: Option<String>,
+    #[serde(default)]
+    reopen_transition: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,6 +141,8 @@ pub struct Route {
     pub now: Vec<String>,
     /// Rules whose digest collects the finding.
     pub digests: Vec<String>,
+    /// Per Jira destination in `now`: what its ticket stands for (the first rule's say).
+    pub ticket_per: BTreeMap<String, TicketPer>,
 }
 
 impl Route {
@@ -182,6 +203,14 @@ impl RoutingRules {
                 return Err(format!("rule {:?} has no destinations", rule.name));
             }
             for destination in &rule.destinations {
+                if rule.digest_schedule.is_some()
+                    && matches!(destinations.get(destination), Some(Destination::Jira(_)))
+                {
+                    return Err(format!(
+                        "rule {:?} has a digest and sends to the Jira destination {destination:?}: tickets follow findings one by one; send digests to topics, Slack or Teams",
+                        rule.name
+                    ));
+                }
                 if !destinations.contains_key(destination) {
                     return Err(format!(
                         "rule {:?} sends to {destination:?}, which is not a destination (known: {})",
@@ -223,6 +252,12 @@ impl RoutingRules {
                     for destination in &rule.destinations {
                         if !route.now.contains(destination) {
                             route.now.push(destination.clone());
+                            if let Some(Destination::Jira(_)) = self.destinations.get(destination) {
+                                route.ticket_per.insert(
+                                    destination.clone(),
+                                    rule.jira_ticket_per.unwrap_or_default(),
+                                );
+                            }
                         }
                     }
                 }
@@ -262,8 +297,31 @@ fn destination_of(name: &str, document: DestinationDocument) -> Result<Destinati
                 .clone()
                 .ok_or_else(|| missing("secret_arn"))?,
         }),
+        "jira" => {
+            let required = |value: &Option<String>, attribute: &str| {
+                value.clone().ok_or_else(|| missing(attribute))
+            };
+            Ok(Destination::Jira(JiraDestination {
+                url: required(&document.url, "url")?,
+                email: required(&document.email, "email")?,
+                project_key: required(&document.project_key, "project_key")?,
+                issue_type: document
+                    .issue_type
+                    .clone()
+                    .unwrap_or_else(|| "Bug".to_owned()),
+                done_transition: document
+                    .done_transition
+                    .clone()
+                    .unwrap_or_else(|| "Done".to_owned()),
+                reopen_transition: document
+                    .reopen_transition
+                    .clone()
+                    .unwrap_or_else(|| "To Do".to_owned()),
+                secret_arn: required(&document.secret_arn, "secret_arn")?,
+            }))
+        }
         other => Err(format!(
-            "destination {name:?} has type {other:?}: use topic, slack or teams"
+            "destination {name:?} has type {other:?}: use topic, slack, teams or jira"
         )),
     }
 }
@@ -373,15 +431,15 @@ mod tests {
             rules.route(&kev),
             Route {
                 now: vec!["team-a-slack".into(), "pager".into()],
-                digests: vec![]
+                ..Route::default()
             },
             "each destination once, in the order the rules name them"
         );
         assert_eq!(
             rules.route(&tagged(Severity::Medium, "a")),
             Route {
-                now: vec![],
-                digests: vec!["everything-else".into()]
+                digests: vec!["everything-else".into()],
+                ..Route::default()
             },
             "below team A's severity: everything else"
         );
@@ -451,11 +509,19 @@ mod tests {
             ),
             (
                 r#"{"rules": [], "destinations": {"x": {"type": "pager"}}}"#,
-                "destination \"x\" has type \"pager\": use topic, slack or teams",
+                "destination \"x\" has type \"pager\": use topic, slack, teams or jira",
             ),
             (
                 r#"{"rules": [], "destinations": {"x": {"type": "teams"}}}"#,
                 "destination \"x\" of type teams has no secret_arn",
+            ),
+            (
+                r#"{"rules": [], "destinations": {"j": {"type": "jira", "url": "https://a.atlassian.net", "secret_arn": "s"}}}"#,
+                "destination \"j\" of type jira has no email",
+            ),
+            (
+                r#"{"rules": [{"name": "d", "digest_schedule": "rate(1 day)", "destinations": ["j"]}], "destinations": {"j": {"type": "jira", "url": "https://a.atlassian.net", "email": "e", "project_key": "SEC", "secret_arn": "s"}}}"#,
+                "rule \"d\" has a digest and sends to the Jira destination \"j\": tickets follow findings one by one; send digests to topics, Slack or Teams",
             ),
         ] {
             assert_eq!(RoutingRules::parse(document, TOPIC).unwrap_err(), expected);
