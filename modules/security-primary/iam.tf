@@ -224,7 +224,7 @@ data "aws_iam_policy_document" "notify" {
     resources = concat([local.notifications_topic_arn], [for d in var.notification_destinations : d.topic_arn if d.type == "topic"])
   }
 
-  # Chat destinations: their webhook URLs (Secrets Manager decrypts with the module's key
+  # Chat and Jira destinations: their webhook URLs and API tokens (Secrets Manager decrypts with the module's key
   # through the service, on the role's behalf).
   dynamic "statement" {
     for_each = length(local.destination_secret_arns) > 0 ? [values(local.destination_secret_arns)] : []

@@ -119,17 +119,21 @@ locals {
   unknown_rule_destinations = distinct(flatten([for r in var.notification_rules : [
     for d in r.destinations : "${r.name} -> ${d}" if d != "notifications" && !contains(keys(var.notification_destinations), d)
   ]]))
+  jira_digests = distinct(flatten([for r in var.notification_rules : [
+    for d in r.destinations : "${r.name} -> ${d}" if r.digest_schedule != null && try(var.notification_destinations[d].type, "") == "jira"
+  ]]))
+  plain_http_jira = [for name, d in var.notification_destinations : name if d.jira != null && !startswith(try(d.jira.url, ""), "https://")]
   notify_rules_bytes = length(jsonencode([for r in var.notification_rules : { for k, v in r : k => v if v != null && v != false }])) + sum(concat([0], [
     for name, d in var.notification_destinations : length(name) + 140
   ]))
   # Nulls and false flags left out: Lambda allows 4 KB of environment in all.
   notify_rules = length(var.notification_rules) == 0 ? null : jsonencode({
     rules = [for r in var.notification_rules : { for k, v in r : k => v if v != null && v != false }]
-    destinations = { for name, d in var.notification_destinations : name => { for k, v in {
+    destinations = { for name, d in var.notification_destinations : name => { for k, v in merge({
       type       = d.type
       topic_arn  = d.topic_arn
       secret_arn = try(local.destination_secret_arns[name], null)
-    } : k => v if v != null } }
+    }, d.jira) : k => v if v != null } }
   })
 
   notify_env = { for k, v in {
@@ -694,14 +698,14 @@ resource "aws_cloudwatch_event_target" "digest" {
 # Notifications topic and its subscribers
 # ---------------------------------------------------------------------------------------
 
-# A chat destination's webhook URL: the secret without a value (put out of band, so that
-# the URL is never in state); notify-findings reads it.
+# A chat destination's webhook URL, or a Jira destination's API token: the secret without a
+# value (put out of band, so that it is never in state); notify-findings reads it.
 resource "aws_secretsmanager_secret" "destination" {
   for_each = local.created_secrets
 
   #checkov:skip=CKV2_AWS_57:A webhook URL is rotated by issuing a new one in Slack or Teams, not by a rotation Lambda.
   name                    = "${var.name_prefix}/notify/${each.key}"
-  description             = "The ${each.value.type} webhook URL of notification destination ${each.key} (inspectorlink notify-findings). Put the URL as the secret string."
+  description             = each.value.type == "jira" ? "The Jira API token of notification destination ${each.key} (inspectorlink notify-findings). Put the token as the secret string." : "The ${each.value.type} webhook URL of notification destination ${each.key} (inspectorlink notify-findings). Put the URL as the secret string."
   kms_key_id              = local.kms_key_arn
   recovery_window_in_days = var.notification_secret_recovery_window_in_days
   tags                    = var.tags
@@ -877,6 +881,16 @@ resource "aws_lambda_function" "notify" {
   }
 
   lifecycle {
+    precondition {
+      condition     = length(local.jira_digests) == 0
+      error_message = "Digest rules send to Jira destinations: ${join(", ", local.jira_digests)}. Tickets follow findings one by one; send digests to topics, Slack or Teams."
+    }
+
+    precondition {
+      condition     = length(local.plain_http_jira) == 0 || var.allow_plain_http_notification_endpoints
+      error_message = "Jira destinations ${join(", ", local.plain_http_jira)} are plain HTTP: the API token would cross the network unencrypted. Use the site's https:// URL, or set allow_plain_http_notification_endpoints = true for a trusted network."
+    }
+
     precondition {
       condition     = length(local.unknown_rule_destinations) == 0
       error_message = "notification_rules send to destinations that notification_destinations does not define: ${join(", ", local.unknown_rule_destinations)}. Define them, or use \"notifications\" (the notifications topic)."

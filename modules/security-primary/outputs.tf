@@ -167,6 +167,6 @@ output "athena_query_policy_json" {
 }
 
 output "notification_secret_arns" {
-  description = "Per chat destination (slack, teams): the secret that holds its webhook URL. Put the URL into the ones the module created: aws secretsmanager put-secret-value --secret-id <arn> --secret-string <url>."
+  description = "Per chat or Jira destination: the secret that holds its webhook URL or API token. Put the value into the ones the module created: aws secretsmanager put-secret-value --secret-id <arn> --secret-string <value>."
   value       = local.destination_secret_arns
 }

@@ -600,11 +600,20 @@ variable "notification_destinations" {
     Where notification_rules send findings, by name (letters, digits, - and _). "notifications" is always defined: the notifications topic (email and HTTP(S) subscribers above).
     - type = "topic": an SNS topic (topic_arn); email subscribers get readable text, others the finding's JSON. notify-findings may publish to it; an encrypted topic's key must let its role use it.
     - type = "slack" or "teams": an incoming webhook (Slack app webhook; Teams Workflows "post to a channel when a webhook request is received"). Its URL is a credential: the module creates the secret "<name_prefix>/notify/<name>" (encrypted with the module's key) and you put the URL into it, so it is never in Terraform state: aws secretsmanager put-secret-value --secret-id <arn from the output notification_secret_arns> --secret-string https://hooks.slack.com/services/... Or give secret_arn of a secret of your own (its key must let notify-findings' role decrypt).
+    - type = "jira": Jira Cloud tickets that open with a finding and close with it (jira: url of the site, email of the account whose API token the secret holds, project_key, issue_type, and the done_transition and reopen_transition of the project's workflow, by transition or target status name). The secret holds the API token, put as for webhooks.
   EOT
   type = map(object({
     type       = string
     topic_arn  = optional(string)
     secret_arn = optional(string)
+    jira = optional(object({
+      url               = string
+      email             = string
+      project_key       = string
+      issue_type        = optional(string, "Bug")
+      done_transition   = optional(string, "Done")
+      reopen_transition = optional(string, "To Do")
+    }))
   }))
   default = {}
 
@@ -614,8 +623,15 @@ variable "notification_destinations" {
   }
 
   validation {
-    condition     = alltrue([for d in var.notification_destinations : contains(["topic", "slack", "teams"], d.type)])
-    error_message = "notification_destinations type must be topic, slack or teams."
+    condition     = alltrue([for d in var.notification_destinations : contains(["topic", "slack", "teams", "jira"], d.type)])
+    error_message = "notification_destinations type must be topic, slack, teams or jira."
+  }
+
+  validation {
+    condition = alltrue([for d in var.notification_destinations : (d.type == "jira") == (d.jira != null) && (d.jira == null ? true : (
+      can(regex("^https?://[^/\\s]+", d.jira.url)) && can(regex("^[^@\\s]+@[^@\\s]+$", d.jira.email)) && can(regex("^[A-Z][A-Z0-9_]{1,9}$", d.jira.project_key))
+    ))])
+    error_message = "A destination of type jira needs jira { url (the site, https://<site>.atlassian.net), email (the token's account), project_key (2-10 upper-case letters, digits, _) }; the other types take none."
   }
 
   validation {
@@ -625,7 +641,7 @@ variable "notification_destinations" {
 
   validation {
     condition     = alltrue([for d in var.notification_destinations : d.secret_arn == null || (d.type != "topic" && can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", coalesce(d.secret_arn, "x"))))])
-    error_message = "secret_arn is for slack and teams destinations, and must be a Secrets Manager secret ARN."
+    error_message = "secret_arn is for slack, teams and jira destinations, and must be a Secrets Manager secret ARN."
   }
 }
 
@@ -637,6 +653,7 @@ variable "notification_rules" {
     - min_epss (0-1): EPSS at least this; kev: in CISA's KEV catalogue (true) or not (false); exploit_available: an exploit exists or was observed; fix_available: a fix exists for some or all packages;
     - accounts: 12-digit account ids; resource_types: AWS_EC2_INSTANCE, AWS_ECR_CONTAINER_IMAGE, AWS_LAMBDA_FUNCTION, CODE_REPOSITORY; resource_tags: tag key => accepted values (e.g. { team = ["payments"] }), every key must match;
     - otherwise = true: match only findings that no earlier rule matched ("everything else").
+    jira_ticket_per: for the rule's Jira destinations, "finding" (default) or "vulnerability" (one ticket per CVE, done when every resource is fixed).
     digest_schedule (an EventBridge schedule expression, e.g. "cron(0 8 * * ? *)"): instead of a message per finding, one message per CVE (or Windows KB, or title for findings without one) on that schedule, with how many resources, accounts and regions it affects in their newest state.
     destinations names notification_destinations ("notifications" is the notifications topic). Empty (the default): one rule, notify_min_severity and notify_min_priority to "notifications".
   EOT
@@ -656,8 +673,14 @@ variable "notification_rules" {
     resource_tags     = optional(map(list(string)))
     otherwise         = optional(bool, false)
     digest_schedule   = optional(string)
+    jira_ticket_per   = optional(string)
   }))
   default = []
+
+  validation {
+    condition     = alltrue([for r in var.notification_rules : r.jira_ticket_per == null || contains(["finding", "vulnerability"], coalesce(r.jira_ticket_per, "x"))])
+    error_message = "jira_ticket_per is finding (a ticket per finding, the default) or vulnerability (a ticket per CVE across resources)."
+  }
 
   validation {
     condition     = alltrue([for r in var.notification_rules : r.digest_schedule == null || can(regex("^(cron\\([^)]+\\)|rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\))$", coalesce(r.digest_schedule, "x")))])

@@ -534,9 +534,10 @@ run "routing_rules_and_chat_destinations" {
       team-a-slack = { type = "slack" }
       all-teams    = { type = "teams", secret_arn = "arn:aws:secretsmanager:us-east-1:111111111111:secret:landing-zone/teams-AbCdEf" }
       digest       = { type = "topic", topic_arn = "arn:aws:sns:us-east-1:111111111111:ilsptest-digest" }
+      jira         = { type = "jira", jira = { url = "https://acme.atlassian.net", email = "bot@example.com", project_key = "SEC" } }
     }
     notification_rules = [
-      { name = "team-a-high", min_severity = "HIGH", resource_tags = { team = ["a"] }, destinations = ["team-a-slack"] },
+      { name = "team-a-high", min_severity = "HIGH", resource_tags = { team = ["a"] }, destinations = ["team-a-slack", "jira"], jira_ticket_per = "vulnerability" },
       { name = "kev", kev = true, destinations = ["all-teams", "notifications"] },
       { name = "everything-else", otherwise = true, destinations = ["digest"], digest_schedule = "cron(0 8 * * ? *)" },
     ]
@@ -546,12 +547,13 @@ run "routing_rules_and_chat_destinations" {
   assert {
     condition = (aws_secretsmanager_secret.destination["team-a-slack"].name == "ilsptest/notify/team-a-slack"
       && aws_secretsmanager_secret.destination["team-a-slack"].kms_key_id == aws_kms_key.this[0].arn
-    && keys(aws_secretsmanager_secret.destination) == ["team-a-slack"])
-    error_message = "a secret (without a value, encrypted with the module's key) for the Slack destination only: the Teams one is given"
+    && keys(aws_secretsmanager_secret.destination) == ["jira", "team-a-slack"])
+    error_message = "a secret (without a value, encrypted with the module's key) for the Slack and Jira destinations: the Teams one is given"
   }
 
   assert {
     condition = output.notification_secret_arns == {
+      jira         = aws_secretsmanager_secret.destination["jira"].arn
       team-a-slack = aws_secretsmanager_secret.destination["team-a-slack"].arn
       all-teams    = "arn:aws:secretsmanager:us-east-1:111111111111:secret:landing-zone/teams-AbCdEf"
     }
@@ -561,7 +563,7 @@ run "routing_rules_and_chat_destinations" {
   assert {
     condition = jsondecode(aws_lambda_function.notify[0].environment[0].variables.NOTIFY_RULES) == {
       rules = [
-        { name = "team-a-high", min_severity = "HIGH", resource_tags = { team = ["a"] }, destinations = ["team-a-slack"] },
+        { name = "team-a-high", min_severity = "HIGH", resource_tags = { team = ["a"] }, destinations = ["team-a-slack", "jira"], jira_ticket_per = "vulnerability" },
         { name = "kev", kev = true, destinations = ["all-teams", "notifications"] },
         { name = "everything-else", otherwise = true, destinations = ["digest"], digest_schedule = "cron(0 8 * * ? *)" },
       ]
@@ -569,6 +571,10 @@ run "routing_rules_and_chat_destinations" {
         team-a-slack = { type = "slack", secret_arn = aws_secretsmanager_secret.destination["team-a-slack"].arn }
         all-teams    = { type = "teams", secret_arn = "arn:aws:secretsmanager:us-east-1:111111111111:secret:landing-zone/teams-AbCdEf" }
         digest       = { type = "topic", topic_arn = "arn:aws:sns:us-east-1:111111111111:ilsptest-digest" }
+        jira = {
+          type        = "jira", secret_arn = aws_secretsmanager_secret.destination["jira"].arn, url = "https://acme.atlassian.net", email = "bot@example.com",
+          project_key = "SEC", issue_type = "Bug", done_transition = "Done", reopen_transition = "To Do"
+        }
       }
     }
     error_message = "NOTIFY_RULES carries the rules in order, without the conditions left out, and each destination's topic or secret"
@@ -583,6 +589,7 @@ run "routing_rules_and_chat_destinations" {
   assert {
     condition = (one([for s in jsondecode(data.aws_iam_policy_document.notify[0].json).Statement : toset(s.Resource) if s.Sid == "DestinationSecrets"]) == toset([
       aws_secretsmanager_secret.destination["team-a-slack"].arn,
+      aws_secretsmanager_secret.destination["jira"].arn,
       "arn:aws:secretsmanager:us-east-1:111111111111:secret:landing-zone/teams-AbCdEf",
       ])
       && one([for s in jsondecode(data.aws_iam_policy_document.notify[0].json).Statement : s.Condition if s.Sid == "DestinationSecretsKey"]) == { StringEquals = { "kms:ViaService" = "secretsmanager.us-east-1.amazonaws.com" } }
@@ -634,6 +641,21 @@ run "rejects_a_rule_sending_nowhere" {
   expect_failures = [aws_lambda_function.notify]
 }
 
+# Tickets follow findings one by one: a digest cannot go to Jira; nor an API token over plain HTTP.
+run "rejects_a_digest_to_jira_and_plain_http_jira" {
+  command   = plan
+  state_key = "bad"
+
+  variables {
+    notification_destinations = {
+      jira = { type = "jira", jira = { url = "http://jira.internal", email = "bot@example.com", project_key = "SEC" } }
+    }
+    notification_rules = [{ name = "daily", destinations = ["jira"], digest_schedule = "rate(1 day)" }]
+  }
+
+  expect_failures = [aws_lambda_function.notify]
+}
+
 # Lambda's 4 KB of environment: too many rules are refused at plan, not by the Lambda API.
 run "rejects_rules_over_lambdas_environment_limit" {
   command   = plan
@@ -655,7 +677,7 @@ run "rejects_bad_routing_rules" {
   variables {
     notification_rules = [
       { name = "dup", destinations = ["nowhere"], min_severity = "SEVERE", priorities = ["P0"], min_epss = 7,
-      accounts = ["12345"], resource_types = ["EC2"], resource_tags = { team = [] }, digest_schedule = "daily" },
+      accounts = ["12345"], resource_types = ["EC2"], resource_tags = { team = [] }, digest_schedule = "daily", jira_ticket_per = "cve" },
       { name = "dup", destinations = [] },
     ]
     notification_report_url                     = "http://reports.example.com"
@@ -676,6 +698,8 @@ run "rejects_bad_notification_destinations" {
       pager         = { type = "pagerduty" }
       slack         = { type = "slack", topic_arn = "arn:aws:sns:us-east-1:111111111111:x" }
       teams         = { type = "teams", secret_arn = "my-secret" }
+      jira          = { type = "jira", jira = { url = "acme.atlassian.net", email = "bot", project_key = "sec" } }
+      slack-jira    = { type = "slack", jira = { url = "https://acme.atlassian.net", email = "bot@example.com", project_key = "SEC" } }
     }
   }
 
