@@ -7,6 +7,12 @@ judging the outcome is the end-to-end tests' job (tests/e2e).
                                                Inspector v2 (benchmark): N images and M instances more per member and region
   sandbox.py scan     <outputs.json>           Inspector v2: make the emulator scan now, fire the coverage sweep;
                                                Classic: fire every member region's schedule (the runs it would start)
+  sandbox.py destinations <outputs.json> <tfvars.json> <state>
+                                               the routing rules' destinations on the local AWS: each Slack and Teams
+                                               webhook URL and Jira API token into its secret, the Jira site; writes
+                                               <state>/destinations.json (where each destination's messages land)
+  sandbox.py fire-digests <outputs.json>       Inspector v2: fire the digest rules' schedules now (their requests wait
+                                               on the notify queue for the next drain)
   sandbox.py count    <outputs.json>           the number of finding documents in S3
   sandbox.py drain    <outputs.json> <logs> [--only send|notify] [--kill-rate R --seed N]
                                                run the deployed Lambdas until the central queues are empty
@@ -29,6 +35,7 @@ import json
 import os
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections import Counter
 from pathlib import Path
@@ -267,13 +274,83 @@ def scan_v2(estate: Estate) -> None:
         here = Counter(f["status"] for f in findings if f["resources"][0]["region"] == region)
         print(f"{region}: {sum(here.values())} findings (" + ", ".join(f"{n} {s}" for s, n in sorted(here.items())) + ")")
     print(f"Inspector v2 pass {state['passes']}; {state['events_sent']} finding, scan and coverage events sent since the local AWS started")
-    # The security account's schedules: the coverage sweep (modules/security-primary), a
-    # request on send-findings' queue that the drain then answers.
-    for run in fire(ACCOUNTS, estate.security, estate.primary, prefix=estate.prefix):
+    # The coverage sweep's schedule (modules/security-primary), a request on send-findings'
+    # queue that the drain then answers. The digests fire on their own (fire-digests).
+    for run in fire(ACCOUNTS, estate.security, estate.primary, prefix=f"{estate.prefix}-coverage-sweep"):
         if "error" in run:
             sys.exit(f"sandbox: schedule {run['rule']} in {estate.security} {estate.primary}: {run['error']}")
         if "message" in run:
             print(f"{run['rule']} ({run['schedule']}): a sweep request on {run['target'].rsplit(':', 1)[1]}")
+
+
+JIRA_TOKEN = "sandbox-jira-api-token"
+
+
+def destinations(estate: Estate, tfvars: Path, state: Path) -> None:
+    """What a team does once after the apply: the webhook URLs and the Jira API token into
+    the secrets security-primary created (never into Terraform), here pointing at the local
+    AWS's Slack, Teams and Jira; and the Jira site with its account and project."""
+    configured = json.loads(tfvars.read_text()).get("notification_destinations") or {}
+    secrets = estate.outputs.get("notification_secret_arns") or {}
+    client = estate.client("secretsmanager")
+    where = {}
+    for name, destination in sorted(configured.items()):
+        kind = destination["type"]
+        if kind in ("slack", "teams"):
+            url = f"{ENDPOINT}/_localaws/webhooks/{kind}/{estate.prefix}/{name}"
+            client.put_secret_value(SecretId=secrets[name], SecretString=url)
+            where[name] = {"type": kind, "url": url}
+            print(f"{name}: {kind} webhook {url}")
+        elif kind == "jira":
+            jira = destination["jira"]
+            site = jira["url"].rstrip("/").rsplit("/", 1)[1]
+            request = {"site": site, "users": {jira["email"]: JIRA_TOKEN}, "projects": {jira["project_key"]: [jira.get("issue_type") or "Bug"]}}
+            urllib.request.urlopen(
+                urllib.request.Request(f"{ENDPOINT}/_localaws/jira", data=json.dumps(request).encode(), headers={"Content-Type": "application/json"}),
+                timeout=30,
+            ).read()
+            client.put_secret_value(SecretId=secrets[name], SecretString=JIRA_TOKEN)
+            where[name] = {"type": kind, "site": site, "project_key": jira["project_key"]}
+            print(f"{name}: Jira site {jira['url']}, project {jira['project_key']}")
+        elif kind == "topic":
+            where[name] = {"type": kind, "topic_arn": destination["topic_arn"]}
+            print(f"{name}: topic {destination['topic_arn']}")
+    (state / "destinations.json").write_text(json.dumps(where, indent=2))
+
+
+def routing_summary(state: Path) -> None:
+    """How many messages each destination got (the local AWS keeps them)."""
+    path = state / "destinations.json"
+    if not path.exists():
+        return
+    print("Routing rules' destinations:")
+    for name, where in json.loads(path.read_text()).items():
+        if where["type"] in ("slack", "teams"):
+            messages = _local_json(f"/_localaws/sns/mailbox?to={urllib.parse.quote(where['url'], safe='')}")["messages"]
+            print(f"  {name:<16} {where['type']:<6} {len(messages)} messages")
+        elif where["type"] == "jira":
+            issues = _local_json(f"/_localaws/jira?site={where['site']}")["issues"]
+            states = Counter(i["status"] for i in issues)
+            print(f"  {name:<16} jira   {len(issues)} tickets in {where['project_key']} (" + ", ".join(f"{n} {s}" for s, n in sorted(states.items())) + ")")
+        elif where["type"] == "topic":
+            topic = where["topic_arn"].rsplit(":", 1)[1]
+            print(f"  {name:<16} topic  {topic} (its email subscribers' messages: GET /_localaws/sns/mailbox)")
+
+
+def _local_json(path: str) -> dict:
+    with urllib.request.urlopen(f"{ENDPOINT}{path}", timeout=30) as answer:
+        return json.loads(answer.read())
+
+
+def fire_digests(estate: Estate) -> None:
+    """The digest rules' schedules (modules/security-primary names them <prefix>-digest-<rule>)."""
+    fired = fire(ACCOUNTS, estate.security, estate.primary, prefix=f"{estate.prefix}-digest-")
+    for run in fired:
+        if "error" in run:
+            sys.exit(f"sandbox: schedule {run['rule']} in {estate.security} {estate.primary}: {run['error']}")
+        print(f"{run['rule']} ({run['schedule']}): a digest request on {run['target'].rsplit(':', 1)[1]}")
+    if not fired:
+        print("no digest rule")
 
 
 def _resource_name(document: dict, names: dict[str, str]) -> str:
@@ -376,6 +453,7 @@ def summary_v2(estate: Estate, state: Path, report: str | None) -> None:
         + ", ".join(f"forwarding {region} {n}" for region, n in sorted(forwarding.items()))
         + " messages"
     )
+    routing_summary(state)
     if report:
         print(f"Report: {_shown(Path(report))}")
 
@@ -390,6 +468,11 @@ def main() -> None:
     pop.add_argument("--images", type=int, required=True)
     pop.add_argument("--instances", type=int, required=True)
     sub.add_parser("count").add_argument("outputs")
+    sub.add_parser("fire-digests").add_argument("outputs")
+    ds = sub.add_parser("destinations")
+    ds.add_argument("outputs")
+    ds.add_argument("tfvars", type=Path)
+    ds.add_argument("state", type=Path)
     d = sub.add_parser("drain")
     d.add_argument("outputs")
     d.add_argument("logs", type=Path)
@@ -422,6 +505,10 @@ def main() -> None:
         populate(estate, args.images, args.instances)
     elif args.command == "count":
         print(len(estate.documents()))
+    elif args.command == "fire-digests":
+        fire_digests(estate)
+    elif args.command == "destinations":
+        destinations(estate, args.tfvars, args.state)
     elif args.command == "drain":
         drain(estate, args.logs, args.only, args.timeout, args.kill_rate, args.seed)
     elif args.command == "summary":

@@ -157,6 +157,27 @@ if "$engine" == "v2":
         # The OCSF copy (docs/ocsf.md) beside the findings: Parquet under ocsf/.
         "ocsf_output": {"prefix": "ocsf"},
     }
+    if "$mode" != "bench":  # the benchmark measures the pipeline per finding, as before rules
+        values |= {
+            # Two teams' routing (modules/security-primary README, "Routing rules"): team A's
+            # HIGH and above to its Slack channel and Jira project (a ticket per CVE), KEV to
+            # every team's Teams channel, everything else in the daily digest, and MEDIUM
+            # and above to the SIEM (the notifications topic's HTTP mailbox). Slack, Teams
+            # and Jira are the local AWS's (sandbox.py destinations puts their secrets).
+            "notification_destinations": {
+                "team-a-slack": {"type": "slack"},
+                "all-teams": {"type": "teams"},
+                "team-a-jira": {"type": "jira", "jira": {"url": "$AWS_ENDPOINT_URL/_localaws/jira/$prefix", "email": "inspectorlink@$prefix.example.com", "project_key": "SEC"}},
+                "digest": {"type": "topic", "topic_arn": "arn:aws:sns:us-east-1:$security:$prefix-digest"},
+            },
+            "notification_rules": [
+                {"name": "team-a-high", "min_severity": "HIGH", "resource_tags": {"team": ["a"]}, "destinations": ["team-a-slack", "team-a-jira"], "jira_ticket_per": "vulnerability"},
+                {"name": "kev", "kev": True, "destinations": ["all-teams"]},
+                {"name": "everything-else", "otherwise": True, "destinations": ["digest"], "digest_schedule": "cron(0 8 * * ? *)"},
+                {"name": "siem", "min_severity": "MEDIUM", "destinations": ["notifications"]},
+            ],
+            "notification_secret_recovery_window_in_days": 0,
+        }
 else:
     values = {
         **common,
@@ -221,6 +242,15 @@ deploy() { # configure's arguments
   apply_seconds=$PHASE_SECONDS
   phase "terraform plan (expect no drift)" tf plan -input=false -detailed-exitcode -no-color
   tf output -json >"$state/outputs.json"
+  if [ "$engine" = v2 ] && [ "$mode" != bench ]; then
+    phase "destinations: webhook URLs and the Jira token into their secrets, the Jira site" \
+      py destinations "$state/outputs.json" "$root/sandbox.auto.tfvars.json" "$state"
+  fi
+}
+
+# The digest rules' schedules, now: their requests on the notify queue, sent by notify-findings.
+digest_now() {
+  py fire-digests "$state/outputs.json" && py drain "$state/outputs.json" "$logs" --only notify
 }
 
 # A benchmark's two drains, then its BENCH lines named <$1>pipeline_..., <$1>send_findings_...:
@@ -291,6 +321,7 @@ v2/up)
   sed 's/^/    /' "$PHASE_LOG"
   phase "process: queues -> send-findings, notify-findings" py drain "$state/outputs.json" "$logs"
   sed 's/^/    /' "$PHASE_LOG"
+  phase "digest: the daily digest's schedule fires now; notify-findings sends it" digest_now
   phase "report: HTML from the findings in S3" report
   echo
   py summary "$state/outputs.json" "$state" "$state/report.html"

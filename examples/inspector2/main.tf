@@ -38,6 +38,10 @@ module "security_primary" {
   ocsf_output                 = var.ocsf_output
 
   allow_plain_http_notification_endpoints = var.allow_plain_http_notification_endpoints
+
+  notification_destinations                   = var.notification_destinations
+  notification_rules                          = var.notification_rules
+  notification_secret_recovery_window_in_days = var.notification_secret_recovery_window_in_days
 }
 
 ################################################################################

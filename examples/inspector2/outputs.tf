@@ -67,3 +67,8 @@ output "associated_account_ids" {
     (var.secondary_region) = module.organization_secondary.associated_account_ids
   }
 }
+
+output "notification_secret_arns" {
+  description = "Per chat or Jira destination: the secret to put its webhook URL or API token into (aws secretsmanager put-secret-value)."
+  value       = module.security_primary.notification_secret_arns
+}

@@ -104,6 +104,53 @@ variable "notify_min_priority" {
   default     = null
 }
 
+variable "notification_destinations" {
+  description = "Where notification_rules send findings, as modules/security-primary takes them: SNS topics, Slack and Teams webhooks, Jira Cloud projects (webhook URLs and API tokens go into the secrets the module creates, never into Terraform)."
+  type = map(object({
+    type       = string
+    topic_arn  = optional(string)
+    secret_arn = optional(string)
+    jira = optional(object({
+      url               = string
+      email             = string
+      project_key       = string
+      issue_type        = optional(string, "Bug")
+      done_transition   = optional(string, "Done")
+      reopen_transition = optional(string, "To Do")
+    }))
+  }))
+  default = {}
+}
+
+variable "notification_rules" {
+  description = "Who hears about which findings, as modules/security-primary takes them (its README: \"Routing rules\"). Empty: notify_min_severity and notify_min_priority to the notifications topic."
+  type = list(object({
+    name              = string
+    destinations      = list(string)
+    min_severity      = optional(string)
+    severities        = optional(list(string))
+    min_priority      = optional(string)
+    priorities        = optional(list(string))
+    min_epss          = optional(number)
+    kev               = optional(bool)
+    exploit_available = optional(bool)
+    fix_available     = optional(bool)
+    accounts          = optional(list(string))
+    resource_types    = optional(list(string))
+    resource_tags     = optional(map(list(string)))
+    otherwise         = optional(bool, false)
+    digest_schedule   = optional(string)
+    jira_ticket_per   = optional(string)
+  }))
+  default = []
+}
+
+variable "notification_secret_recovery_window_in_days" {
+  description = "Days Secrets Manager keeps a deleted destination secret recoverable (0: at once; the sandbox, which is destroyed and rebuilt)."
+  type        = number
+  default     = 30
+}
+
 variable "ocsf_output" {
   description = "The OCSF copy of the findings (docs/ocsf.md), as modules/security-primary takes it: e.g. { prefix = \"ocsf\" } writes OCSF 1.1.0 Parquet under ocsf/ in the findings bucket, with an Athena table over it. null (the default): off."
   type = object({

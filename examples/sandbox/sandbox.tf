@@ -1,7 +1,10 @@
 # What the sandbox adds to examples/inspector2 (whose main.tf, providers.tf, variables.tf,
 # outputs.tf and versions.tf are linked here): workloads in two member accounts and two
-# regions for Inspector v2 to scan (module "workload"), and, from the second `make
-# sandbox` on, a change of state to watch: one instance terminated, one CVE suppressed.
+# regions for Inspector v2 to scan (module "workload"), shared instances in the security
+# account, the topic of the daily digest, and, from the second `make sandbox` on, a change
+# of state to watch: one instance terminated, one CVE suppressed. The teams' routing rules
+# are variables (scripts/sandbox.sh writes them): a team tag on each workload says whose
+# it is.
 
 variable "function_zip" {
   description = "The zip the sandbox's Lambda functions are deployed with (scripts/sandbox.sh writes one; Inspector scans the runtime's packages, and the code never runs here)."
@@ -106,7 +109,7 @@ module "member_a_primary" {
   name_prefix  = var.name_prefix
   instances    = local.member_a_primary_instances
   repositories = ["shop-api"]
-  tags         = var.tags
+  tags         = merge(var.tags, { team = "a" })
 }
 
 module "member_a_secondary" {
@@ -119,7 +122,7 @@ module "member_a_secondary" {
   instances    = { app = { ami = var.linux_ami, managed = false } } # scanned agentless
   functions    = { thumbnails = { runtime = "nodejs18.x" } }
   function_zip = var.function_zip
-  tags         = var.tags
+  tags         = merge(var.tags, { team = "b" })
 }
 
 module "member_b_primary" {
@@ -139,7 +142,7 @@ module "member_b_primary" {
     edge          = { runtime = "provided.al2023" } # a runtime Inspector does not scan
   }
   function_zip = var.function_zip
-  tags         = var.tags
+  tags         = merge(var.tags, { team = "b" })
 }
 
 module "member_b_secondary" {
@@ -150,7 +153,45 @@ module "member_b_secondary" {
 
   name_prefix  = var.name_prefix
   repositories = ["shop-web"]
-  tags         = var.tags
+  tags         = merge(var.tags, { team = "b" })
+}
+
+# The platform team's shared instances in the security account (Inspector's delegated
+# administrator scans its own account too): with the members' Ubuntu instances, one CVE on
+# six resources in three accounts, which the daily digest reports as one entry.
+module "shared_primary" {
+  source    = "./workload"
+  providers = { aws = aws.security_primary }
+  # Inspector reports what it finds once: the forwarding must be in place first.
+  depends_on = [module.forward_primary, module.forward_secondary, module.organization_primary]
+
+  name_prefix = "${var.name_prefix}-shared"
+  instances = {
+    bastion = { ami = var.linux_ami }
+    build   = { ami = var.linux_ami }
+    jump    = { ami = var.linux_ami }
+  }
+  tags = merge(var.tags, { team = "platform" })
+}
+
+################################################################################
+# The daily digest's topic (a notification destination of its own: scripts/sandbox.sh)
+################################################################################
+
+resource "aws_sns_topic" "digest" {
+  provider = aws.security_primary
+
+  name              = "${var.name_prefix}-digest"
+  kms_master_key_id = module.security_primary.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_sns_topic_subscription" "digest" {
+  provider = aws.security_primary
+
+  topic_arn = aws_sns_topic.digest.arn
+  protocol  = "email"
+  endpoint  = "digest@${var.name_prefix}.example.com"
 }
 
 ################################################################################
@@ -206,10 +247,11 @@ output "workloads" {
   description = "What Inspector scans, per \"<account>/<region>\": instance ids by name, repository names, function ARNs by name."
   value = {
     for key, workload in {
-      "${local.member_a}/${var.primary_region}"   = module.member_a_primary
-      "${local.member_a}/${var.secondary_region}" = module.member_a_secondary
-      "${local.member_b}/${var.primary_region}"   = module.member_b_primary
-      "${local.member_b}/${var.secondary_region}" = module.member_b_secondary
+      "${var.security_account_id}/${var.primary_region}" = module.shared_primary
+      "${local.member_a}/${var.primary_region}"          = module.member_a_primary
+      "${local.member_a}/${var.secondary_region}"        = module.member_a_secondary
+      "${local.member_b}/${var.primary_region}"          = module.member_b_primary
+      "${local.member_b}/${var.secondary_region}"        = module.member_b_secondary
       } : key => {
       instances    = workload.instance_ids
       repositories = workload.repository_names
@@ -221,4 +263,9 @@ output "workloads" {
 output "accepted_risk" {
   description = "The CVE the sandbox suppresses once show_lifecycle is set, and why."
   value       = local.accepted_risk
+}
+
+output "digest_topic_arn" {
+  description = "The daily digest's topic; its email subscriber is digest@<name_prefix>.example.com."
+  value       = aws_sns_topic.digest.arn
 }

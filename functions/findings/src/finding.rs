@@ -372,6 +372,15 @@ impl Finding {
         self.priority = Some(Priority::of(self));
     }
 
+    /// What digests and tickets per vulnerability group findings by: the vulnerability id
+    /// Inspector gives (a CVE, a GHSA, a Windows KB), else the first CVE, else the title.
+    pub fn vulnerability_group(&self) -> String {
+        self.vulnerability_id
+            .clone()
+            .or_else(|| self.cve_ids.first().cloned())
+            .unwrap_or_else(|| self.title.trim().to_owned())
+    }
+
     /// The stored priority or, for a document written before priorities, the priority of
     /// the document as it is.
     pub fn current_priority(&self) -> Priority {

@@ -125,6 +125,12 @@ pub(crate) async fn assert_each_statement_used_is_needed(sandbox: &Sandbox) -> V
             suppression =
                 toggle_suppression(&inspector, &cve, suppression, &suppression_rule(sandbox)).await;
             sandbox.py(&["scan"]).expect("sandbox.py scan");
+            if function == "notify" {
+                // The digest's statements are used when it is sent: a request waits too.
+                sandbox
+                    .py(&["fire-digests"])
+                    .expect("sandbox.py fire-digests");
+            }
             let log = sandbox
                 .dir
                 .join("logs")

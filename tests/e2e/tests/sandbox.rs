@@ -17,7 +17,7 @@ use serde_json::Value;
 use test_support::inspector2::kev_and_exploitation;
 use test_support::{repo_command, unique_account_id, unique_suffix, LocalAws, REGIONS};
 
-use crate::{chaos, least_privilege};
+use crate::{chaos, least_privilege, routing};
 
 /// notify_min_severity of examples/inspector2, which the sandbox keeps.
 const THRESHOLD: Severity = Severity::Medium;
@@ -637,6 +637,7 @@ pub(crate) async fn assert_pipeline_kept_up(
 #[ignore = "deploys the whole sandbox twice (minutes): make test-sandbox runs it"]
 async fn make_sandbox_twice_stores_every_finding_once_then_shows_closure_and_suppression() {
     let sandbox = Sandbox::new("v2");
+    routing::program_jira_faults(&sandbox);
 
     // Run 1: the estate, its first scan, the pipeline.
     let first = sandbox.script("up");
@@ -695,6 +696,9 @@ async fn make_sandbox_twice_stores_every_finding_once_then_shows_closure_and_sup
     for arn in web_findings.iter().chain(&accepted) {
         assert_eq!(findings[arn].status, Status::Active, "run 1: {arn}");
     }
+    let routed = routing::assert_routed(&sandbox, "run 1", &findings, None, 0);
+    routing::assert_one_digest_entry_for_a_cve_across_accounts(&sandbox, "CVE-2024-29069", 6, 3);
+    let run_1 = findings.clone();
 
     // Run 2: web terminated, the accepted risk suppressed.
     let second = sandbox.script("up");
@@ -703,6 +707,12 @@ async fn make_sandbox_twice_stores_every_finding_once_then_shows_closure_and_sup
         "the second run shows the lifecycle"
     );
     let findings = assert_pipeline_kept_up(&sandbox, "run 2").await;
+    let routed_2 =
+        routing::assert_routed(&sandbox, "run 2", &findings, Some(&run_1), routed["digest"]);
+    println!("| destination | messages after run 1 | after run 2 |\n|---|---|---|");
+    for (destination, count) in &routed {
+        println!("| {destination} | {count} | {} |", routed_2[destination]);
+    }
     let notifications = sandbox.notifications();
     let told = |arn: &str, status: &str| {
         notifications
@@ -761,6 +771,14 @@ async fn make_sandbox_twice_stores_every_finding_once_then_shows_closure_and_sup
         .filter(|f| f.status == Status::Active)
         .count();
     assert!(unchanged > 0, "run 2 closed or suppressed everything");
+    // Team A's ticket for the web instance's HIGH CVE is done; the CVE comes back elsewhere.
+    let web_cve = web_findings
+        .iter()
+        .map(|arn| &findings[arn])
+        .find(|f| f.severity >= Severity::High && f.finding_type == "PACKAGE_VULNERABILITY")
+        .map(|f| f.vulnerability_group())
+        .expect("the web instance has a HIGH package vulnerability");
+    routing::assert_a_returning_cve_reopens_its_ticket(&sandbox, &web_cve).await;
 
     // Least privilege: both runs went through with the roles' policies enforced.
     least_privilege::assert_healthy_run_needs_every_grant_but(

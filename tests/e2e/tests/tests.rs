@@ -3,6 +3,7 @@
 mod chaos;
 mod least_privilege;
 mod multi_account;
+mod routing;
 mod sandbox;
 mod sandbox_classic;
 mod security_stack;

@@ -57,11 +57,7 @@ impl DigestRequest {
 
 /// A digest's group key of `finding`.
 pub fn group_key(finding: &Finding) -> String {
-    finding
-        .vulnerability_id
-        .clone()
-        .or_else(|| finding.cve_ids.first().cloned())
-        .unwrap_or_else(|| finding.title.trim().to_owned())
+    finding.vulnerability_group()
 }
 
 /// One finding in a digest, in its newest state collected.
