@@ -252,6 +252,14 @@ data "aws_iam_policy_document" "notify" {
     }
   }
 
+  # A record failing its last receive: to the dead-letter queue, with the reason.
+  statement {
+    sid       = "DeadLetterQueue"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = ["${local.notify_queue_arn}-dlq"]
+  }
+
   statement {
     sid       = "DedupeTable"
     effect    = "Allow"

@@ -145,10 +145,13 @@ locals {
     # The same trust as plain-HTTP topic subscribers: a network of your own (the sandbox).
     NOTIFY_ALLOW_PLAIN_HTTP_WEBHOOKS = var.allow_plain_http_notification_endpoints && length(local.secret_destinations) > 0 ? "true" : null
     DEDUPE_TABLE                     = local.dedupe_table_name
-    DIGEST_TABLE                     = length(local.digest_rules) > 0 ? local.digest_table_name : null
-    DEDUPE_TTL_DAYS                  = tostring(var.dedupe_ttl_days)
-    MEMBER_ROLE_NAME                 = var.member_roles ? local.member_role_name : null
-    MEMBER_ROLE_EXTERNAL_ID          = var.member_roles ? var.member_role_external_id : null
+    # A record failing its last receive goes to the DLQ with the reason (notify-findings).
+    DEAD_LETTER_QUEUE_URL   = try(aws_sqs_queue.dlq["notify"].url, null)
+    MAX_RECEIVE_COUNT       = tostring(var.max_receive_count)
+    DIGEST_TABLE            = length(local.digest_rules) > 0 ? local.digest_table_name : null
+    DEDUPE_TTL_DAYS         = tostring(var.dedupe_ttl_days)
+    MEMBER_ROLE_NAME        = var.member_roles ? local.member_role_name : null
+    MEMBER_ROLE_EXTERNAL_ID = var.member_roles ? var.member_role_external_id : null
   } : k => v if v != null }
 
   severity_rank = { INFORMATIONAL = 0, LOW = 1, MEDIUM = 2, HIGH = 3, CRITICAL = 4 }

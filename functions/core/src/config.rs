@@ -235,6 +235,9 @@ pub struct NotifyConfig {
     /// DIGEST_TABLE: where digest rules collect findings (partition key `rule`, sort key
     /// `entry`); needed when a rule has a digest_schedule.
     pub digest_table: Option<String>,
+    /// DEAD_LETTER_QUEUE_URL and MAX_RECEIVE_COUNT: where a record failing its last receive
+    /// goes with the reason (dead_letter.rs).
+    pub dead_letter_queue: Option<(String, u32)>,
 }
 
 impl NotifyConfig {
@@ -328,12 +331,42 @@ impl NotifyConfig {
                 });
             }
         }
+        let dead_letter_queue = match (
+            env.optional("DEAD_LETTER_QUEUE_URL"),
+            env.optional("MAX_RECEIVE_COUNT"),
+        ) {
+            (None, None) => None,
+            (Some(url), Some(count)) => Some((
+                url,
+                count
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|count| *count >= 1)
+                    .ok_or_else(|| ConfigError {
+                        variable: "MAX_RECEIVE_COUNT",
+                        problem: format!("is {count:?}: give the queue's maxReceiveCount (1-1000)"),
+                    })?,
+            )),
+            (Some(_), None) => {
+                return Err(ConfigError {
+                    variable: "MAX_RECEIVE_COUNT",
+                    problem: "is not set but DEAD_LETTER_QUEUE_URL is: set it to the queue's maxReceiveCount".to_owned(),
+                })
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError {
+                    variable: "DEAD_LETTER_QUEUE_URL",
+                    problem: "is not set but MAX_RECEIVE_COUNT is: set it to the URL of the queue's dead-letter queue".to_owned(),
+                })
+            }
+        };
         Ok(NotifyConfig {
             topic_arn,
             min_severity,
             min_priority,
             rules,
             digest_table,
+            dead_letter_queue,
             report_url,
             allow_plain_http_webhooks,
             dedupe_table,

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod attach;
 pub mod config;
+pub mod dead_letter;
 pub mod deadline;
 pub mod details;
 pub mod enrich;

@@ -1071,6 +1071,7 @@ async fn a_digest_sends_one_message_per_cve_once_and_then_only_what_changed() {
     ));
     let outcome = notify.process(records.clone(), Deadline::NONE).await;
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    assert_eq!((outcome.collected, outcome.published.len()), (7, 0));
     assert!(
         aws.mailbox(&n.email).is_empty(),
         "a digest rule sends nothing until its schedule"
@@ -1417,4 +1418,105 @@ async fn a_jira_ticket_opens_closes_and_reopens_with_its_finding_and_retries_nev
         "{reason}"
     );
     assert_eq!(jira_issues(&site).len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_record_failing_its_last_receive_goes_to_the_dead_letter_queue_with_the_reason() {
+    let n = Notifications::new("INFORMATIONAL").await;
+    let aws = LocalAws::shared();
+    let security = aws.sdk_config(SECURITY_ACCOUNT, PRIMARY).await;
+    let sqs = aws_sdk_sqs::Client::new(&security);
+    let dlq = sqs
+        .create_queue()
+        .queue_name(format!("notify-dlq-{}", n.suffix))
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_owned();
+    let teams_url = format!(
+        "{}/_localaws/webhooks/teams/L{}/wf",
+        aws.endpoint(),
+        n.suffix
+    );
+    let teams = secret(
+        &security,
+        &format!("{}/teams-dl", n.suffix),
+        Some(&teams_url),
+    )
+    .await;
+    let vars = BTreeMap::from([
+        ("NOTIFICATIONS_TOPIC_ARN", n.topic.topic.clone()),
+        (
+            "NOTIFY_RULES",
+            json!({"rules": [{"name": "all", "destinations": ["all-teams"]}],
+                   "destinations": {"all-teams": {"type": "teams", "secret_arn": teams}}})
+            .to_string(),
+        ),
+        ("NOTIFY_ALLOW_PLAIN_HTTP_WEBHOOKS", "true".to_owned()),
+        ("DEDUPE_TABLE", format!("notified-{}", n.suffix)),
+        ("DEAD_LETTER_QUEUE_URL", dlq.clone()),
+        ("MAX_RECEIVE_COUNT", "3".to_owned()),
+    ]);
+    let notify = NotifyFindings::new(
+        NotifyConfig::from_env(&Env::new(|name: &str| vars.get(name).cloned())).unwrap(),
+        &security,
+    );
+    aws.admin(
+        "/_localaws/webhooks",
+        &json!({"fail": {"path": format!("/teams/L{}", n.suffix), "status": 503, "times": 100}}),
+    );
+    let record = |id: &str, receives: u32| {
+        let body = v2_state_of(
+            &format!("{}{id}", n.suffix),
+            "ACTIVE",
+            "Wed Sep 04 16:59:44.356 UTC 2024",
+        );
+        json!({"messageId": id, "receiptHandle": id, "body": body, "md5OfBody": "",
+               "attributes": {"ApproximateReceiveCount": receives.to_string()},
+               "messageAttributes": {}, "eventSource": "aws:sqs",
+               "eventSourceARN": "arn:aws:sqs:us-east-1:111111111111:notify", "awsRegion": "us-east-1"})
+    };
+    let event: aws_lambda_events::event::sqs::SqsEvent =
+        serde_json::from_value(json!({"Records": [record("last", 3), record("first", 1)]}))
+            .unwrap();
+    let response = notify.handle_sqs(event, Deadline::NONE).await;
+    let failed: Vec<&str> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        ["first"],
+        "the last receive is taken off its queue; the first is retried"
+    );
+    let moved = sqs
+        .receive_message()
+        .queue_url(&dlq)
+        .message_attribute_names("All")
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    let [message] = moved.messages() else {
+        panic!("one message in the DLQ: {moved:?}")
+    };
+    let reason = message.message_attributes().unwrap()["inspectorlink_failure_reason"]
+        .string_value()
+        .unwrap();
+    assert!(
+        reason.contains("posting to destination all-teams: HTTP 503"),
+        "{reason}"
+    );
+    assert_eq!(
+        message.body().unwrap(),
+        record("last", 3)["body"].as_str().unwrap(),
+        "unchanged: a redrive puts it back as it came"
+    );
+    aws.admin(
+        "/_localaws/webhooks",
+        &json!({"clear": true, "path": format!("/teams/L{}", n.suffix)}),
+    );
 }

@@ -581,6 +581,13 @@ run "routing_rules_and_chat_destinations" {
   }
 
   assert {
+    condition = (aws_lambda_function.notify[0].environment[0].variables.DEAD_LETTER_QUEUE_URL == aws_sqs_queue.dlq["notify"].url
+      && aws_lambda_function.notify[0].environment[0].variables.MAX_RECEIVE_COUNT == "5"
+    && one([for s in jsondecode(data.aws_iam_policy_document.notify[0].json).Statement : s.Resource if s.Sid == "DeadLetterQueue"]) == aws_sqs_queue.dlq["notify"].arn)
+    error_message = "notify-findings moves a record failing its last receive to its DLQ itself, with the reason"
+  }
+
+  assert {
     condition = (!contains(keys(aws_lambda_function.notify[0].environment[0].variables), "NOTIFY_MIN_SEVERITY")
     && aws_lambda_function.notify[0].environment[0].variables.NOTIFY_REPORT_URL == "https://reports.example.com/inspector")
     error_message = "with rules, no threshold of its own (notify-findings refuses both); the report link is passed on"

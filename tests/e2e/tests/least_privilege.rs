@@ -55,6 +55,12 @@ pub(crate) const V2_GRANTED_NOT_CALLED: &Unused = &[
     ),
     (
         "notify-findings",
+        "DeadLetterQueue",
+        "sqs:SendMessage",
+        "moves a record that failed its last receive to the dead-letter queue with the reason (the removals below call it)",
+    ),
+    (
+        "notify-findings",
         "DedupeTable",
         "dynamodb:DeleteItem",
         "gives up a claim whose publish failed (the PublishNotifications removal below calls it)",

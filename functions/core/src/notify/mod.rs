@@ -26,6 +26,7 @@ use tracing::{info, warn};
 
 use crate::accounts::MemberAccounts;
 use crate::config::NotifyConfig;
+use crate::dead_letter::DeadLetters;
 use crate::deadline::{Deadline, DEADLINE_REACHED};
 use crate::details::DetailsSource;
 use crate::finding::Finding;
@@ -54,6 +55,8 @@ pub struct NotifyFindings {
     pub digests: Option<DigestTable>,
     /// Jira tickets' records (in the dedupe table).
     pub tickets: Tickets,
+    /// Where a record failing its last receive goes, with the reason; None: SQS's redrive.
+    pub dead_letters: Option<DeadLetters>,
 }
 
 /// What happened to the records of one invocation.
@@ -65,6 +68,8 @@ pub struct NotifyOutcome {
     pub published: Vec<Finding>,
     /// Findings already announced in this state: acknowledged silently.
     pub duplicates: usize,
+    /// Findings kept for a digest and sent nowhere now.
+    pub collected: usize,
     /// Digest messages sent (one per group and destination) for the digest requests.
     pub digests_sent: usize,
     /// Findings that match no routing rule (below the minimum severity or priority without
@@ -120,6 +125,8 @@ type Announcement = (Finding, Route, Vec<String>);
 
 enum Announced {
     Published,
+    /// Kept for a digest only: nothing sent now.
+    Collected,
     Duplicate,
 }
 
@@ -142,6 +149,14 @@ impl NotifyFindings {
             secrets: Secrets::new(aws_sdk_secretsmanager::Client::new(aws)),
             http: Http::new(config.allow_plain_http_webhooks),
             report_url: config.report_url,
+            dead_letters: config.dead_letter_queue.map(|(url, max_receive_count)| {
+                DeadLetters::new(
+                    aws_sdk_sqs::Client::new(aws),
+                    url,
+                    max_receive_count,
+                    "notify-findings",
+                )
+            }),
             tickets: Tickets::new(
                 aws_sdk_dynamodb::Client::new(aws),
                 config.dedupe_table.clone(),
@@ -160,8 +175,16 @@ impl NotifyFindings {
     /// An SQS batch: the records that failed go back to the queue. `deadline` is the
     /// Lambda context's.
     pub async fn handle_sqs(&self, event: SqsEvent, deadline: Deadline) -> SqsBatchResponse {
-        let outcome = self.process(Record::from_sqs(event), deadline).await;
+        let last = self
+            .dead_letters
+            .as_ref()
+            .map(|dead| dead.last_receives(&event))
+            .unwrap_or_default();
+        let mut outcome = self.process(Record::from_sqs(event), deadline).await;
         emit(&outcome);
+        if let Some(dead) = &self.dead_letters {
+            dead.bury(&last, &mut outcome.failed).await;
+        }
         batch_response(&outcome.failed)
     }
 
@@ -258,6 +281,7 @@ impl NotifyFindings {
                 match result {
                     Ok(Announced::Published) => outcome.published.push(finding.clone()),
                     Ok(Announced::Duplicate) => outcome.duplicates += 1,
+                    Ok(Announced::Collected) => outcome.collected += 1,
                     Err(reason) => {
                         warn!(finding_id = %finding.id, %reason, "notification not sent");
                         for id in message_ids {
@@ -304,7 +328,7 @@ impl NotifyFindings {
             }
             if route.now.is_empty() {
                 info!(finding_id = %finding.id, digests = ?route.digests, "kept for the digest");
-                return Ok(Announced::Published);
+                return Ok(Announced::Collected);
             }
         }
         // Without member roles, notifications name the account by its id.
@@ -606,6 +630,7 @@ fn emit(outcome: &NotifyOutcome) {
         &[
             ("NotificationsPublished", outcome.published.len() as u64),
             ("DuplicatesSuppressed", outcome.duplicates as u64),
+            ("CollectedForDigest", outcome.collected as u64),
             ("DigestMessagesSent", outcome.digests_sent as u64),
             ("BelowThreshold", outcome.below_threshold as u64),
             ("RecordsFailed", outcome.failed.len() as u64),
