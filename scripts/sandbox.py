@@ -333,8 +333,9 @@ def routing_summary(state: Path) -> None:
             states = Counter(i["status"] for i in issues)
             print(f"  {name:<16} jira   {len(issues)} tickets in {where['project_key']} (" + ", ".join(f"{n} {s}" for s, n in sorted(states.items())) + ")")
         elif where["type"] == "topic":
-            topic = where["topic_arn"].rsplit(":", 1)[1]
-            print(f"  {name:<16} topic  {topic} (its email subscribers' messages: GET /_localaws/sns/mailbox)")
+            mails = [m for m in _local_json("/_localaws/sns/mailbox")["messages"] if m.get("topic_arn") == where["topic_arn"]]
+            addresses = sorted({m["to"] for m in mails})
+            print(f"  {name:<16} topic  {len(mails)} emails to {', '.join(addresses) or 'nobody'} ({where['topic_arn'].rsplit(':', 1)[1]})")
 
 
 def _local_json(path: str) -> dict:

@@ -243,7 +243,7 @@ deploy() { # configure's arguments
   phase "terraform plan (expect no drift)" tf plan -input=false -detailed-exitcode -no-color
   tf output -json >"$state/outputs.json"
   if [ "$engine" = v2 ] && [ "$mode" != bench ]; then
-    phase "destinations: webhook URLs and the Jira token into their secrets, the Jira site" \
+    phase "destinations: webhook URLs, Jira token, Jira site" \
       py destinations "$state/outputs.json" "$root/sandbox.auto.tfvars.json" "$state"
   fi
 }
@@ -321,7 +321,7 @@ v2/up)
   sed 's/^/    /' "$PHASE_LOG"
   phase "process: queues -> send-findings, notify-findings" py drain "$state/outputs.json" "$logs"
   sed 's/^/    /' "$PHASE_LOG"
-  phase "digest: the daily digest's schedule fires now; notify-findings sends it" digest_now
+  phase "digest: its schedule fires; notify-findings sends it" digest_now
   phase "report: HTML from the findings in S3" report
   echo
   py summary "$state/outputs.json" "$state" "$state/report.html"

@@ -145,8 +145,9 @@ locals {
     # The same trust as plain-HTTP topic subscribers: a network of your own (the sandbox).
     NOTIFY_ALLOW_PLAIN_HTTP_WEBHOOKS = var.allow_plain_http_notification_endpoints && length(local.secret_destinations) > 0 ? "true" : null
     DEDUPE_TABLE                     = local.dedupe_table_name
-    # A record failing its last receive goes to the DLQ with the reason (notify-findings).
-    DEAD_LETTER_QUEUE_URL   = try(aws_sqs_queue.dlq["notify"].url, null)
+    # A record failing its last receive goes to the DLQ with the reason (notify-findings);
+    # its URL as SQS forms it from the name, known at plan.
+    DEAD_LETTER_QUEUE_URL   = "https://sqs.${local.region}.${data.aws_partition.current.dns_suffix}/${local.account_id}/${local.notify_name}-dlq"
     MAX_RECEIVE_COUNT       = tostring(var.max_receive_count)
     DIGEST_TABLE            = length(local.digest_rules) > 0 ? local.digest_table_name : null
     DEDUPE_TTL_DAYS         = tostring(var.dedupe_ttl_days)

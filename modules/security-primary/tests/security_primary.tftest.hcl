@@ -425,6 +425,8 @@ run "complete" {
       NOTIFICATIONS_TOPIC_ARN = "arn:aws:sns:us-east-1:111111111111:ilsptest-notifications"
       NOTIFY_MIN_SEVERITY     = "MEDIUM"
       DEDUPE_TABLE            = "ilsptest-notify-dedupe"
+      DEAD_LETTER_QUEUE_URL   = "https://sqs.us-east-1.amazonaws.com/111111111111/ilsptest-notify-findings-dlq"
+      MAX_RECEIVE_COUNT       = "5"
       DEDUPE_TTL_DAYS         = "30"
       MEMBER_ROLE_NAME        = "ilsptest-read"
       MEMBER_ROLE_EXTERNAL_ID = "ilsptest-external-id"
@@ -494,9 +496,10 @@ run "complete" {
       MemberReadRoles         = ["sts:AssumeRole", ["arn:aws:iam::333333333333:role/ilsptest-read", "arn:aws:iam::222222222222:role/ilsptest-read"]]
       InspectorFindingDetails = ["inspector2:BatchGetFindingDetails", "*"]
       PublishNotifications    = ["sns:Publish", "arn:aws:sns:us-east-1:111111111111:ilsptest-notifications"]
+      DeadLetterQueue         = ["sqs:SendMessage", "arn:aws:sqs:us-east-1:111111111111:ilsptest-notify-findings-dlq"]
       DedupeTable             = [["dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], "arn:aws:dynamodb:us-east-1:111111111111:table/ilsptest-notify-dedupe"]
     }
-    error_message = "notify-findings' role: exactly its log group, queue, key, member roles, finding details, topic and table: ${aws_iam_role_policy.notify[0].policy}"
+    error_message = "notify-findings' role: exactly its log group, queue, key, member roles, finding details, topic, table and dead-letter queue: ${aws_iam_role_policy.notify[0].policy}"
   }
 
   assert {
@@ -581,7 +584,7 @@ run "routing_rules_and_chat_destinations" {
   }
 
   assert {
-    condition = (aws_lambda_function.notify[0].environment[0].variables.DEAD_LETTER_QUEUE_URL == aws_sqs_queue.dlq["notify"].url
+    condition = (endswith(aws_lambda_function.notify[0].environment[0].variables.DEAD_LETTER_QUEUE_URL, "/111111111111/ilsptest-notify-findings-dlq")
       && aws_lambda_function.notify[0].environment[0].variables.MAX_RECEIVE_COUNT == "5"
     && one([for s in jsondecode(data.aws_iam_policy_document.notify[0].json).Statement : s.Resource if s.Sid == "DeadLetterQueue"]) == aws_sqs_queue.dlq["notify"].arn)
     error_message = "notify-findings moves a record failing its last receive to its DLQ itself, with the reason"
