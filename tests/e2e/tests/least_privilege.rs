@@ -21,6 +21,7 @@ use test_support::{LocalAws, REGIONS};
 
 use crate::sandbox::{assert_pipeline_kept_up, queue_url, stored, Sandbox};
 
+pub(crate) const LAST_RECEIVE: &str = "moves a record that fails its last receive to the dead-letter queue with the reason; a healthy run fails none";
 pub(crate) const LOG_AGENT: &str = "Lambda writes the function's logs to CloudWatch with its execution role; the local runner writes them to files";
 
 /// (role name suffix, Sid, action, why it stays) of what a sandbox's roles are granted and
@@ -57,7 +58,7 @@ pub(crate) const V2_GRANTED_NOT_CALLED: &Unused = &[
         "notify-findings",
         "DeadLetterQueue",
         "sqs:SendMessage",
-        "moves a record that failed its last receive to the dead-letter queue with the reason (the removals below call it)",
+        LAST_RECEIVE,
     ),
     (
         "notify-findings",

@@ -99,6 +99,12 @@ const CLASSIC_GRANTED_NOT_CALLED: &least_privilege::Unused = &[
     ),
     (
         "notify-findings",
+        "DeadLetterQueue",
+        "sqs:SendMessage",
+        least_privilege::LAST_RECEIVE,
+    ),
+    (
+        "notify-findings",
         "DedupeTable",
         "dynamodb:DeleteItem",
         "gives up a claim whose publish failed",
