@@ -117,7 +117,8 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn clip(text: &str, max: usize) -> String {
+/// `text` in at most `max` characters, "..." marking a cut.
+pub(crate) fn clip(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }

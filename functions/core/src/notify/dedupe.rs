@@ -101,14 +101,25 @@ impl Seen {
     }
 }
 
-fn now() -> Duration {
+/// Now, as seconds since the epoch go into DynamoDB (also the digest and ticket records').
+pub(crate) fn now() -> Duration {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
 }
 
-fn number(value: Duration) -> AttributeValue {
+/// A time as a DynamoDB number of seconds since the epoch.
+pub(crate) fn number(value: Duration) -> AttributeValue {
     AttributeValue::N(value.as_secs().to_string())
+}
+
+/// Until when a claim made now lasts: the claiming invocation's deadline, else
+/// [`CLAIM_LEASE`].
+pub(crate) fn lease_until(deadline: Deadline) -> Duration {
+    deadline
+        .at()
+        .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
+        .unwrap_or(now() + CLAIM_LEASE)
 }
 
 impl DedupeTable {
@@ -128,10 +139,7 @@ impl DedupeTable {
     #[instrument(skip(self))]
     pub async fn claim(&self, key: &str, deadline: Deadline) -> Result<Claim, String> {
         let now = now();
-        let lease_until = deadline
-            .at()
-            .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
-            .unwrap_or(now + CLAIM_LEASE);
+        let lease_until = lease_until(deadline);
         let result = self
             .client
             .put_item()

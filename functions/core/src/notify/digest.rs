@@ -15,8 +15,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use serde::{Deserialize, Serialize};
@@ -24,7 +26,11 @@ use serde_json::json;
 use tracing::instrument;
 
 use super::chat::ChatMessage;
-use super::format::{severity_rank, status_str, Attribute, Notification, MESSAGE_BUDGET};
+use super::dedupe::{now, number};
+use super::format::{
+    console_domain, percent_encode, severity_rank, sns_subject, status_str, Attribute,
+    Notification, MESSAGE_BUDGET,
+};
 use crate::finding::{Finding, Severity, Status};
 
 /// Resources listed in a digest message; the counts cover them all.
@@ -287,17 +293,11 @@ impl DigestGroup {
                 message.len()
             ));
         }
-        let subject: String = format!("[DIGEST {}] {}", self.severity().as_str(), self.headline())
-            .chars()
-            .map(|c| {
-                if c.is_ascii() && !c.is_ascii_control() {
-                    c
-                } else {
-                    '?'
-                }
-            })
-            .take(99)
-            .collect();
+        let subject = sns_subject(&format!(
+            "[DIGEST {}] {}",
+            self.severity().as_str(),
+            self.headline()
+        ));
         let severity = self.severity();
         Ok(Notification {
             subject,
@@ -331,8 +331,9 @@ impl DigestGroup {
             links.push((
                 "Open in Amazon Inspector".to_owned(),
                 format!(
-                    "https://{region}.console.aws.amazon.com/inspector/v2/home?region={region}#/findings/all?search=vulnerabilityId%3D{}",
-                    self.key.replace(' ', "%20")
+                    "https://{}/inspector/v2/home?region={region}#/findings/all?search=vulnerabilityId%3D{}",
+                    console_domain(region),
+                    percent_encode(&self.key)
                 ),
             ));
         }
@@ -370,12 +371,6 @@ fn s(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_owned())
 }
 
-fn now() -> Duration {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-}
-
 impl DigestTable {
     pub fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
         DigestTable { client, table }
@@ -403,10 +398,7 @@ impl DigestTable {
             .item("title", s(&entry.title))
             .item("version", AttributeValue::N(entry.version.to_string()))
             .item("pending", AttributeValue::Bool(true))
-            .item(
-                "expires_at",
-                AttributeValue::N((now() + ENTRY_TTL).as_secs().to_string()),
-            )
+            .item("expires_at", number(now() + ENTRY_TTL))
             .condition_expression("attribute_not_exists(version) OR version < :version")
             .expression_attribute_values(":version", AttributeValue::N(entry.version.to_string()))
             .send()
@@ -467,50 +459,30 @@ impl DigestTable {
         let key = entry.sort_key();
         // A failed condition is a newer state: it keeps its mark.
         let failure = if entry.status == Status::Active {
-            match self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .key("rule", s(rule))
-                .key("entry", s(&key))
-                .update_expression("REMOVE pending")
-                .condition_expression("version = :version")
-                .expression_attribute_values(":version", version)
-                .send()
-                .await
-            {
-                Ok(_) => None,
-                Err(err)
-                    if err
-                        .as_service_error()
-                        .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-                {
-                    None
-                }
-                Err(err) => Some(DisplayErrorContext(&err).to_string()),
-            }
+            unless_newer(
+                self.client
+                    .update_item()
+                    .table_name(&self.table)
+                    .key("rule", s(rule))
+                    .key("entry", s(&key))
+                    .update_expression("REMOVE pending")
+                    .condition_expression("version = :version")
+                    .expression_attribute_values(":version", version)
+                    .send()
+                    .await,
+            )
         } else {
-            match self
-                .client
-                .delete_item()
-                .table_name(&self.table)
-                .key("rule", s(rule))
-                .key("entry", s(&key))
-                .condition_expression("version = :version")
-                .expression_attribute_values(":version", version)
-                .send()
-                .await
-            {
-                Ok(_) => None,
-                Err(err)
-                    if err
-                        .as_service_error()
-                        .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-                {
-                    None
-                }
-                Err(err) => Some(DisplayErrorContext(&err).to_string()),
-            }
+            unless_newer(
+                self.client
+                    .delete_item()
+                    .table_name(&self.table)
+                    .key("rule", s(rule))
+                    .key("entry", s(&key))
+                    .condition_expression("version = :version")
+                    .expression_attribute_values(":version", version)
+                    .send()
+                    .await,
+            )
         };
         match failure {
             None => Ok(()),
@@ -527,6 +499,19 @@ impl DigestTable {
             self.table,
             DisplayErrorContext(err)
         )
+    }
+}
+
+/// The cause of a failed settling write; None when it succeeded, or when its condition
+/// failed because a newer state arrived.
+fn unless_newer<O, E>(result: Result<O, SdkError<E, HttpResponse>>) -> Option<String>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => None,
+        Err(err) if err.code() == Some("ConditionalCheckFailedException") => None,
+        Err(err) => Some(DisplayErrorContext(&err).to_string()),
     }
 }
 

@@ -138,7 +138,12 @@ pub fn subject(finding: &Finding) -> String {
         finding.region,
         finding.title
     );
-    let ascii: String = full
+    sns_subject(&full)
+}
+
+/// `text` as SNS takes a subject: ASCII, one line, under 100 characters.
+pub fn sns_subject(text: &str) -> String {
+    let ascii: String = text
         .chars()
         .map(|c| match c {
             ' '..='~' => c,
@@ -245,13 +250,7 @@ pub fn email_text(finding: &Finding, alias: Option<&str>) -> String {
 /// The finding's page in the console of the account and region it belongs to.
 pub fn console_link(finding: &Finding) -> String {
     let region = &finding.region;
-    let domain = if region.starts_with("cn-") {
-        "console.amazonaws.cn".to_owned()
-    } else if region.starts_with("us-gov-") {
-        "console.amazonaws-us-gov.com".to_owned()
-    } else {
-        format!("{region}.console.aws.amazon.com")
-    };
+    let domain = console_domain(region);
     match finding.engine {
         // Classic's console has no per-finding address; its findings page filters by run.
         Engine::InspectorClassic => {
@@ -264,7 +263,18 @@ pub fn console_link(finding: &Finding) -> String {
     }
 }
 
-fn percent_encode(value: &str) -> String {
+/// The console's host for `region`, in its partition.
+pub fn console_domain(region: &str) -> String {
+    if region.starts_with("cn-") {
+        "console.amazonaws.cn".to_owned()
+    } else if region.starts_with("us-gov-") {
+        "console.amazonaws-us-gov.com".to_owned()
+    } else {
+        format!("{region}.console.aws.amazon.com")
+    }
+}
+
+pub fn percent_encode(value: &str) -> String {
     let mut encoded = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {

@@ -14,7 +14,7 @@
 //! ticket is open, move it with the done transition. A finding never ticketed closes
 //! nothing.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use aws_smithy_types::error::display::DisplayErrorContext;
@@ -24,6 +24,8 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use tracing::{info, instrument};
 
+use super::chat::clip;
+use super::dedupe::{lease_until, now, number};
 use super::deliver::{CallError, Http};
 use super::digest::group_key;
 use super::format::{console_link, facts, headline, status_str};
@@ -33,8 +35,6 @@ use crate::finding::{Finding, Status};
 const SUMMARY_MAX: usize = 255;
 /// How long a ticket's record is kept after its last change.
 const TICKET_TTL: Duration = Duration::from_secs(400 * 86_400);
-/// The lease of a ticket claim made without a deadline.
-const CLAIM_LEASE: Duration = Duration::from_secs(16 * 60);
 
 /// A Jira destination, as NOTIFY_RULES gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,16 +77,6 @@ pub fn ticket_label(destination: &str, key: &str) -> String {
     format!("inspectorlink-{}", &hex::encode(digest)[..16])
 }
 
-fn now() -> Duration {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-}
-
-fn n(value: Duration) -> AttributeValue {
-    AttributeValue::N(value.as_secs().to_string())
-}
-
 /// What a ticket claim found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TicketClaim {
@@ -120,22 +110,19 @@ impl Tickets {
     #[instrument(skip(self))]
     pub async fn claim(&self, pk: &str, deadline: Deadline) -> Result<TicketClaim, String> {
         let now = now();
-        let lease_until = deadline
-            .at()
-            .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
-            .unwrap_or(now + CLAIM_LEASE);
+        let lease_until = lease_until(deadline);
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
             .item("pk", AttributeValue::S(pk.to_owned()))
             .item("state", AttributeValue::S("pending".to_owned()))
-            .item("lease_until", n(lease_until))
-            .item("expires_at", n(now + TICKET_TTL))
+            .item("lease_until", number(lease_until))
+            .item("expires_at", number(now + TICKET_TTL))
             .condition_expression(
                 "attribute_not_exists(pk) OR (attribute_not_exists(issue_key) AND lease_until < :now)",
             )
-            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":now", number(now))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
@@ -168,7 +155,7 @@ impl Tickets {
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":key", AttributeValue::S(issue_key.to_owned()))
             .expression_attribute_values(":sent", AttributeValue::S("sent".to_owned()))
-            .expression_attribute_values(":expires", n(now() + TICKET_TTL))
+            .expression_attribute_values(":expires", number(now() + TICKET_TTL))
             .send()
             .await
             .map(|_| ())
@@ -210,7 +197,7 @@ impl Tickets {
             .update_expression(expression)
             .condition_expression("attribute_exists(issue_key)")
             .expression_attribute_values(":id", AttributeValue::Ss(vec![finding_id.to_owned()]))
-            .expression_attribute_values(":expires", n(now() + TICKET_TTL))
+            .expression_attribute_values(":expires", number(now() + TICKET_TTL))
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
@@ -290,15 +277,7 @@ fn summary(finding: &Finding, per: TicketPer) -> String {
             finding.title.trim()
         ),
     };
-    let line: String = text.replace(['\n', '\r'], " ");
-    if line.chars().count() <= SUMMARY_MAX {
-        line
-    } else {
-        format!(
-            "{}...",
-            line.chars().take(SUMMARY_MAX - 3).collect::<String>()
-        )
-    }
+    clip(&text.replace(['\n', '\r'], " "), SUMMARY_MAX)
 }
 
 /// "CLOSED: i-0abc in 222222222222 us-east-1 (HIGH finding: title)".
