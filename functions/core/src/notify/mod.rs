@@ -430,42 +430,57 @@ impl NotifyFindings {
         group: &digest::DigestGroup,
         deadline: Deadline,
     ) -> Result<bool, String> {
-        match self.dedupe.claim(key, deadline).await? {
-            Claim::AlreadySent => return Ok(false),
-            Claim::InFlight => {
-                return Err(format!("another invocation is sending {key} right now"))
-            }
-            Claim::Won => {}
-        }
         let destination = self
             .rules
             .destinations
             .get(name)
             .ok_or_else(|| format!("destination {name} is not configured"))?;
-        let sent = match destination {
-            Destination::Topic { topic_arn } => match group.notification() {
-                Ok(notification) => self.publish(topic_arn, notification).await,
-                Err(reason) => Err(reason),
-            },
-            Destination::Slack { secret_arn } | Destination::Teams { secret_arn } => {
-                let what = format!("the {} webhook URL", destination.kind());
-                match self.secrets.value(secret_arn, &what).await {
-                    Ok(url) => {
-                        let message = group.chat(self.report_url.as_deref());
-                        let body = match destination {
-                            Destination::Slack { .. } => message.slack(),
-                            _ => message.teams(),
-                        };
-                        self.http.post_webhook(name, &url, &body, deadline).await
-                    }
-                    Err(reason) => Err(reason),
+        let send = async {
+            match destination {
+                Destination::Topic { topic_arn } => {
+                    self.publish(topic_arn, group.notification()?).await
                 }
+                Destination::Slack { secret_arn } | Destination::Teams { secret_arn } => {
+                    let message = group.chat(self.report_url.as_deref());
+                    self.post_chat(name, destination, secret_arn, message, deadline)
+                        .await
+                }
+                // NOTIFY_RULES refuses a digest rule with a Jira destination (rules.rs).
+                Destination::Jira(_) => Err(format!(
+                    "destination {name} is a Jira project: digests go to topics, Slack and Teams"
+                )),
             }
-            // NOTIFY_RULES refuses a digest rule with a Jira destination (rules.rs).
-            Destination::Jira(_) => Err(format!(
-                "destination {name} is a Jira project: digests go to topics, Slack and Teams"
-            )),
         };
+        self.claimed(key, deadline, None, send).await
+    }
+
+    /// Runs `send` once per `key`, whatever the redeliveries: claims the key, then confirms
+    /// it when `send` succeeded or releases it (for the retry) when it failed. Ok(false):
+    /// sent before. `api_calls` counts the DynamoDB calls.
+    async fn claimed(
+        &self,
+        key: &str,
+        deadline: Deadline,
+        api_calls: Option<&AtomicU64>,
+        send: impl std::future::Future<Output = Result<(), String>>,
+    ) -> Result<bool, String> {
+        let count = || {
+            if let Some(calls) = api_calls {
+                calls.fetch_add(1, Ordering::Relaxed);
+            }
+        };
+        count();
+        match self.dedupe.claim(key, deadline).await? {
+            Claim::AlreadySent => return Ok(false),
+            Claim::InFlight => {
+                return Err(format!(
+                    "another invocation is sending {key} right now; retrying later"
+                ))
+            }
+            Claim::Won => {}
+        }
+        let sent = send.await;
+        count();
         if let Err(reason) = sent {
             if let Err(release) = self.dedupe.release(key).await {
                 warn!(%key, %release, "the claim stays until its lease expires");
@@ -473,9 +488,29 @@ impl NotifyFindings {
             return Err(reason);
         }
         if let Err(reason) = self.dedupe.confirm(key).await {
-            warn!(%key, %reason, "digest sent but not recorded as sent");
+            // Sent all the same; the unconfirmed claim only matters if this very key is
+            // sent again after the lease, which would send it twice.
+            warn!(%key, %reason, "sent but not recorded as sent");
         }
         Ok(true)
+    }
+
+    /// A chat message to a Slack or Teams destination, its webhook URL from its secret.
+    async fn post_chat(
+        &self,
+        name: &str,
+        destination: &Destination,
+        secret_arn: &str,
+        message: ChatMessage,
+        deadline: Deadline,
+    ) -> Result<(), String> {
+        let what = format!("the {} webhook URL", destination.kind());
+        let url = self.secrets.value(secret_arn, &what).await?;
+        let body = match destination {
+            Destination::Slack { .. } => message.slack(),
+            _ => message.teams(),
+        };
+        self.http.post_webhook(name, &url, &body, deadline).await
     }
 
     /// Sends `finding` to one destination unless it was sent there before (its claim):
@@ -498,34 +533,10 @@ impl NotifyFindings {
             format!("{key}#{destination}")
         };
         let key = claim_key.as_str();
-        api_calls.fetch_add(1, Ordering::Relaxed);
-        match self.dedupe.claim(key, deadline).await? {
-            Claim::AlreadySent => {
-                info!(finding_id = %finding.id, %key, destination, "already sent; redelivery stays silent");
-                return Ok(false);
-            }
-            Claim::InFlight => {
-                return Err(format!(
-                    "another invocation is sending {key} right now; retrying later"
-                ))
-            }
-            Claim::Won => {}
-        }
-        let sent = self
-            .send(destination, route, finding, alias, deadline, api_calls)
-            .await;
-        if let Err(reason) = sent {
-            api_calls.fetch_add(1, Ordering::Relaxed);
-            if let Err(release) = self.dedupe.release(key).await {
-                warn!(%key, %release, "the claim stays until its lease expires");
-            }
-            return Err(reason);
-        }
-        api_calls.fetch_add(1, Ordering::Relaxed);
-        if let Err(reason) = self.dedupe.confirm(key).await {
-            // Sent all the same; the unconfirmed claim only matters if this very finding
-            // is redelivered after the lease, which would send it again.
-            warn!(%key, %reason, "notification sent but not recorded as sent");
+        let send = self.send(destination, route, finding, alias, deadline, api_calls);
+        if !self.claimed(key, deadline, Some(api_calls), send).await? {
+            info!(finding_id = %finding.id, %key, destination, "already sent; redelivery stays silent");
+            return Ok(false);
         }
         info!(finding_id = %finding.id, %key, destination, account = %finding.account_id, region = %finding.region, severity = finding.severity.as_str(), "notification sent");
         Ok(true)
@@ -555,16 +566,11 @@ impl NotifyFindings {
                 self.publish(topic_arn, notification).await
             }
             Destination::Slack { secret_arn } | Destination::Teams { secret_arn } => {
-                let what = format!("the {} webhook URL", destination.kind());
-                api_calls.fetch_add(1, Ordering::Relaxed);
-                let url = self.secrets.value(secret_arn, &what).await?;
+                // The secret (read once per SECRET_TTL) and the webhook.
+                api_calls.fetch_add(2, Ordering::Relaxed);
                 let message = ChatMessage::of_finding(finding, alias, self.report_url.as_deref());
-                let body = match destination {
-                    Destination::Slack { .. } => message.slack(),
-                    _ => message.teams(),
-                };
-                api_calls.fetch_add(1, Ordering::Relaxed);
-                self.http.post_webhook(name, &url, &body, deadline).await
+                self.post_chat(name, destination, secret_arn, message, deadline)
+                    .await
             }
             Destination::Jira(jira) => {
                 api_calls.fetch_add(1, Ordering::Relaxed);
