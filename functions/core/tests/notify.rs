@@ -799,20 +799,21 @@ async fn a_finding_that_reopens_is_announced_again_and_older_states_stay_silent(
     assert_eq!(mail.len(), 4, "{mail:#?}");
 }
 
-/// A notify-findings with these routing rules (NOTIFY_RULES) over `n`'s topic and table;
-/// webhooks on the local AWS are plain HTTP.
+/// A notify-findings with these routing rules (NOTIFY_RULES) over `n`'s topic and table,
+/// and the `extra` variables; webhooks on the local AWS are plain HTTP.
 fn with_rules(
     n: &Notifications,
-    table: &str,
     rules: Value,
+    extra: &[(&'static str, String)],
     security: &aws_config::SdkConfig,
 ) -> NotifyFindings {
-    let vars = BTreeMap::from([
+    let mut vars = BTreeMap::from([
         ("NOTIFICATIONS_TOPIC_ARN", n.topic.topic.clone()),
         ("NOTIFY_RULES", rules.to_string()),
         ("NOTIFY_ALLOW_PLAIN_HTTP_WEBHOOKS", "true".to_owned()),
-        ("DEDUPE_TABLE", table.to_owned()),
+        ("DEDUPE_TABLE", format!("notified-{}", n.suffix)),
     ]);
+    vars.extend(extra.iter().cloned());
     let config = NotifyConfig::from_env(&Env::new(|name: &str| vars.get(name).cloned())).unwrap();
     NotifyFindings::new(config, security)
 }
@@ -850,7 +851,6 @@ async fn chat_destinations_get_each_state_once_and_a_failing_webhook_fails_only_
     let slack = secret(&security, &format!("{}/slack", n.suffix), Some(&slack_url)).await;
     let teams = secret(&security, &format!("{}/teams", n.suffix), Some(&teams_url)).await;
     let unset = secret(&security, &format!("{}/unset", n.suffix), None).await;
-    let table = format!("notified-{}", n.suffix);
     let rules = json!({
         "rules": [
             {"name": "everything", "destinations": ["team-slack", "all-teams"]},
@@ -862,7 +862,7 @@ async fn chat_destinations_get_each_state_once_and_a_failing_webhook_fails_only_
             "ops-slack": {"type": "slack", "secret_arn": unset},
         }
     });
-    let notify = with_rules(&n, &table, rules, &security);
+    let notify = with_rules(&n, rules, &[], &security);
     let fail = |path: String, status: u16, times: u32| {
         aws.admin(
             "/_localaws/webhooks",
@@ -1023,20 +1023,8 @@ async fn a_digest_sends_one_message_per_cve_once_and_then_only_what_changed() {
         "rules": [{"name": "daily", "destinations": ["notifications", "team-slack"], "digest_schedule": "cron(0 8 * * ? *)"}],
         "destinations": {"team-slack": {"type": "slack", "secret_arn": slack}}
     });
-    let vars = BTreeMap::from([
-        ("NOTIFICATIONS_TOPIC_ARN", n.topic.topic.clone()),
-        ("NOTIFY_RULES", rules.to_string()),
-        ("NOTIFY_ALLOW_PLAIN_HTTP_WEBHOOKS", "true".to_owned()),
-        ("DEDUPE_TABLE", format!("notified-{}", n.suffix)),
-        (
-            "DIGEST_TABLE",
-            digest_table(SECURITY_ACCOUNT, &n.suffix).await,
-        ),
-    ]);
-    let notify = NotifyFindings::new(
-        NotifyConfig::from_env(&Env::new(|name: &str| vars.get(name).cloned())).unwrap(),
-        &security,
-    );
+    let digests = digest_table(SECURITY_ACCOUNT, &n.suffix).await;
+    let notify = with_rules(&n, rules, &[("DIGEST_TABLE", digests)], &security);
     let digest = |at: &str| DigestRequest {
         rule: "daily".to_owned(),
         scheduled_at: at.to_owned(),
@@ -1194,11 +1182,6 @@ fn jira_site(suffix: &str) -> (String, String) {
     (name, url)
 }
 
-fn jira_issues(site: &str) -> Vec<Value> {
-    let state = LocalAws::shared().get(&format!("/_localaws/jira?site={site}"));
-    state["issues"].as_array().unwrap().clone()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_jira_ticket_opens_closes_and_reopens_with_its_finding_and_retries_never_make_a_second() {
     let n = Notifications::new("INFORMATIONAL").await;
@@ -1221,7 +1204,7 @@ async fn a_jira_ticket_opens_closes_and_reopens_with_its_finding_and_retries_nev
         ],
         "destinations": {"jira": jira(&token), "jira-cve": jira(&token), "jira-wrong": jira(&wrong)}
     });
-    let notify = with_rules(&n, &format!("notified-{}", n.suffix), rules, &security);
+    let notify = with_rules(&n, rules, &[], &security);
     let fail = |operation: &str, status: u16, times: u32| {
         aws.admin(
             "/_localaws/jira",
@@ -1258,7 +1241,7 @@ async fn a_jira_ticket_opens_closes_and_reopens_with_its_finding_and_retries_nev
     )])
     .await;
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
-    let issues = jira_issues(&site);
+    let issues = aws.jira_issues(&site);
     assert_eq!(issues.len(), 1, "{issues:#?}");
     assert!(
         issues[0]["summary"]
@@ -1280,7 +1263,7 @@ async fn a_jira_ticket_opens_closes_and_reopens_with_its_finding_and_retries_nev
         "Wed Sep 04 10:00:00.000 UTC 2024",
     )])
     .await;
-    assert_eq!(jira_issues(&site)[0]["comments"], json!([]));
+    assert_eq!(aws.jira_issues(&site)[0]["comments"], json!([]));
 
     // Closed (Jira rate-limits once on the way): a comment, then Done.
     fail("comment", 429, 1);
@@ -1293,7 +1276,7 @@ async fn a_jira_ticket_opens_closes_and_reopens_with_its_finding_and_retries_nev
     )])
     .await;
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
-    let issue = &jira_issues(&site)[0];
+    let issue = &aws.jira_issues(&site)[0];
     assert_eq!(
         (issue["status"].as_str(), issue["transitions"].clone()),
         (Some("Done"), json!(["Done"]))
@@ -1329,7 +1312,7 @@ async fn a_jira_ticket_opens_closes_and_reopens_with_its_finding_and_retries_nev
     );
     let outcome = process(vec![back]).await;
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
-    let issues = jira_issues(&site);
+    let issues = aws.jira_issues(&site);
     assert_eq!(issues.len(), 1, "{issues:#?}");
     assert_eq!(issues[0]["status"], "To Do");
     assert_eq!(issues[0]["transitions"], json!(["Done", "To Do"]));
@@ -1378,7 +1361,7 @@ async fn a_jira_ticket_opens_closes_and_reopens_with_its_finding_and_retries_nev
             .unwrap()
             .clone()
     };
-    assert_eq!(jira_issues(&site).len(), 2);
+    assert_eq!(aws.jira_issues(&site).len(), 2);
     process(vec![state(
         &b1,
         "b",
@@ -1388,7 +1371,7 @@ async fn a_jira_ticket_opens_closes_and_reopens_with_its_finding_and_retries_nev
     )])
     .await;
     assert_eq!(
-        cve_ticket(&jira_issues(&site))["status"],
+        cve_ticket(&aws.jira_issues(&site))["status"],
         "To Do",
         "one resource still has it"
     );
@@ -1400,7 +1383,7 @@ async fn a_jira_ticket_opens_closes_and_reopens_with_its_finding_and_retries_nev
         "Thu Sep 05 10:00:00.000 UTC 2024",
     )])
     .await;
-    assert_eq!(cve_ticket(&jira_issues(&site))["status"], "Done");
+    assert_eq!(cve_ticket(&aws.jira_issues(&site))["status"], "Done");
 
     // A token Jira refuses fails the record, saying what to do; nothing is created.
     let c = format!("{}c", n.suffix);
@@ -1417,7 +1400,7 @@ async fn a_jira_ticket_opens_closes_and_reopens_with_its_finding_and_retries_nev
         reason.contains("HTTP 401: the email and API token were refused"),
         "{reason}"
     );
-    assert_eq!(jira_issues(&site).len(), 2);
+    assert_eq!(aws.jira_issues(&site).len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1446,23 +1429,13 @@ async fn a_record_failing_its_last_receive_goes_to_the_dead_letter_queue_with_th
         Some(&teams_url),
     )
     .await;
-    let vars = BTreeMap::from([
-        ("NOTIFICATIONS_TOPIC_ARN", n.topic.topic.clone()),
-        (
-            "NOTIFY_RULES",
-            json!({"rules": [{"name": "all", "destinations": ["all-teams"]}],
-                   "destinations": {"all-teams": {"type": "teams", "secret_arn": teams}}})
-            .to_string(),
-        ),
-        ("NOTIFY_ALLOW_PLAIN_HTTP_WEBHOOKS", "true".to_owned()),
-        ("DEDUPE_TABLE", format!("notified-{}", n.suffix)),
+    let rules = json!({"rules": [{"name": "all", "destinations": ["all-teams"]}],
+                       "destinations": {"all-teams": {"type": "teams", "secret_arn": teams}}});
+    let dead_letters = [
         ("DEAD_LETTER_QUEUE_URL", dlq.clone()),
         ("MAX_RECEIVE_COUNT", "3".to_owned()),
-    ]);
-    let notify = NotifyFindings::new(
-        NotifyConfig::from_env(&Env::new(|name: &str| vars.get(name).cloned())).unwrap(),
-        &security,
-    );
+    ];
+    let notify = with_rules(&n, rules, &dead_letters, &security);
     aws.admin(
         "/_localaws/webhooks",
         &json!({"fail": {"path": format!("/teams/L{}", n.suffix), "status": 503, "times": 100}}),

@@ -145,13 +145,6 @@ fn digest_subjects(sandbox: &Sandbox) -> Vec<String> {
         .collect()
 }
 
-fn jira_issues(site: &str) -> Vec<Value> {
-    LocalAws::shared().get(&format!("/_localaws/jira?site={site}"))["issues"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
 /// Every destination got exactly what the rules send it after `run`; `before` is the
 /// findings after the run before (None for the first). Answers the count per destination.
 pub(crate) fn assert_routed(
@@ -211,7 +204,7 @@ pub(crate) fn assert_routed(
 
     // Jira: a ticket per CVE of team A's rule, done once none of its findings is open.
     let site = destinations["team-a-jira"]["site"].as_str().unwrap();
-    let issues = jira_issues(site);
+    let issues = LocalAws::shared().jira_issues(site);
     let labels: Vec<&str> = issues
         .iter()
         .map(|i| i["labels"][1].as_str().unwrap())
@@ -292,7 +285,7 @@ pub(crate) async fn assert_a_returning_cve_reopens_its_ticket(sandbox: &Sandbox,
         .as_str()
         .unwrap()
         .to_owned();
-    let issues = jira_issues(&site);
+    let issues = LocalAws::shared().jira_issues(&site);
     let ticket = issues
         .iter()
         .find(|i| {

@@ -172,6 +172,13 @@ impl LocalAws {
         answer["messages"].as_array().cloned().unwrap_or_default()
     }
 
+    /// The issues of the local Jira Cloud site `site` (tests/localaws/localaws/jira.py): key,
+    /// summary, status, labels, comments and transitions of each.
+    pub fn jira_issues(&self, site: &str) -> Vec<serde_json::Value> {
+        let state = self.get(&format!("/_localaws/jira?site={site}"));
+        state["issues"].as_array().cloned().unwrap_or_default()
+    }
+
     /// GETs one of the local AWS's own routes (e.g. `/_localaws/requests?account=...`).
     pub fn get(&self, path: &str) -> serde_json::Value {
         self.request("GET", path, "")
