@@ -391,11 +391,12 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
-  # The digest rules' schedules put their messages on the (encrypted) notify queue.
+  # The module's own schedules put their messages on its (encrypted) queues: the coverage
+  # sweep's on the send queue, the digest rules' on the notify queue.
   dynamic "statement" {
-    for_each = length(local.digest_rule_arns) > 0 ? [1] : []
+    for_each = [for queue in ["send", "notify"] : local.own_schedules[queue] if length(local.own_schedules[queue].rule_arns) > 0]
     content {
-      sid       = "DigestSchedulesSendToQueue"
+      sid       = statement.value.key_sid
       effect    = "Allow"
       actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
       resources = ["*"]
@@ -408,35 +409,7 @@ data "aws_iam_policy_document" "key" {
       condition {
         test     = "ArnEquals"
         variable = "aws:SourceArn"
-        values   = local.digest_rule_arns
-      }
-
-      condition {
-        test     = "StringEquals"
-        variable = "aws:SourceAccount"
-        values   = [local.account_id]
-      }
-    }
-  }
-
-  # The coverage sweep's schedule puts its message on the (encrypted) send queue.
-  dynamic "statement" {
-    for_each = local.create_coverage_sweep ? [1] : []
-    content {
-      sid       = "CoverageSweepSendsToQueue"
-      effect    = "Allow"
-      actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
-      resources = ["*"]
-
-      principals {
-        type        = "Service"
-        identifiers = ["events.amazonaws.com"]
-      }
-
-      condition {
-        test     = "ArnEquals"
-        variable = "aws:SourceArn"
-        values   = [local.coverage_sweep_rule_arn]
+        values   = statement.value.rule_arns
       }
 
       condition {

@@ -116,6 +116,12 @@ locals {
   # send the rule's digest.
   digest_rules     = var.create ? { for r in var.notification_rules : r.name => r if r.digest_schedule != null } : {}
   digest_rule_arns = [for name, r in local.digest_rules : "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.name_prefix}-digest-${name}"]
+  # The module's schedules that put a message on one of its queues: the queue policy's and
+  # the key policy's statement for each, and its rules.
+  own_schedules = {
+    send   = { queue_sid = "CoverageSweepRule", key_sid = "CoverageSweepSendsToQueue", rule_arns = local.create_coverage_sweep ? [local.coverage_sweep_rule_arn] : [] }
+    notify = { queue_sid = "DigestSchedules", key_sid = "DigestSchedulesSendToQueue", rule_arns = local.digest_rule_arns }
+  }
   unknown_rule_destinations = distinct(flatten([for r in var.notification_rules : [
     for d in r.destinations : "${r.name} -> ${d}" if d != "notifications" && !contains(keys(var.notification_destinations), d)
   ]]))
@@ -255,11 +261,12 @@ data "aws_iam_policy_document" "queue" {
     }
   }
 
-  # The digest rules' schedules (notify queue only): notify-findings sends the digests.
+  # The module's own schedules on this queue: the coverage sweep's (send: send-findings lists
+  # the coverage) or the digest rules' (notify: notify-findings sends the digests).
   dynamic "statement" {
-    for_each = each.key == "notify" && length(local.digest_rule_arns) > 0 ? [1] : []
+    for_each = length(local.own_schedules[each.key].rule_arns) > 0 ? [local.own_schedules[each.key]] : []
     content {
-      sid       = "DigestSchedules"
+      sid       = statement.value.queue_sid
       effect    = "Allow"
       actions   = ["sqs:SendMessage"]
       resources = [each.value]
@@ -272,35 +279,7 @@ data "aws_iam_policy_document" "queue" {
       condition {
         test     = "ArnEquals"
         variable = "aws:SourceArn"
-        values   = local.digest_rule_arns
-      }
-
-      condition {
-        test     = "StringEquals"
-        variable = "aws:SourceAccount"
-        values   = [local.account_id]
-      }
-    }
-  }
-
-  # The coverage sweep's schedule (send queue only): send-findings lists the coverage.
-  dynamic "statement" {
-    for_each = each.key == "send" && local.create_coverage_sweep ? [1] : []
-    content {
-      sid       = "CoverageSweepRule"
-      effect    = "Allow"
-      actions   = ["sqs:SendMessage"]
-      resources = [each.value]
-
-      principals {
-        type        = "Service"
-        identifiers = ["events.amazonaws.com"]
-      }
-
-      condition {
-        test     = "ArnEquals"
-        variable = "aws:SourceArn"
-        values   = [local.coverage_sweep_rule_arn]
+        values   = statement.value.rule_arns
       }
 
       condition {
