@@ -42,6 +42,9 @@ pub struct SendFindingsConfig {
     pub opensearch: Option<OpenSearchConfig>,
     /// The OCSF Parquet copy (OCSF_BUCKET and the rest); None when OCSF_BUCKET is unset.
     pub ocsf: Option<OcsfConfig>,
+    /// DEAD_LETTER_QUEUE_URL and MAX_RECEIVE_COUNT: where a record failing its last receive
+    /// goes with the reason (dead_letter.rs).
+    pub dead_letter_queue: Option<(String, u32)>,
 }
 
 impl SendFindingsConfig {
@@ -97,6 +100,7 @@ impl SendFindingsConfig {
             member_role_name,
             member_role_external_id: env.optional(MEMBER_ROLE_EXTERNAL_ID),
             opensearch: opensearch_from_env(env)?,
+            dead_letter_queue: dead_letter_queue(env)?,
         })
     }
 }
@@ -207,6 +211,42 @@ fn member_role_name<F: Fn(&str) -> Option<String>>(
         });
     }
     Ok(Some(name))
+}
+
+/// DEAD_LETTER_QUEUE_URL and MAX_RECEIVE_COUNT, both or neither: where a record failing its
+/// last receive goes with the reason (dead_letter.rs).
+fn dead_letter_queue<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+) -> Result<Option<(String, u32)>, ConfigError> {
+    Ok(match (
+        env.optional("DEAD_LETTER_QUEUE_URL"),
+        env.optional("MAX_RECEIVE_COUNT"),
+    ) {
+        (None, None) => None,
+        (Some(url), Some(count)) => Some((
+            url,
+            count
+                .parse::<u32>()
+                .ok()
+                .filter(|count| (1..=1000).contains(count))
+                .ok_or_else(|| ConfigError {
+                    variable: "MAX_RECEIVE_COUNT",
+                    problem: format!("is {count:?}: give the queue's maxReceiveCount (1-1000)"),
+                })?,
+        )),
+        (Some(_), None) => {
+            return Err(ConfigError {
+                variable: "MAX_RECEIVE_COUNT",
+                problem: "is not set but DEAD_LETTER_QUEUE_URL is: set it to the queue's maxReceiveCount".to_owned(),
+            })
+        }
+        (None, Some(_)) => {
+            return Err(ConfigError {
+                variable: "DEAD_LETTER_QUEUE_URL",
+                problem: "is not set but MAX_RECEIVE_COUNT is: set it to the URL of the queue's dead-letter queue".to_owned(),
+            })
+        }
+    })
 }
 
 /// Configuration of notify-findings.
@@ -331,35 +371,7 @@ impl NotifyConfig {
                 });
             }
         }
-        let dead_letter_queue = match (
-            env.optional("DEAD_LETTER_QUEUE_URL"),
-            env.optional("MAX_RECEIVE_COUNT"),
-        ) {
-            (None, None) => None,
-            (Some(url), Some(count)) => Some((
-                url,
-                count
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|count| *count >= 1)
-                    .ok_or_else(|| ConfigError {
-                        variable: "MAX_RECEIVE_COUNT",
-                        problem: format!("is {count:?}: give the queue's maxReceiveCount (1-1000)"),
-                    })?,
-            )),
-            (Some(_), None) => {
-                return Err(ConfigError {
-                    variable: "MAX_RECEIVE_COUNT",
-                    problem: "is not set but DEAD_LETTER_QUEUE_URL is: set it to the queue's maxReceiveCount".to_owned(),
-                })
-            }
-            (None, Some(_)) => {
-                return Err(ConfigError {
-                    variable: "DEAD_LETTER_QUEUE_URL",
-                    problem: "is not set but MAX_RECEIVE_COUNT is: set it to the URL of the queue's dead-letter queue".to_owned(),
-                })
-            }
-        };
+        let dead_letter_queue = dead_letter_queue(env)?;
         Ok(NotifyConfig {
             topic_arn,
             min_severity,
@@ -727,6 +739,56 @@ mod tests {
         let mut pairs = MINIMAL.to_vec();
         pairs.extend([("OCSF_BUCKET", "lake"), ("OCSF_PREFIX", "findings")]);
         assert!(SendFindingsConfig::from_env(&env(&pairs)).is_ok());
+    }
+
+    #[test]
+    fn the_dead_letter_queue_takes_its_url_and_receive_count_together() {
+        let url = "https://sqs.us-east-1.amazonaws.com/111111111111/inspectorlink-send-dlq";
+        assert_eq!(
+            SendFindingsConfig::from_env(&env(&MINIMAL))
+                .unwrap()
+                .dead_letter_queue,
+            None
+        );
+        let mut pairs = MINIMAL.to_vec();
+        pairs.extend([("DEAD_LETTER_QUEUE_URL", url), ("MAX_RECEIVE_COUNT", "5")]);
+        assert_eq!(
+            SendFindingsConfig::from_env(&env(&pairs))
+                .unwrap()
+                .dead_letter_queue,
+            Some((url.to_owned(), 5))
+        );
+        for (pairs, variable, says) in [
+            (
+                vec![("DEAD_LETTER_QUEUE_URL", url)],
+                "MAX_RECEIVE_COUNT",
+                "is not set",
+            ),
+            (
+                vec![("MAX_RECEIVE_COUNT", "5")],
+                "DEAD_LETTER_QUEUE_URL",
+                "is not set",
+            ),
+            (
+                vec![("DEAD_LETTER_QUEUE_URL", url), ("MAX_RECEIVE_COUNT", "0")],
+                "MAX_RECEIVE_COUNT",
+                "maxReceiveCount (1-1000)",
+            ),
+            (
+                vec![
+                    ("DEAD_LETTER_QUEUE_URL", url),
+                    ("MAX_RECEIVE_COUNT", "1001"),
+                ],
+                "MAX_RECEIVE_COUNT",
+                "maxReceiveCount (1-1000)",
+            ),
+        ] {
+            let mut all = MINIMAL.to_vec();
+            all.extend(pairs.iter().copied());
+            let err = SendFindingsConfig::from_env(&env(&all)).unwrap_err();
+            assert_eq!(err.variable, variable, "{pairs:?}");
+            assert!(err.problem.contains(says), "{pairs:?}: {}", err.problem);
+        }
     }
 
     #[test]

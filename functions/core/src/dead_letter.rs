@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use aws_config::SdkConfig;
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_sqs::types::MessageAttributeValue;
 use aws_smithy_types::error::display::DisplayErrorContext;
@@ -47,6 +48,22 @@ impl DeadLetters {
             max_receive_count,
             function,
         }
+    }
+
+    /// From a function's DEAD_LETTER_QUEUE_URL and MAX_RECEIVE_COUNT (config.rs), if set.
+    pub fn configured(
+        aws: &SdkConfig,
+        queue: Option<(String, u32)>,
+        function: &'static str,
+    ) -> Option<Self> {
+        queue.map(|(queue_url, max_receive_count)| {
+            DeadLetters::new(
+                aws_sdk_sqs::Client::new(aws),
+                queue_url,
+                max_receive_count,
+                function,
+            )
+        })
     }
 
     /// The records of `event` on their last receive.

@@ -14,6 +14,7 @@ use tracing::{info, warn};
 
 use crate::accounts::MemberAccounts;
 use crate::config::SendFindingsConfig;
+use crate::dead_letter::DeadLetters;
 use crate::deadline::{Deadline, DEADLINE_REACHED};
 use crate::details::DetailsSource;
 use crate::finding::Finding;
@@ -37,6 +38,8 @@ pub struct SendFindings {
     pub sweeper: CoverageSweeper,
     /// The OCSF Parquet copy, when configured.
     pub ocsf: Option<OcsfSink>,
+    /// Where a record failing its last receive goes with the reason, when configured.
+    pub dead_letters: Option<DeadLetters>,
 }
 
 /// What happened to the records of one batch (the response, plus counts for metrics and tests).
@@ -108,12 +111,18 @@ impl SendFindings {
                 .map(|search| OpenSearchSink::coverage(search, credentials)),
             sweeper: CoverageSweeper::new(aws.clone()),
             ocsf: config.ocsf.map(|ocsf| OcsfSink::new(aws.clone(), ocsf)),
+            dead_letters: DeadLetters::configured(aws, config.dead_letter_queue, "send-findings"),
         }
     }
 
     /// One invocation: `deadline` is the Lambda context's.
     pub async fn handle(&self, event: SqsEvent, deadline: Deadline) -> SqsBatchResponse {
-        let outcome = self.process(event, deadline).await;
+        let last = self
+            .dead_letters
+            .as_ref()
+            .map(|dead| dead.last_receives(&event))
+            .unwrap_or_default();
+        let mut outcome = self.process(event, deadline).await;
         metrics::emit_counts(
             "send-findings",
             &[
@@ -133,6 +142,9 @@ impl SendFindings {
                 ("ApiCalls", outcome.api_calls),
             ],
         );
+        if let Some(dead) = &self.dead_letters {
+            dead.bury(&last, &mut outcome.failed).await;
+        }
         outcome.response()
     }
 

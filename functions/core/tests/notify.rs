@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType,
 };
 use inspectorlink_core::config::{Env, NotifyConfig};
+use inspectorlink_core::dead_letter::REASON_ATTRIBUTE;
 use inspectorlink_core::deadline::Deadline;
 use inspectorlink_core::finding::{Engine, Finding, Severity, Status};
 use inspectorlink_core::notify::dedupe::{record_key, Claim, DedupeTable, Seen};
@@ -22,6 +23,7 @@ use inspectorlink_core::{Priority, PriorityLabel};
 use serde_json::{json, Value};
 use test_support::classic::SecurityTopic;
 use test_support::http_capture::HttpCapture;
+use test_support::sqs::{batch, held, received};
 use test_support::{unique_suffix, LocalAws, MEMBER_ACCOUNTS, SECURITY_ACCOUNT};
 
 use super::{inject_fault, queued, scan, PRIMARY};
@@ -1440,20 +1442,17 @@ async fn a_record_failing_its_last_receive_goes_to_the_dead_letter_queue_with_th
         "/_localaws/webhooks",
         &json!({"fail": {"path": format!("/teams/L{}", n.suffix), "status": 503, "times": 100}}),
     );
-    let record = |id: &str, receives: u32| {
-        let body = v2_state_of(
+    let body = |id: &str| {
+        v2_state_of(
             &format!("{}{id}", n.suffix),
             "ACTIVE",
             "Wed Sep 04 16:59:44.356 UTC 2024",
-        );
-        json!({"messageId": id, "receiptHandle": id, "body": body, "md5OfBody": "",
-               "attributes": {"ApproximateReceiveCount": receives.to_string()},
-               "messageAttributes": {}, "eventSource": "aws:sqs",
-               "eventSourceARN": "arn:aws:sqs:us-east-1:111111111111:notify", "awsRegion": "us-east-1"})
+        )
     };
-    let event: aws_lambda_events::event::sqs::SqsEvent =
-        serde_json::from_value(json!({"Records": [record("last", 3), record("first", 1)]}))
-            .unwrap();
+    let event = batch(vec![
+        received("last", &body("last"), 3),
+        received("first", &body("first"), 1),
+    ]);
     let response = notify.handle_sqs(event, Deadline::NONE).await;
     let failed: Vec<&str> = response
         .batch_item_failures
@@ -1465,27 +1464,17 @@ async fn a_record_failing_its_last_receive_goes_to_the_dead_letter_queue_with_th
         ["first"],
         "the last receive is taken off its queue; the first is retried"
     );
-    let moved = sqs
-        .receive_message()
-        .queue_url(&dlq)
-        .message_attribute_names("All")
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .unwrap();
-    let [message] = moved.messages() else {
-        panic!("one message in the DLQ: {moved:?}")
+    let [moved] = &held(&sqs, &dlq).await[..] else {
+        panic!("one message in the DLQ")
     };
-    let reason = message.message_attributes().unwrap()["inspectorlink_failure_reason"]
-        .string_value()
-        .unwrap();
+    let reason = &moved.attributes[REASON_ATTRIBUTE];
     assert!(
         reason.contains("posting to destination all-teams: HTTP 503"),
         "{reason}"
     );
     assert_eq!(
-        message.body().unwrap(),
-        record("last", 3)["body"].as_str().unwrap(),
+        moved.body,
+        body("last"),
         "unchanged: a redrive puts it back as it came"
     );
     aws.admin(

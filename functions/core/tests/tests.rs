@@ -6,12 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_inspector::types::InspectorEvent;
 use inspectorlink_core::config::{Env, SendFindingsConfig};
+use inspectorlink_core::dead_letter::REASON_ATTRIBUTE;
 use inspectorlink_core::deadline::Deadline;
 use inspectorlink_core::finding::{EnrichmentStatus, Finding, Status};
 use inspectorlink_core::pipeline::{BatchOutcome, SendFindings};
 use serde_json::{json, Value};
 use test_support::classic::{run_instances, SecurityTopic, TaggedTemplate};
-use test_support::sqs::{drain, event};
+use test_support::sqs::{batch, drain, event, held, received};
 use test_support::{
     unique_account_id, unique_suffix, LocalAws, MEMBER_ACCOUNTS, REGIONS, SECURITY_ACCOUNT,
 };
@@ -534,6 +535,69 @@ async fn an_s3_write_that_fails_fails_its_records() {
         "{:?}",
         outcome.failed
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_record_failing_its_last_receive_goes_to_the_dead_letter_queue_with_the_reason() {
+    let sinks = Sinks::new().await;
+    let sqs = aws_sdk_sqs::Client::new(&sinks.security);
+    let dlq = sqs
+        .create_queue()
+        .queue_name(format!("send-dlq-{}", sinks.suffix))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let pipeline = sinks.with(|config| config.dead_letter_queue = Some((dlq.clone(), 5)));
+    let stored = inspector2_event("ecr-package-vulnerability");
+    let unreadable = "{\"detail-type\": \"Inspector2 Finding\", \"detail\": ".to_owned();
+    let event = batch(vec![
+        received("stored", &stored, 5),
+        received("last", &unreadable, 5),
+        received("first", &unreadable, 1),
+    ]);
+
+    let response = pipeline.handle(event, Deadline::NONE).await;
+    let failed: Vec<&str> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        ["first"],
+        "the last receive is taken off its queue; the first is retried"
+    );
+    let [moved] = &held(&sqs, &dlq).await[..] else {
+        panic!("one message in the DLQ")
+    };
+    assert_eq!(
+        moved.body, unreadable,
+        "unchanged: a redrive puts it back as it came"
+    );
+    assert!(
+        moved.attributes[REASON_ATTRIBUTE].contains("not JSON"),
+        "{:?}",
+        moved.attributes
+    );
+    assert_eq!(moved.attributes["inspectorlink_function"], "send-findings");
+    assert_eq!(moved.attributes["inspectorlink_receive_count"], "5");
+    assert_eq!(moved.attributes["inspectorlink_source_message_id"], "last");
+    assert_eq!(sinks.objects().await.len(), 1);
+
+    // A dead-letter queue it cannot send to loses nothing: the record fails as before,
+    // and SQS's redrive moves it.
+    let pipeline =
+        sinks.with(|config| config.dead_letter_queue = Some((format!("{dlq}-missing"), 5)));
+    let response = pipeline
+        .handle(
+            batch(vec![received("last", &unreadable, 5)]),
+            Deadline::NONE,
+        )
+        .await;
+    assert_eq!(response.batch_item_failures.len(), 1);
+    assert_eq!(held(&sqs, &dlq).await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,4 +1,7 @@
-//! SQS in tests: read a queue empty, and hand what was read to a handler as Lambda would.
+//! SQS in tests: read a queue empty or look at what it holds, and hand records to a handler
+//! as Lambda would.
+
+use std::collections::BTreeMap;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 
@@ -62,17 +65,75 @@ pub async fn peek(
     bodies.into_values().collect()
 }
 
-/// The SQS event of these (message id, body) pairs, as a handler receives a batch.
+/// A message as its queue holds it: id, body, and its string-valued attributes.
+#[derive(Debug, Clone)]
+pub struct Held {
+    pub id: String,
+    pub body: String,
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// What the queue `url` holds now, each message once, left in place (three passes
+/// received with a visibility timeout of 0).
+pub async fn held(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<Held> {
+    let mut seen = BTreeMap::new();
+    for _ in 0..3 {
+        let batch = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .visibility_timeout(0)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .unwrap();
+        for message in batch.messages.unwrap_or_default() {
+            let attributes = message
+                .message_attributes()
+                .into_iter()
+                .flatten()
+                .filter_map(|(name, value)| Some((name.clone(), value.string_value()?.to_owned())))
+                .collect();
+            let id = message.message_id.unwrap_or_default();
+            seen.insert(
+                id.clone(),
+                Held {
+                    id,
+                    body: message.body.unwrap_or_default(),
+                    attributes,
+                },
+            );
+        }
+    }
+    seen.into_values().collect()
+}
+
+/// The SQS event of these (message id, body) pairs, as a handler receives a batch on each
+/// record's first receive.
 pub fn event(bodies: &[(String, String)]) -> SqsEvent {
+    batch(
+        bodies
+            .iter()
+            .map(|(id, body)| received(id, body, 1))
+            .collect(),
+    )
+}
+
+/// A record as Lambda hands it over on its `receive_count`-th receive.
+pub fn received(id: &str, body: &str, receive_count: u32) -> SqsMessage {
+    let mut message = SqsMessage::default();
+    message.message_id = Some(id.to_owned());
+    message.body = Some(body.to_owned());
+    message.attributes.insert(
+        "ApproximateReceiveCount".to_owned(),
+        receive_count.to_string(),
+    );
+    message
+}
+
+/// The SQS event of these records.
+pub fn batch(records: Vec<SqsMessage>) -> SqsEvent {
     let mut event = SqsEvent::default();
-    event.records = bodies
-        .iter()
-        .map(|(id, body)| {
-            let mut message = SqsMessage::default();
-            message.message_id = Some(id.clone());
-            message.body = Some(body.clone());
-            message
-        })
-        .collect();
+    event.records = records;
     event
 }

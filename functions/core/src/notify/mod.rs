@@ -149,14 +149,7 @@ impl NotifyFindings {
             secrets: Secrets::new(aws_sdk_secretsmanager::Client::new(aws)),
             http: Http::new(config.allow_plain_http_webhooks),
             report_url: config.report_url,
-            dead_letters: config.dead_letter_queue.map(|(url, max_receive_count)| {
-                DeadLetters::new(
-                    aws_sdk_sqs::Client::new(aws),
-                    url,
-                    max_receive_count,
-                    "notify-findings",
-                )
-            }),
+            dead_letters: DeadLetters::configured(aws, config.dead_letter_queue, "notify-findings"),
             tickets: Tickets::new(
                 aws_sdk_dynamodb::Client::new(aws),
                 config.dedupe_table.clone(),
