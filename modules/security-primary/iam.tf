@@ -69,6 +69,14 @@ data "aws_iam_policy_document" "lambda_common" {
     resources = [each.key == "send" ? local.send_queue_arn : local.notify_queue_arn]
   }
 
+  # A record failing its last receive: to the queue's dead-letter queue, with the reason.
+  statement {
+    sid       = "DeadLetterQueue"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = ["${each.key == "send" ? local.send_queue_arn : local.notify_queue_arn}-dlq"]
+  }
+
   # Through the same services as the key policy allows: the key policy also delegates to
   # IAM (the account root), so an unconditioned grant here would bypass its kms:ViaService.
   statement {
@@ -250,14 +258,6 @@ data "aws_iam_policy_document" "notify" {
         values   = ["secretsmanager.${local.region}.amazonaws.com"]
       }
     }
-  }
-
-  # A record failing its last receive: to the dead-letter queue, with the reason.
-  statement {
-    sid       = "DeadLetterQueue"
-    effect    = "Allow"
-    actions   = ["sqs:SendMessage"]
-    resources = ["${local.notify_queue_arn}-dlq"]
   }
 
   statement {

@@ -84,6 +84,12 @@ locals {
     external_id = var.security_lake_custom_source.external_id
   } : null
 
+  # A record failing its last receive goes to its queue's DLQ with the reason (the
+  # Lambdas' dead_letter.rs); the URLs as SQS forms them from the names, known at plan.
+  dlq_urls = { for k, name in { send = local.send_name, notify = local.notify_name } :
+    k => "https://sqs.${local.region}.${data.aws_partition.current.dns_suffix}/${local.account_id}/${name}-dlq"
+  }
+
   # Unset variables are left out: the Lambdas apply their own defaults.
   send_env = { for k, v in {
     FINDINGS_BUCKET           = local.bucket_name
@@ -103,6 +109,8 @@ locals {
     OCSF_KMS_KEY_ARN          = try(local.ocsf.kms_key_arn, null)
     OCSF_ROLE_ARN             = try(local.ocsf.role_arn, null)
     OCSF_EXTERNAL_ID          = try(local.ocsf.external_id, null)
+    DEAD_LETTER_QUEUE_URL     = local.dlq_urls.send
+    MAX_RECEIVE_COUNT         = tostring(var.max_receive_count)
   } : k => v if v != null }
 
   # Routing rules (notify-findings' rules.rs). Webhook URLs are secrets of their own: the
@@ -151,14 +159,12 @@ locals {
     # The same trust as plain-HTTP topic subscribers: a network of your own (the sandbox).
     NOTIFY_ALLOW_PLAIN_HTTP_WEBHOOKS = var.allow_plain_http_notification_endpoints && length(local.secret_destinations) > 0 ? "true" : null
     DEDUPE_TABLE                     = local.dedupe_table_name
-    # A record failing its last receive goes to the DLQ with the reason (notify-findings);
-    # its URL as SQS forms it from the name, known at plan.
-    DEAD_LETTER_QUEUE_URL   = "https://sqs.${local.region}.${data.aws_partition.current.dns_suffix}/${local.account_id}/${local.notify_name}-dlq"
-    MAX_RECEIVE_COUNT       = tostring(var.max_receive_count)
-    DIGEST_TABLE            = length(local.digest_rules) > 0 ? local.digest_table_name : null
-    DEDUPE_TTL_DAYS         = tostring(var.dedupe_ttl_days)
-    MEMBER_ROLE_NAME        = var.member_roles ? local.member_role_name : null
-    MEMBER_ROLE_EXTERNAL_ID = var.member_roles ? var.member_role_external_id : null
+    DEAD_LETTER_QUEUE_URL            = local.dlq_urls.notify
+    MAX_RECEIVE_COUNT                = tostring(var.max_receive_count)
+    DIGEST_TABLE                     = length(local.digest_rules) > 0 ? local.digest_table_name : null
+    DEDUPE_TTL_DAYS                  = tostring(var.dedupe_ttl_days)
+    MEMBER_ROLE_NAME                 = var.member_roles ? local.member_role_name : null
+    MEMBER_ROLE_EXTERNAL_ID          = var.member_roles ? var.member_role_external_id : null
   } : k => v if v != null }
 
   severity_rank = { INFORMATIONAL = 0, LOW = 1, MEDIUM = 2, HIGH = 3, CRITICAL = 4 }

@@ -416,6 +416,8 @@ run "complete" {
       OCSF_BUCKET               = "ilsptest-findings-111111111111"
       OCSF_PREFIX               = "ocsf"
       OCSF_KMS_KEY_ARN          = aws_kms_key.this[0].arn
+      DEAD_LETTER_QUEUE_URL     = "https://sqs.us-east-1.amazonaws.com/111111111111/ilsptest-send-findings-dlq"
+      MAX_RECEIVE_COUNT         = "5"
     })
     error_message = "send-findings' environment follows functions/send-findings/README.md"
   }
@@ -473,8 +475,9 @@ run "complete" {
       FindingObjects          = [["s3:PutObject", "s3:GetObject"], ["arn:aws:s3:::ilsptest-findings-111111111111/history/*", "arn:aws:s3:::ilsptest-findings-111111111111/findings/*"]]
       OpenSearchDomainWrites  = [["es:ESHttpPut", "es:ESHttpPost"], "arn:aws:es:us-east-1:111111111111:domain/findings/*"]
       OcsfObjects             = ["s3:PutObject", "arn:aws:s3:::ilsptest-findings-111111111111/ocsf/*"]
+      DeadLetterQueue         = ["sqs:SendMessage", "arn:aws:sqs:us-east-1:111111111111:ilsptest-send-findings-dlq"]
     }
-    error_message = "send-findings' role: exactly its log group, queue, key, member roles, finding details, bucket prefixes (findings, history, OCSF) and domain: ${aws_iam_role_policy.send[0].policy}"
+    error_message = "send-findings' role: exactly its log group, queue, dead-letter queue, key, member roles, finding details, bucket prefixes (findings, history, OCSF) and domain: ${aws_iam_role_policy.send[0].policy}"
   }
 
   assert {
@@ -584,10 +587,12 @@ run "routing_rules_and_chat_destinations" {
   }
 
   assert {
-    condition = (endswith(aws_lambda_function.notify[0].environment[0].variables.DEAD_LETTER_QUEUE_URL, "/111111111111/ilsptest-notify-findings-dlq")
-      && aws_lambda_function.notify[0].environment[0].variables.MAX_RECEIVE_COUNT == "5"
-    && one([for s in jsondecode(data.aws_iam_policy_document.notify[0].json).Statement : s.Resource if s.Sid == "DeadLetterQueue"]) == aws_sqs_queue.dlq["notify"].arn)
-    error_message = "notify-findings moves a record failing its last receive to its DLQ itself, with the reason"
+    condition = alltrue([for k, f in { send = aws_lambda_function.send[0], notify = aws_lambda_function.notify[0] } :
+      endswith(f.environment[0].variables.DEAD_LETTER_QUEUE_URL, "/111111111111/${aws_sqs_queue.dlq[k].name}")
+      && f.environment[0].variables.MAX_RECEIVE_COUNT == "5"
+      && one([for s in jsondecode(data.aws_iam_policy_document.lambda_common[k].json).Statement : s.Resource if s.Sid == "DeadLetterQueue"]) == aws_sqs_queue.dlq[k].arn
+    ])
+    error_message = "each function moves a record failing its last receive to its own DLQ itself, with the reason"
   }
 
   assert {

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use inspectorlink_findings::Status;
 use serde_json::{json, Value};
+use test_support::sqs::{held, Held};
 use test_support::{LocalAws, REGIONS};
 
 use crate::least_privilege::{open_vulnerabilities, toggle_suppression};
@@ -288,8 +289,10 @@ async fn measure(sandbox: &Sandbox, outputs: &Value, measured: &mut Reliability)
     let changes: BTreeSet<_> = notifications.iter().collect();
     measured.notifications_duplicated = notifications.len() - changes.len();
 
-    // Dead letters: the central queues' are explained when the function logged the
-    // message's id with its failure; the forwarding rules' carry EventBridge's reason.
+    // Dead letters: the central queues' are explained by the reason the function put on
+    // them (a record failing its last receive, core's dead_letter.rs), or, moved bare by
+    // SQS's redrive, when the function logged the message's id with its failure; the
+    // forwarding rules' carry EventBridge's reason.
     let aws = LocalAws::shared();
     let endpoint = aws.endpoint();
     for (kind, function) in [("send", "send-findings"), ("notify", "notify-findings")] {
@@ -301,11 +304,16 @@ async fn measure(sandbox: &Sandbox, outputs: &Value, measured: &mut Reliability)
                 .join(format!("{}-{function}.log", sandbox.prefix)),
         )
         .unwrap_or_default();
-        for (id, _) in letters(&sandbox.security, REGIONS[0], &url).await {
+        for letter in letters(&sandbox.security, REGIONS[0], &url).await {
             measured.dlq_messages += 1;
-            if !log
-                .lines()
-                .any(|line| line.contains(&id) && line.contains("record failed"))
+            let logged = || {
+                log.lines()
+                    .any(|line| line.contains(&letter.id) && line.contains("record failed"))
+            };
+            if !letter
+                .attributes
+                .contains_key("inspectorlink_failure_reason")
+                && !logged()
             {
                 measured.dlq_unexplained += 1;
             }
@@ -313,39 +321,19 @@ async fn measure(sandbox: &Sandbox, outputs: &Value, measured: &mut Reliability)
     }
     for region in REGIONS {
         let url = outputs["rules"][region]["dlq_url"].as_str().unwrap();
-        for (_, reason) in letters(&sandbox.security, region, url).await {
+        for letter in letters(&sandbox.security, region, url).await {
             measured.dlq_messages += 1;
-            if reason.is_none() {
+            if !letter.attributes.contains_key("ERROR_MESSAGE") {
                 measured.dlq_unexplained += 1;
             }
         }
     }
 }
 
-/// (message id, EventBridge's ERROR_MESSAGE if any) of what the queue holds, left in place.
-async fn letters(account: &str, region: &str, url: &str) -> Vec<(String, Option<String>)> {
+/// What the dead-letter queue `url` holds, left in place.
+async fn letters(account: &str, region: &str, url: &str) -> Vec<Held> {
     let sqs = aws_sdk_sqs::Client::new(&LocalAws::shared().sdk_config(account, region).await);
-    let mut seen = BTreeMap::new();
-    for _ in 0..3 {
-        let batch = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .visibility_timeout(0)
-            .message_attribute_names("All")
-            .send()
-            .await
-            .unwrap();
-        for message in batch.messages.unwrap_or_default() {
-            let reason = message
-                .message_attributes()
-                .and_then(|a| a.get("ERROR_MESSAGE"))
-                .and_then(|v| v.string_value())
-                .map(str::to_owned);
-            seen.insert(message.message_id.unwrap_or_default(), reason);
-        }
-    }
-    seen.into_iter().collect()
+    held(&sqs, url).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

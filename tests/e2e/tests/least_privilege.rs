@@ -55,6 +55,12 @@ pub(crate) const V2_GRANTED_NOT_CALLED: &Unused = &[
         LOG_AGENT,
     ),
     (
+        "send-findings",
+        "DeadLetterQueue",
+        "sqs:SendMessage",
+        LAST_RECEIVE,
+    ),
+    (
         "notify-findings",
         "DeadLetterQueue",
         "sqs:SendMessage",

@@ -13,12 +13,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 use std::time::Duration;
 
-use aws_sdk_sqs::types::{
-    MessageAttributeValue, MessageSystemAttributeName, SendMessageBatchRequestEntry,
-};
+use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 use aws_sdk_sts::error::ProvideErrorMetadata;
 use inspectorlink_findings::{Finding, Severity};
 use serde_json::Value;
+use test_support::sqs::held;
 use test_support::{chromium, target_debug_dir, LocalAws, REGIONS};
 
 use super::least_privilege;
@@ -96,6 +95,12 @@ const CLASSIC_GRANTED_NOT_CALLED: &least_privilege::Unused = &[
         "OwnLogGroup",
         "logs:PutLogEvents",
         least_privilege::LOG_AGENT,
+    ),
+    (
+        "send-findings",
+        "DeadLetterQueue",
+        "sqs:SendMessage",
+        least_privilege::LAST_RECEIVE,
     ),
     (
         "notify-findings",
@@ -464,7 +469,8 @@ async fn read_roles_want_the_external_id(sandbox: &Sandbox, outputs: &Value) {
     }
 }
 
-/// An unparseable message on the send queue ends in its DLQ, and send-findings logged why.
+/// An unparseable message on the send queue ends in its DLQ unchanged, moved there by
+/// send-findings on its last receive with the reason, which it also logged.
 async fn poison_reaches_the_dlq(sandbox: &Sandbox) {
     let sqs = sqs(sandbox).await;
     let body = r#"{"Type": "Notification", "Message": "this is not an Inspector notification""#;
@@ -480,43 +486,36 @@ async fn poison_reaches_the_dlq(sandbox: &Sandbox) {
     let dlq = dlq_url(sandbox, "send").await;
     let mut moved = None;
     for _ in 0..5 {
-        let batch = sqs
-            .receive_message()
-            .queue_url(&dlq)
-            .max_number_of_messages(10)
-            .visibility_timeout(0)
-            .message_system_attribute_names(MessageSystemAttributeName::All)
-            .send()
-            .await
-            .unwrap();
-        moved = batch
-            .messages
-            .unwrap_or_default()
-            .into_iter()
-            .find(|m| m.body.as_deref() == Some(body));
+        moved = held(&sqs, &dlq).await.into_iter().find(|m| m.body == body);
         if moved.is_some() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let moved = moved.unwrap_or_else(|| panic!("the poison message {message_id} is not in {dlq}"));
-    let receives = moved
-        .attributes
-        .as_ref()
-        .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
-        .cloned()
-        .unwrap_or_default();
+    let attribute = |name: &str| {
+        moved
+            .attributes
+            .get(name)
+            .unwrap_or_else(|| panic!("the dead letter has no {name}: {moved:?}"))
+    };
+    let reason = attribute("inspectorlink_failure_reason");
+    assert!(reason.contains("not JSON"), "{reason}");
+    assert_eq!(attribute("inspectorlink_function"), "send-findings");
+    assert_eq!(attribute("inspectorlink_source_message_id"), &message_id);
+    let receives = attribute("inspectorlink_receive_count");
     let log_path = sandbox
         .dir
         .join("logs")
         .join(format!("{}-send-findings.log", sandbox.prefix));
     let log = String::from_utf8_lossy(&std::fs::read(&log_path).unwrap()).into_owned();
-    let reason = log
-        .lines()
-        .rfind(|line| line.contains(&message_id))
-        .unwrap_or_else(|| panic!("send-findings logged nothing about {message_id}"));
+    assert!(
+        log.lines()
+            .any(|line| line.contains(&message_id) && line.contains("record failed")),
+        "send-findings logged no failure of {message_id}"
+    );
     println!(
-        "ok: poison message {message_id} moved to the DLQ after {receives} receives; send-findings logged: {}",
+        "ok: poison message {message_id} moved to the DLQ on its receive {receives}, with the reason: {}",
         reason.chars().take(300).collect::<String>()
     );
 }
