@@ -4,7 +4,7 @@
 //! Slack: an incoming webhook takes `text` (the notification's fallback) and `blocks`
 //! (header ≤ 150 characters, section fields ≤ 10, button URLs ≤ 3000). Teams: a Workflows
 //! webhook takes a `message` whose attachment is an Adaptive Card (version 1.4, what Teams
-//! renders).
+//! renders) in at most 28 KB: each text is clipped so that a card stays well within it.
 
 use serde_json::{json, Value};
 
@@ -14,6 +14,12 @@ use crate::finding::Finding;
 const SLACK_HEADER_MAX: usize = 150;
 const SLACK_FIELD_MAX: usize = 2000;
 const SLACK_FIELDS_MAX: usize = 10;
+/// Teams refuses a message over 28 KB: a title, a summary and a dozen facts within these
+/// stay under half of it, whatever a finding's texts hold.
+const TEAMS_TITLE_MAX: usize = 300;
+const TEAMS_SUMMARY_MAX: usize = 3000;
+const TEAMS_FACT_MAX: usize = 800;
+const TEAMS_FACTS_MAX: usize = 12;
 
 /// Something to say in a chat: a title, labelled facts, and links.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,14 +84,16 @@ impl ChatMessage {
         let facts: Vec<Value> = self
             .facts
             .iter()
-            .map(|(label, value)| json!({"title": label, "value": value}))
+            .take(TEAMS_FACTS_MAX)
+            .map(|(label, value)| json!({"title": label, "value": clip(value, TEAMS_FACT_MAX)}))
             .collect();
+        let title = clip(&self.title, TEAMS_TITLE_MAX);
         let mut body = vec![
-            json!({"type": "TextBlock", "text": self.title, "weight": "Bolder", "size": "Medium", "wrap": true}),
+            json!({"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": true}),
             json!({"type": "FactSet", "facts": facts}),
         ];
         if !self.summary.is_empty() {
-            body.push(json!({"type": "TextBlock", "text": self.summary, "wrap": true}));
+            body.push(json!({"type": "TextBlock", "text": clip(&self.summary, TEAMS_SUMMARY_MAX), "wrap": true}));
         }
         let actions: Vec<Value> = self
             .links
@@ -94,7 +102,7 @@ impl ChatMessage {
             .collect();
         json!({
             "type": "message",
-            "summary": self.title,
+            "summary": title,
             "attachments": [{
                 "contentType": "application/vnd.microsoft.card.adaptive",
                 "contentUrl": null,
@@ -178,6 +186,25 @@ mod tests {
         );
         assert_eq!(card["content"]["body"][1]["facts"][1]["value"], "CLOSED");
         assert_eq!(card["content"]["actions"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_teams_card_stays_within_28_kb_whatever_the_finding_holds() {
+        let mut finding = finding(Severity::Low, Status::Active);
+        finding.title = "t".repeat(5_000);
+        finding.recommendation = "r".repeat(100_000);
+        finding.cve_ids = (0..2_000).map(|i| format!("CVE-2024-{i:05}")).collect();
+        finding.resource.id = "i".repeat(10_000);
+        let card = ChatMessage::of_finding(&finding, Some("payments"), None).teams();
+        let bytes = serde_json::to_vec(&card).unwrap().len();
+        assert!(bytes < 14 * 1024, "{bytes} bytes");
+        let facts = card["attachments"][0]["content"]["body"][1]["facts"]
+            .as_array()
+            .unwrap();
+        let cves = facts.iter().find(|f| f["title"] == "CVEs").unwrap()["value"]
+            .as_str()
+            .unwrap();
+        assert!(cves.starts_with("CVE-2024-00000, ") && cves.ends_with("..."));
     }
 
     #[test]
