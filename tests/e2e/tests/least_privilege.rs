@@ -168,7 +168,11 @@ pub(crate) async fn assert_each_statement_used_is_needed(sandbox: &Sandbox) -> V
                     let failed = failed_records(&sandbox.dir.join("logs/drain.json"));
                     let dead = dlq_depth(sandbox, &outputs, function).await;
                     if failed > 0 {
-                        format!("{failed} failed receives, {dead} messages in the DLQ")
+                        format!(
+                            "{} and {} in the DLQ",
+                            count(failed, "failed receive"),
+                            count(dead as u64, "message")
+                        )
                     } else {
                         "went on without what it denies, and logged it (by design)".to_owned()
                     }
@@ -245,7 +249,11 @@ pub(crate) async fn assert_each_member_statement_used_is_needed(
                 "the schedule starts no assessment run (fire-schedules reports the error)"
                     .to_owned()
             } else if failed > 0 {
-                format!("{failed} failed receives, {dead} messages in the DLQs (send- and notify-findings both describe the findings)")
+                format!(
+                    "{} and {} in the DLQs (send- and notify-findings both describe the findings)",
+                    count(failed, "failed receive"),
+                    count(dead as u64, "message")
+                )
             } else {
                 "went on without what it denies, and logged it (by design)".to_owned()
             };
@@ -334,8 +342,8 @@ async fn forwarding_needs_its_statement(
         sid.to_owned(),
         denied,
         format!(
-            "{} events in the forwarding rule's dead-letter queue, with the reason",
-            letters.len()
+            "{} in the forwarding rule's dead-letter queue, with the reason",
+            count(letters.len() as u64, "event")
         ),
     ]
 }
@@ -512,4 +520,9 @@ async fn redrive(sandbox: &Sandbox, outputs: &Value, function: &str) {
             .await
             .expect("sending a dead letter back");
     }
+}
+
+/// "1 message", "2 messages".
+fn count(n: u64, thing: &str) -> String {
+    format!("{n} {thing}{}", if n == 1 { "" } else { "s" })
 }

@@ -97,12 +97,6 @@ const CLASSIC_GRANTED_NOT_CALLED: &least_privilege::Unused = &[
         least_privilege::LOG_AGENT,
     ),
     (
-        "send-findings",
-        "DeadLetterQueue",
-        "sqs:SendMessage",
-        least_privilege::LAST_RECEIVE,
-    ),
-    (
         "notify-findings",
         "DeadLetterQueue",
         "sqs:SendMessage",
