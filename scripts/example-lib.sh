@@ -115,8 +115,10 @@ phase() {
   if [ -n "${PHASE_CLOCK_START:-}" ]; then
     local elapsed=$(($(date +%s) - PHASE_CLOCK_START))
     printf '[%2d:%02d] %-52s' $((elapsed / 60)) $((elapsed % 60)) "$name"
+    ((${#name} < 52)) || printf ' ' # a long name still ends before "ok"
   else
     printf '  %-46s' "$name"
+    ((${#name} < 46)) || printf ' '
   fi
   local started
   started=$(date +%s%N)
