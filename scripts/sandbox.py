@@ -411,7 +411,8 @@ def summary_v2(estate: Estate, state: Path, report: str | None) -> None:
     print(f"Coverage (stored from Coverage events and the sweep, s3://{estate.bucket}/{COVERAGE_PREFIX}): {len(scanned)} of {len(coverage)} resources scanned")
     for c in sorted(coverage, key=lambda c: (c["account_id"], c["resource_type"] or "", c["resource_id"])):
         if c["scan_status"] != "ACTIVE":
-            name = names.get(c["resource_id"], c["resource_id"])
+            # Functions outside the workloads (the pipeline's own) by their name.
+            name = names.get(c["resource_id"]) or c["resource_id"].split(":function:")[-1].removesuffix(":$LATEST")
             print(f"  not scanned: {name} ({c['resource_type']}, {c['account_id']} {c['region']}): {c['scan_status_reason']}")
 
     print(f"S3: {len(docs)} objects in s3://{estate.bucket}/{FINDINGS_PREFIX}")
