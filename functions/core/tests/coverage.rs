@@ -194,14 +194,7 @@ async fn coverage_of_scanned_unmanaged_and_excluded_instances_and_the_sweep_that
 
     let sqs = aws_sdk_sqs::Client::new(&LocalAws::shared().sdk_config(&org.admin, PRIMARY).await);
     let queue = format!("send-{}", unique_suffix());
-    let queue_url = sqs
-        .create_queue()
-        .queue_name(&queue)
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let queue_url = test_support::sqs::new_queue(&sqs, &queue).await;
     let queue_arn = format!("arn:aws:sqs:{PRIMARY}:{}:{queue}", org.admin);
     let request = serde_json::to_string(&SweepRequest::new(vec![PRIMARY.to_owned()])).unwrap();
     // Inspector's time is the emulator's, which tests move forward (the events' times).

@@ -2,7 +2,7 @@
 //! a notifications topic with an SQS, an HTTP and two email subscribers; the dedupe table
 //! is the local DynamoDB.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
@@ -23,7 +23,7 @@ use inspectorlink_core::{Priority, PriorityLabel};
 use serde_json::{json, Value};
 use test_support::classic::SecurityTopic;
 use test_support::http_capture::HttpCapture;
-use test_support::sqs::{batch, held, received};
+use test_support::sqs::{batch, failed_ids, held, new_queue, received};
 use test_support::{unique_suffix, LocalAws, MEMBER_ACCOUNTS, SECURITY_ACCOUNT};
 
 use super::{inject_fault, queued, scan, PRIMARY};
@@ -1411,15 +1411,7 @@ async fn a_record_failing_its_last_receive_goes_to_the_dead_letter_queue_with_th
     let aws = LocalAws::shared();
     let security = aws.sdk_config(SECURITY_ACCOUNT, PRIMARY).await;
     let sqs = aws_sdk_sqs::Client::new(&security);
-    let dlq = sqs
-        .create_queue()
-        .queue_name(format!("notify-dlq-{}", n.suffix))
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_owned();
+    let dlq = new_queue(&sqs, &format!("notify-dlq-{}", n.suffix)).await;
     let teams_url = format!(
         "{}/_localaws/webhooks/teams/L{}/wf",
         aws.endpoint(),
@@ -1454,14 +1446,9 @@ async fn a_record_failing_its_last_receive_goes_to_the_dead_letter_queue_with_th
         received("first", &body("first"), 1),
     ]);
     let response = notify.handle_sqs(event, Deadline::NONE).await;
-    let failed: Vec<&str> = response
-        .batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.as_str())
-        .collect();
     assert_eq!(
-        failed,
-        ["first"],
+        failed_ids(&response),
+        BTreeSet::from(["first"]),
         "the last receive is taken off its queue; the first is retried"
     );
     let [moved] = &held(&sqs, &dlq).await[..] else {

@@ -12,7 +12,7 @@ use inspectorlink_core::finding::{EnrichmentStatus, Finding, Status};
 use inspectorlink_core::pipeline::{BatchOutcome, SendFindings};
 use serde_json::{json, Value};
 use test_support::classic::{run_instances, SecurityTopic, TaggedTemplate};
-use test_support::sqs::{batch, drain, event, held, received};
+use test_support::sqs::{batch, drain, event, failed_ids, held, new_queue, received};
 use test_support::{
     unique_account_id, unique_suffix, LocalAws, MEMBER_ACCOUNTS, REGIONS, SECURITY_ACCOUNT,
 };
@@ -421,13 +421,7 @@ async fn each_bad_record_fails_alone_and_the_rest_of_the_batch_is_stored() {
         "a finding Inspector no longer has is acknowledged"
     );
     assert_eq!(outcome.stored.len(), good);
-    let response = outcome.response();
-    let reported: BTreeSet<&str> = response
-        .batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.as_str())
-        .collect();
-    assert_eq!(reported, failed);
+    assert_eq!(failed_ids(&outcome.response()), failed);
     assert_eq!(sinks.objects().await.len(), good);
 }
 
@@ -541,14 +535,7 @@ async fn an_s3_write_that_fails_fails_its_records() {
 async fn a_record_failing_its_last_receive_goes_to_the_dead_letter_queue_with_the_reason() {
     let sinks = Sinks::new().await;
     let sqs = aws_sdk_sqs::Client::new(&sinks.security);
-    let dlq = sqs
-        .create_queue()
-        .queue_name(format!("send-dlq-{}", sinks.suffix))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let dlq = new_queue(&sqs, &format!("send-dlq-{}", sinks.suffix)).await;
     let pipeline = sinks.with(|config| config.dead_letter_queue = Some((dlq.clone(), 5)));
     let stored = inspector2_event("ecr-package-vulnerability");
     let unreadable = "{\"detail-type\": \"Inspector2 Finding\", \"detail\": ".to_owned();
@@ -559,14 +546,9 @@ async fn a_record_failing_its_last_receive_goes_to_the_dead_letter_queue_with_th
     ]);
 
     let response = pipeline.handle(event, Deadline::NONE).await;
-    let failed: Vec<&str> = response
-        .batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.as_str())
-        .collect();
     assert_eq!(
-        failed,
-        ["first"],
+        failed_ids(&response),
+        BTreeSet::from(["first"]),
         "the last receive is taken off its queue; the first is retried"
     );
     let [moved] = &held(&sqs, &dlq).await[..] else {

@@ -174,14 +174,7 @@ async fn rule_to_queue(
     pattern: &str,
 ) -> String {
     let name = format!("{name}-{}", unique_suffix());
-    let queue_url = sqs
-        .create_queue()
-        .queue_name(&name)
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let queue_url = crate::sqs::new_queue(sqs, &name).await;
     events
         .put_rule()
         .name(&name)

@@ -1,9 +1,29 @@
 //! SQS in tests: read a queue empty or look at what it holds, and hand records to a handler
 //! as Lambda would.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+
+/// Creates the queue `name`; returns its URL.
+pub async fn new_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
+    sqs.create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap()
+}
+
+/// The message ids a handler reported failed.
+pub fn failed_ids(response: &SqsBatchResponse) -> BTreeSet<&str> {
+    response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect()
+}
 
 /// Every message the queue `url` holds now, as (message id, body); deletes them as read.
 pub async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<(String, String)> {
