@@ -835,23 +835,24 @@ async fn secret(security: &aws_config::SdkConfig, name: &str, value: Option<&str
         .to_owned()
 }
 
+/// A webhook of the local AWS at `path` (below /_localaws/webhooks/) and a secret named
+/// after it that holds its URL: (URL, secret ARN).
+async fn webhook(security: &aws_config::SdkConfig, path: &str) -> (String, String) {
+    let url = format!(
+        "{}/_localaws/webhooks/{path}",
+        LocalAws::shared().endpoint()
+    );
+    let arn = secret(security, path, Some(&url)).await;
+    (url, arn)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn chat_destinations_get_each_state_once_and_a_failing_webhook_fails_only_its_record() {
     let n = Notifications::new("INFORMATIONAL").await;
     let aws = LocalAws::shared();
     let security = aws.sdk_config(SECURITY_ACCOUNT, PRIMARY).await;
-    let slack_url = format!(
-        "{}/_localaws/webhooks/slack/T{}/B0/x",
-        aws.endpoint(),
-        n.suffix
-    );
-    let teams_url = format!(
-        "{}/_localaws/webhooks/teams/{}/wf",
-        aws.endpoint(),
-        n.suffix
-    );
-    let slack = secret(&security, &format!("{}/slack", n.suffix), Some(&slack_url)).await;
-    let teams = secret(&security, &format!("{}/teams", n.suffix), Some(&teams_url)).await;
+    let (slack_url, slack) = webhook(&security, &format!("slack/T{}/B0/x", n.suffix)).await;
+    let (teams_url, teams) = webhook(&security, &format!("teams/{}/wf", n.suffix)).await;
     let unset = secret(&security, &format!("{}/unset", n.suffix), None).await;
     let rules = json!({
         "rules": [
@@ -1010,17 +1011,7 @@ async fn a_digest_sends_one_message_per_cve_once_and_then_only_what_changed() {
     let n = Notifications::new("INFORMATIONAL").await;
     let aws = LocalAws::shared();
     let security = aws.sdk_config(SECURITY_ACCOUNT, PRIMARY).await;
-    let slack_url = format!(
-        "{}/_localaws/webhooks/slack/D{}/B0/x",
-        aws.endpoint(),
-        n.suffix
-    );
-    let slack = secret(
-        &security,
-        &format!("{}/digest-slack", n.suffix),
-        Some(&slack_url),
-    )
-    .await;
+    let (slack_url, slack) = webhook(&security, &format!("slack/D{}/B0/x", n.suffix)).await;
     let rules = json!({
         "rules": [{"name": "daily", "destinations": ["notifications", "team-slack"], "digest_schedule": "cron(0 8 * * ? *)"}],
         "destinations": {"team-slack": {"type": "slack", "secret_arn": slack}}
@@ -1412,17 +1403,7 @@ async fn a_record_failing_its_last_receive_goes_to_the_dead_letter_queue_with_th
     let security = aws.sdk_config(SECURITY_ACCOUNT, PRIMARY).await;
     let sqs = aws_sdk_sqs::Client::new(&security);
     let dlq = new_queue(&sqs, &format!("notify-dlq-{}", n.suffix)).await;
-    let teams_url = format!(
-        "{}/_localaws/webhooks/teams/L{}/wf",
-        aws.endpoint(),
-        n.suffix
-    );
-    let teams = secret(
-        &security,
-        &format!("{}/teams-dl", n.suffix),
-        Some(&teams_url),
-    )
-    .await;
+    let (_, teams) = webhook(&security, &format!("teams/L{}/wf", n.suffix)).await;
     let rules = json!({"rules": [{"name": "all", "destinations": ["all-teams"]}],
                        "destinations": {"all-teams": {"type": "teams", "secret_arn": teams}}});
     let dead_letters = [
